@@ -1,0 +1,44 @@
+// Blob layer: a flat namespace of immutable, named byte strings (kopia's repo/blob/storage.go).
+// Invariants every BlobStore keeps (checked by the conformance suite):
+// - put is atomic: a reader sees the whole new blob or nothing (never a prefix);
+// - get of a missing blob throws BlobNotFoundError; delete of a missing blob succeeds;
+// - list returns every blob whose id starts with the prefix, with the *storage's* timestamp
+//   (file mtime / object LastModified) — maintenance judges ages by it, never by the local clock.
+
+export interface BlobMetadata {
+  readonly id: string;
+  readonly length: number;
+  readonly timestamp: Date;
+}
+
+export interface ByteRange {
+  readonly offset: number;
+  /** Number of bytes; the range must lie inside the blob. */
+  readonly length: number;
+}
+
+export interface PutOptions {
+  /** Fail with BlobExistsError instead of replacing an existing blob (repository creation). */
+  readonly ifNotExists?: boolean;
+}
+
+export interface BlobReader {
+  /** A text that identifies the location for messages, e.g. `s3://bucket/prefix`; never contains secrets. */
+  readonly description: string;
+  get(id: string, range?: ByteRange): Promise<Buffer>;
+  stat(id: string): Promise<BlobMetadata>;
+  list(prefix: string): AsyncIterable<BlobMetadata>;
+}
+
+export interface BlobStore extends BlobReader {
+  put(id: string, data: Uint8Array, options?: PutOptions): Promise<void>;
+  delete(id: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Collects a listing into an array (for small prefixes such as index blobs). */
+export async function listAll(store: BlobReader, prefix: string): Promise<BlobMetadata[]> {
+  const out: BlobMetadata[] = [];
+  for await (const m of store.list(prefix)) out.push(m);
+  return out;
+}

@@ -1,0 +1,40 @@
+// What the layers above need from the content layer (CABS). Implemented by the content manager.
+import type { ContentInfo } from './content-info.ts';
+
+export interface ContentReader {
+  /** Reads, decrypts and decompresses a content. NotFoundError when unknown or deleted; CorruptionError when it fails authentication. */
+  getContent(contentId: string): Promise<Buffer>;
+  /** The winning index entry, or undefined. Deleted entries are returned with deleted=true. */
+  contentInfo(contentId: string): ContentInfo | undefined;
+  /** Iterates all index entries (merged view). */
+  iterateContents(options?: { readonly prefix?: string; readonly includeDeleted?: boolean }): Iterable<ContentInfo>;
+}
+
+export interface WriteContentOptions {
+  /** "" for file data, "k" directory listings, "x" indirect objects, "m" manifests. */
+  readonly prefix: string;
+  /** Kopia compressor name, or undefined / "none" for no compression. */
+  readonly compression?: string | undefined;
+}
+
+/**
+ * A content hashed, compressed and encrypted elsewhere (a worker thread) and ready to be appended to a
+ * pack. Produced by prepareContent() in the content layer.
+ */
+export interface PreparedContent {
+  readonly contentId: string;
+  readonly payload: Uint8Array; // encrypted bytes as stored in the pack
+  readonly originalLength: number;
+  readonly compressionHeaderId: number;
+}
+
+export interface ContentWriter extends ContentReader {
+  /** Stores the content unless a live copy exists; returns its ID either way. */
+  writeContent(data: Uint8Array, options: WriteContentOptions): Promise<string>;
+  /** Appends a content prepared by a worker unless a live copy exists. */
+  addPreparedContent(content: PreparedContent): Promise<void>;
+  /** Writes pending packs, then the index blob for them (the commit point for contents). */
+  flush(): Promise<void>;
+  /** Marks a content deleted (a tombstone index entry); maintenance only. */
+  deleteContent(contentId: string): Promise<void>;
+}
