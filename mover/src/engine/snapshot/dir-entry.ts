@@ -1,0 +1,177 @@
+// One entry of a kopia directory listing (snapshot/manifest.go DirEntry) and the directory summary
+// (fs/entry.go DirectorySummary), with kopia's exact JSON keys, key order and omitempty rules.
+// Field names mirror the JSON keys. `mode` holds POSIX bits (0..0o7777); `mtime` is kopia's canonical
+// RFC3339Nano UTC text (ns precision; compare as strings or convert with mtimeToNs).
+import { CorruptionError } from '../errors.ts';
+import { formatKopiaMode, parseKopiaMode } from './file-mode.ts';
+import {
+  EPOCH_RFC3339,
+  formatRfc3339Nano,
+  goField,
+  goJsonString,
+  isJsonObject,
+  parseRfc3339Nano,
+} from './snapshot-json.ts';
+
+/** `f` file, `d` directory, `s` symlink, `""` unknown (kopia EntryType). */
+export type EntryType = 'f' | 'd' | 's' | '';
+
+export interface EntryWithError {
+  readonly path: string;
+  readonly error: string;
+}
+
+export interface DirectorySummary {
+  /** Total bytes of files below (recursively). */
+  readonly size: number;
+  readonly files: number;
+  readonly symlinks: number;
+  /** Directories below, including this one. */
+  readonly dirs: number;
+  readonly maxTime: string;
+  /** "" when complete (omitted from JSON). */
+  readonly incomplete: string;
+  readonly numFailed: number;
+  readonly numIgnoredErrors: number;
+  /** At most 10 (kopia MaxFailedEntriesPerDirectorySummary). */
+  readonly errors: readonly EntryWithError[];
+}
+
+export interface DirEntry {
+  readonly name: string;
+  readonly type: EntryType;
+  /** POSIX permission bits incl. setuid/setgid/sticky (0..0o7777). */
+  readonly mode: number;
+  readonly size: number;
+  /** RFC3339Nano UTC; EPOCH_RFC3339 when kopia omitted it. */
+  readonly mtime: string;
+  readonly uid: number;
+  readonly gid: number;
+  /** File contents, symlink target or directory listing object ID. */
+  readonly obj: string;
+  /** Only for directories. */
+  readonly summ?: DirectorySummary | undefined;
+}
+
+export const MAX_FAILED_ENTRIES_PER_SUMMARY = 10;
+
+/** ns since epoch -> DirEntry mtime text. */
+export function mtimeFromNs(ns: bigint): string {
+  return formatRfc3339Nano(ns);
+}
+
+/** DirEntry mtime text -> ns since epoch. */
+export function mtimeToNs(mtime: string): bigint {
+  return parseRfc3339Nano(mtime, 'mtime');
+}
+
+/** Go's encoding of a DirectorySummary (no trailing newline). */
+export function encodeDirectorySummary(s: DirectorySummary): string {
+  let out = `{"size":${s.size},"files":${s.files},"symlinks":${s.symlinks},"dirs":${s.dirs},"maxTime":${goJsonString(s.maxTime)}`;
+  if (s.incomplete !== '') out += `,"incomplete":${goJsonString(s.incomplete)}`;
+  out += `,"numFailed":${s.numFailed}`;
+  if (s.numIgnoredErrors !== 0) out += `,"numIgnoredErrors":${s.numIgnoredErrors}`;
+  if (s.errors.length > 0) {
+    out += ',"errors":[' + s.errors.map((e) => `{"path":${goJsonString(e.path)},"error":${goJsonString(e.error)}}`).join(',') + ']';
+  }
+  return out + '}';
+}
+
+/** Go's encoding of a DirEntry (no trailing newline); omitempty fields are left out when zero. */
+export function encodeDirEntry(e: DirEntry): string {
+  const parts: string[] = [];
+  if (e.name !== '') parts.push(`"name":${goJsonString(e.name)}`);
+  if (e.type !== '') parts.push(`"type":"${e.type}"`);
+  const mode = formatKopiaMode(e.mode);
+  if (mode !== '') parts.push(`"mode":"${mode}"`);
+  if (e.size !== 0) parts.push(`"size":${e.size}`);
+  if (e.mtime !== EPOCH_RFC3339) parts.push(`"mtime":${goJsonString(e.mtime)}`);
+  if (e.uid !== 0) parts.push(`"uid":${e.uid}`);
+  if (e.gid !== 0) parts.push(`"gid":${e.gid}`);
+  parts.push(`"obj":${goJsonString(e.obj)}`);
+  if (e.summ !== undefined) parts.push(`"summ":${encodeDirectorySummary(e.summ)}`);
+  return '{' + parts.join(',') + '}';
+}
+
+/** The JSON value of an entry as a plain object in kopia's key order (for embedding in manifests). */
+export function dirEntryToJson(e: DirEntry): Record<string, unknown> {
+  return JSON.parse(encodeDirEntry(e)) as Record<string, unknown>;
+}
+
+function corrupt(where: string, what: string): CorruptionError {
+  return new CorruptionError(`${where}: ${what}`, {
+    hint: 'The directory metadata is damaged; run `cairn snapshot verify` to find the affected snapshots.',
+  });
+}
+
+function num(obj: Readonly<Record<string, unknown>>, key: string, where: string): number {
+  const v = goField(obj, key);
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw corrupt(where, `field "${key}" is not a number`);
+  return v;
+}
+
+function str(obj: Readonly<Record<string, unknown>>, key: string, where: string): string {
+  const v = goField(obj, key);
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') throw corrupt(where, `field "${key}" is not a string`);
+  return v;
+}
+
+function time(obj: Readonly<Record<string, unknown>>, key: string, where: string): string {
+  const v = goField(obj, key);
+  if (v === undefined || v === null) return EPOCH_RFC3339;
+  if (typeof v !== 'string') throw corrupt(where, `field "${key}" is not a timestamp`);
+  return formatRfc3339Nano(parseRfc3339Nano(v, `${where}: field "${key}"`));
+}
+
+/** Parses a DirectorySummary JSON value; `where` names the object for error messages. */
+export function decodeDirectorySummary(v: unknown, where: string): DirectorySummary {
+  if (!isJsonObject(v)) throw corrupt(where, 'directory summary is not an object');
+  const errs = goField(v, 'errors');
+  const errors: EntryWithError[] = [];
+  if (Array.isArray(errs)) {
+    for (const e of errs) {
+      if (isJsonObject(e)) errors.push({ path: str(e, 'path', where), error: str(e, 'error', where) });
+    }
+  }
+  return {
+    size: num(v, 'size', where),
+    files: num(v, 'files', where),
+    symlinks: num(v, 'symlinks', where),
+    dirs: num(v, 'dirs', where),
+    maxTime: time(v, 'maxTime', where),
+    incomplete: str(v, 'incomplete', where),
+    numFailed: num(v, 'numFailed', where),
+    numIgnoredErrors: num(v, 'numIgnoredErrors', where),
+    errors,
+  };
+}
+
+/** Parses a DirEntry JSON value leniently as Go does (case-insensitive keys, unknown keys ignored). */
+export function decodeDirEntry(v: unknown, where: string): DirEntry {
+  if (!isJsonObject(v)) throw corrupt(where, 'directory entry is not an object');
+  const name = str(v, 'name', where);
+  const at = name === '' ? where : `${where} entry ${JSON.stringify(name)}`;
+  const t = str(v, 'type', at);
+  const type: EntryType = t === 'f' || t === 'd' || t === 's' ? t : '';
+  const modeText = str(v, 'mode', at);
+  let mode = 0;
+  if (modeText !== '') {
+    const m = parseKopiaMode(modeText);
+    if (m === undefined) throw corrupt(at, `invalid mode ${JSON.stringify(modeText)}`);
+    mode = m;
+  }
+  const summRaw = goField(v, 'summ');
+  return {
+    name,
+    type,
+    mode,
+    size: num(v, 'size', at),
+    mtime: time(v, 'mtime', at),
+    uid: num(v, 'uid', at),
+    gid: num(v, 'gid', at),
+    obj: str(v, 'obj', at),
+    summ: summRaw === undefined || summRaw === null ? undefined : decodeDirectorySummary(summRaw, at),
+  };
+}

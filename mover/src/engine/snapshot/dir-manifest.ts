@@ -1,0 +1,147 @@
+// Directory listing objects (kopia snapshot/manifest.go DirManifest, snapshotfs/dir_manifest_builder.go,
+// dir_reader.go): `{"stream":"kopia:directory","entries":[…],"summary":{…}}\n`, entries sorted
+// directories first, then by name in UTF-8 byte order, so identical directories serialize to identical
+// bytes (and dedupe with kopia's own listings).
+import { CorruptionError } from '../errors.ts';
+import {
+  decodeDirectorySummary,
+  decodeDirEntry,
+  encodeDirectorySummary,
+  encodeDirEntry,
+  MAX_FAILED_ENTRIES_PER_SUMMARY,
+} from './dir-entry.ts';
+import type { DirectorySummary, DirEntry, EntryWithError } from './dir-entry.ts';
+import { EPOCH_RFC3339, goField, isJsonObject, parseRfc3339Nano } from './snapshot-json.ts';
+
+export const DIRECTORY_STREAM_TYPE = 'kopia:directory';
+
+export interface DirManifest {
+  readonly entries: readonly DirEntry[];
+  /** Absent only in listings written by very old kopia versions. */
+  readonly summary: DirectorySummary | undefined;
+}
+
+/** Maps a UTF-16 code unit so that numeric order equals code point (= UTF-8 byte) order. */
+function unitKey(u: number): number {
+  if (u >= 0xd800 && u <= 0xdfff) return u + 0x2000;
+  if (u >= 0xe000) return u - 0x800;
+  return u;
+}
+
+/** Compares two strings in UTF-8 byte order (Go string order), not JS's UTF-16 order. */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return unitKey(x) - unitKey(y);
+  }
+  return a.length - b.length;
+}
+
+/** Kopia's listing order: directories first, then by name in UTF-8 byte order. */
+export function compareDirEntries(a: DirEntry, b: DirEntry): number {
+  const ad = a.type === 'd';
+  if (ad !== (b.type === 'd')) return ad ? -1 : 1;
+  return compareUtf8(a.name, b.name);
+}
+
+export interface SummarizeOptions {
+  /** The directory's own mtime: maxTime of an empty directory. */
+  readonly dirMtime: string;
+  /** "" when complete. */
+  readonly incomplete?: string;
+  /** Entries of this directory that failed (relative paths), with whether the error was ignored. */
+  readonly failed?: readonly { readonly path: string; readonly error: string; readonly ignored: boolean }[];
+}
+
+/** The summary kopia's DirManifestBuilder computes for a directory with these entries. */
+export function summarizeDirectory(entries: readonly DirEntry[], options: SummarizeOptions): DirectorySummary {
+  let size = 0;
+  let files = 0;
+  let symlinks = 0;
+  let dirs = 1;
+  let numFailed = 0;
+  let numIgnoredErrors = 0;
+  let maxNs = 0n; // kopia starts MaxModTime at the zero UTCTimestamp (the Unix epoch)
+  let max = EPOCH_RFC3339;
+  const errors: EntryWithError[] = [];
+  const bump = (t: string): void => {
+    const ns = parseRfc3339Nano(t, 'mtime');
+    if (ns > maxNs) {
+      maxNs = ns;
+      max = t;
+    }
+  };
+  for (const e of entries) {
+    bump(e.mtime);
+    if (e.type === 's') symlinks++;
+    else if (e.type === 'f') {
+      files++;
+      size += e.size;
+    } else if (e.type === 'd' && e.summ !== undefined) {
+      files += e.summ.files;
+      size += e.summ.size;
+      dirs += e.summ.dirs;
+      symlinks += e.summ.symlinks;
+      numFailed += e.summ.numFailed;
+      numIgnoredErrors += e.summ.numIgnoredErrors;
+      errors.push(...e.summ.errors);
+      bump(e.summ.maxTime);
+    }
+  }
+  for (const f of options.failed ?? []) {
+    if (f.ignored) numIgnoredErrors++;
+    else numFailed++;
+    errors.push({ path: f.path, error: f.error });
+  }
+  errors.sort((a, b) => compareUtf8(a.path, b.path));
+  if (entries.length === 0) max = options.dirMtime;
+  return {
+    size,
+    files,
+    symlinks,
+    dirs,
+    maxTime: max,
+    incomplete: options.incomplete ?? '',
+    numFailed,
+    numIgnoredErrors,
+    errors: errors.slice(0, MAX_FAILED_ENTRIES_PER_SUMMARY),
+  };
+}
+
+/** Serializes a listing exactly as kopia does (sorted copy of the entries, Go escaping, trailing newline). */
+export function encodeDirManifest(entries: readonly DirEntry[], summary: DirectorySummary | undefined): Buffer {
+  const sorted = [...entries].sort(compareDirEntries);
+  const body = sorted.map(encodeDirEntry).join(',');
+  const summ = summary === undefined ? 'null' : encodeDirectorySummary(summary);
+  return Buffer.from(`{"stream":"${DIRECTORY_STREAM_TYPE}","entries":[${body}],"summary":${summ}}\n`, 'utf8');
+}
+
+/** Parses a listing; CorruptionError naming `objectId` when it is not a kopia directory stream. */
+export function decodeDirManifest(bytes: Uint8Array, objectId: string): DirManifest {
+  const where = `directory object ${objectId}`;
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (cause) {
+    throw new CorruptionError(`${where}: not valid JSON`, {
+      cause,
+      hint: 'The directory metadata is damaged; run `cairn snapshot verify` to find the affected snapshots.',
+    });
+  }
+  if (!isJsonObject(v) || goField(v, 'stream') !== DIRECTORY_STREAM_TYPE) {
+    throw new CorruptionError(`${where}: not a directory listing (stream type is not "${DIRECTORY_STREAM_TYPE}")`, {
+      hint: 'The object ID does not name a directory; check the snapshot or path you asked for.',
+    });
+  }
+  const raw = goField(v, 'entries');
+  if (raw !== undefined && raw !== null && !Array.isArray(raw)) {
+    throw new CorruptionError(`${where}: "entries" is not an array`, {
+      hint: 'The directory metadata is damaged; run `cairn snapshot verify` to find the affected snapshots.',
+    });
+  }
+  const entries = Array.isArray(raw) ? raw.map((e) => decodeDirEntry(e, where)) : [];
+  const s = goField(v, 'summary');
+  return { entries, summary: s === undefined || s === null ? undefined : decodeDirectorySummary(s, where) };
+}
