@@ -1,0 +1,153 @@
+// Generates operator/src/api/resources.ts from the CRDs in crds/ (the single source of truth of the API).
+//   node operator/scripts/generate-api.ts          rewrite the file
+//   node operator/scripts/generate-api.ts --check  exit 1 when the file differs from what the CRDs say
+// Fields with a schema default are non-optional: the API server fills them in before anyone reads them.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+interface Schema {
+  readonly type?: string;
+  readonly description?: string;
+  readonly properties?: Record<string, Schema>;
+  readonly required?: readonly string[];
+  readonly items?: Schema;
+  readonly additionalProperties?: Schema | boolean;
+  readonly enum?: readonly (string | number | boolean)[];
+  readonly default?: unknown;
+  readonly format?: string;
+  readonly 'x-kubernetes-preserve-unknown-fields'?: boolean;
+  readonly 'x-kubernetes-int-or-string'?: boolean;
+}
+
+interface Crd {
+  readonly spec: {
+    readonly group: string;
+    readonly names: { readonly kind: string; readonly plural: string };
+    readonly versions: readonly { readonly name: string; readonly schema: { readonly openAPIV3Schema: Schema } }[];
+  };
+}
+
+/** Property names whose object type gets a fixed, shared name (or an import) instead of a path name. */
+const SHARED_NAMES: Record<string, string> = { mover: 'MoverOverrides', activeRun: 'ScheduleRun', lastRun: 'ScheduleRun' };
+const EXTERNAL: Record<string, string> = { conditions: 'Condition[]', metadata: 'ObjectMeta' };
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const CRD_DIR = join(here, '..', '..', 'crds');
+export const OUTPUT_FILE = join(here, '..', 'src', 'api', 'resources.ts');
+
+function pascal(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+class Emitter {
+  private readonly blocks: string[] = [];
+  private readonly byShape = new Map<string, string>();
+  private readonly names = new Set<string>();
+
+  typeOf(schema: Schema, name: string, prop: string): string {
+    if (EXTERNAL[prop] !== undefined) return EXTERNAL[prop];
+    if (schema['x-kubernetes-int-or-string'] === true) return 'number | string';
+    if (schema.enum !== undefined) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
+    switch (schema.type) {
+      case 'string':
+        return 'string';
+      case 'integer':
+      case 'number':
+        return 'number';
+      case 'boolean':
+        return 'boolean';
+      case 'array': {
+        const inner = this.typeOf(schema.items ?? {}, `${name}Item`, '');
+        return inner.includes(' ') ? `(${inner})[]` : `${inner}[]`;
+      }
+      case 'object':
+        if (schema.properties !== undefined) return this.object(schema, SHARED_NAMES[prop] ?? name);
+        if (typeof schema.additionalProperties === 'object') {
+          return `Record<string, ${this.typeOf(schema.additionalProperties, `${name}Value`, '')}>`;
+        }
+        return 'Record<string, unknown>';
+      default:
+        return 'unknown';
+    }
+  }
+
+  object(schema: Schema, name: string): string {
+    const shape = JSON.stringify(schema);
+    const known = this.byShape.get(shape);
+    if (known !== undefined) return known;
+    if (this.names.has(name)) throw new Error(`two different schemas want the type name ${name}`);
+    this.byShape.set(shape, name);
+    this.names.add(name);
+    const required = new Set(schema.required ?? []);
+    const lines: string[] = [];
+    if (schema.description !== undefined) lines.push(`/** ${schema.description} */`);
+    lines.push(`export interface ${name} {`);
+    for (const [prop, sub] of Object.entries(schema.properties ?? {})) {
+      const type = this.typeOf(sub, name + pascal(prop), prop);
+      const optional = !(required.has(prop) || sub.default !== undefined);
+      if (sub.description !== undefined) lines.push(`  /** ${sub.description.replaceAll('*/', '* /')} */`);
+      lines.push(`  ${prop}${optional ? '?' : ''}: ${type};`);
+    }
+    lines.push('}');
+    this.blocks.push(lines.join('\n'));
+    return name;
+  }
+
+  resource(crd: Crd): void {
+    const { kind } = crd.spec.names;
+    const version = crd.spec.versions[0]!;
+    const root = version.schema.openAPIV3Schema;
+    const props = root.properties ?? {};
+    const spec = this.typeOf(props['spec'] ?? {}, `${kind}Spec`, 'spec');
+    const status = props['status'] !== undefined ? this.typeOf(props['status'], `${kind}Status`, 'status') : undefined;
+    const lines = [
+      `/** ${root.description ?? kind} */`,
+      `export interface ${kind} {`,
+      `  apiVersion: '${crd.spec.group}/${version.name}';`,
+      `  kind: '${kind}';`,
+      '  metadata: ObjectMeta;',
+      `  spec: ${spec};`,
+      ...(status !== undefined ? [`  status?: ${status};`] : []),
+      '}',
+    ];
+    this.blocks.push(lines.join('\n'));
+  }
+
+  text(): string {
+    return this.blocks.join('\n\n');
+  }
+}
+
+export function loadCrds(dir: string = CRD_DIR): Crd[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => parse(readFileSync(join(dir, f), 'utf8')) as Crd);
+}
+
+export function generateApiTypes(crds: readonly Crd[]): string {
+  const emitter = new Emitter();
+  for (const crd of crds) emitter.resource(crd);
+  return [
+    '// GENERATED by operator/scripts/generate-api.ts from crds/*.yaml. Do not edit; change the CRD and rerun.',
+    "import type { Condition, ObjectMeta } from './meta.ts';",
+    '',
+    emitter.text(),
+    '',
+  ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const text = generateApiTypes(loadCrds());
+  if (process.argv.includes('--check')) {
+    const current = readFileSync(OUTPUT_FILE, 'utf8');
+    if (current !== text) {
+      process.stderr.write(`${OUTPUT_FILE} is out of date with crds/; run node operator/scripts/generate-api.ts\n`);
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(OUTPUT_FILE, text);
+  }
+}
