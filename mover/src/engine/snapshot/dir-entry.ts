@@ -29,12 +29,13 @@ export interface DirectorySummary {
   /** Directories below, including this one. */
   readonly dirs: number;
   readonly maxTime: string;
-  /** "" when complete (omitted from JSON). */
-  readonly incomplete: string;
+  /** Absent or "" when complete (omitted from JSON). Decoded summaries always carry it. */
+  readonly incomplete?: string | undefined;
   readonly numFailed: number;
-  readonly numIgnoredErrors: number;
-  /** At most 10 (kopia MaxFailedEntriesPerDirectorySummary). */
-  readonly errors: readonly EntryWithError[];
+  /** Absent = 0 (omitted from JSON when 0). */
+  readonly numIgnoredErrors?: number | undefined;
+  /** At most 10 (kopia MaxFailedEntriesPerDirectorySummary); absent = none. */
+  readonly errors?: readonly EntryWithError[] | undefined;
 }
 
 export interface DirEntry {
@@ -55,6 +56,11 @@ export interface DirEntry {
 
 export const MAX_FAILED_ENTRIES_PER_SUMMARY = 10;
 
+/** fs.Stats mode (st_mode) -> DirEntry.mode (permission bits incl. setuid/setgid/sticky). */
+export function modeFromStat(stMode: number | bigint): number {
+  return Number(stMode) & 0o7777;
+}
+
 /** ns since epoch -> DirEntry mtime text. */
 export function mtimeFromNs(ns: bigint): string {
   return formatRfc3339Nano(ns);
@@ -68,10 +74,10 @@ export function mtimeToNs(mtime: string): bigint {
 /** Go's encoding of a DirectorySummary (no trailing newline). */
 export function encodeDirectorySummary(s: DirectorySummary): string {
   let out = `{"size":${s.size},"files":${s.files},"symlinks":${s.symlinks},"dirs":${s.dirs},"maxTime":${goJsonString(s.maxTime)}`;
-  if (s.incomplete !== '') out += `,"incomplete":${goJsonString(s.incomplete)}`;
+  if (s.incomplete !== undefined && s.incomplete !== '') out += `,"incomplete":${goJsonString(s.incomplete)}`;
   out += `,"numFailed":${s.numFailed}`;
-  if (s.numIgnoredErrors !== 0) out += `,"numIgnoredErrors":${s.numIgnoredErrors}`;
-  if (s.errors.length > 0) {
+  if (s.numIgnoredErrors !== undefined && s.numIgnoredErrors !== 0) out += `,"numIgnoredErrors":${s.numIgnoredErrors}`;
+  if (s.errors !== undefined && s.errors.length > 0) {
     out += ',"errors":[' + s.errors.map((e) => `{"path":${goJsonString(e.path)},"error":${goJsonString(e.error)}}`).join(',') + ']';
   }
   return out + '}';

@@ -85,8 +85,8 @@ export function summarizeDirectory(entries: readonly DirEntry[], options: Summar
       dirs += e.summ.dirs;
       symlinks += e.summ.symlinks;
       numFailed += e.summ.numFailed;
-      numIgnoredErrors += e.summ.numIgnoredErrors;
-      errors.push(...e.summ.errors);
+      numIgnoredErrors += e.summ.numIgnoredErrors ?? 0;
+      if (e.summ.errors !== undefined) errors.push(...e.summ.errors);
       bump(e.summ.maxTime);
     }
   }

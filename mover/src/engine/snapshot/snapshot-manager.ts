@@ -24,6 +24,10 @@ import type { SourceInfo } from './source-info.ts';
 
 const LOAD_CONCURRENCY = 50;
 
+function isIncomplete(m: SnapshotManifest): boolean {
+  return m.incomplete !== undefined && m.incomplete !== '';
+}
+
 /** Oldest first by startTime, endTime breaking ties (kopia SortByTime). */
 export function sortSnapshots(list: readonly SnapshotManifest[]): SnapshotManifest[] {
   const keyed = list.map((m) => ({ m, s: snapshotStartNs(m), e: parseRfc3339Nano(m.endTime, 'endTime') }));
@@ -130,7 +134,7 @@ export async function resolveSnapshot(
     const all = await listSnapshots(manifests, options.source);
     for (let i = all.length - 1; i >= 0; i--) {
       const m = all[i]!;
-      if (m.incomplete !== '') continue;
+      if (isIncomplete(m)) continue;
       if (limit !== undefined && snapshotStartNs(m) > limit) continue;
       return m;
     }
@@ -157,4 +161,32 @@ export async function resolveSnapshot(
   }
   if (id === undefined) throw new NotFoundError(`snapshot "${ref}" not found${where}`, { hint });
   return loadSnapshot(manifests, id);
+}
+
+/**
+ * Kopia's FindPreviousManifests: the newest complete snapshot of the source (started at or before
+ * `noLaterThanNs` when given) followed by the incomplete (checkpoint) snapshots that started after it.
+ */
+export async function findPreviousSnapshots(
+  manifests: ManifestStore,
+  source: SourceInfo,
+  noLaterThanNs?: bigint,
+): Promise<SnapshotManifest[]> {
+  const all = (await listSnapshots(manifests, source)).filter(
+    (m) => noLaterThanNs === undefined || snapshotStartNs(m) <= noLaterThanNs,
+  );
+  let complete: SnapshotManifest | undefined;
+  for (const m of all) if (!isIncomplete(m)) complete = m; // sorted oldest first
+  const after = complete === undefined ? undefined : snapshotStartNs(complete);
+  const rest = all.filter((m) => isIncomplete(m) && (after === undefined || snapshotStartNs(m) > after));
+  return complete === undefined ? rest : [complete, ...rest];
+}
+
+/** The newest complete snapshot of the source (the base for incremental reuse), or undefined. */
+export async function findPreviousSnapshot(
+  manifests: ManifestStore,
+  source: SourceInfo,
+): Promise<SnapshotManifest | undefined> {
+  const prev = await findPreviousSnapshots(manifests, source);
+  return prev[0] !== undefined && !isIncomplete(prev[0]) ? prev[0] : undefined;
 }

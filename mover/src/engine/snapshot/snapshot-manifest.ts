@@ -49,12 +49,12 @@ export interface SnapshotManifest {
   readonly startTime: string;
   readonly endTime: string;
   readonly stats: SnapshotStats;
-  /** "" for a complete snapshot; kopia writes "checkpoint", "canceled", "limit reached". */
-  readonly incomplete: string;
+  /** Absent/"" for a complete snapshot; kopia writes "checkpoint", "canceled", "limit reached". */
+  readonly incomplete?: string | undefined;
   readonly rootEntry: DirEntry | undefined;
-  /** User tags; keys carry kopia's "tag:" prefix. */
-  readonly tags: Readonly<Record<string, string>>;
-  readonly pins: readonly string[];
+  /** User tags; keys carry kopia's "tag:" prefix. Decoded manifests always carry the field. */
+  readonly tags?: Readonly<Record<string, string>> | undefined;
+  readonly pins?: readonly string[] | undefined;
 }
 
 export function emptySnapshotStats(): SnapshotStats {
@@ -84,15 +84,16 @@ export function snapshotManifestToJson(m: SnapshotManifest): Record<string, unkn
     endTime: m.endTime,
     stats,
   };
-  if (m.incomplete !== '') out['incomplete'] = m.incomplete;
+  if (m.incomplete !== undefined && m.incomplete !== '') out['incomplete'] = m.incomplete;
   out['rootEntry'] = m.rootEntry === undefined ? null : dirEntryToJson(m.rootEntry);
-  const tagKeys = Object.keys(m.tags).sort(compareUtf8);
+  const mt = m.tags ?? {};
+  const tagKeys = Object.keys(mt).sort(compareUtf8);
   if (tagKeys.length > 0) {
     const tags: Record<string, string> = {};
-    for (const k of tagKeys) tags[k] = m.tags[k]!;
+    for (const k of tagKeys) tags[k] = mt[k]!;
     out['tags'] = tags;
   }
-  if (m.pins.length > 0) out['pins'] = [...m.pins];
+  if (m.pins !== undefined && m.pins.length > 0) out['pins'] = [...m.pins];
   return out;
 }
 
@@ -157,7 +158,7 @@ export function sourceLabels(si: SourceInfo): Record<string, string> {
 /** Labels of a snapshot manifest: the source labels plus the tags (a tag may not shadow a source label). */
 export function snapshotLabels(m: Pick<SnapshotManifest, 'source' | 'tags'>): Labels {
   const labels = sourceLabels(m.source);
-  for (const [k, v] of Object.entries(m.tags)) {
+  for (const [k, v] of Object.entries(m.tags ?? {})) {
     if (k in labels) {
       throw new CairnError('USAGE', `snapshot tag "${k}" collides with a built-in manifest label`, {
         hint: 'Tag keys must start with "tag:" (for example tag:env=prod).',
