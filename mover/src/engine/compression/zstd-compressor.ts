@@ -1,0 +1,66 @@
+// Zstandard via zstd-napi (libzstd). Kopia uses klauspost/compress/zstd (repo/compression/compressor_zstd.go);
+// the levels here mirror klauspost's speed presets: SpeedFastest ≈ 1, SpeedDefault ≈ 3,
+// SpeedBetterCompression ≈ 7, SpeedBestCompression ≈ 11. Frames carry a checksum as klauspost's do.
+// Decoding accepts any number of concatenated frames (klauspost's decoder does too).
+import binding from 'zstd-napi/binding.js';
+import { Compressor as ZstdEncoder } from 'zstd-napi';
+import { CorruptionError } from '../errors.ts';
+import type { Compressor } from './compressor.ts';
+
+let sharedDctx: InstanceType<typeof binding.DCtx> | undefined;
+
+export function createZstdCompressor(name: string, headerId: number, level: number, deprecated = false): Compressor {
+  let encoder: ZstdEncoder | undefined;
+  return {
+    name,
+    headerId,
+    deprecated,
+    supported: true,
+    compress(data: Uint8Array): Buffer {
+      if (encoder === undefined) {
+        encoder = new ZstdEncoder();
+        encoder.setParameters({ compressionLevel: level, checksumFlag: true });
+      }
+      return encoder.compress(data);
+    },
+    decompress(stream: Uint8Array, maxLength: number): Buffer {
+      return zstdDecompressBounded(name, stream, maxLength);
+    },
+  };
+}
+
+/** Streams `src` through one decompression context into a buffer of maxLength + 1 bytes (the spare byte detects overflow). */
+export function zstdDecompressBounded(name: string, src: Uint8Array, maxLength: number): Buffer {
+  sharedDctx ??= new binding.DCtx();
+  const dctx = sharedDctx;
+  dctx.reset(binding.ResetDirective.sessionOnly);
+  const out = Buffer.allocUnsafe(maxLength + 1);
+  let produced = 0;
+  let input = src;
+  try {
+    while (true) {
+      const [remaining, wrote, read] = dctx.decompressStream(out.subarray(produced), input);
+      produced += wrote;
+      input = input.subarray(read);
+      if (produced > maxLength) {
+        throw new CorruptionError(`${name} stream decodes to more than the expected ${maxLength} bytes`, {
+          hint: 'the content does not match its index entry; run a repository verify',
+        });
+      }
+      if (input.length === 0 && remaining === 0) break;
+      if (wrote === 0 && read === 0) {
+        throw new CorruptionError(`${name} stream is truncated after ${src.length - input.length} of ${src.length} bytes`, {
+          hint: 'the content is damaged; run a repository verify',
+        });
+      }
+    }
+  } catch (e) {
+    dctx.reset(binding.ResetDirective.sessionOnly);
+    if (e instanceof CorruptionError) throw e;
+    throw new CorruptionError(`${name} stream is invalid: ${(e as Error).message}`, {
+      hint: 'the content is damaged; run a repository verify',
+      cause: e,
+    });
+  }
+  return out.subarray(0, produced);
+}
