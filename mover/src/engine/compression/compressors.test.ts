@@ -128,6 +128,12 @@ describe('compressors', () => {
     expect(thrown(() => z.decompress(bomb, 1 << 20))).toBeInstanceOf(CorruptionError);
     // the shared context is usable again after a failure
     expect(z.decompress(two, 6).toString()).toBe('abcdef');
+    // a bound above the initial 16 MiB buffer grows it instead of failing
+    const big = Buffer.alloc(40 << 20, 0x61);
+    big[big.length - 1] = 0x62;
+    const out = z.decompress(z.compress(big), 1 << 28);
+    expect(out.length).toBe(big.length);
+    expect(out[out.length - 1]).toBe(0x62);
   });
 
   it('decompressContent checks the header against the index and its presence', () => {

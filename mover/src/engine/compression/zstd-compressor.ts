@@ -29,16 +29,28 @@ export function createZstdCompressor(name: string, headerId: number, level: numb
   };
 }
 
-/** Streams `src` through one decompression context into a buffer of maxLength + 1 bytes (the spare byte detects overflow). */
+/** Buffers start at most this large and double as needed, so a generous bound does not cost its size up front. */
+const INITIAL_OUTPUT_CAP = 16 << 20;
+
+/**
+ * Streams `src` through one decompression context. The output may grow to maxLength + 1 bytes: the spare
+ * byte detects a stream that decodes to more than maxLength.
+ */
 export function zstdDecompressBounded(name: string, src: Uint8Array, maxLength: number): Buffer {
   sharedDctx ??= new binding.DCtx();
   const dctx = sharedDctx;
   dctx.reset(binding.ResetDirective.sessionOnly);
-  const out = Buffer.allocUnsafe(maxLength + 1);
+  const limit = maxLength + 1;
+  let out = Buffer.allocUnsafe(Math.min(limit, INITIAL_OUTPUT_CAP));
   let produced = 0;
   let input = src;
   try {
     while (true) {
+      if (produced === out.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(limit, out.length * 2));
+        out.copy(bigger, 0, 0, produced);
+        out = bigger;
+      }
       const [remaining, wrote, read] = dctx.decompressStream(out.subarray(produced), input);
       produced += wrote;
       input = input.subarray(read);
@@ -48,7 +60,7 @@ export function zstdDecompressBounded(name: string, src: Uint8Array, maxLength: 
         });
       }
       if (input.length === 0 && remaining === 0) break;
-      if (wrote === 0 && read === 0) {
+      if (wrote === 0 && read === 0 && produced < out.length) {
         throw new CorruptionError(`${name} stream is truncated after ${src.length - input.length} of ${src.length} bytes`, {
           hint: 'the content is damaged; run a repository verify',
         });
