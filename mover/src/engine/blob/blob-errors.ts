@@ -53,3 +53,48 @@ export class DeleteNotPermittedError extends CairnError {
     super('APPEND_ONLY', message, options);
   }
 }
+
+/** The storage location itself (directory, not a blob in it) does not exist. */
+export class StorageLocationNotFoundError extends CairnError {
+  constructor(message: string, options: CairnErrorOptions = {}) {
+    super('REPO_NOT_FOUND', message, options);
+  }
+}
+
+/** A blob ID the store cannot represent (empty, or containing a path separator); a caller bug. */
+export class InvalidBlobIdError extends CairnError {
+  readonly blobId: string;
+  constructor(blobId: string, reason: string, options: CairnErrorOptions = {}) {
+    super('INTERNAL', `invalid blob ID ${JSON.stringify(blobId)}: ${reason}`, options);
+    this.blobId = blobId;
+  }
+}
+
+/**
+ * A ranged read reaches past the end of the blob. Upper layers read ranges recorded in indexes, so this
+ * means the blob is shorter than the index says (truncated or replaced).
+ */
+export class BlobRangeError extends CairnError {
+  readonly blobId: string;
+  constructor(blobId: string, message: string, options: CairnErrorOptions = {}) {
+    super('CORRUPT', message, {
+      hint: 'the blob is shorter than the index expects; run `cairn verify` to find affected snapshots',
+      ...options,
+    });
+    this.blobId = blobId;
+  }
+}
+
+/** A write or delete through a store opened read-only. */
+export class ReadOnlyStoreError extends CairnError {
+  constructor(message: string, options: CairnErrorOptions = {}) {
+    super('REFUSED', message, { hint: 'open the repository without --read-only to modify it', ...options });
+  }
+}
+
+/** A repository URL that cannot be parsed or is missing a required part. */
+export class InvalidStoreUrlError extends CairnError {
+  constructor(message: string, options: CairnErrorOptions = {}) {
+    super('USAGE', message, options);
+  }
+}

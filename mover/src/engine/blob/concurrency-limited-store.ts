@@ -1,0 +1,91 @@
+// Bounds the number of storage operations in flight (uploads, ranged reads, listing page fetches), so a
+// wide pipeline above cannot open hundreds of connections at once. Excess calls wait in FIFO order.
+// A listing holds a slot only while it fetches its next item, never across the consumer's loop body, so
+// a consumer that reads blobs while iterating a listing cannot deadlock against itself.
+import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
+
+export class Semaphore {
+  private available: number;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
+    this.available = limit;
+  }
+
+  async acquire(): Promise<void> {
+    if (this.available > 0) {
+      this.available--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiters.shift();
+    if (next !== undefined) next();
+    else this.available++;
+  }
+
+  async with<T>(fn: () => Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+}
+
+export class ConcurrencyLimitedBlobStore implements BlobStore {
+  readonly inner: BlobStore;
+  readonly limit: number;
+  private readonly semaphore: Semaphore;
+
+  constructor(inner: BlobStore, limit: number) {
+    this.inner = inner;
+    this.limit = limit;
+    this.semaphore = new Semaphore(limit);
+  }
+
+  get description(): string {
+    return this.inner.description;
+  }
+
+  get(id: string, range?: ByteRange): Promise<Buffer> {
+    return this.semaphore.with(() => this.inner.get(id, range));
+  }
+
+  stat(id: string): Promise<BlobMetadata> {
+    return this.semaphore.with(() => this.inner.stat(id));
+  }
+
+  async *list(prefix: string): AsyncGenerator<BlobMetadata> {
+    const it = this.inner.list(prefix)[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      while (true) {
+        const r = await this.semaphore.with(() => it.next());
+        if (r.done === true) {
+          finished = true;
+          return;
+        }
+        yield r.value;
+      }
+    } finally {
+      if (!finished) await it.return?.();
+    }
+  }
+
+  put(id: string, data: Uint8Array, options?: PutOptions): Promise<void> {
+    return this.semaphore.with(() => this.inner.put(id, data, options));
+  }
+
+  delete(id: string): Promise<void> {
+    return this.semaphore.with(() => this.inner.delete(id));
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

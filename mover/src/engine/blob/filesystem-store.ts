@@ -1,0 +1,332 @@
+// A BlobStore in a local (or network-mounted) directory, in kopia's sharded layout
+// (repo/blob/filesystem/filesystem_storage.go, repo/blob/sharded/sharded.go): blob `p0123abc…` is the file
+// `p/012/3abc….f` under parameters read from the root `.shards` file (see shard-parameters.ts).
+// Guarantees: put writes a temp file `<name>.f.tmp.<hex>` in the target directory, fsyncs it, then renames
+// (or hard-links, for ifNotExists) it into place and fsyncs the directory, so readers and crashes see the
+// old blob or the whole new one; list never reports temp files; timestamps are file mtimes.
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants, type Dirent } from 'node:fs';
+import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
+import { BlobExistsError, BlobNotFoundError, BlobRangeError, StorageLocationNotFoundError } from './blob-errors.ts';
+import { errnoOf, mapFsError } from './fs-errors.ts';
+import {
+  COMPLETE_BLOB_SUFFIX,
+  DEFAULT_SHARD_PARAMETERS,
+  LEGACY_SHARD_PARAMETERS,
+  SHARDS_FILE_NAME,
+  parseShardParameters,
+  serializeShardParameters,
+  shardedPathOf,
+  type ShardParameters,
+} from './shard-parameters.ts';
+
+export interface FilesystemStoreOptions {
+  /** Create the directory (and `.shards`) when missing. Without it a missing directory is an error. */
+  readonly create?: boolean;
+  /** fsync files and directories on put (default true). Only tests should turn it off. */
+  readonly fsync?: boolean;
+  /** Mode of new blob files (default 0o600, as kopia). */
+  readonly fileMode?: number;
+  /** Mode of new shard directories (default 0o700, as kopia). */
+  readonly dirMode?: number;
+  /** How many files list stats at once (default 32). */
+  readonly listConcurrency?: number;
+}
+
+/** Opens (or with `create`, initializes) a sharded blob directory. */
+export async function createFilesystemStore(path: string, options: FilesystemStoreOptions = {}): Promise<FilesystemBlobStore> {
+  const root = resolve(path);
+  const dirMode = options.dirMode ?? 0o700;
+  if (options.create === true) {
+    try {
+      await mkdir(root, { recursive: true, mode: dirMode });
+    } catch (e) {
+      throw mapFsError(e, 'write', root);
+    }
+  }
+  try {
+    const st = await stat(root);
+    if (!st.isDirectory()) {
+      throw new StorageLocationNotFoundError(`repository path ${root} is not a directory`, {
+        hint: 'point the repository URL at a directory',
+      });
+    }
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') {
+      throw new StorageLocationNotFoundError(`repository directory ${root} does not exist`, {
+        cause: e,
+        hint: 'create the repository first (cairn repository create) or fix the path',
+      });
+    }
+    throw mapFsError(e, 'open', root);
+  }
+  const store = new FilesystemBlobStore(root, LEGACY_SHARD_PARAMETERS, options);
+  const shardsPath = join(root, SHARDS_FILE_NAME);
+  let text = await store.readOptional(shardsPath);
+  if (text === undefined && options.create === true) {
+    const created = await store.writeFileAtomic(root, shardsPath, Buffer.from(serializeShardParameters(DEFAULT_SHARD_PARAMETERS)), true);
+    // Lost a race with another creator: use what it wrote.
+    text = created ? serializeShardParameters(DEFAULT_SHARD_PARAMETERS) : await store.readOptional(shardsPath);
+  }
+  const params = text === undefined ? LEGACY_SHARD_PARAMETERS : parseShardParameters(text, shardsPath);
+  return new FilesystemBlobStore(root, params, options);
+}
+
+export class FilesystemBlobStore implements BlobStore {
+  readonly description: string;
+  readonly root: string;
+  readonly shardParameters: ShardParameters;
+  private readonly fsync: boolean;
+  private readonly fileMode: number;
+  private readonly dirMode: number;
+  private readonly listConcurrency: number;
+
+  /** Prefer createFilesystemStore, which reads `.shards`. */
+  constructor(root: string, shardParameters: ShardParameters, options: FilesystemStoreOptions = {}) {
+    this.root = root;
+    this.description = `file://${root}`;
+    this.shardParameters = shardParameters;
+    this.fsync = options.fsync ?? true;
+    this.fileMode = options.fileMode ?? 0o600;
+    this.dirMode = options.dirMode ?? 0o700;
+    this.listConcurrency = Math.max(1, options.listConcurrency ?? 32);
+  }
+
+  /** Absolute directory and file path of a blob. */
+  pathOf(id: string): { dir: string; file: string } {
+    const { dirs, file } = shardedPathOf(this.shardParameters, id);
+    const dir = join(this.root, ...dirs);
+    return { dir, file: join(dir, file) };
+  }
+
+  async get(id: string, range?: ByteRange): Promise<Buffer> {
+    const { file } = this.pathOf(id);
+    const notFound = { id, where: this.description };
+    if (range !== undefined) checkRange(id, range);
+    let fh;
+    try {
+      fh = await open(file, fsConstants.O_RDONLY);
+    } catch (e) {
+      throw mapFsError(e, 'read', file, notFound);
+    }
+    try {
+      if (range === undefined) return await fh.readFile();
+      if (range.length === 0) {
+        const size = (await fh.stat()).size;
+        if (range.offset > size) {
+          throw new BlobRangeError(id, `range ${range.offset}+0 is outside blob ${id} (${size} bytes) in ${this.description}`);
+        }
+        return Buffer.alloc(0);
+      }
+      const buf = Buffer.allocUnsafe(range.length);
+      let done = 0;
+      while (done < range.length) {
+        const { bytesRead } = await fh.read(buf, done, range.length - done, range.offset + done);
+        if (bytesRead === 0) {
+          const size = (await fh.stat()).size;
+          throw new BlobRangeError(id, `range ${range.offset}+${range.length} is outside blob ${id} (${size} bytes) in ${this.description}`);
+        }
+        done += bytesRead;
+      }
+      return buf;
+    } catch (e) {
+      throw mapFsError(e, 'read', file, notFound);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async stat(id: string): Promise<BlobMetadata> {
+    const { file } = this.pathOf(id);
+    try {
+      const st = await stat(file);
+      if (!st.isFile()) throw new BlobNotFoundError(id, this.description);
+      return { id, length: st.size, timestamp: st.mtime };
+    } catch (e) {
+      throw mapFsError(e, 'read', file, { id, where: this.description });
+    }
+  }
+
+  list(prefix: string): AsyncIterable<BlobMetadata> {
+    return this.walk(this.root, '', prefix);
+  }
+
+  private async *walk(dir: string, current: string, prefix: string): AsyncGenerator<BlobMetadata> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      // A shard directory removed while we walk is simply empty.
+      if (dir !== this.root && errnoOf(e) === 'ENOENT') return;
+      throw mapFsError(e, 'list', dir);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const files: string[] = [];
+    const subdirs: string[] = [];
+    for (const e of entries) {
+      const name = current + e.name;
+      if (e.isDirectory()) {
+        if (prefix.length > name.length ? prefix.startsWith(name) : name.startsWith(prefix)) subdirs.push(e.name);
+      } else if (e.isFile() && e.name.endsWith(COMPLETE_BLOB_SUFFIX)) {
+        if (name.startsWith(prefix)) files.push(e.name);
+      }
+    }
+    for (let i = 0; i < files.length; i += this.listConcurrency) {
+      const batch = files.slice(i, i + this.listConcurrency);
+      const stats = await Promise.all(
+        batch.map(async (name) => {
+          const path = join(dir, name);
+          try {
+            return await stat(path);
+          } catch (e) {
+            if (errnoOf(e) === 'ENOENT') return undefined; // deleted since readdir
+            throw mapFsError(e, 'list', path);
+          }
+        }),
+      );
+      for (let j = 0; j < batch.length; j++) {
+        const st = stats[j];
+        if (st === undefined) continue;
+        const name = batch[j]!;
+        yield { id: current + name.slice(0, -COMPLETE_BLOB_SUFFIX.length), length: st.size, timestamp: st.mtime };
+      }
+    }
+    for (const sub of subdirs) yield* this.walk(join(dir, sub), current + sub, prefix);
+  }
+
+  async put(id: string, data: Uint8Array, options: PutOptions = {}): Promise<void> {
+    const { dir, file } = this.pathOf(id);
+    const written = await this.writeFileAtomic(dir, file, data, options.ifNotExists === true);
+    if (!written) throw new BlobExistsError(id, this.description);
+  }
+
+  async delete(id: string): Promise<void> {
+    const { file } = this.pathOf(id);
+    try {
+      await unlink(file);
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw mapFsError(e, 'delete', file);
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  /** Reads a whole file, or undefined when it does not exist. */
+  async readOptional(path: string): Promise<string | undefined> {
+    try {
+      const fh = await open(path, fsConstants.O_RDONLY);
+      try {
+        return await fh.readFile('utf8');
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') return undefined;
+      throw mapFsError(e, 'read', path);
+    }
+  }
+
+  /**
+   * Writes `file` (in `dir`) through a temp file. With `exclusive`, returns false instead of replacing an
+   * existing file (hard link, which fails atomically with EEXIST).
+   */
+  async writeFileAtomic(dir: string, file: string, data: Uint8Array, exclusive: boolean): Promise<boolean> {
+    const tmp = `${file}.tmp.${randomBytes(8).toString('hex')}`;
+    let fh;
+    try {
+      fh = await this.openTemp(dir, tmp);
+    } catch (e) {
+      throw mapFsError(e, 'write', tmp);
+    }
+    let placed = false;
+    try {
+      try {
+        await fh.writeFile(data);
+        if (this.fsync) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      if (exclusive) {
+        placed = await this.linkExclusive(tmp, file);
+        if (!placed) return false;
+      } else {
+        await rename(tmp, file);
+        placed = true;
+      }
+    } catch (e) {
+      throw mapFsError(e, 'write', file);
+    } finally {
+      if (exclusive || !placed) await unlink(tmp).catch(() => undefined);
+    }
+    if (this.fsync) await this.syncDir(dir);
+    return true;
+  }
+
+  private async openTemp(dir: string, tmp: string) {
+    const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL;
+    try {
+      return await open(tmp, flags, this.fileMode);
+    } catch (e) {
+      if (errnoOf(e) !== 'ENOENT') throw e;
+      await this.makeDirs(dir);
+      return await open(tmp, flags, this.fileMode);
+    }
+  }
+
+  private async linkExclusive(tmp: string, file: string): Promise<boolean> {
+    try {
+      await link(tmp, file);
+      return true;
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === 'EEXIST') return false;
+      // Filesystems without hard links (some FUSE/SMB mounts): check, then rename. Not race-free, but
+      // ifNotExists is only used for repository creation, which is not concurrent in practice.
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
+        const exists = await stat(file).then(() => true, (err: unknown) => {
+          if (errnoOf(err) === 'ENOENT') return false;
+          throw err;
+        });
+        if (exists) return false;
+        await rename(tmp, file);
+        return true;
+      }
+      throw e;
+    }
+  }
+
+  private async makeDirs(dir: string): Promise<void> {
+    const first = await mkdir(dir, { recursive: true, mode: this.dirMode });
+    if (first === undefined || !this.fsync) return;
+    // Make the new directory entries durable: fsync each parent from the first created one downward.
+    const parents: string[] = [];
+    for (let d = dir; d.length >= first.length; d = resolve(d, '..')) parents.unshift(resolve(d, '..'));
+    for (const p of parents) await this.syncDir(p);
+  }
+
+  private async syncDir(dir: string): Promise<void> {
+    try {
+      const fh = await open(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      // Some filesystems refuse fsync on directories; the data itself is already synced.
+      const code = errnoOf(e);
+      if (code === 'EINVAL' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EISDIR') return;
+      throw mapFsError(e, 'write', dir);
+    }
+  }
+}
+
+function checkRange(id: string, range: ByteRange): void {
+  if (!Number.isSafeInteger(range.offset) || !Number.isSafeInteger(range.length) || range.offset < 0 || range.length < 0) {
+    throw new BlobRangeError(id, `invalid range ${range.offset}+${range.length} for blob ${id}`);
+  }
+}
