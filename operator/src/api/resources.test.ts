@@ -11,6 +11,6 @@ describe('generated API types', () => {
     const text = generateApiTypes(loadCrds());
     expect(text).toMatch(/export interface SnapshotScheduleSpec \{[^}]*\n {2}timeZone: string;/);
     expect(text).toMatch(/export interface SnapshotScheduleSpec \{[^}]*\n {2}jitter\?: string;/);
-    expect(text).toMatch(/concurrencyPolicy: "Forbid" \| "Allow" \| "Replace";/);
+    expect(text).toMatch(/concurrencyPolicy: "Forbid" \| "Replace";/);
   });
 });

@@ -316,8 +316,8 @@ export interface SnapshotScheduleSpec {
   /** No new runs while true; a running Job finishes. */
   suspend: boolean;
   trigger?: SnapshotScheduleSpecTrigger;
-  /** Forbid skips a due time while the previous run is active; Allow starts it anyway; Replace stops the active run first. */
-  concurrencyPolicy: "Forbid" | "Allow" | "Replace";
+  /** Forbid skips (and counts as missed) a due time while the previous run is active; Replace stops the active run's Jobs and starts the new one. Two snapshots of one PVC never run at once. */
+  concurrencyPolicy: "Forbid" | "Replace";
   /** A run that could not start within this many seconds of its due time is counted as missed instead. */
   startingDeadlineSeconds?: number;
   /** Direct mounts the live PVC (on the consumer pod's node for ReadWriteOnce); Snapshot copies from a CSI VolumeSnapshot; Clone from a CSI clone. Never falls back silently. */
