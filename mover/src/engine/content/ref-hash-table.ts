@@ -1,0 +1,142 @@
+// An open-addressing hash table (linear probing) from binary content keys to uint32 references, kept in
+// two typed arrays: the structure behind every in-memory content lookup (perf.md §3.5: ~8 bytes per
+// slot instead of ~150 bytes per Map entry). Subclasses say how a reference's key compares to a probe
+// key; the table itself stores no keys. Content hashes are keyed MACs, so their bytes are already
+// uniformly distributed and a few of them make a good hash.
+
+const EMPTY = 0;
+const MAX_LOAD = 0.7;
+const MIN_CAPACITY = 16;
+
+/** 32-bit hash of the key `buf[offset, offset+length)`: mixes its last 4 bytes with its first (prefix) byte. */
+export function contentKeyHash(buf: Uint8Array, offset: number, length: number): number {
+  const end = offset + length;
+  let h: number;
+  if (length >= 5) {
+    h = ((buf[end - 4]! << 24) | (buf[end - 3]! << 16) | (buf[end - 2]! << 8) | buf[end - 1]!) >>> 0;
+  } else {
+    h = 0;
+    for (let i = offset + 1; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  }
+  h ^= Math.imul(buf[offset]! + 1, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Byte equality of two short ranges without crossing into native code (faster than Buffer.compare for keys). */
+export function bytesEqual(a: Uint8Array, ao: number, b: Uint8Array, bo: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[ao + i] !== b[bo + i]) return false;
+  return true;
+}
+
+function capacityFor(count: number): number {
+  let cap = MIN_CAPACITY;
+  while (cap * MAX_LOAD < count) cap *= 2;
+  return cap;
+}
+
+export abstract class RefHashTable {
+  /** ref + 1 per slot, 0 when empty. */
+  private slots: Uint32Array;
+  private hashes: Uint32Array;
+  private mask: number;
+  private used = 0;
+
+  protected constructor(expectedCount = 0) {
+    const cap = capacityFor(expectedCount);
+    this.slots = new Uint32Array(cap);
+    this.hashes = new Uint32Array(cap);
+    this.mask = cap - 1;
+  }
+
+  /** True when the key of `ref` equals `key[offset, offset+length)`. */
+  protected abstract refHasKey(ref: number, key: Uint8Array, offset: number, length: number): boolean;
+
+  /** Number of references stored. */
+  get tableSize(): number {
+    return this.used;
+  }
+
+  /** Bytes used by the table arrays (for memory accounting in tests and logs). */
+  get tableBytes(): number {
+    return this.slots.byteLength + this.hashes.byteLength;
+  }
+
+  /** The reference stored for the key, or -1. */
+  protected lookupRef(key: Uint8Array, offset: number, length: number, hash: number): number {
+    const slots = this.slots;
+    const hashes = this.hashes;
+    const mask = this.mask;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const s = slots[i]!;
+      if (s === EMPTY) return -1;
+      if (hashes[i] === hash && this.refHasKey(s - 1, key, offset, length)) return s - 1;
+    }
+  }
+
+  /**
+   * Stores `ref` for the key unless the key is present. Returns -1 when inserted, otherwise the slot
+   * number of the existing entry (pass it to refAtSlot / replaceAtSlot).
+   */
+  protected insertRef(ref: number, key: Uint8Array, offset: number, length: number, hash: number): number {
+    if ((this.used + 1) > this.slots.length * MAX_LOAD) this.grow();
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const s = slots[i]!;
+      if (s === EMPTY) {
+        slots[i] = ref + 1;
+        this.hashes[i] = hash;
+        this.used++;
+        return -1;
+      }
+      if (this.hashes[i] === hash && this.refHasKey(s - 1, key, offset, length)) return i;
+    }
+  }
+
+  protected refAtSlot(slot: number): number {
+    return this.slots[slot]! - 1;
+  }
+
+  protected replaceAtSlot(slot: number, ref: number): void {
+    this.slots[slot] = ref + 1;
+  }
+
+  /** Calls fn for every stored reference (in slot order). */
+  protected forEachRef(fn: (ref: number) => void): void {
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      if (s !== EMPTY) fn(s - 1);
+    }
+  }
+
+  protected clearTable(): void {
+    this.slots = new Uint32Array(MIN_CAPACITY);
+    this.hashes = new Uint32Array(MIN_CAPACITY);
+    this.mask = MIN_CAPACITY - 1;
+    this.used = 0;
+  }
+
+  private grow(): void {
+    const oldSlots = this.slots;
+    const oldHashes = this.hashes;
+    const cap = oldSlots.length * 2;
+    const slots = new Uint32Array(cap);
+    const hashes = new Uint32Array(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < oldSlots.length; j++) {
+      const s = oldSlots[j]!;
+      if (s === EMPTY) continue;
+      const h = oldHashes[j]!;
+      let i = h & mask;
+      while (slots[i] !== EMPTY) i = (i + 1) & mask;
+      slots[i] = s;
+      hashes[i] = h;
+    }
+    this.slots = slots;
+    this.hashes = hashes;
+    this.mask = mask;
+  }
+}
