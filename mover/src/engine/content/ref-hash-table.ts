@@ -10,15 +10,20 @@ const MIN_CAPACITY = 16;
 
 /** 32-bit hash of the key `buf[offset, offset+length)`: mixes its last 4 bytes with its first (prefix) byte. */
 export function contentKeyHash(buf: Uint8Array, offset: number, length: number): number {
+  return contentKeyHashParts(buf[offset]!, buf, offset + 1, length - 1);
+}
+
+/** contentKeyHash of the key `prefixByte ‖ hash[offset, offset+length)` without assembling it. */
+export function contentKeyHashParts(prefixByte: number, hash: Uint8Array, offset: number, length: number): number {
   const end = offset + length;
   let h: number;
-  if (length >= 5) {
-    h = ((buf[end - 4]! << 24) | (buf[end - 3]! << 16) | (buf[end - 2]! << 8) | buf[end - 1]!) >>> 0;
+  if (length >= 4) {
+    h = ((hash[end - 4]! << 24) | (hash[end - 3]! << 16) | (hash[end - 2]! << 8) | hash[end - 1]!) >>> 0;
   } else {
     h = 0;
-    for (let i = offset + 1; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    for (let i = offset; i < end; i++) h = Math.imul(h ^ hash[i]!, 0x01000193);
   }
-  h ^= Math.imul(buf[offset]! + 1, 0x9e3779b1);
+  h ^= Math.imul(prefixByte + 1, 0x9e3779b1);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
