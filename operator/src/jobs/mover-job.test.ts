@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import type { BackupRepository } from '../api/resources.ts';
+import type { Json } from '../api/core-types.ts';
+import { buildMoverJob } from './mover-job.ts';
+import { privilegedMoversAllowed } from './pod-security.ts';
+import { repositoryAccess } from './repository-access.ts';
+
+const repo: BackupRepository = {
+  apiVersion: 'cairn.dev/v1alpha1',
+  kind: 'BackupRepository',
+  metadata: { name: 'r', namespace: 'app', uid: 'u1' },
+  spec: {
+    storage: {
+      s3: {
+        endpoint: 'https://minio:9000',
+        bucket: 'backups',
+        prefix: 'team/a',
+        region: 'eu-1',
+        credentialsSecretRef: { name: 's3-creds' },
+        caBundle: { configMapName: 'ca', key: 'ca.crt' },
+      },
+    },
+    passwordSecretRef: { name: 'repo-pass', key: 'password' },
+    initialize: 'IfMissing',
+    creation: { hash: 'HMAC-SHA256-128', encryption: 'AES256-GCM-HMAC-SHA256', compression: 'zstd' },
+    maintenance: { schedule: 'H H * * *', timeZone: 'UTC', full: true, suspend: false },
+  },
+};
+
+function build(privileged = false): { job: ReturnType<typeof buildMoverJob>; pod: Json; container: Json } {
+  const job = buildMoverJob({
+    name: 'j',
+    namespace: 'app',
+    owner: { apiVersion: 'cairn.dev/v1alpha1', kind: 'SnapshotSchedule', metadata: { name: 's', uid: 'u2' } },
+    purpose: 'snapshot',
+    image: 'cairn:test',
+    command: ['cairn'],
+    args: ['snapshot', 'create', '/data'],
+    access: repositoryAccess(repo),
+    data: { claimName: 'data', readOnly: true },
+    overrides: {},
+    privileged,
+  });
+  const pod = job.spec!.template.spec;
+  return { job, pod, container: (pod['containers'] as Json[])[0]! };
+}
+
+describe('buildMoverJob', () => {
+  it('meets the restricted profile by default', () => {
+    const { pod, container } = build();
+    expect(pod['automountServiceAccountToken']).toBe(false);
+    expect(pod['securityContext']).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container['securityContext']).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    for (const v of pod['volumes'] as Json[]) {
+      expect(Object.keys(v).filter((k) => k !== 'name')).toEqual([
+        expect.stringMatching(/^(secret|configMap|emptyDir|persistentVolumeClaim|ephemeral)$/),
+      ]);
+    }
+  });
+
+  it('passes secrets as files, never as arguments or env', () => {
+    const { container } = build();
+    const args = container['args'] as string[];
+    expect(args).toContain('--password-file');
+    expect(args[args.indexOf('--password-file') + 1]).toBe('/etc/cairn/repository/password');
+    expect(args).toContain('--s3-credentials-dir');
+    expect(args.join(' ')).toContain('s3://backups/team/a?endpoint=https%3A%2F%2Fminio%3A9000&region=eu-1&ca=%2Fetc%2Fcairn%2Fca%2Fca.pem');
+    expect(JSON.stringify(container['env'])).not.toMatch(/secret/i);
+    expect(container['terminationMessagePolicy']).toBe('File');
+    expect(args.slice(args.indexOf('--result-file'), args.indexOf('--result-file') + 2)).toEqual(['--result-file', '/dev/termination-log']);
+  });
+
+  it('sets deadlines, backoff and a controller owner reference', () => {
+    const { job } = build();
+    expect(job.spec!['activeDeadlineSeconds']).toBeGreaterThan(0);
+    expect(job.spec!['backoffLimit']).toBe(2);
+    expect(job.metadata.ownerReferences![0]).toMatchObject({ kind: 'SnapshotSchedule', uid: 'u2', controller: true });
+  });
+
+  it('runs as root with file capabilities only when privileged', () => {
+    const { pod, container } = build(true);
+    expect(pod['securityContext']).toMatchObject({ runAsUser: 0 });
+    expect((container['securityContext'] as Json)['capabilities']).toMatchObject({ add: expect.arrayContaining(['DAC_OVERRIDE', 'CHOWN']) });
+    expect(privilegedMoversAllowed({ metadata: { annotations: { 'cairn.dev/privileged-movers': 'true' } } })).toBe(true);
+    expect(privilegedMoversAllowed({ metadata: { annotations: { 'cairn.dev/privileged-movers': 'yes' } } })).toBe(false);
+  });
+});

@@ -1,0 +1,137 @@
+// Builds mover Jobs: one `cairn` command in one container, the repository reached through mounted files,
+// the result left as one JSON line in the termination message (--result-file /dev/termination-log) with
+// terminationMessagePolicy File, so nothing is ever read from logs. Pure: the caller decides names,
+// placement and whether privilege is allowed.
+import type { Job, Json } from '../api/core-types.ts';
+import type { KubeObject } from '../api/meta.ts';
+import type { MoverOverrides } from '../api/resources.ts';
+import { ERROR_CODES } from '../../../mover/src/contract/error-codes.ts';
+import { LABELS, MANAGED_BY } from '../api/names.ts';
+import type { RepositoryAccess } from './repository-access.ts';
+import { containerSecurityContext, podSecurityContext } from './pod-security.ts';
+
+export const MOVER_CONTAINER = 'mover';
+export const DATA_DIR = '/data';
+export const CACHE_DIR = '/cache';
+export const TERMINATION_LOG = '/dev/termination-log';
+
+/** Exit codes a retry cannot fix: the Job fails at once instead of burning its backoffLimit. */
+const FINAL_EXIT_CODES = (
+  ['USAGE', 'PARTIAL', 'WRONG_PASSWORD', 'REPO_NOT_FOUND', 'REPO_EXISTS', 'AUTH_FAILED', 'BUCKET_NOT_FOUND', 'CORRUPT', 'TARGET_NOT_EMPTY', 'NOT_FOUND', 'UNSUPPORTED', 'MAINTENANCE_OWNED', 'APPEND_ONLY', 'REFUSED'] as const
+).map((c) => ERROR_CODES[c].exitCode);
+
+export interface DataVolume {
+  readonly claimName: string;
+  readonly readOnly: boolean;
+  readonly mountPath?: string;
+}
+
+export interface MoverJobSpec {
+  readonly name: string;
+  readonly namespace: string;
+  readonly owner: KubeObject;
+  readonly purpose: string;
+  readonly image: string;
+  readonly command: readonly string[];
+  /** The cairn command and its arguments, e.g. ['snapshot', 'create', '/data', ...]. */
+  readonly args: readonly string[];
+  readonly access: RepositoryAccess;
+  readonly data?: DataVolume;
+  readonly overrides: Partial<MoverOverrides>;
+  /** Already checked against the namespace annotation by the caller. */
+  readonly privileged: boolean;
+  readonly nodeSelector?: Record<string, string>;
+  readonly tolerations?: Json[];
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+  readonly logLevel?: string;
+  readonly defaultActiveDeadlineSeconds?: number;
+  readonly ttlSecondsAfterFinished?: number;
+}
+
+export function buildMoverJob(s: MoverJobSpec): Job {
+  const o = s.overrides;
+  const labels: Record<string, string> = {
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.component]: 'mover',
+    [LABELS.ownerKind]: s.owner.kind ?? '',
+    [LABELS.ownerName]: s.owner.metadata.name ?? '',
+    [LABELS.purpose]: s.purpose,
+    ...s.labels,
+  };
+  const volumes: Json[] = [...s.access.volumes, { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }];
+  const mounts: Json[] = [...s.access.mounts, { name: 'tmp', mountPath: '/tmp' }];
+  const cache = o.cache ?? { capacity: '1Gi' };
+  volumes.push(
+    cache.storageClassName !== undefined
+      ? {
+          name: 'cache',
+          ephemeral: {
+            volumeClaimTemplate: {
+              metadata: { labels: { [LABELS.managedBy]: MANAGED_BY } },
+              spec: { accessModes: ['ReadWriteOnce'], storageClassName: cache.storageClassName, resources: { requests: { storage: cache.capacity } } },
+            },
+          },
+        }
+      : { name: 'cache', emptyDir: { sizeLimit: cache.capacity } },
+  );
+  mounts.push({ name: 'cache', mountPath: CACHE_DIR });
+  if (s.data !== undefined) {
+    volumes.push({ name: 'data', persistentVolumeClaim: { claimName: s.data.claimName, readOnly: s.data.readOnly } });
+    mounts.push({ name: 'data', mountPath: s.data.mountPath ?? DATA_DIR, readOnly: s.data.readOnly });
+  }
+  const container: Json = {
+    name: MOVER_CONTAINER,
+    image: o.image ?? s.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: [...s.command],
+    args: [...s.access.args, '--cache-dir', CACHE_DIR, '--result-file', TERMINATION_LOG, '--log-level', s.logLevel ?? 'info', ...s.args],
+    env: [{ name: 'HOME', value: '/tmp' }],
+    volumeMounts: mounts,
+    securityContext: containerSecurityContext(s.privileged),
+    terminationMessagePath: TERMINATION_LOG,
+    terminationMessagePolicy: 'File',
+    ...(o.resources !== undefined ? { resources: o.resources } : { resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } } }),
+  };
+  const nodeSelector = { ...(o.nodeSelector ?? {}), ...(s.nodeSelector ?? {}) };
+  const tolerations = [...(o.tolerations ?? []), ...(s.tolerations ?? [])];
+  const podSpec: Json = {
+    restartPolicy: 'Never',
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: podSecurityContext(s.privileged, o.podSecurityContext),
+    containers: [container],
+    volumes,
+    ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
+    ...(tolerations.length > 0 ? { tolerations } : {}),
+  };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: s.name,
+      namespace: s.namespace,
+      labels,
+      annotations: s.annotations,
+      ownerReferences: [
+        {
+          apiVersion: s.owner.apiVersion ?? '',
+          kind: s.owner.kind ?? '',
+          name: s.owner.metadata.name ?? '',
+          uid: s.owner.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      backoffLimit: o.backoffLimit ?? 2,
+      activeDeadlineSeconds: o.activeDeadlineSeconds ?? s.defaultActiveDeadlineSeconds ?? 6 * 3600,
+      ttlSecondsAfterFinished: s.ttlSecondsAfterFinished ?? 7 * 86_400,
+      podFailurePolicy: {
+        rules: [{ action: 'FailJob', onExitCodes: { containerName: MOVER_CONTAINER, operator: 'In', values: FINAL_EXIT_CODES } }],
+      },
+      template: { metadata: { labels: { ...labels }, annotations: s.annotations }, spec: podSpec },
+    },
+  };
+}

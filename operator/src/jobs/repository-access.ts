@@ -1,0 +1,64 @@
+// How a mover reaches a BackupRepository: the --repo URL and the volumes that carry the password, storage
+// credentials and CA bundle as files (never environment variables or command-line arguments).
+import type { BackupRepository } from '../api/resources.ts';
+import type { Json } from '../api/core-types.ts';
+
+export const PASSWORD_DIR = '/etc/cairn/repository';
+export const S3_CREDENTIALS_DIR = '/etc/cairn/s3';
+export const CA_DIR = '/etc/cairn/ca';
+export const FILESYSTEM_ROOT = '/repository';
+
+export interface RepositoryAccess {
+  readonly url: string;
+  readonly args: string[];
+  readonly volumes: Json[];
+  readonly mounts: Json[];
+  /** Secrets the mover mounts (so the operator can check they exist). */
+  readonly secretNames: string[];
+}
+
+export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
+  const { storage, passwordSecretRef } = repo.spec;
+  const volumes: Json[] = [
+    {
+      name: 'repository-password',
+      secret: { secretName: passwordSecretRef.name, items: [{ key: passwordSecretRef.key, path: 'password' }], defaultMode: 0o444 },
+    },
+  ];
+  const mounts: Json[] = [{ name: 'repository-password', mountPath: PASSWORD_DIR, readOnly: true }];
+  const args = ['--password-file', `${PASSWORD_DIR}/password`];
+  const secretNames = [passwordSecretRef.name];
+  let url: string;
+  if (storage.s3 !== undefined) {
+    const s3 = storage.s3;
+    const prefix = s3.prefix.replace(/^\/+/, '');
+    const params = new URLSearchParams();
+    if (s3.endpoint !== undefined && s3.endpoint !== '') params.set('endpoint', s3.endpoint.replace(/\/$/, ''));
+    params.set('region', s3.region);
+    if (s3.caBundle !== undefined) {
+      params.set('ca', `${CA_DIR}/ca.pem`);
+      const items = [{ key: s3.caBundle.key, path: 'ca.pem' }];
+      volumes.push(
+        s3.caBundle.secretName !== undefined
+          ? { name: 'repository-ca', secret: { secretName: s3.caBundle.secretName, items, defaultMode: 0o444 } }
+          : { name: 'repository-ca', configMap: { name: s3.caBundle.configMapName, items, defaultMode: 0o444 } },
+      );
+      mounts.push({ name: 'repository-ca', mountPath: CA_DIR, readOnly: true });
+      if (s3.caBundle.secretName !== undefined) secretNames.push(s3.caBundle.secretName);
+    }
+    url = `s3://${s3.bucket}/${prefix}?${params.toString()}`;
+    volumes.push({ name: 'repository-s3', secret: { secretName: s3.credentialsSecretRef.name, defaultMode: 0o444 } });
+    mounts.push({ name: 'repository-s3', mountPath: S3_CREDENTIALS_DIR, readOnly: true });
+    args.push('--s3-credentials-dir', S3_CREDENTIALS_DIR);
+    secretNames.push(s3.credentialsSecretRef.name);
+  } else if (storage.filesystem !== undefined) {
+    const fs = storage.filesystem;
+    volumes.push({ name: 'repository-volume', persistentVolumeClaim: { claimName: fs.claimName } });
+    mounts.push({ name: 'repository-volume', mountPath: FILESYSTEM_ROOT });
+    const sub = fs.path.replace(/^\/+/, '').replace(/\/+$/, '');
+    url = `file://${FILESYSTEM_ROOT}${sub === '' ? '' : `/${sub}`}`;
+  } else {
+    throw new Error(`BackupRepository ${repo.metadata.name ?? ''} has no storage backend`);
+  }
+  return { url, args: ['--repo', url, ...args], volumes, mounts, secretNames };
+}
