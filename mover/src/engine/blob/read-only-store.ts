@@ -1,6 +1,6 @@
 // Lets reads through and refuses every write or delete with ReadOnlyStoreError, before anything reaches
 // the storage. Used for verify/restore/list so a bug above can never modify a repository opened read-only.
-import type { BlobMetadata, BlobReader, BlobStore, ByteRange } from './blob-store.ts';
+import type { BlobMetadata, BlobReader, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
 import { ReadOnlyStoreError } from './blob-errors.ts';
 
 export class ReadOnlyBlobStore implements BlobStore {
@@ -26,7 +26,7 @@ export class ReadOnlyBlobStore implements BlobStore {
     return this.inner.list(prefix);
   }
 
-  async put(id: string): Promise<void> {
+  async put(id: string, _data?: Uint8Array, _options?: PutOptions): Promise<void> {
     throw new ReadOnlyStoreError(`refusing to write blob ${id}: ${this.description} is opened read-only`);
   }
 
