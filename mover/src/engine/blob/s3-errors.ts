@@ -31,7 +31,11 @@ interface SdkErrorShape {
   Code?: unknown;
   message?: unknown;
   $metadata?: { httpStatusCode?: unknown; requestId?: unknown };
+  $response?: { headers?: Record<string, unknown> };
 }
+
+/** Names the SDK gives errors whose response had no body (HEAD requests). */
+const GENERIC_NAMES = new Set(['Unknown', 'UnknownError', 'NotFound', 'Forbidden', 'BadRequest']);
 
 const AUTH_CODES = new Set([
   'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'TokenRefreshRequired',
@@ -61,7 +65,11 @@ function str(v: unknown): string | undefined {
 export function describeSdkError(e: unknown): { code: string; status: number | undefined; requestId: string | undefined } {
   const err = (typeof e === 'object' && e !== null ? e : {}) as SdkErrorShape;
   const status = typeof err.$metadata?.httpStatusCode === 'number' ? err.$metadata.httpStatusCode : undefined;
-  const code = str(err.Code) ?? str(err.code) ?? str(err.name) ?? 'UnknownError';
+  let code = str(err.Code) ?? str(err.code) ?? str(err.name) ?? 'UnknownError';
+  if (GENERIC_NAMES.has(code)) {
+    // A HEAD error has no body; MinIO still names the error in a header.
+    code = str(err.$response?.headers?.['x-minio-error-code']) ?? code;
+  }
   return { code, status, requestId: str(err.$metadata?.requestId) };
 }
 

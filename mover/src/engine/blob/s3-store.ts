@@ -150,6 +150,16 @@ export class S3BlobStore implements BlobStore {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(id) }));
       return { id, length: out.ContentLength ?? 0, timestamp: out.LastModified ?? new Date(0) };
     } catch (e) {
+      const { code, status } = describeSdkError(e);
+      if (status === 403 && (code === 'Unknown' || code === 'Forbidden' || code === 'UnknownError')) {
+        // AWS answers a HEAD with a bare 403 for both bad credentials and missing permission; a one-byte
+        // GET returns an error body that tells them apart (this path only runs on failure).
+        try {
+          await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(id), Range: 'bytes=0-0' }));
+        } catch (e2) {
+          if (describeSdkError(e2).status === 403) this.fail(e2, 'stat', id);
+        }
+      }
       this.fail(e, 'stat', id);
     }
   }

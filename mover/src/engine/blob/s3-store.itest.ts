@@ -1,0 +1,208 @@
+// The S3 store against a real MinIO: the conformance suite (raw store across a ListObjectsV2 page, and the
+// composed store openBlobStore returns), and the failure modes users hit: wrong credentials, a missing
+// bucket, an unreachable or hung endpoint, append-only and read-only credentials, TLS with a private CA,
+// and credentials from the AWS SDK's default chain.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../../../../e2e/support/tools.ts';
+import { canMakeCertificates, freePort, startMinio, type MinioServer } from '../../../../e2e/support/minio.ts';
+import { describeBlobStoreConformance } from './blob-store-conformance.ts';
+import { S3BlobStore } from './s3-store.ts';
+import { openBlobStore } from './open-blob-store.ts';
+import { listAll } from './blob-store.ts';
+import {
+  AuthFailedError,
+  BlobNotFoundError,
+  BucketNotFoundError,
+  DeleteNotPermittedError,
+  StoragePermissionError,
+  StorageUnavailableError,
+} from './blob-errors.ts';
+
+const minioBinary = requireTool('minio');
+
+describe.skipIf(minioBinary === undefined)('S3BlobStore on MinIO', () => {
+  let minio: MinioServer;
+  let n = 0;
+  const BUCKET = 'cairn-itest';
+
+  beforeAll(async () => {
+    minio = await startMinio({ binary: minioBinary! });
+    await minio.createBucket(BUCKET);
+  });
+  afterAll(async () => {
+    await minio?.stop();
+  });
+
+  describeBlobStoreConformance('S3BlobStore (MinIO)', async () => ({
+    store: new S3BlobStore({ bucket: BUCKET, prefix: `conformance-${n++}/`, endpoint: minio.endpoint, credentials: minio.credentials }),
+  }), { manyBlobs: 1100 });
+
+  describeBlobStoreConformance('openBlobStore(s3://...) (MinIO)', async () => ({
+    store: await openBlobStore(minio.url(BUCKET, `composed-${n++}`), { credentials: minio.credentials }),
+  }));
+
+  it('keeps blobs of different prefixes apart and maps keys as prefix + blob ID', async () => {
+    const a = new S3BlobStore({ bucket: BUCKET, prefix: 'iso-a/', endpoint: minio.endpoint, credentials: minio.credentials });
+    const b = new S3BlobStore({ bucket: BUCKET, prefix: 'iso-b/', endpoint: minio.endpoint, credentials: minio.credentials });
+    const root = new S3BlobStore({ bucket: BUCKET, endpoint: minio.endpoint, credentials: minio.credentials });
+    await a.put('kopia.repository', Buffer.from('a'));
+    expect(await listAll(b, '')).toEqual([]);
+    expect((await root.get('iso-a/kopia.repository')).toString()).toBe('a');
+    await Promise.all([a.close(), b.close(), root.close()]);
+  });
+
+  describe('wrong credentials', () => {
+    for (const kind of ['unknown access key', 'wrong secret'] as const) {
+      it(`${kind}: AuthFailedError within 10 s, one request per call, no retries`, async () => {
+        const requests: string[] = [];
+        const retries: number[] = [];
+        const creds = kind === 'unknown access key' ? minio.unknownKeyCredentials() : minio.wrongSecretCredentials();
+        const store = await openBlobStore(minio.url(BUCKET, 'auth'), {
+          credentials: creds,
+          s3: { onRequest: (op) => requests.push(op) },
+          retry: { onRetry: (e) => retries.push(e.attempt) },
+        });
+        const t0 = Date.now();
+        for (const op of [() => store.get('kopia.repository'), () => store.put('x', Buffer.from('1')), () => listAll(store, ''), () => store.stat('x')]) {
+          const err = await op().catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(AuthFailedError);
+          expect((err as AuthFailedError).code).toBe('AUTH_FAILED');
+          expect((err as AuthFailedError).retryable).toBe(false);
+          expect((err as Error).message).not.toContain(creds.secretAccessKey);
+          expect((err as AuthFailedError).hint).toBeTruthy();
+        }
+        expect(Date.now() - t0).toBeLessThan(10_000);
+        expect(retries).toEqual([]);
+        // get, put, list: one each; stat: HEAD (+ the MinIO header already names the error, so no follow-up GET)
+        expect(requests).toEqual(['GetObjectCommand', 'PutObjectCommand', 'ListObjectsV2Command', 'HeadObjectCommand']);
+        await store.close();
+      });
+    }
+  });
+
+  it('a missing bucket is BucketNotFoundError for get, stat, list and put, without retries', async () => {
+    const requests: string[] = [];
+    const store = await openBlobStore(minio.url('no-such-bucket-here'), { credentials: minio.credentials, s3: { onRequest: (op) => requests.push(op) } });
+    for (const op of [() => store.get('kopia.repository'), () => store.stat('kopia.repository'), () => listAll(store, ''), () => store.put('a', Buffer.from('1'))]) {
+      const err = await op().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BucketNotFoundError);
+      expect((err as Error).message).toContain('no-such-bucket-here');
+    }
+    expect(requests.length).toBe(4);
+    await store.close();
+  });
+
+  it('an unreachable endpoint is StorageUnavailableError after a bounded number of retries', async () => {
+    const port = await freePort(); // nothing listens there
+    const requests: string[] = [];
+    const retries: number[] = [];
+    const store = await openBlobStore(`s3://${BUCKET}/x?endpoint=http://127.0.0.1:${port}`, {
+      credentials: minio.credentials,
+      retry: { maxAttempts: 4, initialDelayMs: 50, onRetry: (e) => retries.push(e.attempt) },
+      s3: { onRequest: (op) => requests.push(op) },
+    });
+    const t0 = Date.now();
+    const err = await store.get('kopia.repository').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageUnavailableError);
+    expect((err as StorageUnavailableError).code).toBe('UNREACHABLE');
+    expect((err as Error).message).toContain(`127.0.0.1:${port}`);
+    expect(retries).toEqual([1, 2, 3]);
+    expect(requests.length).toBe(4);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    await store.close();
+  });
+
+  it('a hung endpoint times out as a retryable StorageUnavailableError and recovers when it resumes', async () => {
+    const store = new S3BlobStore({
+      bucket: BUCKET, prefix: 'hung/', endpoint: minio.endpoint, credentials: minio.credentials,
+      connectTimeoutMs: 1000, socketTimeoutMs: 1000, requestTimeoutMs: 2000,
+    });
+    await store.put('a', Buffer.from('1'));
+    minio.suspend();
+    let err: unknown;
+    const t0 = Date.now();
+    try {
+      err = await store.get('a').catch((e: unknown) => e);
+    } finally {
+      minio.resume();
+    }
+    expect(err).toBeInstanceOf(StorageUnavailableError);
+    expect((err as StorageUnavailableError).retryable).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    expect((await store.get('a')).toString()).toBe('1');
+    await store.close();
+  });
+
+  it('append-only credentials can write and read but delete fails with DeleteNotPermittedError', async () => {
+    const creds = await minio.appendOnlyCredentials(BUCKET);
+    expect(creds.sessionToken).toBeTruthy();
+    const store = await openBlobStore(minio.url(BUCKET, 'append-only'), { credentials: creds });
+    await store.put('p1', Buffer.from('data'));
+    expect((await store.get('p1')).toString()).toBe('data');
+    expect((await listAll(store, 'p')).map((m) => m.id)).toEqual(['p1']);
+    const err = await store.delete('p1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeleteNotPermittedError);
+    expect((err as DeleteNotPermittedError).code).toBe('APPEND_ONLY');
+    expect((await store.get('p1')).toString()).toBe('data');
+    await store.close();
+  });
+
+  it('read-only credentials fail a put with StoragePermissionError', async () => {
+    const creds = await minio.readOnlyCredentials(BUCKET);
+    const store = await openBlobStore(minio.url(BUCKET, 'read-only'), { credentials: creds });
+    const err = await store.put('p1', Buffer.from('data')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoragePermissionError);
+    expect((err as StoragePermissionError).code).toBe('STORAGE_PERMISSION');
+    await expect(store.get('p1')).rejects.toBeInstanceOf(BlobNotFoundError);
+    await store.close();
+  });
+
+  it('uses the AWS SDK default credential chain (AWS_* environment variables) when none are given', async () => {
+    const saved = { id: process.env['AWS_ACCESS_KEY_ID'], secret: process.env['AWS_SECRET_ACCESS_KEY'] };
+    process.env['AWS_ACCESS_KEY_ID'] = minio.accessKey;
+    process.env['AWS_SECRET_ACCESS_KEY'] = minio.secretKey;
+    try {
+      const store = await openBlobStore(minio.url(BUCKET, 'env-creds'));
+      await store.put('k', Buffer.from('v'));
+      expect((await store.get('k')).toString()).toBe('v');
+      await store.close();
+    } finally {
+      for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});
+
+describe.skipIf(minioBinary === undefined || !canMakeCertificates())('S3BlobStore on MinIO over TLS', () => {
+  let minio: MinioServer;
+  beforeAll(async () => {
+    minio = await startMinio({ binary: minioBinary!, tls: true });
+    await minio.createBucket('tls-bucket');
+  });
+  afterAll(async () => {
+    await minio?.stop();
+  });
+
+  it('rejects the self-signed certificate by default, without retrying, and hints at ca=', async () => {
+    const retries: number[] = [];
+    const store = await openBlobStore(minio.url('tls-bucket'), { credentials: minio.credentials, retry: { onRetry: (e) => retries.push(e.attempt) } });
+    const err = await store.get('x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageUnavailableError);
+    expect((err as StorageUnavailableError).retryable).toBe(false);
+    expect((err as StorageUnavailableError).hint).toContain('ca=');
+    expect(retries).toEqual([]);
+    await store.close();
+  });
+
+  it('works with the CA bundle given as ?ca= and with ?insecure=true', async () => {
+    const withCa = await openBlobStore(`${minio.url('tls-bucket', 'ca')}&ca=${encodeURIComponent(minio.caFile!)}`, { credentials: minio.credentials });
+    await withCa.put('a', Buffer.from('secure'));
+    expect((await withCa.get('a')).toString()).toBe('secure');
+    await withCa.close();
+    const insecure = await openBlobStore(`${minio.url('tls-bucket', 'ca')}&insecure=true`, { credentials: minio.credentials });
+    expect((await insecure.get('a')).toString()).toBe('secure');
+    await insecure.close();
+  });
+});
