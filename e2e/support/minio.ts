@@ -123,7 +123,7 @@ export async function startMinio(options: StartMinioOptions = {}): Promise<Minio
   const scheme = caFile === undefined ? 'http' : 'https';
 
   let proc: ChildProcess | undefined;
-  let port = 0;
+  let port: number;
   let log = '';
   for (let attempt = 1; ; attempt++) {
     port = await freePort();

@@ -4,6 +4,7 @@
 // and credentials from the AWS SDK's default chain.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTool } from '../../../../e2e/support/tools.ts';
+import { withEnv } from '../../../../e2e/support/env.ts';
 import { canMakeCertificates, freePort, startMinio, type MinioServer } from '../../../../e2e/support/minio.ts';
 import { describeBlobStoreConformance } from './blob-store-conformance.ts';
 import { S3BlobStore } from './s3-store.ts';
@@ -158,20 +159,12 @@ describe.skipIf(minioBinary === undefined)('S3BlobStore on MinIO', () => {
   });
 
   it('uses the AWS SDK default credential chain (AWS_* environment variables) when none are given', async () => {
-    const saved = { id: process.env['AWS_ACCESS_KEY_ID'], secret: process.env['AWS_SECRET_ACCESS_KEY'] };
-    process.env['AWS_ACCESS_KEY_ID'] = minio.accessKey;
-    process.env['AWS_SECRET_ACCESS_KEY'] = minio.secretKey;
-    try {
+    await withEnv({ AWS_ACCESS_KEY_ID: minio.accessKey, AWS_SECRET_ACCESS_KEY: minio.secretKey, AWS_PROFILE: undefined }, async () => {
       const store = await openBlobStore(minio.url(BUCKET, 'env-creds'));
       await store.put('k', Buffer.from('v'));
       expect((await store.get('k')).toString()).toBe('v');
       await store.close();
-    } finally {
-      for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
+    });
   });
 });
 
