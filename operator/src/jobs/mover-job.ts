@@ -42,6 +42,8 @@ export interface MoverJobSpec {
   readonly privileged: boolean;
   readonly nodeSelector?: Record<string, string>;
   readonly tolerations?: Json[];
+  /** Pin to a node (co-location with the consumer of a ReadWriteOnce volume). */
+  readonly nodeName?: string;
   readonly labels?: Record<string, string>;
   readonly annotations?: Record<string, string>;
   readonly logLevel?: string;
@@ -104,6 +106,17 @@ export function buildMoverJob(s: MoverJobSpec): Job {
     volumes,
     ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
     ...(tolerations.length > 0 ? { tolerations } : {}),
+    ...(s.nodeName !== undefined
+      ? {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [s.nodeName] }] }],
+              },
+            },
+          },
+        }
+      : {}),
   };
   return {
     apiVersion: 'batch/v1',

@@ -1,0 +1,145 @@
+// The mover Jobs and staging objects of one SnapshotSchedule run: `snapshot create` of a PVC (directly, or
+// from a CSI VolumeSnapshot or clone of it) and `snapshot expire` with the schedule's retention.
+import type { Job, PersistentVolumeClaim, VolumeSnapshot } from '../../api/core-types.ts';
+import type { BackupRepository, MoverOverrides, ScheduleRun, ScheduleRunSourcesItem, SnapshotSchedule } from '../../api/resources.ts';
+import { ANNOTATIONS, LABELS, MANAGED_BY, childName, labelValue } from '../../api/names.ts';
+import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
+import { repositoryAccess } from '../../jobs/repository-access.ts';
+import type { OperatorContext } from '../../operator-context.ts';
+import type { Placement } from '../job-tracking.ts';
+
+export function sourceIdentity(s: SnapshotSchedule, pvc: string): string {
+  const prefix = s.spec.sourcePathPrefix.replace(/\/+$/, '');
+  return `${s.metadata.namespace ?? ''}@cairn:${prefix}/${pvc}`;
+}
+
+export const snapshotJobName = (s: SnapshotSchedule, run: ScheduleRun, pvc: string): string =>
+  childName([s.metadata.name ?? '', pvc, run.id ?? '']);
+export const expireJobName = (s: SnapshotSchedule, run: ScheduleRun, pvc: string): string =>
+  childName([s.metadata.name ?? '', pvc, run.id ?? '', 'expire']);
+export const stagingName = (s: SnapshotSchedule, run: ScheduleRun, pvc: string): string =>
+  childName([s.metadata.name ?? '', pvc, run.id ?? '', 'src']);
+
+function runLabels(s: SnapshotSchedule, run: ScheduleRun, pvc: string): Record<string, string> {
+  return {
+    [LABELS.schedule]: labelValue(s.metadata.name ?? ''),
+    [LABELS.repository]: labelValue(s.spec.repository),
+    [LABELS.run]: labelValue(run.id ?? ''),
+    [LABELS.pvc]: labelValue(pvc),
+  };
+}
+
+export function mergedOverrides(repo: BackupRepository, s: { spec: { mover?: MoverOverrides } }): Partial<MoverOverrides> {
+  return { ...(repo.spec.mover ?? {}), ...(s.spec.mover ?? {}) };
+}
+
+export function buildSnapshotJob(
+  ctx: OperatorContext,
+  s: SnapshotSchedule,
+  repo: BackupRepository,
+  run: ScheduleRun,
+  src: ScheduleRunSourcesItem,
+  claimName: string,
+  placement: Placement,
+  privileged: boolean,
+): Job {
+  const args = ['snapshot', 'create', DATA_DIR, '--source', sourceIdentity(s, src.pvc), '--tag', `cairn.dev/schedule=${s.metadata.name ?? ''}`];
+  for (const e of s.spec.exclude ?? []) args.push('--exclude', e);
+  if (s.spec.compression !== undefined) args.push('--compression', s.spec.compression);
+  return buildMoverJob({
+    name: snapshotJobName(s, run, src.pvc),
+    namespace: s.metadata.namespace!,
+    owner: s,
+    purpose: 'snapshot',
+    image: ctx.config.moverImage,
+    command: ctx.config.moverCommand,
+    args,
+    access: repositoryAccess(repo),
+    data: { claimName, readOnly: true },
+    overrides: mergedOverrides(repo, s),
+    privileged,
+    nodeName: placement.nodeName,
+    tolerations: placement.tolerations,
+    labels: runLabels(s, run, src.pvc),
+    annotations: { [ANNOTATIONS.scheduledTime]: run.scheduledTime ?? run.startTime ?? '' },
+    logLevel: ctx.config.moverLogLevel,
+  });
+}
+
+export function retentionArgs(s: SnapshotSchedule): string[] | undefined {
+  const r = s.spec.retention;
+  if (r === undefined) return undefined;
+  const args: string[] = [];
+  const add = (flag: string, v: number | string | undefined): void => {
+    if (v !== undefined) args.push(flag, String(v));
+  };
+  add('--keep-latest', r.keepLatest);
+  add('--keep-hourly', r.keepHourly);
+  add('--keep-daily', r.keepDaily);
+  add('--keep-weekly', r.keepWeekly);
+  add('--keep-monthly', r.keepMonthly);
+  add('--keep-annual', r.keepAnnual);
+  add('--keep-within', r.keepWithin);
+  return args;
+}
+
+export function buildExpireJob(ctx: OperatorContext, s: SnapshotSchedule, repo: BackupRepository, run: ScheduleRun, pvc: string): Job {
+  const keep = retentionArgs(s) ?? [];
+  const overrides = { ...mergedOverrides(repo, s), privileged: false };
+  return buildMoverJob({
+    name: expireJobName(s, run, pvc),
+    namespace: s.metadata.namespace!,
+    owner: s,
+    purpose: 'expire',
+    image: ctx.config.moverImage,
+    command: ctx.config.moverCommand,
+    args: ['snapshot', 'expire', '--source', sourceIdentity(s, pvc), ...keep, '--time-zone', s.spec.timeZone, '--apply'],
+    access: repositoryAccess(repo),
+    overrides,
+    privileged: false,
+    labels: runLabels(s, run, pvc),
+    logLevel: ctx.config.moverLogLevel,
+  });
+}
+
+export function buildVolumeSnapshot(s: SnapshotSchedule, run: ScheduleRun, pvc: string): VolumeSnapshot {
+  return {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshot',
+    metadata: {
+      name: stagingName(s, run, pvc),
+      namespace: s.metadata.namespace,
+      labels: { [LABELS.managedBy]: MANAGED_BY, ...runLabels(s, run, pvc) },
+    },
+    spec: {
+      source: { persistentVolumeClaimName: pvc },
+      ...(s.spec.volumeSnapshotClassName !== undefined ? { volumeSnapshotClassName: s.spec.volumeSnapshotClassName } : {}),
+    },
+  };
+}
+
+/** A temporary PVC with the source's contents, from a VolumeSnapshot or (Clone) the PVC itself. */
+export function buildStagingPvc(s: SnapshotSchedule, run: ScheduleRun, source: PersistentVolumeClaim, from: 'Snapshot' | 'Clone', restoreSize?: string): PersistentVolumeClaim {
+  const size = restoreSize ?? source.status?.capacity?.['storage'] ?? source.spec?.resources?.requests?.['storage'] ?? '1Gi';
+  const pvc = source.metadata.name!;
+  const storageClassName = s.spec.stagingStorageClassName ?? source.spec?.storageClassName;
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: stagingName(s, run, pvc),
+      namespace: s.metadata.namespace,
+      labels: { [LABELS.managedBy]: MANAGED_BY, ...runLabels(s, run, pvc) },
+    },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      ...(storageClassName !== undefined ? { storageClassName } : {}),
+      resources: { requests: { storage: size } },
+      dataSource:
+        from === 'Snapshot'
+          ? { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: stagingName(s, run, pvc) }
+          : { kind: 'PersistentVolumeClaim', name: pvc },
+      ...(source.spec?.volumeMode !== undefined ? { volumeMode: source.spec.volumeMode } : {}),
+    },
+  };
+}

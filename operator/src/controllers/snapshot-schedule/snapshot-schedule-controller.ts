@@ -1,0 +1,247 @@
+// Reconciles SnapshotSchedules: validates the schedule, drives the active run's sources (Jobs, staging,
+// results, Snapshot records, retention), decides with planRun() whether a new run starts, and writes the
+// outcome to status, Events and metrics. Status is the only memory: a restarted or new leader continues
+// from it, and the deterministic names of everything it creates make repeated steps harmless.
+import type { PersistentVolumeClaim } from '../../api/core-types.ts';
+import type { BackupRepository, ScheduleRun, SnapshotSchedule, SnapshotScheduleStatus } from '../../api/resources.ts';
+import { getCondition, setCondition } from '../../api/conditions.ts';
+import { shortHash } from '../../api/names.ts';
+import type { OperatorContext } from '../../operator-context.ts';
+import type { ReconcileResult } from '../../runtime/controller.ts';
+import { toRfc3339 } from '../../runtime/clock.ts';
+import { isNotFound } from '../../runtime/kube-client.ts';
+import { PVCS, SNAPSHOT_SCHEDULES } from '../../runtime/resource-type.ts';
+import { CronSchedule } from '../../schedule/cron-schedule.ts';
+import { jitterMs, parseDurationMs } from '../../schedule/next-run.ts';
+import { checkTimeZone } from '../../schedule/time-zone.ts';
+import { planRun } from './run-planner.ts';
+import type { StepResult } from './source-runner.ts';
+import { SourceRunner, isTerminal } from './source-runner.ts';
+import { selectorString } from './label-selector.ts';
+
+const ms = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
+
+export class SnapshotScheduleController {
+  private readonly ctx: OperatorContext;
+
+  constructor(ctx: OperatorContext) {
+    this.ctx = ctx;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [ns, name] = key.split('/') as [string, string];
+    let s: SnapshotSchedule;
+    try {
+      s = await this.ctx.client.get<SnapshotSchedule>(SNAPSHOT_SCHEDULES, ns, name);
+    } catch (e) {
+      if (isNotFound(e)) {
+        this.ctx.metrics.forgetSchedule(ns, name);
+        return;
+      }
+      throw e;
+    }
+    if (s.metadata.deletionTimestamp !== undefined) return;
+    const now = this.ctx.clock.now();
+    const stamp = toRfc3339(now);
+    const gen = s.metadata.generation;
+    const st: SnapshotScheduleStatus = structuredClone(s.status ?? {});
+    st.observedGeneration = gen;
+
+    let cron: CronSchedule;
+    let jitter: number;
+    try {
+      cron = CronSchedule.parse(s.spec.schedule, s.metadata.uid ?? name);
+      checkTimeZone(s.spec.timeZone);
+      jitter = s.spec.jitter !== undefined ? jitterMs(s.metadata.uid ?? name, parseDurationMs(s.spec.jitter)) : 0;
+    } catch (e) {
+      const message = (e as Error).message;
+      if (getCondition(st.conditions, 'Ready')?.message !== message) this.ctx.events.record(s, 'Warning', 'InvalidSchedule', message);
+      st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'False', reason: 'InvalidSchedule', message }, gen, stamp);
+      st.state = 'Failed';
+      delete st.nextRunTime;
+      await this.write(s, st);
+      return;
+    }
+    st.effectiveSchedule = cron.effective;
+
+    const repo = this.ctx.caches.repositories.get(ns, s.spec.repository);
+    const repoReady = repo !== undefined && repo.status?.initialized === true;
+    let poll: number | undefined;
+
+    // 1. Drive the active run.
+    if (st.activeRun !== undefined && repo !== undefined) {
+      poll = await this.progress(s, repo, st, stamp);
+    }
+
+    // 2. Decide whether a new run starts.
+    const plan = planRun({
+      now,
+      cron,
+      timeZone: s.spec.timeZone,
+      jitterMs: jitter,
+      suspend: s.spec.suspend,
+      startingDeadlineSeconds: s.spec.startingDeadlineSeconds,
+      concurrencyPolicy: s.spec.concurrencyPolicy,
+      lastScheduleTime: ms(st.lastScheduleTime),
+      createdAt: ms(s.metadata.creationTimestamp) ?? now,
+      active: st.activeRun !== undefined,
+      manualToken: s.spec.trigger?.manual,
+      lastManualTrigger: st.lastManualTrigger,
+      activeManualToken: st.activeRun?.manualToken,
+    });
+    let missed = plan.missed;
+    let start = plan.start;
+    if (start !== undefined && !repoReady) {
+      // Nothing can run without an open repository: scheduled due times count as missed, manual triggers wait.
+      if (start.trigger === 'Schedule') missed++;
+      start = undefined;
+    }
+    if (plan.lastScheduleTime !== undefined) st.lastScheduleTime = toRfc3339(plan.lastScheduleTime);
+    if (missed > 0) {
+      st.missedRuns = (st.missedRuns ?? 0) + missed;
+      this.ctx.metrics.scheduleMissedRuns.inc({ namespace: ns, schedule: name }, missed);
+      this.ctx.events.record(s, 'Warning', 'MissedRun', `${missed} due time(s) passed without a run`);
+    }
+    if (plan.nextRunTime !== undefined) st.nextRunTime = toRfc3339(plan.nextRunTime);
+    else delete st.nextRunTime;
+
+    if (start !== undefined && repo !== undefined) {
+      if (plan.replaceActive && st.activeRun !== undefined) await this.replace(s, repo, st, stamp);
+      const run: ScheduleRun = {
+        id: start.trigger === 'Schedule' ? `s${Math.floor(start.scheduledTime / 60_000).toString(36)}` : `m${shortHash(start.token)}`,
+        trigger: start.trigger,
+        ...(start.trigger === 'Manual' ? { manualToken: start.token } : { scheduledTime: toRfc3339(start.scheduledTime) }),
+        startTime: stamp,
+        result: 'Running',
+        sources: (await this.resolveSources(s)).map((pvc) => ({ pvc, phase: 'Pending' as const })),
+      };
+      st.activeRun = run;
+      this.ctx.events.record(s, 'Normal', 'RunStarted', `${run.trigger === 'Manual' ? `manual trigger ${run.manualToken ?? ''}` : `due time ${run.scheduledTime ?? ''}`}: ${run.sources?.length ?? 0} PVC(s)`);
+      // Persist the run before creating anything, then create its objects.
+      s = await this.write(s, st);
+      poll = await this.progress(s, repo, st, stamp);
+    }
+
+    // 3. Conditions and state.
+    if (repo === undefined) {
+      st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'False', reason: 'RepositoryNotFound', message: `BackupRepository ${ns}/${s.spec.repository} does not exist` }, gen, stamp);
+    } else if (!repoReady) {
+      st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'False', reason: 'RepositoryNotReady', message: `BackupRepository ${ns}/${s.spec.repository} is not ready` }, gen, stamp);
+    } else {
+      st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'True', reason: s.spec.suspend ? 'Suspended' : 'Scheduled', message: s.spec.suspend ? 'schedule is suspended' : 'schedule is active' }, gen, stamp);
+    }
+    st.state = st.activeRun !== undefined ? 'Running' : s.spec.suspend ? 'Suspended' : st.lastRun?.result === 'Failed' ? 'Failed' : 'Idle';
+    if (st.activeRun === undefined) {
+      st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no run is active' }, gen, stamp);
+    }
+    await this.write(s, st);
+
+    const waits: number[] = [];
+    if (plan.nextRunTime !== undefined) waits.push(Math.max(1_000, plan.nextRunTime - now));
+    if (poll !== undefined) waits.push(poll);
+    return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
+  }
+
+  private async write(s: SnapshotSchedule, st: SnapshotScheduleStatus): Promise<SnapshotSchedule> {
+    return this.ctx.status.update(SNAPSHOT_SCHEDULES, s, () => structuredClone(st));
+  }
+
+  private async resolveSources(s: SnapshotSchedule): Promise<string[]> {
+    const names = new Set(s.spec.sources.pvcNames ?? []);
+    if (s.spec.sources.selector !== undefined) {
+      const { items } = await this.ctx.client.list<PersistentVolumeClaim>(PVCS, s.metadata.namespace, { labelSelector: selectorString(s.spec.sources.selector) });
+      for (const pvc of items) names.add(pvc.metadata.name!);
+    }
+    return [...names].sort();
+  }
+
+  /** Advance every source of the active run; finish the run when all are done. Returns a poll interval. */
+  private async progress(s: SnapshotSchedule, repo: BackupRepository, st: SnapshotScheduleStatus, stamp: string): Promise<number | undefined> {
+    const run = st.activeRun!;
+    const runner = new SourceRunner(this.ctx, s, repo, run);
+    const gen = s.metadata.generation;
+    let poll: number | undefined;
+    let stuck: StepResult['stuck'];
+    for (const src of run.sources ?? []) {
+      if (isTerminal(src)) continue;
+      const r = await runner.step(src);
+      if (r.pollMs !== undefined) poll = Math.min(poll ?? r.pollMs, r.pollMs);
+      if (r.stuck !== undefined) stuck ??= r.stuck;
+      if (r.permissionDenied !== undefined) {
+        st.conditions = setCondition(st.conditions, { type: 'MoverPermitted', status: 'False', reason: 'PrivilegedMoverNotPermitted', message: r.permissionDenied }, gen, stamp);
+        this.ctx.events.record(s, 'Warning', 'PrivilegedMoverNotPermitted', r.permissionDenied);
+      }
+    }
+    if (stuck !== undefined) {
+      const prev = getCondition(st.conditions, 'Progressing');
+      if (prev?.reason !== stuck.reason) this.ctx.events.record(s, 'Warning', stuck.reason, stuck.message, 'MoverPodStuck');
+      st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason: stuck.reason, message: stuck.message }, gen, stamp);
+    } else {
+      st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'True', reason: 'Running', message: `run ${run.id ?? ''} is in progress` }, gen, stamp);
+    }
+    if ((run.sources ?? []).every(isTerminal)) this.finish(s, st, stamp);
+    return poll;
+  }
+
+  private async replace(s: SnapshotSchedule, repo: BackupRepository, st: SnapshotScheduleStatus, stamp: string): Promise<void> {
+    const run = st.activeRun!;
+    const runner = new SourceRunner(this.ctx, s, repo, run);
+    for (const src of run.sources ?? []) if (!isTerminal(src)) await runner.stop(src);
+    this.finish(s, st, stamp);
+  }
+
+  private finish(s: SnapshotSchedule, st: SnapshotScheduleStatus, stamp: string): void {
+    const run = st.activeRun!;
+    const ns = s.metadata.namespace!;
+    const name = s.metadata.name!;
+    const sources = run.sources ?? [];
+    const failed = sources.find((x) => x.phase === 'Failed');
+    const partial = sources.some((x) => x.reason === 'PartialSnapshot');
+    run.completionTime = stamp;
+    if (sources.length === 0) {
+      run.result = 'Failed';
+      run.reason = 'NoMatchingPVCs';
+      run.message = 'no PersistentVolumeClaim matched spec.sources';
+    } else if (failed !== undefined) {
+      run.result = 'Failed';
+      run.reason = failed.reason ?? 'Failed';
+      run.message = `PVC ${failed.pvc}: ${failed.message ?? ''}`;
+    } else {
+      run.result = partial ? 'PartiallySucceeded' : 'Succeeded';
+      run.reason = partial ? 'PartialSnapshot' : 'Succeeded';
+      run.message = `${sources.length} PVC(s) snapshotted`;
+    }
+    st.lastRun = run;
+    delete st.activeRun;
+    if (run.trigger === 'Manual' && run.manualToken !== undefined) st.lastManualTrigger = run.manualToken;
+    const gen = s.metadata.generation;
+    const labels = { namespace: ns, schedule: name };
+    this.ctx.metrics.scheduleRuns.inc({ ...labels, result: run.result });
+    const started = Date.parse(run.startTime ?? stamp);
+    const duration = (Date.parse(stamp) - started) / 1000;
+    if (run.result === 'Failed') {
+      st.consecutiveFailures = (st.consecutiveFailures ?? 0) + 1;
+      this.ctx.metrics.scheduleConsecutiveFailures.set(labels, st.consecutiveFailures);
+      st.conditions = setCondition(st.conditions, { type: 'LastRunSucceeded', status: 'False', reason: run.reason ?? 'Failed', message: run.message ?? '' }, gen, stamp);
+      this.ctx.events.record(s, 'Warning', 'RunFailed', `${run.reason ?? ''}: ${run.message ?? ''}`);
+      return;
+    }
+    st.consecutiveFailures = 0;
+    st.lastSuccessTime = stamp;
+    const newest = sources.filter((x) => x.snapshot !== undefined).at(-1);
+    if (newest !== undefined) {
+      st.lastSnapshot = newest.snapshot;
+      st.lastSnapshotTime = stamp;
+    }
+    const bytes = sources.reduce((a, x) => a + (x.bytes ?? 0), 0);
+    const files = sources.reduce((a, x) => a + (x.files ?? 0), 0);
+    const moverSeconds = Math.max(duration, ...sources.map((x) => x.durationSeconds ?? 0));
+    this.ctx.metrics.scheduleLastSuccess.set(labels, Date.parse(stamp) / 1000);
+    this.ctx.metrics.scheduleLastDuration.set(labels, moverSeconds);
+    this.ctx.metrics.scheduleLastBytes.set(labels, bytes);
+    this.ctx.metrics.scheduleLastFiles.set(labels, files);
+    this.ctx.metrics.scheduleConsecutiveFailures.set(labels, 0);
+    st.conditions = setCondition(st.conditions, { type: 'LastRunSucceeded', status: 'True', reason: run.reason ?? 'Succeeded', message: run.message ?? '' }, gen, stamp);
+    this.ctx.events.record(s, 'Normal', 'RunSucceeded', `${run.message ?? ''}: ${files} files, ${bytes} bytes`);
+  }
+}

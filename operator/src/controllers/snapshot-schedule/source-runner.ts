@@ -1,0 +1,334 @@
+// Moves one source (PVC) of an active SnapshotSchedule run through its phases:
+//   Pending -> [Staging] -> Running -> [Retention] -> Succeeded | Failed
+// Every step is idempotent: objects have deterministic names, so a restarted or new leader picks up a run
+// where the status says it is and adopts Jobs that already exist instead of starting them again.
+import type { Namespace, PersistentVolumeClaim, VolumeSnapshot } from '../../api/core-types.ts';
+import type { BackupRepository, ScheduleRun, ScheduleRunSourcesItem, Snapshot, SnapshotSchedule } from '../../api/resources.ts';
+import { LABELS, childName, labelValue } from '../../api/names.ts';
+import type { MoverResult } from '../../../../mover/src/contract/mover-result.ts';
+import { privilegedMoversAllowed } from '../../jobs/pod-security.ts';
+import type { OperatorContext } from '../../operator-context.ts';
+import { toRfc3339 } from '../../runtime/clock.ts';
+import { KubeApiError, isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
+import { JOBS, NAMESPACES, PVCS, SNAPSHOTS, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
+import { ensureJob, jobOutcome, placementFor } from '../job-tracking.ts';
+import {
+  buildExpireJob,
+  buildSnapshotJob,
+  buildStagingPvc,
+  buildVolumeSnapshot,
+  expireJobName,
+  mergedOverrides,
+  retentionArgs,
+  snapshotJobName,
+  sourceIdentity,
+  stagingName,
+} from './snapshot-jobs.ts';
+
+export type Source = ScheduleRunSourcesItem;
+
+export interface StepResult {
+  /** Poll again after this long (objects we do not watch, such as VolumeSnapshots). */
+  readonly pollMs?: number;
+  /** A pod that cannot start, reported on the schedule. */
+  readonly stuck?: { reason: string; message: string };
+  readonly permissionDenied?: string;
+}
+
+const TERMINAL = new Set(['Succeeded', 'Failed']);
+export const isTerminal = (src: Source): boolean => TERMINAL.has(src.phase ?? 'Pending');
+
+export class SourceRunner {
+  private readonly ctx: OperatorContext;
+  private readonly s: SnapshotSchedule;
+  private readonly repo: BackupRepository;
+  private readonly run: ScheduleRun;
+
+  constructor(ctx: OperatorContext, s: SnapshotSchedule, repo: BackupRepository, run: ScheduleRun) {
+    this.ctx = ctx;
+    this.s = s;
+    this.repo = repo;
+    this.run = run;
+  }
+
+  private get ns(): string {
+    return this.s.metadata.namespace!;
+  }
+
+  /** Advance `src` (mutated in place) as far as it can go now. */
+  async step(src: Source): Promise<StepResult> {
+    for (let guard = 0; guard < 5; guard++) {
+      const before = src.phase;
+      const r = await this.stepOnce(src);
+      if (r.pollMs !== undefined || r.stuck !== undefined || r.permissionDenied !== undefined || src.phase === before || isTerminal(src)) return r;
+    }
+    return {};
+  }
+
+  private async stepOnce(src: Source): Promise<StepResult> {
+    switch (src.phase ?? 'Pending') {
+      case 'Pending':
+        return this.start(src);
+      case 'Staging':
+        return this.staging(src);
+      case 'Running':
+        return this.running(src);
+      case 'Retention':
+        return this.retention(src);
+      default:
+        return {};
+    }
+  }
+
+  private fail(src: Source, reason: string, message: string): StepResult {
+    src.phase = 'Failed';
+    src.reason = reason;
+    src.message = message;
+    return {};
+  }
+
+  private async getPvc(name: string): Promise<PersistentVolumeClaim | undefined> {
+    try {
+      return await this.ctx.client.get<PersistentVolumeClaim>(PVCS, this.ns, name);
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private async privileged(): Promise<{ privileged: boolean; denied?: string }> {
+    const wanted = mergedOverrides(this.repo, this.s).privileged === true;
+    if (!wanted) return { privileged: false };
+    const ns = await this.ctx.client.get<Namespace>(NAMESPACES, undefined, this.ns);
+    if (privilegedMoversAllowed(ns)) return { privileged: true };
+    return { privileged: false, denied: `namespace ${this.ns} does not carry the annotation cairn.dev/privileged-movers: "true"` };
+  }
+
+  private async start(src: Source): Promise<StepResult> {
+    const pvc = await this.getPvc(src.pvc);
+    if (pvc === undefined) return this.fail(src, 'PVCNotFound', `PersistentVolumeClaim ${this.ns}/${src.pvc} does not exist`);
+    const priv = await this.privileged();
+    if (priv.denied !== undefined) {
+      this.fail(src, 'PrivilegedMoverNotPermitted', priv.denied);
+      return { permissionDenied: priv.denied };
+    }
+    const method = this.s.spec.copyMethod;
+    if (method === 'Snapshot') {
+      try {
+        await this.ctx.client.create(VOLUME_SNAPSHOTS, this.ns, buildVolumeSnapshot(this.s, this.run, src.pvc));
+      } catch (e) {
+        if (e instanceof KubeApiError && e.status === 404) {
+          return this.fail(src, 'VolumeSnapshotUnsupported', 'the snapshot.storage.k8s.io/v1 API is not installed; use copyMethod Direct or Clone explicitly');
+        }
+        if (!isAlreadyExists(e)) throw e;
+      }
+      src.phase = 'Staging';
+      return {};
+    }
+    let claim = src.pvc;
+    if (method === 'Clone') {
+      await this.createIfMissing(buildStagingPvc(this.s, this.run, pvc, 'Clone'));
+      claim = stagingName(this.s, this.run, src.pvc);
+    }
+    const placement = method === 'Direct' ? await placementFor(this.ctx, pvc) : {};
+    const job = await ensureJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, placement, priv.privileged));
+    src.job = job.metadata.name;
+    src.phase = 'Running';
+    return {};
+  }
+
+  private async createIfMissing(pvc: PersistentVolumeClaim): Promise<void> {
+    try {
+      await this.ctx.client.create(PVCS, this.ns, pvc);
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+  }
+
+  private async staging(src: Source): Promise<StepResult> {
+    let vs: VolumeSnapshot;
+    try {
+      vs = await this.ctx.client.get<VolumeSnapshot>(VOLUME_SNAPSHOTS, this.ns, stagingName(this.s, this.run, src.pvc));
+    } catch (e) {
+      if (isNotFound(e)) {
+        src.phase = 'Pending';
+        return {};
+      }
+      throw e;
+    }
+    if (vs.status?.error?.message !== undefined && vs.status.readyToUse !== true) {
+      return this.fail(src, 'VolumeSnapshotFailed', vs.status.error.message);
+    }
+    if (vs.status?.readyToUse !== true) return { pollMs: 5_000 };
+    const pvc = await this.getPvc(src.pvc);
+    if (pvc === undefined) return this.fail(src, 'PVCNotFound', `PersistentVolumeClaim ${this.ns}/${src.pvc} does not exist`);
+    await this.createIfMissing(buildStagingPvc(this.s, this.run, pvc, 'Snapshot', vs.status.restoreSize));
+    const priv = await this.privileged();
+    const job = await ensureJob(
+      this.ctx,
+      buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, stagingName(this.s, this.run, src.pvc), {}, priv.privileged),
+    );
+    src.job = job.metadata.name;
+    src.phase = 'Running';
+    return {};
+  }
+
+  private async running(src: Source): Promise<StepResult> {
+    const name = snapshotJobName(this.s, this.run, src.pvc);
+    const found = jobOutcome(this.ctx, this.ns, name);
+    if (found === undefined) {
+      // Not in the cache: either just created or lost. Adopt it if it exists; recreate it only if it does not.
+      try {
+        await this.ctx.client.get(JOBS, this.ns, name);
+        return { pollMs: 2_000 };
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      src.phase = this.s.spec.copyMethod === 'Snapshot' ? 'Staging' : 'Pending';
+      return {};
+    }
+    const { outcome } = found;
+    if (outcome.phase === 'Running') {
+      if (outcome.stuck !== undefined) {
+        src.reason = outcome.stuck.reason;
+        src.message = outcome.stuck.message;
+        return { stuck: outcome.stuck };
+      }
+      if (src.reason !== undefined) {
+        delete src.reason;
+        delete src.message;
+      }
+      return {};
+    }
+    const result = outcome.result;
+    const snapshot = result?.snapshot;
+    if (snapshot !== undefined && (outcome.phase === 'Succeeded' || result?.code === 'PARTIAL')) {
+      await this.recordSnapshot(src, result!);
+      await this.cleanupStaging(src);
+      delete src.reason;
+      delete src.message;
+      if (snapshot.partial) {
+        src.reason = 'PartialSnapshot';
+        src.message = `${snapshot.skippedCount} entries could not be read`;
+      }
+      if (retentionArgs(this.s) !== undefined) {
+        await ensureJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
+        src.phase = 'Retention';
+      } else {
+        src.phase = 'Succeeded';
+      }
+      return {};
+    }
+    await this.cleanupStaging(src);
+    if (outcome.phase === 'Succeeded') return this.fail(src, 'NoResult', `mover Job ${name} succeeded without leaving a snapshot result`);
+    return this.fail(src, outcome.reason ?? 'JobFailed', outcome.message ?? `mover Job ${name} failed`);
+  }
+
+  private async retention(src: Source): Promise<StepResult> {
+    const name = expireJobName(this.s, this.run, src.pvc);
+    const found = jobOutcome(this.ctx, this.ns, name);
+    if (found === undefined) {
+      await ensureJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
+      return {};
+    }
+    if (found.outcome.phase === 'Running') return found.outcome.stuck !== undefined ? { stuck: found.outcome.stuck } : {};
+    const deleted = found.outcome.result?.deleted ?? [];
+    await this.deleteRecords(src.pvc, deleted);
+    if (found.outcome.phase === 'Failed') {
+      src.reason = 'RetentionFailed';
+      src.message = `retention could not be applied: ${found.outcome.reason ?? ''} ${found.outcome.message ?? ''}`.trim();
+    }
+    src.phase = 'Succeeded';
+    return {};
+  }
+
+  private async recordSnapshot(src: Source, result: MoverResult): Promise<void> {
+    const snap = result.snapshot!;
+    const name = childName([src.pvc, snap.id.slice(0, 16)]);
+    const record: Snapshot = {
+      apiVersion: 'cairn.dev/v1alpha1',
+      kind: 'Snapshot',
+      metadata: {
+        name,
+        namespace: this.ns,
+        labels: {
+          [LABELS.managedBy]: 'cairn-operator',
+          [LABELS.repository]: labelValue(this.s.spec.repository),
+          [LABELS.schedule]: labelValue(this.s.metadata.name ?? ''),
+          [LABELS.pvc]: labelValue(src.pvc),
+        },
+      },
+      spec: {
+        repository: this.s.spec.repository,
+        schedule: this.s.metadata.name,
+        sourcePVC: src.pvc,
+        snapshotId: snap.id,
+        source: snap.source !== '' ? snap.source : sourceIdentity(this.s, src.pvc),
+        startTime: snap.startTime,
+        endTime: snap.endTime,
+        durationSeconds: result.durationSeconds,
+        bytes: snap.bytes,
+        files: snap.files,
+        dirs: snap.dirs,
+        bytesUploaded: snap.bytesUploaded,
+        partial: snap.partial,
+        skippedCount: snap.skippedCount,
+      },
+    };
+    try {
+      await this.ctx.client.create(SNAPSHOTS, this.ns, record);
+      this.ctx.events.record(this.s, 'Normal', 'SnapshotCreated', `snapshot ${snap.id} of PVC ${src.pvc}: ${snap.files} files, ${snap.bytes} bytes`);
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+    src.snapshot = name;
+    src.snapshotId = snap.id;
+    src.bytes = snap.bytes;
+    src.files = snap.files;
+    src.durationSeconds = result.durationSeconds;
+  }
+
+  private async deleteRecords(pvc: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const wanted = new Set(ids);
+    for (const rec of this.ctx.caches.snapshots.list(this.ns)) {
+      if (rec.spec.repository === this.s.spec.repository && rec.spec.sourcePVC === pvc && wanted.has(rec.spec.snapshotId)) {
+        try {
+          await this.ctx.client.delete(SNAPSHOTS, this.ns, rec.metadata.name!);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+    }
+    this.ctx.events.record(this.s, 'Normal', 'RetentionApplied', `retention removed ${ids.length} snapshot(s) of PVC ${pvc}`);
+  }
+
+  async cleanupStaging(src: Source): Promise<void> {
+    if (this.s.spec.copyMethod === 'Direct') return;
+    const name = stagingName(this.s, this.run, src.pvc);
+    for (const type of this.s.spec.copyMethod === 'Snapshot' ? [PVCS, VOLUME_SNAPSHOTS] : [PVCS]) {
+      try {
+        await this.ctx.client.delete(type, this.ns, name);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+  }
+
+  /** Stop this source's Jobs (concurrencyPolicy Replace). */
+  async stop(src: Source): Promise<void> {
+    for (const name of [snapshotJobName(this.s, this.run, src.pvc), expireJobName(this.s, this.run, src.pvc)]) {
+      try {
+        await this.ctx.client.delete(JOBS, this.ns, name);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    await this.cleanupStaging(src);
+    src.phase = 'Failed';
+    src.reason = 'Replaced';
+    src.message = 'stopped by a newer run (concurrencyPolicy Replace)';
+  }
+}
+
+export const nowStamp = (ctx: OperatorContext): string => toRfc3339(ctx.clock.now());

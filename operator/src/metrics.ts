@@ -1,0 +1,65 @@
+// Prometheus metrics of the operator (prom-client, own registry). Per schedule: last success time,
+// duration, bytes and files of the last snapshot, consecutive failures, missed runs; per repository: size
+// and snapshot count; per controller: reconcile counts, errors and durations.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  readonly scheduleLastSuccess: Gauge<'namespace' | 'schedule'>;
+  readonly scheduleLastDuration: Gauge<'namespace' | 'schedule'>;
+  readonly scheduleLastBytes: Gauge<'namespace' | 'schedule'>;
+  readonly scheduleLastFiles: Gauge<'namespace' | 'schedule'>;
+  readonly scheduleConsecutiveFailures: Gauge<'namespace' | 'schedule'>;
+  readonly scheduleMissedRuns: Counter<'namespace' | 'schedule'>;
+  readonly scheduleRuns: Counter<'namespace' | 'schedule' | 'result'>;
+  readonly repositorySize: Gauge<'namespace' | 'repository'>;
+  readonly repositorySnapshots: Gauge<'namespace' | 'repository'>;
+  readonly repositoryReady: Gauge<'namespace' | 'repository'>;
+  readonly reconciles: Counter<'controller' | 'result'>;
+  readonly reconcileErrors: Counter<'controller'>;
+  readonly reconcileDuration: Histogram<'controller'>;
+  readonly leader: Gauge;
+
+  constructor(withProcessMetrics = true) {
+    const r = this.registers();
+    const ns = ['namespace', 'schedule'] as const;
+    this.scheduleLastSuccess = new Gauge({ name: 'cairn_schedule_last_success_timestamp_seconds', help: 'End time of the last successful snapshot run', labelNames: ns, registers: r });
+    this.scheduleLastDuration = new Gauge({ name: 'cairn_schedule_last_duration_seconds', help: 'Duration of the last snapshot run', labelNames: ns, registers: r });
+    this.scheduleLastBytes = new Gauge({ name: 'cairn_schedule_last_snapshot_bytes', help: 'Logical bytes in the last snapshot(s) of the schedule', labelNames: ns, registers: r });
+    this.scheduleLastFiles = new Gauge({ name: 'cairn_schedule_last_snapshot_files', help: 'Files in the last snapshot(s) of the schedule', labelNames: ns, registers: r });
+    this.scheduleConsecutiveFailures = new Gauge({ name: 'cairn_schedule_consecutive_failures', help: 'Failed runs since the last success', labelNames: ns, registers: r });
+    this.scheduleMissedRuns = new Counter({ name: 'cairn_schedule_missed_runs_total', help: 'Due times that passed without a run', labelNames: ns, registers: r });
+    this.scheduleRuns = new Counter({ name: 'cairn_schedule_runs_total', help: 'Completed runs by result', labelNames: ['namespace', 'schedule', 'result'], registers: r });
+    const rl = ['namespace', 'repository'] as const;
+    this.repositorySize = new Gauge({ name: 'cairn_repository_size_bytes', help: 'Repository size from the last maintenance', labelNames: rl, registers: r });
+    this.repositorySnapshots = new Gauge({ name: 'cairn_repository_snapshots', help: 'Snapshots in the repository from the last maintenance', labelNames: rl, registers: r });
+    this.repositoryReady = new Gauge({ name: 'cairn_repository_ready', help: '1 when the repository is reachable and opens with its password', labelNames: rl, registers: r });
+    this.reconciles = new Counter({ name: 'cairn_controller_reconcile_total', help: 'Reconciles by controller and result', labelNames: ['controller', 'result'], registers: r });
+    this.reconcileErrors = new Counter({ name: 'cairn_controller_reconcile_errors_total', help: 'Reconciles that failed', labelNames: ['controller'], registers: r });
+    this.reconcileDuration = new Histogram({
+      name: 'cairn_controller_reconcile_duration_seconds',
+      help: 'Reconcile duration',
+      labelNames: ['controller'],
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: r,
+    });
+    this.leader = new Gauge({ name: 'cairn_leader', help: '1 while this instance holds the leader lease', registers: r });
+    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'cairn_operator_' });
+  }
+
+  private registers(): Registry[] {
+    return [this.registry];
+  }
+
+  observeReconcile(controller: string, outcome: 'success' | 'error', seconds: number): void {
+    this.reconciles.inc({ controller, result: outcome });
+    if (outcome === 'error') this.reconcileErrors.inc({ controller });
+    this.reconcileDuration.observe({ controller }, seconds);
+  }
+
+  forgetSchedule(namespace: string, schedule: string): void {
+    for (const m of [this.scheduleLastSuccess, this.scheduleLastDuration, this.scheduleLastBytes, this.scheduleLastFiles, this.scheduleConsecutiveFailures]) {
+      m.remove({ namespace, schedule });
+    }
+  }
+}
