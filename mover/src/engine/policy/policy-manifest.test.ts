@@ -2,16 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   decodePolicyPayload,
   encodePolicyPayload,
-  mergePolicies,
-  parentPolicyPath,
   policyLabels,
-  policyLookupOrder,
   policyTargetFromLabels,
-  resolveEffectivePolicy,
   withRetention,
   EMPTY_POLICY,
 } from './policy-manifest.ts';
-import type { StoredPolicy } from './policy-manifest.ts';
+import { mergePolicies, parentPolicyPath, policyLookupOrder, resolveEffectivePolicy } from './effective-policy.ts';
+import type { StoredPolicy } from './effective-policy.ts';
 
 // The shape kopia writes for its default global policy (json.Marshal of snapshot/policy.Policy).
 const KOPIA_GLOBAL = {

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  compactRetentionReasons,
-  effectiveKeepLatest,
-  evaluateRetention,
-  sortRetentionReasons,
-} from './retention-policy.ts';
+import { effectiveKeepLatest, evaluateRetention } from './retention-policy.ts';
+import { compactRetentionReasons, sortRetentionReasons } from './retention-reasons.ts';
 import type { RetentionPolicy, RetentionSnapshot } from './retention-policy.ts';
 import vectors from './kopia-vectors.json' with { type: 'json' };
 
