@@ -1,0 +1,414 @@
+// Content layer (CABS, kopia repo/content): content-addressed, deduplicated, encrypted storage of
+// byte strings in pack blobs, located through index blobs.
+// Guarantees:
+// - a content ID is the keyed hash of the uncompressed bytes (+ prefix letter); writing bytes whose ID
+//   has a live copy (committed or pending) stores nothing; a deleted copy is written again;
+// - contents of prefixed IDs go to `q` packs, others to `p` packs (§5.1 layout, pack-writer.ts); packs
+//   are sealed at maxPackSize and uploaded with bounded parallelism while writes continue;
+// - a session marker exists before the first pack of a session is stored and is deleted after the
+//   session's index blob is written; flush() = all packs, then ONE index blob (the commit point);
+// - reads decrypt with IV = last 16 bytes of the hash and decompress per the index entry; any damage
+//   is a CorruptionError naming content and pack.
+// Format sources: kopia repo/content/{content_manager,content_manager_lock_free,committed_read_manager,
+// committed_content_index,content_index_recovery,sessions}.go, repo/content/index/*.go,
+// repo/content/indexblob/*.go, internal/epoch/*.go, internal/completeset/complete_set.go.
+import type { BlobStore } from '../blob/blob-store.ts';
+import { BlobNotFoundError } from '../blob/blob-errors.ts';
+import { compressorByName } from '../compression/compressors.ts';
+import type { Compressor } from '../compression/compressor.ts';
+import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
+import { createEncryptor } from '../crypto/encryptors.ts';
+import { createHasher } from '../crypto/hashers.ts';
+import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
+import { NotFoundError, UnsupportedError } from '../errors.ts';
+import type { RepositoryFormat } from '../format/repository-config.ts';
+import { CommittedIndex } from './committed-index.ts';
+import { InvalidContentIdError } from './content-errors.ts';
+import { isValidContentPrefix, packPrefixForContentId, validateContentId } from './content-id.ts';
+import { ContentIdSet } from './content-id-set.ts';
+import type { ContentInfo } from './content-info.ts';
+import type { ContentWriter, PreparedContent, WriteContentOptions } from './content-store.ts';
+import { EpochManager } from './epoch-manager.ts';
+import type { IndexBlobManager } from './index-blob-manager.ts';
+import { IndexBuilder } from './index-builder.ts';
+import { buildIndex } from './index-codec.ts';
+import { infoWins } from './index-segment.ts';
+import { LegacyIndexBlobManager } from './legacy-index-blobs.ts';
+import type { IterateContentsOptions } from './merged-index.ts';
+import { openPackedContent, readPackedPayload } from './pack-reader.ts';
+import { PackWriter, newPackBlobId } from './pack-writer.ts';
+import { prepareContentFromHash } from './prepare-content.ts';
+import { WriteSession, type ContentLogger } from './write-session.ts';
+
+export type { ContentLogger } from './write-session.ts';
+
+export interface ContentManagerOptions {
+  /** Recorded in session markers (kopia SessionOptions). */
+  readonly sessionUser?: string;
+  readonly sessionHost?: string;
+  /** Clock for index timestamps and cache ages (storage timestamps are used for epochs). */
+  readonly now?: () => Date;
+  readonly logger?: ContentLogger;
+  /** Packs uploaded at the same time (default 4). */
+  readonly uploadParallelism?: number;
+  /** Index blobs fetched at the same time while loading (default 8). */
+  readonly fetchParallelism?: number;
+  /** Committed-index refresh period (default 15 minutes, kopia indexRefreshFrequency). */
+  readonly indexRefreshMs?: number;
+  /** kopia.repository wrapped per kopia-format.md §1.6; needed only to write format v1 repositories. */
+  readonly formatBlobReplica?: Uint8Array;
+}
+
+export interface ContentManagerStats {
+  writtenContents: number;
+  writtenBytes: number;
+  dedupedContents: number;
+  dedupedBytes: number;
+  uploadedPacks: number;
+  uploadedBytes: number;
+  indexBlobsWritten: number;
+}
+
+const MISS_REFRESH_MIN_MS = 10_000;
+
+export class ContentManager implements ContentWriter {
+  readonly hasher: KeyedHasher;
+  readonly encryptor: ContentEncryptor;
+  readonly format: RepositoryFormat;
+  readonly stats: ContentManagerStats = {
+    writtenContents: 0, writtenBytes: 0, dedupedContents: 0, dedupedBytes: 0, uploadedPacks: 0, uploadedBytes: 0, indexBlobsWritten: 0,
+  };
+  private readonly store: BlobStore;
+  private readonly now: () => Date;
+  private readonly logger: ContentLogger | undefined;
+  private readonly committed: CommittedIndex;
+  private readonly indexBlobs: IndexBlobManager;
+  private readonly session: WriteSession;
+  private readonly formatVersion: number;
+  private readonly indexVersion: number;
+  private readonly maxPackSize: number;
+  private readonly formatBlobReplica: Uint8Array | undefined;
+  /** Contents in uploaded packs (and tombstones) not yet in an index blob. */
+  private readonly pending = new IndexBuilder();
+  private readonly openPacks = new Map<'p' | 'q', PackWriter>();
+  private flushing: Promise<void> | undefined;
+  private lastMissRefreshMs = 0;
+
+  private constructor(store: BlobStore, format: RepositoryFormat, options: ContentManagerOptions) {
+    const cfg = format.config;
+    if (cfg.version < 1 || cfg.version > 3) {
+      throw new UnsupportedError(`repository format version ${cfg.version} is not supported (1..3)`, { hint: 'use a newer Cairn or the kopia CLI' });
+    }
+    if (cfg.ecc !== '' && cfg.eccOverheadPercent > 0) {
+      throw new UnsupportedError(`repository uses error correction "${cfg.ecc}", which Cairn does not implement`, {
+        hint: 'use the kopia CLI for this repository, or create a repository without ECC',
+      });
+    }
+    this.store = store;
+    this.format = format;
+    this.now = options.now ?? (() => new Date());
+    this.logger = options.logger;
+    this.hasher = createHasher(cfg.hash, cfg.hmacSecret);
+    this.encryptor = createEncryptor(cfg.encryption, cfg.masterKey);
+    this.formatVersion = cfg.version;
+    this.indexVersion = cfg.indexVersion === 0 ? 1 : cfg.indexVersion;
+    this.maxPackSize = cfg.maxPackSize;
+    this.formatBlobReplica = cfg.enablePasswordChange ? undefined : options.formatBlobReplica;
+    const crypto = { hasher: this.hasher, encryptor: this.encryptor, now: this.now };
+    this.indexBlobs = cfg.epochParameters.enabled
+      ? new EpochManager(store, cfg.epochParameters, crypto)
+      : new LegacyIndexBlobManager(store, this.hasher, this.encryptor, this.now);
+    this.committed = new CommittedIndex(store, this.indexBlobs, this.encryptor, {
+      now: this.now,
+      fetchParallelism: options.fetchParallelism ?? 8,
+      refreshMs: options.indexRefreshMs ?? 15 * 60_000,
+    });
+    this.session = new WriteSession(store, this.hasher, this.encryptor, {
+      now: this.now,
+      logger: this.logger,
+      username: options.sessionUser ?? '',
+      hostname: options.sessionHost ?? '',
+      uploadParallelism: Math.max(1, options.uploadParallelism ?? 4),
+      onUploaded: (pack, bytes) => this.packUploaded(pack, bytes),
+    });
+  }
+
+  /** Opens the content layer of a repository and loads its committed index. */
+  static async open(store: BlobStore, format: RepositoryFormat, options: ContentManagerOptions = {}): Promise<ContentManager> {
+    const cm = new ContentManager(store, format, options);
+    await cm.committed.refresh();
+    return cm;
+  }
+
+  /** Content-level compression needs index v2 (kopia SupportsContentCompression). */
+  get supportsContentCompression(): boolean {
+    return this.indexVersion >= 2;
+  }
+
+  /** Reloads the committed index from storage. */
+  async refresh(): Promise<void> {
+    await this.committed.refresh();
+  }
+
+  // ---- reading ----
+
+  contentInfo(contentId: string): ContentInfo | undefined {
+    return this.overlayInfo(contentId) ?? this.committed.index.get(contentId);
+  }
+
+  /** True when a live (not deleted) copy exists, committed or pending. */
+  hasContent(contentId: string): boolean {
+    const o = this.overlayInfo(contentId);
+    if (o !== undefined) return !o.deleted;
+    return this.committed.index.has(contentId);
+  }
+
+  async getContent(contentId: string): Promise<Buffer> {
+    validateContentId(contentId);
+    await this.committed.maybeRefresh();
+    let info = this.contentInfo(contentId);
+    if ((info === undefined || info.deleted) && (await this.refreshAfterMiss())) info = this.contentInfo(contentId);
+    if (info === undefined || info.deleted) {
+      throw new NotFoundError(`content ${contentId} not found${info?.deleted === true ? ' (deleted)' : ''}`, {
+        hint: 'the snapshot references data that is missing from the repository; run a repository verify',
+      });
+    }
+    const local = this.pendingPayload(info);
+    if (local !== undefined) return openPackedContent(local, info, this.encryptor);
+    try {
+      return openPackedContent(await readPackedPayload(this.store, info), info, this.encryptor);
+    } catch (e) {
+      // kopia maintenance may have moved the content to a new pack and deleted the old one
+      if (!(e instanceof BlobNotFoundError) || !(await this.refreshAfterMiss())) throw this.packMissing(e, info);
+      const again = this.contentInfo(contentId);
+      if (again === undefined || again.deleted || again.packBlobId === info.packBlobId) throw this.packMissing(e, info);
+      return openPackedContent(await readPackedPayload(this.store, again), again, this.encryptor);
+    }
+  }
+
+  *iterateContents(options: IterateContentsOptions = {}): Generator<ContentInfo> {
+    const overlay = new Map<string, ContentInfo>();
+    const prefix = options.prefix ?? '';
+    const consider = (i: ContentInfo): void => {
+      if (!i.contentId.startsWith(prefix)) return;
+      const o = overlay.get(i.contentId);
+      if (o === undefined || infoWins(i, o)) overlay.set(i.contentId, i);
+    };
+    for (const i of this.pending.entries()) consider(i);
+    for (const p of this.session.writingPacks) for (const i of p.entries()) consider(i);
+    for (const p of this.openPacks.values()) for (const i of p.entries()) consider(i);
+    const sortedOverlay = [...overlay.values()].sort((a, b) => (a.contentId < b.contentId ? -1 : 1));
+    const visible = (i: ContentInfo): boolean =>
+      !i.deleted || (options.includeDeleted === true && i.timestampSeconds > this.committed.index.deletionWatermarkSeconds);
+    let k = 0;
+    for (const c of this.committed.index.iterate({ prefix, includeDeleted: true })) {
+      while (k < sortedOverlay.length && sortedOverlay[k]!.contentId < c.contentId) {
+        if (visible(sortedOverlay[k]!)) yield sortedOverlay[k]!;
+        k++;
+      }
+      let winner = c;
+      if (k < sortedOverlay.length && sortedOverlay[k]!.contentId === c.contentId) {
+        if (infoWins(sortedOverlay[k]!, c)) winner = sortedOverlay[k]!;
+        k++;
+      }
+      if (visible(winner)) yield winner;
+    }
+    for (; k < sortedOverlay.length; k++) if (visible(sortedOverlay[k]!)) yield sortedOverlay[k]!;
+  }
+
+  /** A set of the live content IDs (committed and pending) to share with hashing workers. */
+  contentIdSet(options: { readonly extraCapacity?: number; readonly unprefixedOnly?: boolean } = {}): ContentIdSet {
+    const idx = this.committed.index;
+    const overlay = [...this.pending.entries(), ...[...this.session.writingPacks, ...this.openPacks.values()].flatMap((p) => [...p.entries()])];
+    let keySize = 0;
+    idx.forEachLiveKey((_d, _o, len) => {
+      keySize = len;
+    });
+    if (keySize === 0) keySize = 1 + this.hasher.size;
+    const set = ContentIdSet.create(keySize, idx.size + overlay.length + (options.extraCapacity ?? 0));
+    idx.forEachLiveKey((data, offset, length) => {
+      if (options.unprefixedOnly !== true || data[offset] === 0) set.addKey(data, offset, length);
+    });
+    for (const i of overlay) {
+      if (!i.deleted && (options.unprefixedOnly !== true || i.contentId.length % 2 === 0)) set.add(i.contentId);
+    }
+    return set;
+  }
+
+  // ---- writing ----
+
+  async writeContent(data: Uint8Array, options: WriteContentOptions): Promise<string> {
+    const prefix = options.prefix;
+    if (!isValidContentPrefix(prefix)) throw new InvalidContentIdError(prefix, 'prefix must be empty or one letter g..z', { code: 'USAGE' });
+    await this.beforeWrite();
+    const hash = this.hasher.hash(data);
+    const contentId = prefix + hash.toString('hex');
+    const existing = this.contentInfo(contentId);
+    if (existing !== undefined && !existing.deleted) {
+      this.stats.dedupedContents++;
+      this.stats.dedupedBytes += data.length;
+      return contentId;
+    }
+    const prepared = prepareContentFromHash(data, hash, prefix, this.encryptor, this.compressorFor(options.compression));
+    await this.append(prepared, existing?.timestampSeconds);
+    return contentId;
+  }
+
+  async addPreparedContent(content: PreparedContent): Promise<void> {
+    validateContentId(content.contentId);
+    await this.beforeWrite();
+    const existing = this.contentInfo(content.contentId);
+    if (existing !== undefined && !existing.deleted) {
+      this.stats.dedupedContents++;
+      this.stats.dedupedBytes += content.originalLength;
+      return;
+    }
+    if (content.compressionHeaderId !== 0 && !this.supportsContentCompression) {
+      throw new UnsupportedError(`content ${content.contentId} is compressed but the repository uses index v1`, {
+        hint: 'prepare contents without compression for index v1 repositories',
+      });
+    }
+    await this.append(content, existing?.timestampSeconds);
+  }
+
+  async deleteContent(contentId: string): Promise<void> {
+    validateContentId(contentId);
+    await this.beforeWrite();
+    const prefix = packPrefixForContentId(contentId);
+    const open = this.openPacks.get(prefix);
+    if (open?.get(contentId) !== undefined) {
+      open.remove(contentId);
+      if (this.contentInfo(contentId) === undefined) return;
+    }
+    const info = this.contentInfo(contentId);
+    if (info === undefined) throw new NotFoundError(`content ${contentId} not found`, { hint: 'nothing to delete' });
+    if (info.deleted) return;
+    this.pending.add({ ...info, deleted: true, timestampSeconds: this.writeTime(info.timestampSeconds) });
+  }
+
+  /** Uploads all pending packs, then writes one index blob for them, then ends the write session. */
+  async flush(): Promise<void> {
+    const previous = this.flushing ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.doFlush());
+    this.flushing = run;
+    try {
+      await run;
+    } finally {
+      if (this.flushing === run) this.flushing = undefined;
+    }
+  }
+
+  /** Waits for uploads in flight. Does not commit: call flush() for that. */
+  async close(): Promise<void> {
+    await this.session.waitForUploads();
+  }
+
+  private async doFlush(): Promise<void> {
+    for (const [prefix, pack] of this.openPacks) {
+      this.openPacks.delete(prefix);
+      this.session.seal(pack);
+    }
+    await this.session.waitForUploads();
+    await this.session.retryFailed();
+    if (this.pending.size === 0) return;
+    const data = buildIndex(this.pending, this.indexVersion);
+    const sessionId = this.session.currentId();
+    const written = await this.indexBlobs.writeIndexBlobs([data], sessionId);
+    this.stats.indexBlobsWritten += written.length;
+    this.logger?.debug({ indexBlobs: written.map((w) => w.id), entries: this.pending.size }, 'wrote index blob');
+    await this.session.commit();
+    for (const w of written) this.committed.addOwnIndexBlob(w.id, data);
+    this.pending.clear();
+  }
+
+  // ---- internals ----
+
+  private async beforeWrite(): Promise<void> {
+    await this.session.retryFailed();
+    await this.committed.maybeRefresh();
+    while (this.flushing !== undefined) await this.flushing.catch(() => undefined);
+  }
+
+  private async append(prepared: PreparedContent, previousTimestamp: number | undefined): Promise<void> {
+    const prefix = packPrefixForContentId(prepared.contentId);
+    let pack = this.openPacks.get(prefix);
+    if (pack === undefined) {
+      if (!this.format.config.enablePasswordChange && this.formatBlobReplica === undefined) {
+        throw new UnsupportedError('writing to a repository with enablePasswordChange=false (format v1) needs the format blob replica', {
+          hint: 'upgrade the repository with `kopia repository upgrade`, or open it read-only',
+        });
+      }
+      pack = new PackWriter({
+        packBlobId: newPackBlobId(prefix, this.session.currentId()),
+        indexVersion: this.indexVersion,
+        hasher: this.hasher,
+        encryptor: this.encryptor,
+        formatBlobReplica: this.formatBlobReplica,
+      });
+      this.openPacks.set(prefix, pack);
+    }
+    pack.append(prepared.contentId, prepared.payload, prepared.originalLength, prepared.compressionHeaderId,
+      this.writeTime(previousTimestamp ?? -1), this.formatVersion);
+    this.stats.writtenContents++;
+    this.stats.writtenBytes += prepared.originalLength;
+    if (pack.dataLength >= this.maxPackSize) {
+      this.openPacks.delete(prefix);
+      this.session.seal(pack);
+      await this.session.waitForCapacity();
+    }
+  }
+
+  private packUploaded(pack: PackWriter, bytes: number): void {
+    for (const info of pack.entries()) this.pending.add(info);
+    this.stats.uploadedPacks++;
+    this.stats.uploadedBytes += bytes;
+  }
+
+  /** Entry from open packs, packs being uploaded, or uploaded-but-unindexed packs (kopia getOverlayContentInfoReadLocked). */
+  private overlayInfo(contentId: string): ContentInfo | undefined {
+    const prefix = contentId.length % 2 === 1 ? 'q' : 'p';
+    const open = this.openPacks.get(prefix)?.get(contentId);
+    if (open !== undefined) return open;
+    for (const p of this.session.writingPacks) {
+      const i = p.get(contentId);
+      if (i !== undefined) return i;
+    }
+    return this.pending.get(contentId);
+  }
+
+  private pendingPayload(info: ContentInfo): Buffer | undefined {
+    const prefix = info.contentId.length % 2 === 1 ? 'q' : 'p';
+    const open = this.openPacks.get(prefix);
+    if (open?.packBlobId === info.packBlobId) return open.payload(info.contentId);
+    for (const p of this.session.writingPacks) if (p.packBlobId === info.packBlobId) return p.payload(info.contentId);
+    return undefined;
+  }
+
+  private compressorFor(name: string | undefined): Compressor | undefined {
+    if (name === undefined || name === '' || name === 'none' || !this.supportsContentCompression) return undefined;
+    return compressorByName(name);
+  }
+
+  /** max(now, previous + 1) in unix seconds (kopia contentWriteTime). */
+  private writeTime(previousSeconds: number): number {
+    const t = Math.floor(this.now().getTime() / 1000);
+    return t > previousSeconds ? t : previousSeconds + 1;
+  }
+
+  /** Refreshes after a miss unless that happened very recently; true when it refreshed. */
+  private async refreshAfterMiss(): Promise<boolean> {
+    const nowMs = this.now().getTime();
+    if (nowMs - this.lastMissRefreshMs < MISS_REFRESH_MIN_MS) return false;
+    this.lastMissRefreshMs = nowMs;
+    await this.committed.refresh();
+    return true;
+  }
+
+  private packMissing(e: unknown, info: ContentInfo): unknown {
+    if (!(e instanceof BlobNotFoundError)) return e;
+    return new NotFoundError(`pack ${info.packBlobId} holding content ${info.contentId} is missing`, {
+      cause: e,
+      hint: 'the index points at a deleted pack; run a repository verify (kopia maintenance may have removed it)',
+    });
+  }
+}

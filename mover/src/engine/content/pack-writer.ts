@@ -1,0 +1,152 @@
+// Builds one pack blob (kopia content_manager.go getOrCreatePendingPackInfoLocked, lock_free.go
+// preparePackDataContent, content_index_recovery.go appendPackFileIndexRecoveryData):
+//   [format blob replica, format v1 only] ‖ 32 random bytes ‖ encrypted contents back to back
+//   ‖ random padding to the next multiple of 4096 (a full 4096 when already aligned)
+//   ‖ local index encrypted with IV = full hash of its plaintext (which ends in 32 random bytes)
+//   ‖ postamble (pack-postamble.ts)
+// Pack names are `p|q ‖ hex(16 random bytes) ‖ "-" ‖ sessionID` (p: data, q: prefixed contents).
+import { randomBytes } from 'node:crypto';
+import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
+import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
+import type { ContentInfo } from './content-info.ts';
+import { IndexBuilder } from './index-builder.ts';
+import { buildIndex } from './index-codec.ts';
+import { encodePostamble } from './pack-postamble.ts';
+
+export const PACK_PREAMBLE_SIZE = 32;
+export const PACK_PADDING_UNIT = 4096;
+const PACK_ID_RANDOM_BYTES = 16;
+const INITIAL_CAPACITY = 256 * 1024;
+
+/** A fresh pack blob ID for contents of the given pack prefix ("p" or "q") in a session. */
+export function newPackBlobId(prefix: 'p' | 'q', sessionId: string): string {
+  return `${prefix}${randomBytes(PACK_ID_RANDOM_BYTES).toString('hex')}-${sessionId}`;
+}
+
+export interface PackWriterOptions {
+  readonly packBlobId: string;
+  /** Index version of the repository (the local index uses it too). */
+  readonly indexVersion: number;
+  readonly hasher: KeyedHasher;
+  readonly encryptor: ContentEncryptor;
+  /** Written before the preamble when the repository has enablePasswordChange=false (format v1). */
+  readonly formatBlobReplica?: Uint8Array | undefined;
+}
+
+export class PackWriter {
+  readonly packBlobId: string;
+  private readonly options: PackWriterOptions;
+  private buf: Buffer;
+  private readonly items = new Map<string, ContentInfo>();
+  private length = 0;
+  private finished: Buffer | undefined;
+
+  constructor(options: PackWriterOptions) {
+    this.options = options;
+    this.packBlobId = options.packBlobId;
+    this.buf = Buffer.allocUnsafe(INITIAL_CAPACITY);
+    if (options.formatBlobReplica !== undefined) this.push(options.formatBlobReplica);
+    this.push(randomBytes(PACK_PREAMBLE_SIZE));
+  }
+
+  /** Bytes of the pack so far (preamble and contents, before padding and local index). */
+  get dataLength(): number {
+    return this.length;
+  }
+
+  get contentCount(): number {
+    return this.items.size;
+  }
+
+  /** True once finish() ran; no more contents may be added. */
+  get isFinished(): boolean {
+    return this.finished !== undefined;
+  }
+
+  /** Appends (copies) an encrypted content; returns its index entry. */
+  append(
+    contentId: string,
+    payload: Uint8Array,
+    originalLength: number,
+    compressionHeaderId: number,
+    timestampSeconds: number,
+    formatVersion: number,
+  ): ContentInfo {
+    if (this.finished !== undefined) throw new Error(`pack ${this.packBlobId} is already finished`);
+    const info: ContentInfo = {
+      contentId,
+      packBlobId: this.packBlobId,
+      packOffset: this.length,
+      packedLength: payload.length,
+      originalLength,
+      timestampSeconds,
+      deleted: false,
+      compressionHeaderId,
+      formatVersion,
+      encryptionKeyId: 0,
+    };
+    this.items.set(contentId, info);
+    this.push(payload);
+    return info;
+  }
+
+  get(contentId: string): ContentInfo | undefined {
+    return this.items.get(contentId);
+  }
+
+  /** The encrypted bytes of a content of this pack (a view, valid until the next append). */
+  payload(contentId: string): Buffer | undefined {
+    const it = this.items.get(contentId);
+    return it === undefined ? undefined : this.buf.subarray(it.packOffset, it.packOffset + it.packedLength);
+  }
+
+  /** Forgets a content (its bytes stay in the pack but no index entry will point at them). */
+  remove(contentId: string): boolean {
+    if (this.finished !== undefined) return false;
+    return this.items.delete(contentId);
+  }
+
+  entries(): IterableIterator<ContentInfo> {
+    return this.items.values();
+  }
+
+  /**
+   * Pads the pack, appends the encrypted local index and the postamble, and returns the whole blob.
+   * Returns undefined when no content is left (nothing to upload). Idempotent.
+   */
+  finish(): Buffer | undefined {
+    if (this.finished !== undefined) return this.finished;
+    if (this.items.size === 0) return undefined;
+    const missing = PACK_PADDING_UNIT - (this.length % PACK_PADDING_UNIT);
+    this.push(randomBytes(missing));
+    const builder = new IndexBuilder(this.items.size);
+    for (const info of this.items.values()) builder.add(info);
+    const localIndex = buildIndex(builder, this.options.indexVersion, { randomSuffix: true });
+    const iv = this.options.hasher.hash(localIndex);
+    const encrypted = this.options.encryptor.encrypt(localIndex, iv);
+    const localIndexOffset = this.length;
+    this.push(encrypted);
+    this.push(encodePostamble({ localIndexIv: iv, localIndexOffset, localIndexLength: encrypted.length }));
+    this.finished = this.buf.subarray(0, this.length);
+    return this.finished;
+  }
+
+  /** Drops the pack bytes after a successful upload (entries stay readable). */
+  release(): void {
+    this.buf = Buffer.alloc(0);
+    this.finished = Buffer.alloc(0);
+  }
+
+  private push(b: Uint8Array): void {
+    const need = this.length + b.length;
+    if (need > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < need) cap *= 2;
+      const grown = Buffer.allocUnsafe(cap);
+      this.buf.copy(grown, 0, 0, this.length);
+      this.buf = grown;
+    }
+    this.buf.set(b, this.length);
+    this.length = need;
+  }
+}
