@@ -1,0 +1,117 @@
+// Everything a command needs from the outside world, resolved from flags and environment in one place:
+// repository location, password, credentials, output mode, logger. The engine below never reads env.
+import { readFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { openBlobStore } from '../engine/blob/open-blob-store.ts';
+import type { BlobStore } from '../engine/blob/blob-store.ts';
+import { openRepository, type Repository } from '../engine/repo/open-repository.ts';
+import { UsageError } from './usage-error.ts';
+import type { ParsedValues } from './command.ts';
+
+export interface Output {
+  /** A line for stdout (results, tables, JSON). */
+  out(line: string): void;
+  /** A line for stderr (human notices). */
+  err(line: string): void;
+  readonly stderrIsTTY: boolean;
+}
+
+export interface CommandContext {
+  readonly json: boolean;
+  readonly logger: Logger;
+  readonly output: Output;
+  readonly progress: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly signal: AbortSignal;
+  repositoryUrl(): string;
+  password(): Promise<string>;
+  /** Reads a password from a file flag value (used by change-password). */
+  readPasswordFile(path: string, flag: string): Promise<string>;
+  openStore(options?: { readonly create?: boolean }): Promise<BlobStore>;
+  openRepository(options?: { readonly readOnly?: boolean }): Promise<Repository>;
+  defaultUser(): string;
+  defaultHost(): string;
+  now(): Date;
+}
+
+export function createCommandContext(values: ParsedValues, env: Readonly<Record<string, string | undefined>>,
+  output: Output, logger: Logger, signal: AbortSignal): CommandContext {
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
+  const json = values['json'] === true;
+  const progress = values['no-progress'] === true ? false : values['progress'] === true || (output.stderrIsTTY && !json);
+  let store: Promise<BlobStore> | undefined;
+
+  const ctx: CommandContext = {
+    json, logger, output, progress, env, signal,
+    repositoryUrl() {
+      const url = str('repo') ?? env['CAIRN_REPOSITORY'];
+      if (url === undefined || url === '') {
+        throw new UsageError('no repository given', 'pass --repo file:///path or s3://bucket/prefix, or set CAIRN_REPOSITORY');
+      }
+      return url;
+    },
+    async password() {
+      const file = str('password-file');
+      if (file !== undefined) return ctx.readPasswordFile(file, '--password-file');
+      const pw = env['CAIRN_PASSWORD'];
+      if (pw === undefined || pw === '') {
+        throw new UsageError('no repository password given', 'set CAIRN_PASSWORD or pass --password-file PATH');
+      }
+      return pw;
+    },
+    async readPasswordFile(path, flag) {
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (e) {
+        throw new UsageError(`cannot read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, `check that ${path} exists and is readable`);
+      }
+      const pw = text.replace(/\r?\n$/, '');
+      if (pw === '') throw new UsageError(`${flag} ${path} is empty`, 'put the password on the first line of the file');
+      return pw;
+    },
+    async openStore(options = {}) {
+      store ??= (async () => {
+        const credentials = await readS3Credentials(str('s3-credentials-dir'));
+        return openBlobStore(ctx.repositoryUrl(), { create: options.create ?? false, ...(credentials === undefined ? {} : { credentials }) });
+      })();
+      return store;
+    },
+    async openRepository(options = {}) {
+      const s = await ctx.openStore();
+      return openRepository(s, await ctx.password(), {
+        readOnly: options.readOnly ?? false, username: ctx.defaultUser(), hostname: ctx.defaultHost(), logger,
+      });
+    },
+    defaultUser() {
+      return env['CAIRN_USER'] ?? safeUser();
+    },
+    defaultHost() {
+      return env['CAIRN_HOSTNAME'] ?? hostname();
+    },
+    now: () => new Date(),
+  };
+  return ctx;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'root';
+  }
+}
+
+async function readS3Credentials(dir: string | undefined): Promise<{ accessKeyId: string; secretAccessKey: string } | undefined> {
+  if (dir === undefined) return undefined;
+  const read = async (name: string): Promise<string> => {
+    try {
+      return (await readFile(join(dir, name), 'utf8')).trim();
+    } catch {
+      throw new UsageError(`--s3-credentials-dir ${dir} has no readable file ${name}`, 'mount a Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY there');
+    }
+  };
+  return { accessKeyId: await read('AWS_ACCESS_KEY_ID'), secretAccessKey: await read('AWS_SECRET_ACCESS_KEY') };
+}

@@ -1,0 +1,23 @@
+// The shape of one `cairn` command: its flags, its usage text, and what it does.
+import type { ParseArgsOptionDescriptor } from 'node:util';
+import type { CommandContext } from './command-context.ts';
+import type { MoverResult } from '../contract/mover-result.ts';
+
+export type OptionSpec = Readonly<Record<string, ParseArgsOptionDescriptor & { readonly description: string; readonly valueName?: string }>>;
+
+export type ParsedValues = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+
+/** What a command hands back: the fields it adds to the result, and an optional non-zero outcome. */
+export type CommandOutcome = Partial<Omit<MoverResult, 'v' | 'command' | 'exitCode' | 'durationSeconds'>>;
+
+export interface Command {
+  /** e.g. "snapshot create" */
+  readonly name: string;
+  readonly summary: string;
+  /** Positional arguments, e.g. "PATH" or "(ID|latest) TARGET". */
+  readonly args: string;
+  readonly options: OptionSpec;
+  readonly minArgs: number;
+  readonly maxArgs: number;
+  run(ctx: CommandContext, args: readonly string[], values: ParsedValues): Promise<CommandOutcome>;
+}

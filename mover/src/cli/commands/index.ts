@@ -1,0 +1,14 @@
+// The command table. Order is the order of `cairn --help`.
+import type { Command } from '../command.ts';
+import { repositoryCreate } from './repository-create.ts';
+import { repositoryStatus } from './repository-status.ts';
+import { repositoryChangePassword } from './repository-change-password.ts';
+import { snapshotCreate } from './snapshot-create.ts';
+import { snapshotList } from './snapshot-list.ts';
+import { snapshotRestore } from './snapshot-restore.ts';
+import { snapshotVerify } from './snapshot-verify.ts';
+
+export const COMMANDS: readonly Command[] = [
+  repositoryCreate, repositoryStatus, repositoryChangePassword,
+  snapshotCreate, snapshotList, snapshotRestore, snapshotVerify,
+];

@@ -1,0 +1,46 @@
+// `cairn snapshot list`: restore points, oldest first.
+import { listSnapshots } from '../../engine/snapshot/snapshot-manager.ts';
+import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
+import { formatBytes, formatCount } from '../format-units.ts';
+import type { Command } from '../command.ts';
+
+export const snapshotList: Command = {
+  name: 'snapshot list',
+  summary: 'list snapshots (all sources, or one with --source)',
+  args: '',
+  minArgs: 0,
+  maxArgs: 0,
+  options: {
+    source: { type: 'string', description: 'only snapshots of USER@HOST:/path', valueName: 'ID' },
+    all: { type: 'boolean', description: 'all sources (the default)' },
+  },
+  async run(ctx, _args, values) {
+    const repo = await ctx.openRepository({ readOnly: true });
+    try {
+      const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
+      const snapshots = await listSnapshots(repo.manifests, source);
+      if (ctx.json) {
+        ctx.output.out(JSON.stringify(snapshots.map((s) => ({
+          id: s.id, source: formatSourceInfo(s.source), startTime: s.startTime, endTime: s.endTime,
+          files: s.stats.fileCount, dirs: s.stats.dirCount, bytes: s.stats.totalSize, errors: s.stats.errorCount,
+          rootObject: s.rootEntry?.obj ?? '', incomplete: s.incomplete, tags: s.tags,
+        }))));
+      } else if (snapshots.length === 0) {
+        ctx.output.err('No snapshots.');
+      } else {
+        let last = '';
+        for (const s of snapshots) {
+          const src = formatSourceInfo(s.source);
+          if (src !== last) ctx.output.out(`${src}`);
+          last = src;
+          const flags = [s.incomplete !== '' ? `incomplete:${s.incomplete}` : '', s.stats.errorCount > 0 ? `partial:${s.stats.errorCount} errors` : '']
+            .filter((f) => f !== '').join(' ');
+          ctx.output.out(`  ${s.startTime.replace(/\.\d+Z$/, 'Z')}  ${s.id}  ${formatCount(s.stats.fileCount).padStart(10)} files  ${formatBytes(s.stats.totalSize).padStart(9)}  ${flags}`.trimEnd());
+        }
+      }
+      return { repository: { snapshotCount: snapshots.length } };
+    } finally {
+      await repo.close();
+    }
+  },
+};

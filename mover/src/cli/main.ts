@@ -1,0 +1,126 @@
+// `cairn` entry: argv -> command -> engine call -> output, result file and exit code. Errors become one
+// line on stderr (the cause, then the fix) and the documented exit code of their class; stack traces only
+// with --debug. Nothing here knows about storage formats.
+import { parseArgs } from 'node:util';
+import { writeFile } from 'node:fs/promises';
+import pino, { type Logger } from 'pino';
+import { ERROR_CODES, type ErrorCode } from '../contract/error-codes.ts';
+import { encodeResult, RESULT_SCHEMA_VERSION, type MoverResult } from '../contract/mover-result.ts';
+import { isCairnError } from '../engine/errors.ts';
+import { COMMANDS } from './commands/index.ts';
+import { createCommandContext, type Output } from './command-context.ts';
+import { GLOBAL_OPTIONS } from './global-options.ts';
+import { commandHelp, generalHelp } from './help.ts';
+import { UsageError } from './usage-error.ts';
+import type { Command, ParsedValues } from './command.ts';
+
+export interface MainIO {
+  readonly output: Output;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logDestination?: NodeJS.WritableStream;
+}
+
+const defaultIO = (): MainIO => ({
+  output: {
+    out: (l) => process.stdout.write(`${l}\n`),
+    err: (l) => process.stderr.write(`${l}\n`),
+    stderrIsTTY: process.stderr.isTTY === true,
+  },
+  env: process.env,
+});
+
+function findCommand(argv: readonly string[]): { command: Command | undefined; rest: string[] } {
+  const words = argv.filter((a) => !a.startsWith('-')).slice(0, 2);
+  for (const c of COMMANDS) {
+    const parts = c.name.split(' ');
+    if (parts.every((p, i) => words[i] === p)) {
+      const rest = [...argv];
+      for (const p of parts) rest.splice(rest.indexOf(p), 1);
+      return { command: c, rest };
+    }
+  }
+  return { command: undefined, rest: [...argv] };
+}
+
+export async function main(argv: readonly string[], io: MainIO = defaultIO()): Promise<number> {
+  const started = process.hrtime.bigint();
+  const { command, rest } = findCommand(argv);
+  let values: ParsedValues = {};
+  let logger: Logger | undefined;
+  let resultFile: string | undefined;
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (command === undefined) {
+      if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
+        io.output.out(generalHelp());
+        return 0;
+      }
+      throw new UsageError(`unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}"`, 'run `cairn --help` for the list of commands');
+    }
+    let positionals: string[];
+    try {
+      const parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+      values = parsed.values as ParsedValues;
+      positionals = parsed.positionals;
+    } catch (e) {
+      throw new UsageError(`${command.name}: ${(e as Error).message.split('\n')[0]}`, `run \`cairn ${command.name} --help\``);
+    }
+    if (values['help'] === true) {
+      io.output.out(commandHelp(command));
+      return 0;
+    }
+    resultFile = typeof values['result-file'] === 'string' ? values['result-file'] : undefined;
+    if (positionals.length < command.minArgs || positionals.length > command.maxArgs) {
+      throw new UsageError(`${command.name} expects ${command.args || 'no arguments'}, got ${positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(' ')}`,
+        `usage: cairn ${command.name} ${command.args}`.trimEnd());
+    }
+    logger = makeLogger(values, io);
+    const ctx = createCommandContext(values, io.env, io.output, logger, abort.signal);
+    const outcome = await command.run(ctx, positionals, values);
+    const code: ErrorCode = outcome.code ?? 'OK';
+    const result: MoverResult = {
+      ...outcome, v: RESULT_SCHEMA_VERSION, command: command.name, ok: outcome.ok ?? code === 'OK', code,
+      exitCode: ERROR_CODES[code].exitCode, durationSeconds: seconds(started),
+    };
+    if (resultFile !== undefined) await writeResult(resultFile, result);
+    return result.exitCode;
+  } catch (e) {
+    const interrupted = abort.signal.aborted;
+    const code: ErrorCode = interrupted ? 'INTERRUPTED' : isCairnError(e) ? e.code : 'INTERNAL';
+    const message = interrupted ? 'interrupted; nothing was committed by this run' : e instanceof Error ? e.message : String(e);
+    const hint = isCairnError(e) ? e.hint : code === 'INTERNAL' ? 'this is a bug in Cairn; rerun with --debug and report it' : undefined;
+    io.output.err(`cairn: error: ${message}${hint === undefined ? '' : `\n  hint: ${hint}`}`);
+    if ((values['debug'] === true || io.env['CAIRN_DEBUG'] === '1') && e instanceof Error && e.stack !== undefined) io.output.err(e.stack);
+    logger?.debug({ err: e }, 'command failed');
+    const result: MoverResult = {
+      v: RESULT_SCHEMA_VERSION, command: command?.name ?? argv.join(' '), ok: false, code,
+      exitCode: ERROR_CODES[code].exitCode, message, ...(hint === undefined ? {} : { hint }), durationSeconds: seconds(started),
+    };
+    if (values['json'] === true) io.output.out(JSON.stringify(result));
+    if (resultFile !== undefined) await writeResult(resultFile, result).catch(() => undefined);
+    return result.exitCode;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+function seconds(started: bigint): number {
+  return Math.round(Number(process.hrtime.bigint() - started) / 1e6) / 1000;
+}
+
+async function writeResult(path: string, result: MoverResult): Promise<void> {
+  await writeFile(path, `${encodeResult(result)}\n`);
+}
+
+function makeLogger(values: ParsedValues, io: MainIO): Logger {
+  const level = typeof values['log-level'] === 'string' ? values['log-level'] : io.output.stderrIsTTY ? 'warn' : 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
+    throw new UsageError(`--log-level ${level} is not a level`, 'use one of debug, info, warn, error');
+  }
+  return pino({ level, base: { app: 'cairn' }, redact: ['password', '*.password', 'secretAccessKey', '*.secretAccessKey'] },
+    io.logDestination ?? pino.destination(2));
+}

@@ -1,0 +1,115 @@
+// A fixed pool of hashing workers (one per core by default) with a bounded job queue. Workers start
+// lazily, so a backup that finds nothing changed never pays for them.
+import { Worker } from 'node:worker_threads';
+import { CairnError } from '../errors.ts';
+import type { JobMessage, JobResult, SegmentJob, WorkerConfig, WorkerMessage } from './upload-protocol.ts';
+
+interface PendingJob {
+  readonly message: JobMessage;
+  readonly resolve: (r: JobResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly inFlight: Map<number, PendingJob>;
+}
+
+export interface HashingPoolOptions {
+  readonly workers: number;
+  readonly config: WorkerConfig;
+  /** Jobs queued per worker beyond the one it runs, so it never waits for the main thread. */
+  readonly depthPerWorker?: number;
+}
+
+export class HashingPool {
+  private readonly options: HashingPoolOptions;
+  private readonly workers: PoolWorker[] = [];
+  private readonly queue: PendingJob[] = [];
+  private readonly capacityWaiters: (() => void)[] = [];
+  private nextJobId = 1;
+  private failure: unknown;
+  private closed = false;
+
+  constructor(options: HashingPoolOptions) {
+    this.options = options;
+  }
+
+  /** Jobs accepted but not finished. */
+  get outstanding(): number {
+    let n = this.queue.length;
+    for (const w of this.workers) n += w.inFlight.size;
+    return n;
+  }
+
+  private get depth(): number {
+    return this.options.depthPerWorker ?? 2;
+  }
+
+  /** Resolves when a new job would not exceed the pool's bounded backlog. */
+  async waitForCapacity(): Promise<void> {
+    while (this.outstanding >= this.options.workers * (this.depth + 1)) {
+      await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
+    }
+  }
+
+  submit(segments: readonly SegmentJob[]): Promise<JobResult> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('hashing pool is closed'));
+    this.start();
+    return new Promise<JobResult>((resolve, reject) => {
+      this.queue.push({ message: { type: 'job', jobId: this.nextJobId++, segments }, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    this.workers.length = 0;
+  }
+
+  private start(): void {
+    if (this.workers.length > 0) return;
+    for (let i = 0; i < Math.max(1, this.options.workers); i++) {
+      const worker = new Worker(new URL('./upload-worker.ts', import.meta.url), { workerData: this.options.config });
+      const pw: PoolWorker = { worker, inFlight: new Map() };
+      worker.on('message', (msg: WorkerMessage) => this.onMessage(pw, msg));
+      worker.on('error', (err) => this.fail(new CairnError('INTERNAL', `hashing worker failed: ${err.message}`, { cause: err })));
+      worker.on('exit', (code) => {
+        if (!this.closed && code !== 0) this.fail(new CairnError('INTERNAL', `hashing worker exited with code ${code}`));
+      });
+      this.workers.push(pw);
+    }
+  }
+
+  private onMessage(pw: PoolWorker, msg: WorkerMessage): void {
+    const job = pw.inFlight.get(msg.jobId);
+    if (job === undefined) return;
+    pw.inFlight.delete(msg.jobId);
+    if (msg.type === 'fatal') job.reject(new CairnError('INTERNAL', `hashing worker: ${msg.message}`));
+    else job.resolve(msg);
+    this.dispatch();
+    const waiters = this.capacityWaiters.splice(0);
+    for (const w of waiters) w();
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let best: PoolWorker | undefined;
+      for (const w of this.workers) if (best === undefined || w.inFlight.size < best.inFlight.size) best = w;
+      if (best === undefined || best.inFlight.size >= this.depth) return;
+      const job = this.queue.shift()!;
+      best.inFlight.set(job.message.jobId, job);
+      best.worker.postMessage(job.message);
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    for (const w of this.workers) for (const j of w.inFlight.values()) j.reject(err);
+    for (const j of this.queue.splice(0)) j.reject(err);
+    for (const w of this.capacityWaiters.splice(0)) w();
+  }
+}

@@ -1,0 +1,35 @@
+// A growable byte buffer that collects the encrypted payloads of one worker job so they cross the thread
+// boundary as a single transferred ArrayBuffer.
+export class PayloadBuffer {
+  private buf: Buffer;
+  private used = 0;
+
+  constructor(initialCapacity: number) {
+    this.buf = Buffer.allocUnsafeSlow(Math.max(64 * 1024, initialCapacity));
+  }
+
+  /** Appends bytes and returns their offset. */
+  append(data: Uint8Array): number {
+    if (this.used + data.length > this.buf.length) {
+      const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.used + data.length));
+      this.buf.copy(next, 0, 0, this.used);
+      this.buf = next;
+    }
+    const at = this.used;
+    this.buf.set(data, at);
+    this.used += data.length;
+    return at;
+  }
+
+  get length(): number {
+    return this.used;
+  }
+
+  /** The backing ArrayBuffer (exclusively owned: allocUnsafeSlow never pools). */
+  takeArrayBuffer(): ArrayBuffer {
+    const ab = this.buf.buffer as ArrayBuffer;
+    this.buf = Buffer.alloc(0);
+    this.used = 0;
+    return ab;
+  }
+}

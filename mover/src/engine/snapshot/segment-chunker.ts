@@ -1,0 +1,85 @@
+// Reads one segment of a file with large positional reads into a reused window, cuts it into chunks with a
+// content-defined splitter and hands each chunk to a preparer. Runs inside hashing workers.
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { ChunkRecord, SegmentJob, SegmentResult } from './upload-protocol.ts';
+
+/** The incremental splitter contract (object layer): returns the exclusive end index of the next chunk, or -1. */
+export interface ChunkSplitter {
+  readonly maxSize: number;
+  reset(): void;
+  next(data: Uint8Array, start: number, end: number): number;
+}
+
+export interface ChunkSink {
+  accept(chunk: Uint8Array): ChunkRecord;
+}
+
+export class SegmentChunker {
+  private window: Buffer;
+  private readonly splitter: ChunkSplitter;
+
+  constructor(splitter: ChunkSplitter, readBufferSize: number) {
+    this.splitter = splitter;
+    // The window must hold a full max-size chunk plus a read's worth of new data.
+    this.window = Buffer.allocUnsafeSlow(Math.max(readBufferSize, 2 * splitter.maxSize));
+  }
+
+  run(job: SegmentJob, sink: ChunkSink): SegmentResult {
+    const chunks: ChunkRecord[] = [];
+    let fd: number;
+    try {
+      fd = openSync(job.path, 'r');
+    } catch (e) {
+      return { fileKey: job.fileKey, offset: job.offset, bytesRead: 0, chunks, error: errorOf(e) };
+    }
+    let bytesRead = 0;
+    try {
+      this.splitter.reset();
+      const win = this.window;
+      let filled = 0; // bytes valid in window
+      let chunkStart = 0; // start of the current (unfinished) chunk in window
+      let scan = 0; // bytes of window already fed to the splitter
+      let remaining = job.length;
+      let eof = false;
+      while (!eof || scan < filled) {
+        if (!eof && filled < win.length) {
+          const want = Math.min(win.length - filled, remaining);
+          const n = want > 0 ? readSync(fd, win, filled, want, job.offset + bytesRead) : 0;
+          filled += n;
+          bytesRead += n;
+          remaining -= n;
+          if (n === 0 || remaining === 0) eof = true;
+        }
+        let cut = this.splitter.next(win, scan, filled);
+        while (cut >= 0) {
+          chunks.push(sink.accept(win.subarray(chunkStart, cut)));
+          chunkStart = cut;
+          cut = this.splitter.next(win, cut, filled);
+        }
+        scan = filled;
+        if (eof) break;
+        if (filled === win.length) {
+          // Slide the unfinished chunk to the front to make room for the next read.
+          win.copyWithin(0, chunkStart, filled);
+          filled -= chunkStart;
+          scan -= chunkStart;
+          chunkStart = 0;
+        }
+      }
+      if (chunkStart < filled || (chunks.length === 0 && job.offset === 0)) {
+        // The tail of the segment (or an empty file: the content of zero bytes).
+        chunks.push(sink.accept(win.subarray(chunkStart, filled)));
+      }
+      return { fileKey: job.fileKey, offset: job.offset, bytesRead, chunks };
+    } catch (e) {
+      return { fileKey: job.fileKey, offset: job.offset, bytesRead, chunks: [], error: errorOf(e) };
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function errorOf(e: unknown): { errno: string; message: string } {
+  const err = e as NodeJS.ErrnoException;
+  return { errno: typeof err.code === 'string' ? err.code : 'EIO', message: err.message ?? String(e) };
+}

@@ -1,0 +1,112 @@
+// Groups file segments into worker jobs (many small files per job, one job per large-file segment), and
+// applies job results on the main thread: new payloads go to the content writer (which packs and uploads
+// them), chunk lists go back to the file that asked.
+import type { ContentWriter } from '../content/content-store.ts';
+import type { HashingPool } from './hashing-pool.ts';
+import type { UploadProgress } from './upload-progress.ts';
+import type { JobResult, SegmentJob, SegmentResult } from './upload-protocol.ts';
+
+export interface BatcherLimits {
+  /** A job is submitted once its segments add up to this many bytes… */
+  readonly maxJobBytes: number;
+  /** …or hold this many segments. */
+  readonly maxJobSegments: number;
+}
+
+interface Waiting {
+  readonly segment: SegmentJob;
+  readonly resolve: (r: SegmentResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+export class UploadBatcher {
+  private readonly pool: HashingPool;
+  private readonly contents: ContentWriter;
+  private readonly progress: UploadProgress;
+  private readonly limits: BatcherLimits;
+  private batch: Waiting[] = [];
+  private batchBytes = 0;
+  private flushScheduled = false;
+  private nextKey = 1;
+  /** Serializes result application so packs fill in submission order. */
+  private applying: Promise<void> = Promise.resolve();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(pool: HashingPool, contents: ContentWriter, progress: UploadProgress, limits: BatcherLimits) {
+    this.pool = pool;
+    this.contents = contents;
+    this.progress = progress;
+    this.limits = limits;
+  }
+
+  newFileKey(): number {
+    return this.nextKey++;
+  }
+
+  /** Queues a segment; resolves with its chunks once the worker result has been stored. */
+  async add(segment: SegmentJob): Promise<SegmentResult> {
+    await this.pool.waitForCapacity();
+    return new Promise<SegmentResult>((resolve, reject) => {
+      this.batch.push({ segment, resolve, reject });
+      this.batchBytes += segment.length;
+      if (this.batchBytes >= this.limits.maxJobBytes || this.batch.length >= this.limits.maxJobSegments) {
+        this.submitBatch();
+      } else if (!this.flushScheduled) {
+        // Let the walk add its sibling files in this turn of the event loop, then send what we have.
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.submitBatch();
+        });
+      }
+    });
+  }
+
+  /** Waits until every submitted job has been applied. */
+  async drain(): Promise<void> {
+    this.submitBatch();
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private submitBatch(): void {
+    if (this.batch.length === 0) return;
+    const waiting = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    const job = this.pool.submit(waiting.map((w) => w.segment));
+    const done = job.then(
+      (result) => this.apply(result, waiting),
+      (err: unknown) => { for (const w of waiting) w.reject(err); },
+    );
+    this.inFlight.add(done);
+    void done.finally(() => this.inFlight.delete(done));
+  }
+
+  private apply(result: JobResult, waiting: readonly Waiting[]): Promise<void> {
+    const step = this.applying.then(async () => {
+      this.progress.bytesNew += result.bytesPrepared;
+      for (let i = 0; i < result.segments.length; i++) {
+        const seg = result.segments[i]!;
+        const w = waiting[i]!;
+        try {
+          for (const c of seg.chunks) {
+            if (c.payloadOffset < 0) continue;
+            await this.contents.addPreparedContent({
+              contentId: c.contentId,
+              payload: new Uint8Array(result.payload, c.payloadOffset, c.payloadLength),
+              originalLength: c.length,
+              compressionHeaderId: c.compressionHeaderId,
+            });
+            this.progress.bytesUploaded += c.payloadLength;
+          }
+          this.progress.bytesRead += seg.bytesRead;
+          w.resolve(seg);
+        } catch (e) {
+          w.reject(e);
+        }
+      }
+    });
+    this.applying = step.catch(() => undefined);
+    return step;
+  }
+}

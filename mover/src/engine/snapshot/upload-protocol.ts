@@ -1,0 +1,71 @@
+// Messages between the uploader (main thread) and its hashing workers. Workers read file segments with
+// large synchronous reads, cut them with the content-defined splitter, hash each chunk, and compress +
+// encrypt only chunks the repository does not have yet. Payloads of one job travel back in ONE transferred
+// ArrayBuffer (no per-chunk allocation or copy across the thread boundary).
+
+export interface WorkerConfig {
+  readonly hashName: string;
+  readonly hmacSecret: Uint8Array;
+  readonly encryptionName: string;
+  readonly masterKey: Uint8Array;
+  /** Kopia compressor name for file data, or undefined for none. */
+  readonly compression: string | undefined;
+  readonly splitter: string;
+  /** Content IDs the repository already has (ContentIdSet shared memory), or undefined. */
+  readonly existing: unknown;
+  readonly readBufferSize: number;
+}
+
+export interface SegmentJob {
+  /** Caller's key for the file this segment belongs to. */
+  readonly fileKey: number;
+  readonly path: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+export interface JobMessage {
+  readonly type: 'job';
+  readonly jobId: number;
+  readonly segments: readonly SegmentJob[];
+}
+
+export interface ChunkRecord {
+  readonly contentId: string;
+  /** Uncompressed length. */
+  readonly length: number;
+  /** Offset of the encrypted payload inside the job's payload buffer; -1 when the content already exists. */
+  readonly payloadOffset: number;
+  readonly payloadLength: number;
+  readonly compressionHeaderId: number;
+}
+
+export interface SegmentError {
+  readonly errno: string; // e.g. ENOENT, EACCES, EIO
+  readonly message: string;
+}
+
+export interface SegmentResult {
+  readonly fileKey: number;
+  readonly offset: number;
+  readonly bytesRead: number;
+  readonly chunks: readonly ChunkRecord[];
+  readonly error?: SegmentError;
+}
+
+export interface JobResult {
+  readonly type: 'result';
+  readonly jobId: number;
+  readonly segments: readonly SegmentResult[];
+  readonly payload: ArrayBuffer;
+  /** Bytes compressed+encrypted by this job (for progress). */
+  readonly bytesPrepared: number;
+}
+
+export interface WorkerFailure {
+  readonly type: 'fatal';
+  readonly jobId: number;
+  readonly message: string;
+}
+
+export type WorkerMessage = JobResult | WorkerFailure;

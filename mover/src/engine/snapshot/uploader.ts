@@ -1,0 +1,327 @@
+// Backup of one source directory into a snapshot (kopia snapshot/upload semantics, Cairn's pipeline):
+// walk with parallel lstat -> reuse entries of unchanged files from the previous snapshot (size, mtime,
+// mode; nothing read) -> changed files go to the hashing pool in batches (large files as independently
+// chunked 32 MiB segments so both cores work on one big file) -> directory listings bottom-up -> snapshot
+// manifest -> flush. The flush writes packs, then ONE index blob (the commit point); a crash before it
+// leaves earlier snapshots untouched and only unreferenced packs behind.
+import { availableParallelism } from 'node:os';
+import { readFile, readlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { BigIntStats } from 'node:fs';
+import { CairnError } from '../errors.ts';
+import { ContentIdSet } from '../content/content-id-set.ts';
+import type { RepositoryWriter } from '../repo/repository.ts';
+import { mtimeFromNs, type DirEntry, type DirectorySummary } from './dir-entry.ts';
+import { encodeDirManifest } from './dir-manifest.ts';
+import type { SnapshotManifest, SnapshotStats } from './snapshot-manifest.ts';
+import { listSnapshots, saveSnapshot } from './snapshot-manager.ts';
+import type { SourceInfo } from './source-info.ts';
+import { HashingPool } from './hashing-pool.ts';
+import { UploadBatcher } from './upload-batcher.ts';
+import { newUploadProgress, type UploadProgress } from './upload-progress.ts';
+import { readSourceDirectory, Semaphore, type SourceEntry } from './directory-reader.ts';
+import { PreviousDirectory } from './previous-directory.ts';
+import type { SegmentResult } from './upload-protocol.ts';
+
+/** Ignore rules as the walker sees them: one scope per directory (implemented in the policy layer). */
+export interface IgnoreScope {
+  ignores(name: string, isDir: boolean): boolean;
+  /** The scope inside subdirectory `name`, given the text of its ignore file (if it has one). */
+  child(name: string, ignoreFileText: string | undefined): IgnoreScope;
+}
+
+export interface IgnoreOptions {
+  /** Name of per-directory ignore files, e.g. ".kopiaignore". */
+  readonly fileName: string;
+  readonly root: (ignoreFileText: string | undefined) => IgnoreScope;
+}
+
+export interface UploadOptions {
+  readonly sourcePath: string;
+  readonly source: SourceInfo;
+  /** Kopia compressor name for file data; undefined stores file data uncompressed. */
+  readonly compression?: string | undefined;
+  readonly metadataCompression?: string;
+  readonly splitter?: string;
+  readonly workers?: number;
+  readonly ignore?: IgnoreOptions | undefined;
+  readonly description?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** undefined: the newest complete snapshot of the same source; null: none (full re-read). */
+  readonly previous?: SnapshotManifest | null;
+  readonly now?: () => Date;
+  readonly signal?: AbortSignal;
+}
+
+export interface UploadFailure {
+  readonly path: string;
+  readonly errno: string;
+  readonly message: string;
+}
+
+export interface UploadResult {
+  readonly snapshotId: string;
+  readonly manifest: SnapshotManifest;
+  readonly failures: readonly UploadFailure[];
+  readonly progress: UploadProgress;
+}
+
+const SEGMENT_BYTES = 32 * 1024 * 1024;
+const MAX_LISTED_ERRORS = 10;
+
+interface Totals {
+  size: number;
+  files: number;
+  symlinks: number;
+  dirs: number;
+  maxTimeNs: bigint;
+  failed: number;
+  errors: { path: string; error: string }[];
+}
+
+export class Uploader {
+  readonly progress: UploadProgress = newUploadProgress();
+  readonly failures: UploadFailure[] = [];
+  private readonly repo: RepositoryWriter;
+  private readonly options: UploadOptions;
+  private readonly fsLimit = new Semaphore(32);
+  private readonly pool: HashingPool;
+  private readonly batcher: UploadBatcher;
+  private excludedSize = 0;
+  private excludedFiles = 0;
+  private excludedDirs = 0;
+  private emptyObject: Promise<string> | undefined;
+
+  constructor(repo: RepositoryWriter, options: UploadOptions) {
+    this.repo = repo;
+    this.options = options;
+    const cfg = repo.format.config;
+    this.pool = new HashingPool({
+      workers: options.workers ?? Math.max(1, availableParallelism()),
+      config: {
+        hashName: cfg.hash, hmacSecret: cfg.hmacSecret, encryptionName: cfg.encryption, masterKey: cfg.masterKey,
+        compression: options.compression, splitter: options.splitter ?? 'FASTCDC-1M',
+        existing: ContentIdSet.fromContents(repo.contents.iterateContents({ prefix: '' })).toShared(),
+        readBufferSize: 16 * 1024 * 1024,
+      },
+    });
+    this.batcher = new UploadBatcher(this.pool, repo.contents, this.progress, { maxJobBytes: 8 * 1024 * 1024, maxJobSegments: 256 });
+  }
+
+  async run(): Promise<UploadResult> {
+    const now = this.options.now ?? (() => new Date());
+    const startTime = now();
+    try {
+      const previous = this.options.previous === undefined
+        ? (await listSnapshots(this.repo.manifests, this.options.source)).filter((m) => m.incomplete === '').at(-1)
+        : this.options.previous ?? undefined;
+      const { lstat } = await import('node:fs/promises');
+      let rootStat: BigIntStats;
+      try {
+        rootStat = await lstat(this.options.sourcePath, { bigint: true });
+      } catch (e) {
+        throw new CairnError('SOURCE_ERROR', `cannot read source ${this.options.sourcePath}: ${(e as Error).message}`,
+          { hint: 'check the path exists and is readable by this user', cause: e });
+      }
+      if (!rootStat.isDirectory()) {
+        throw new CairnError('SOURCE_ERROR', `source ${this.options.sourcePath} is not a directory`, { hint: 'pass a directory to snapshot' });
+      }
+      const prevRoot = previous?.rootEntry === undefined ? undefined : PreviousDirectory.forEntry(this.repo, previous.rootEntry);
+      const rootIgnoreText = await this.readIgnoreFile(this.options.sourcePath);
+      const scope = this.options.ignore?.root(rootIgnoreText);
+      const root = await this.processDirectory(this.options.sourcePath, '', basename(this.options.sourcePath) || '/', rootStat, prevRoot, scope);
+      if (root === undefined) {
+        throw new CairnError('SOURCE_ERROR', `cannot read source directory ${this.options.sourcePath}`, { hint: 'check permissions' });
+      }
+      await this.batcher.drain();
+      const endTime = now();
+      const manifest: SnapshotManifest = {
+        id: '',
+        source: this.options.source,
+        description: this.options.description ?? '',
+        startTime: mtimeFromNs(BigInt(startTime.getTime()) * 1_000_000n),
+        endTime: mtimeFromNs(BigInt(endTime.getTime()) * 1_000_000n),
+        stats: this.stats(root.totals),
+        incomplete: '',
+        rootEntry: root.entry,
+        tags: this.options.tags ?? {},
+        pins: [],
+      };
+      const snapshotId = await saveSnapshot(this.repo.manifests, manifest);
+      await this.repo.flush();
+      return { snapshotId, manifest: { ...manifest, id: snapshotId }, failures: this.failures, progress: this.progress };
+    } finally {
+      await this.pool.close();
+    }
+  }
+
+  private stats(t: Totals): SnapshotStats {
+    return {
+      totalSize: t.size, excludedTotalSize: this.excludedSize, fileCount: t.files,
+      cachedFiles: this.progress.cachedFiles, nonCachedFiles: this.progress.hashedFiles, dirCount: t.dirs,
+      excludedFileCount: this.excludedFiles, excludedDirCount: this.excludedDirs,
+      ignoredErrorCount: 0, errorCount: this.failures.length,
+    };
+  }
+
+  private fail(path: string, errno: string, message: string, totals: Totals): void {
+    this.failures.push({ path, errno, message });
+    this.progress.errors++;
+    totals.failed++;
+    if (totals.errors.length < MAX_LISTED_ERRORS) totals.errors.push({ path, error: message });
+  }
+
+  private async readIgnoreFile(dir: string): Promise<string | undefined> {
+    const name = this.options.ignore?.fileName;
+    if (name === undefined) return undefined;
+    try {
+      return await this.fsLimit.run(() => readFile(join(dir, name), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async processDirectory(abs: string, rel: string, name: string, stat: BigIntStats,
+    previous: PreviousDirectory | undefined, scope: IgnoreScope | undefined,
+  ): Promise<{ entry: DirEntry; totals: Totals } | undefined> {
+    this.options.signal?.throwIfAborted();
+    const totals: Totals = { size: 0, files: 0, symlinks: 0, dirs: 1, maxTimeNs: stat.mtimeNs, failed: 0, errors: [] };
+    let listing;
+    try {
+      listing = await readSourceDirectory(abs, this.fsLimit);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      this.fail(rel || '.', err.code ?? 'EIO', err.message, totals);
+      return undefined;
+    }
+    this.progress.dirs++;
+    for (const f of listing.failures) this.fail(join(rel, f.name), f.errno, f.message, totals);
+    const prevEntries = previous === undefined ? undefined : await previous.entries();
+    const results = await Promise.all(listing.entries.map(async (se) => {
+      const isDir = se.stat.isDirectory();
+      if (scope?.ignores(se.name, isDir) === true) {
+        if (isDir) this.excludedDirs++;
+        else { this.excludedFiles++; this.excludedSize += Number(se.stat.size); }
+        this.progress.excluded++;
+        return undefined;
+      }
+      const prev = prevEntries?.get(se.name);
+      const childRel = rel === '' ? se.name : `${rel}/${se.name}`;
+      if (isDir) {
+        const childScope = scope === undefined ? undefined : scope.child(se.name, await this.readIgnoreFile(se.path));
+        const prevDir = prev !== undefined && prev.type === 'd' ? PreviousDirectory.forEntry(this.repo, prev) : undefined;
+        return this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, childScope);
+      }
+      if (se.stat.isSymbolicLink()) return this.processSymlink(se, childRel, totals);
+      if (se.stat.isFile()) return this.processFile(se, childRel, prev, totals);
+      this.excludedFiles++; // sockets, FIFOs, devices: kopia ignores unknown types by default
+      this.progress.excluded++;
+      return undefined;
+    }));
+    const entries: DirEntry[] = [];
+    for (const r of results) {
+      if (r === undefined) continue;
+      entries.push(r.entry);
+      const t = r.totals;
+      totals.size += t.size; totals.files += t.files; totals.symlinks += t.symlinks; totals.dirs += t.dirs;
+      totals.failed += t.failed;
+      if (t.maxTimeNs > totals.maxTimeNs) totals.maxTimeNs = t.maxTimeNs;
+      for (const e of t.errors) if (totals.errors.length < MAX_LISTED_ERRORS) totals.errors.push(e);
+    }
+    const summary = this.summary(totals);
+    const writer = this.repo.objects.newWriter({ prefix: 'k', compression: this.options.metadataCompression ?? 'zstd-fastest', description: `DIR:${rel}` });
+    await writer.write(encodeDirManifest(entries, summary));
+    const obj = await writer.result();
+    return { entry: { ...this.baseEntry(name, 'd', stat), obj, summ: summary }, totals };
+  }
+
+  private summary(t: Totals): DirectorySummary {
+    return {
+      size: t.size, files: t.files, symlinks: t.symlinks, dirs: t.dirs,
+      maxTime: mtimeFromNs(t.maxTimeNs), incomplete: '', numFailed: t.failed, numIgnoredErrors: 0, errors: t.errors,
+    };
+  }
+
+  private baseEntry(name: string, type: 'f' | 'd' | 's', stat: BigIntStats): DirEntry {
+    return {
+      name, type, mode: Number(stat.mode) & 0o7777, size: type === 'f' ? Number(stat.size) : 0,
+      mtime: mtimeFromNs(stat.mtimeNs), uid: Number(stat.uid), gid: Number(stat.gid), obj: '',
+    };
+  }
+
+  private leafTotals(stat: BigIntStats, kind: 'file' | 'symlink'): Totals {
+    return {
+      size: kind === 'file' ? Number(stat.size) : 0, files: kind === 'file' ? 1 : 0, symlinks: kind === 'symlink' ? 1 : 0,
+      dirs: 0, maxTimeNs: stat.mtimeNs, failed: 0, errors: [],
+    };
+  }
+
+  private async processSymlink(se: SourceEntry, rel: string, parent: Totals): Promise<{ entry: DirEntry; totals: Totals } | undefined> {
+    let target: Buffer;
+    try {
+      target = await this.fsLimit.run(() => readlink(se.path, { encoding: 'buffer' }));
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      this.fail(rel, err.code ?? 'EIO', err.message, parent);
+      return undefined;
+    }
+    const writer = this.repo.objects.newWriter({ prefix: '' });
+    await writer.write(target);
+    const obj = await writer.result();
+    return { entry: { ...this.baseEntry(se.name, 's', se.stat), obj }, totals: this.leafTotals(se.stat, 'symlink') };
+  }
+
+  private async processFile(se: SourceEntry, rel: string, prev: DirEntry | undefined, parent: Totals,
+  ): Promise<{ entry: DirEntry; totals: Totals } | undefined> {
+    this.progress.files++;
+    const size = Number(se.stat.size);
+    this.progress.bytesTotal += size;
+    const base = this.baseEntry(se.name, 'f', se.stat);
+    if (prev !== undefined && prev.type === 'f' && prev.size === size && prev.mtime === base.mtime &&
+        prev.mode === base.mode && this.isLive(prev.obj)) {
+      this.progress.cachedFiles++;
+      this.progress.cachedBytes += size;
+      return { entry: { ...base, obj: prev.obj }, totals: this.leafTotals(se.stat, 'file') };
+    }
+    this.progress.hashedFiles++;
+    if (size === 0) {
+      this.emptyObject ??= this.repo.contents.writeContent(new Uint8Array(0), { prefix: '' });
+      return { entry: { ...base, obj: await this.emptyObject }, totals: this.leafTotals(se.stat, 'file') };
+    }
+    const key = this.batcher.newFileKey();
+    const segments: Promise<SegmentResult>[] = [];
+    for (let off = 0; off < size; off += SEGMENT_BYTES) {
+      segments.push(this.batcher.add({ fileKey: key, path: se.path, offset: off, length: Math.min(SEGMENT_BYTES, size - off) }));
+    }
+    const results = await Promise.all(segments);
+    const failed = results.find((r) => r.error !== undefined);
+    if (failed?.error !== undefined) {
+      this.fail(rel, failed.error.errno, failed.error.message, parent);
+      return undefined;
+    }
+    const chunks = results.flatMap((r) => r.chunks);
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    let obj: string;
+    if (chunks.length === 1) obj = chunks[0]!.contentId;
+    else {
+      let start = 0;
+      obj = await this.repo.objects.writeIndirect(chunks.map((c) => {
+        const e = { start, length: c.length, objectId: c.contentId };
+        start += c.length;
+        return e;
+      }), { prefix: '' });
+    }
+    // A file that changed size while we read it is recorded with the bytes we actually stored.
+    const entry: DirEntry = bytes === size ? { ...base, obj } : { ...base, size: bytes, obj };
+    const totals = this.leafTotals(se.stat, 'file');
+    totals.size = bytes;
+    return { entry, totals };
+  }
+
+  /** A reused object must still be in the index (maintenance may have removed expired data). */
+  private isLive(objectId: string): boolean {
+    const contentId = objectId.replace(/^I+/, '').replace(/^Z/, '');
+    const info = this.repo.contents.contentInfo(contentId);
+    return info !== undefined && !info.deleted;
+  }
+}
