@@ -8,13 +8,15 @@
 # To add a tool: add <NAME>_MODULE / <NAME>_VERSION (and optionally <NAME>_PACKAGE, <NAME>_BINARY,
 # <NAME>_TAGS) to versions.env, and its lowercase name to TOOLS. Tools that are not `go install`-able
 # can define an install_<name> function instead; it receives the bin dir and version.
+# "kube" (kube-apiserver, etcd, kubectl) is delegated to install-kube.sh, which pins them with its own
+# go.mod/go.sum under e2e/tools/kube.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
 
-TOOLS=(kopia minio)
+TOOLS=(kopia minio kube)
 CACHE_ROOT="${CAIRN_TOOLS_CACHE:-$HOME/.cache/cairn}"
 
 die() { echo "install.sh: $*" >&2; exit 1; }
@@ -55,6 +57,10 @@ go_install() { # tool bindir version
 }
 
 install_tool() { # tool
+  if [[ "$1" == kube ]]; then
+    echo "kube $(bash "$here/install-kube.sh" | tail -n 1)"
+    return
+  fi
   local tool="$1" version binary bindir
   version="$(var "$tool" VERSION)"
   binary="$(var "$tool" BINARY "$tool")"
@@ -62,7 +68,7 @@ install_tool() { # tool
   if [[ ! -x "$bindir/$binary" ]]; then
     # Build into a temporary directory and rename it into place, so an interrupted build never leaves
     # a half-populated cache directory that would be mistaken for a finished one.
-    local tmp="$CACHE_ROOT/.tmp-$tool-$version-$$"
+    local tmp="$CACHE_ROOT/.tmp-$tool-$version-$$" started=$SECONDS
     rm -rf "$tmp"
     mkdir -p "$tmp/bin"
     if declare -F "install_$tool" >/dev/null; then
@@ -71,6 +77,7 @@ install_tool() { # tool
       go_install "$tool" "$tmp/bin" "$version" || { rm -rf "$tmp"; die "building $tool $version failed"; }
     fi
     [[ -x "$tmp/bin/$binary" ]] || { rm -rf "$tmp"; die "build of $tool $version produced no $binary binary"; }
+    echo "install.sh: built $tool $version in $((SECONDS - started))s" >&2
     mkdir -p "$CACHE_ROOT/$tool-$version"
     rm -rf "$bindir"
     mv "$tmp/bin" "$bindir"
