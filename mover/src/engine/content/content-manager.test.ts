@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { MemoryBlobStore } from '../blob/memory-store.ts';
 import { listAll, type BlobStore } from '../blob/blob-store.ts';
 import { FaultInjectingBlobStore } from '../blob/fault-injecting-store.ts';
@@ -281,6 +281,29 @@ describe('ContentManager', () => {
     const cm2 = await ContentManager.open(store, format);
     expect(cm2.contentInfo(id)).toMatchObject({ compressionHeaderId: 0, originalLength: data.length });
     expect(await cm2.getContent(id)).toEqual(data);
+  });
+
+  it('puts the checksummed format blob replica at the start of packs of format v1 repositories', async () => {
+    const store = new MemoryBlobStore();
+    const format = testRepositoryFormat({
+      version: 1, indexVersion: 1, enablePasswordChange: false,
+      epochParameters: { ...testRepositoryFormat().config.epochParameters, enabled: false },
+    });
+    const cm = await ContentManager.open(store, format);
+    const data = randomBytes(100);
+    const id = await cm.writeContent(data, { prefix: '' });
+    await cm.flush();
+    const info = cm.contentInfo(id)!;
+    const pack = await store.get(info.packBlobId);
+    const l = pack.readUInt16LE(0);
+    expect(l).toBe(format.formatBlobBytes.length + 32);
+    expect(pack.subarray(2, 2 + format.formatBlobBytes.length)).toEqual(format.formatBlobBytes);
+    const mac = createHmac('sha256', 'kopia-repository').update(format.formatBlobBytes).digest();
+    expect(pack.subarray(2 + format.formatBlobBytes.length, 2 + l)).toEqual(mac);
+    expect(pack.readUInt16LE(2 + l)).toBe(l);
+    expect(info.packOffset).toBe(l + 4 + 32);
+    expect(info.formatVersion).toBe(1);
+    expect(await (await ContentManager.open(store, format)).getContent(id)).toEqual(data);
   });
 
   it('finds contents another writer committed after a refresh', async () => {

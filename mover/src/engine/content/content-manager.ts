@@ -17,8 +17,6 @@ import { BlobNotFoundError } from '../blob/blob-errors.ts';
 import { compressorByName } from '../compression/compressors.ts';
 import type { Compressor } from '../compression/compressor.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
-import { createEncryptor } from '../crypto/encryptors.ts';
-import { createHasher } from '../crypto/hashers.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
 import { NotFoundError, UnsupportedError } from '../errors.ts';
 import type { RepositoryFormat } from '../format/repository-config.ts';
@@ -36,7 +34,7 @@ import { infoWins } from './index-segment.ts';
 import { LegacyIndexBlobManager } from './legacy-index-blobs.ts';
 import type { IterateContentsOptions } from './merged-index.ts';
 import { openPackedContent, readPackedPayload } from './pack-reader.ts';
-import { PackWriter, newPackBlobId } from './pack-writer.ts';
+import { PackWriter, formatBlobReplica, newPackBlobId } from './pack-writer.ts';
 import { prepareContentFromHash } from './prepare-content.ts';
 import { WriteSession, type ContentLogger } from './write-session.ts';
 
@@ -55,8 +53,6 @@ export interface ContentManagerOptions {
   readonly fetchParallelism?: number;
   /** Committed-index refresh period (default 15 minutes, kopia indexRefreshFrequency). */
   readonly indexRefreshMs?: number;
-  /** kopia.repository wrapped per kopia-format.md §1.6; needed only to write format v1 repositories. */
-  readonly formatBlobReplica?: Uint8Array;
 }
 
 export interface ContentManagerStats {
@@ -108,12 +104,12 @@ export class ContentManager implements ContentWriter {
     this.format = format;
     this.now = options.now ?? (() => new Date());
     this.logger = options.logger;
-    this.hasher = createHasher(cfg.hash, cfg.hmacSecret);
-    this.encryptor = createEncryptor(cfg.encryption, cfg.masterKey);
+    this.hasher = format.hasher;
+    this.encryptor = format.encryptor;
     this.formatVersion = cfg.version;
     this.indexVersion = cfg.indexVersion === 0 ? 1 : cfg.indexVersion;
     this.maxPackSize = cfg.maxPackSize;
-    this.formatBlobReplica = cfg.enablePasswordChange ? undefined : options.formatBlobReplica;
+    this.formatBlobReplica = cfg.enablePasswordChange ? undefined : formatBlobReplica(format.formatBlobBytes);
     const crypto = { hasher: this.hasher, encryptor: this.encryptor, now: this.now };
     this.indexBlobs = cfg.epochParameters.enabled
       ? new EpochManager(store, cfg.epochParameters, crypto)
@@ -333,11 +329,6 @@ export class ContentManager implements ContentWriter {
     const prefix = packPrefixForContentId(prepared.contentId);
     let pack = this.openPacks.get(prefix);
     if (pack === undefined) {
-      if (!this.format.config.enablePasswordChange && this.formatBlobReplica === undefined) {
-        throw new UnsupportedError('writing to a repository with enablePasswordChange=false (format v1) needs the format blob replica', {
-          hint: 'upgrade the repository with `kopia repository upgrade`, or open it read-only',
-        });
-      }
       pack = new PackWriter({
         packBlobId: newPackBlobId(prefix, this.session.currentId()),
         indexVersion: this.indexVersion,

@@ -1,22 +1,11 @@
-// Test helpers for the content layer: a RepositoryFormat with kopia's defaults and fresh random keys.
-// Used by *.test.ts only.
+// Test helpers for the content layer: an unlocked RepositoryFormat with kopia's defaults and fresh random
+// keys, built the way the format layer builds one. Used by *.test.ts only.
 import { randomBytes } from 'node:crypto';
-import { deriveKeyFromMasterKey } from '../crypto/key-derivation.ts';
-import type { EpochParameters, RepositoryConfig, RepositoryFormat } from '../format/repository-config.ts';
-
-export const DEFAULT_EPOCH_PARAMETERS: EpochParameters = {
-  enabled: true,
-  epochRefreshFrequencyMs: 20 * 60_000,
-  fullCheckpointFrequency: 7,
-  cleanupSafetyMarginMs: 4 * 3600_000,
-  minEpochDurationMs: 24 * 3600_000,
-  epochAdvanceOnCountThreshold: 20,
-  epochAdvanceOnTotalSizeBytesThreshold: 10 << 20,
-  deleteParallelism: 4,
-};
+import { buildRepositoryFormat } from '../format/build-repository-format.ts';
+import { DEFAULT_EPOCH_PARAMETERS } from '../format/format-defaults.ts';
+import type { RepositoryConfig, RepositoryFormat } from '../format/repository-config.ts';
 
 export function testRepositoryFormat(overrides: Partial<RepositoryConfig> = {}): RepositoryFormat {
-  const uniqueId = randomBytes(32);
   const config: RepositoryConfig = {
     hash: 'HMAC-SHA256-128',
     encryption: 'AES256-GCM-HMAC-SHA256',
@@ -32,10 +21,13 @@ export function testRepositoryFormat(overrides: Partial<RepositoryConfig> = {}):
     splitter: 'DYNAMIC-4M-BUZHASH',
     ...overrides,
   };
-  return {
-    uniqueId,
+  return buildRepositoryFormat({
+    uniqueId: randomBytes(32),
     keyAlgo: 'scrypt-65536-8-1',
     config,
-    deriveKey: (purpose, length) => deriveKeyFromMasterKey(config.masterKey, uniqueId, purpose, length),
-  };
+    blobStorageConfig: { retentionMode: '', retentionPeriodMs: 0 },
+    formatBlobBytes: Buffer.from('{"tool":"https://github.com/kopia/kopia","uniqueID":"test"}\n'),
+    formatEncryptionKey: randomBytes(32),
+    warnings: [],
+  });
 }

@@ -5,7 +5,7 @@
 //   ‖ local index encrypted with IV = full hash of its plaintext (which ends in 32 random bytes)
 //   ‖ postamble (pack-postamble.ts)
 // Pack names are `p|q ‖ hex(16 random bytes) ‖ "-" ‖ sessionID` (p: data, q: prefixed contents).
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
 import type { ContentInfo } from './content-info.ts';
@@ -23,13 +23,33 @@ export function newPackBlobId(prefix: 'p' | 'q', sessionId: string): string {
   return `${prefix}${randomBytes(PACK_ID_RANDOM_BYTES).toString('hex')}-${sessionId}`;
 }
 
+const FORMAT_REPLICA_SECRET = 'kopia-repository';
+const MAX_FORMAT_REPLICA_LENGTH = 65000;
+
+/**
+ * The copy of `kopia.repository` kopia puts at the start of every pack of a repository without password
+ * change support (format_blob.go addFormatBlobChecksumAndLength):
+ * `len u16 LE ‖ formatBytes ‖ HMAC-SHA256("kopia-repository", formatBytes) ‖ len u16 LE`.
+ */
+export function formatBlobReplica(formatBlobBytes: Uint8Array): Buffer {
+  const mac = createHmac('sha256', FORMAT_REPLICA_SECRET).update(formatBlobBytes).digest();
+  const l = formatBlobBytes.length + mac.length;
+  if (l > MAX_FORMAT_REPLICA_LENGTH) throw new RangeError(`format blob too big for a pack replica: ${l} bytes`);
+  const out = Buffer.alloc(l + 4);
+  out.writeUInt16LE(l, 0);
+  out.set(formatBlobBytes, 2);
+  mac.copy(out, 2 + formatBlobBytes.length);
+  out.writeUInt16LE(l, l + 2);
+  return out;
+}
+
 export interface PackWriterOptions {
   readonly packBlobId: string;
   /** Index version of the repository (the local index uses it too). */
   readonly indexVersion: number;
   readonly hasher: KeyedHasher;
   readonly encryptor: ContentEncryptor;
-  /** Written before the preamble when the repository has enablePasswordChange=false (format v1). */
+  /** formatBlobReplica(), written before the preamble when the repository has enablePasswordChange=false. */
   readonly formatBlobReplica?: Uint8Array | undefined;
 }
 
