@@ -4,6 +4,10 @@
 // - get of a missing blob throws BlobNotFoundError; delete of a missing blob succeeds;
 // - list returns every blob whose id starts with the prefix, with the *storage's* timestamp
 //   (file mtime / object LastModified) — maintenance judges ages by it, never by the local clock.
+// Implementations: filesystem-store.ts (kopia repo/blob/filesystem + repo/blob/sharded: `.shards`, shard
+// directories, `.f` files), s3-store.ts (repo/blob/s3: key = prefix + blob ID). Wrappers add retrying,
+// concurrency limits, read-only and fault injection; open-blob-store.ts composes them from a URL.
+// blob-store-conformance.ts is the one suite every store passes.
 
 export interface BlobMetadata {
   readonly id: string;
