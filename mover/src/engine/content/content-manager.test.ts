@@ -306,6 +306,33 @@ describe('ContentManager', () => {
     expect(await (await ContentManager.open(store, format)).getContent(id)).toEqual(data);
   });
 
+  it('commits writes older than the auto-flush period on the next write', async () => {
+    const c = clock();
+    const store = new MemoryBlobStore(c.now);
+    const cm = await ContentManager.open(store, testRepositoryFormat(), { now: c.now, autoFlushMs: 10 * 60_000 });
+    await cm.writeContent(randomBytes(10), { prefix: '' });
+    c.advance(5 * 60_000);
+    await cm.writeContent(randomBytes(10), { prefix: '' });
+    expect(await ids(store, 'xn')).toHaveLength(0);
+    c.advance(6 * 60_000);
+    await cm.writeContent(randomBytes(10), { prefix: '' });
+    expect(await ids(store, 'xn')).toHaveLength(1);
+  });
+
+  it('keeps every write of concurrent writers and flushes', async () => {
+    const store = new MemoryBlobStore();
+    const format = testRepositoryFormat({ maxPackSize: 8 * KB });
+    const cm = await ContentManager.open(store, format, { uploadParallelism: 2 });
+    const datas = Array.from({ length: 120 }, (_, i) => randomBytes(1 * KB + i));
+    const writes = datas.map((d, i) => (i === 60 ? cm.flush().then(() => cm.writeContent(d, { prefix: '' })) : cm.writeContent(d, { prefix: i % 5 === 0 ? 'k' : '' })));
+    const written = await Promise.all(writes);
+    await cm.flush();
+    expect(await ids(store, 's')).toEqual([]);
+    const cm2 = await ContentManager.open(store, format);
+    for (let i = 0; i < datas.length; i++) expect(await cm2.getContent(written[i]!)).toEqual(datas[i]);
+    expect([...cm2.iterateContents()]).toHaveLength(120);
+  });
+
   it('finds contents another writer committed after a refresh', async () => {
     const store = new MemoryBlobStore();
     const format = testRepositoryFormat();

@@ -53,6 +53,11 @@ export interface ContentManagerOptions {
   readonly fetchParallelism?: number;
   /** Committed-index refresh period (default 15 minutes, kopia indexRefreshFrequency). */
   readonly indexRefreshMs?: number;
+  /**
+   * Writes older than this are flushed by the next write (default 10 minutes, kopia
+   * flushPackIndexTimeout), so a long backup commits its packs as it goes; 0 disables.
+   */
+  readonly autoFlushMs?: number;
 }
 
 export interface ContentManagerStats {
@@ -66,6 +71,8 @@ export interface ContentManagerStats {
 }
 
 const MISS_REFRESH_MIN_MS = 10_000;
+/** previousWrite() result meaning a live copy exists. */
+const LIVE = -2;
 
 export class ContentManager implements ContentWriter {
   readonly hasher: KeyedHasher;
@@ -89,6 +96,8 @@ export class ContentManager implements ContentWriter {
   private readonly openPacks = new Map<'p' | 'q', PackWriter>();
   private flushing: Promise<void> | undefined;
   private lastMissRefreshMs = 0;
+  private readonly autoFlushMs: number;
+  private autoFlushAtMs: number;
 
   private constructor(store: BlobStore, format: RepositoryFormat, options: ContentManagerOptions) {
     const cfg = format.config;
@@ -109,6 +118,8 @@ export class ContentManager implements ContentWriter {
     this.formatVersion = cfg.version;
     this.indexVersion = cfg.indexVersion === 0 ? 1 : cfg.indexVersion;
     this.maxPackSize = cfg.maxPackSize;
+    this.autoFlushMs = options.autoFlushMs ?? 10 * 60_000;
+    this.autoFlushAtMs = this.autoFlushMs > 0 ? this.now().getTime() + this.autoFlushMs : Number.POSITIVE_INFINITY;
     this.formatBlobReplica = cfg.enablePasswordChange ? undefined : formatBlobReplica(format.formatBlobBytes);
     const crypto = { hasher: this.hasher, encryptor: this.encryptor, now: this.now };
     this.indexBlobs = cfg.epochParameters.enabled
@@ -237,24 +248,28 @@ export class ContentManager implements ContentWriter {
     const prefix = options.prefix;
     if (!isValidContentPrefix(prefix)) throw new InvalidContentIdError(prefix, 'prefix must be empty or one letter g..z', { code: 'USAGE' });
     await this.beforeWrite();
+    // no await between this check and the append below: a flush cannot start in between
+    while (this.flushing !== undefined) await this.flushing.catch(() => undefined);
     const hash = this.hasher.hash(data);
     const contentId = prefix + hash.toString('hex');
-    const existing = this.contentInfo(contentId);
-    if (existing !== undefined && !existing.deleted) {
+    const previous = this.previousWrite(contentId);
+    if (previous === LIVE) {
       this.stats.dedupedContents++;
       this.stats.dedupedBytes += data.length;
       return contentId;
     }
     const prepared = prepareContentFromHash(data, hash, prefix, this.encryptor, this.compressorFor(options.compression));
-    await this.append(prepared, existing?.timestampSeconds);
+    await this.append(prepared, previous);
     return contentId;
   }
 
   async addPreparedContent(content: PreparedContent): Promise<void> {
     validateContentId(content.contentId);
     await this.beforeWrite();
-    const existing = this.contentInfo(content.contentId);
-    if (existing !== undefined && !existing.deleted) {
+    // no await between this check and the append below: a flush cannot start in between
+    while (this.flushing !== undefined) await this.flushing.catch(() => undefined);
+    const previous = this.previousWrite(content.contentId);
+    if (previous === LIVE) {
       this.stats.dedupedContents++;
       this.stats.dedupedBytes += content.originalLength;
       return;
@@ -264,12 +279,14 @@ export class ContentManager implements ContentWriter {
         hint: 'prepare contents without compression for index v1 repositories',
       });
     }
-    await this.append(content, existing?.timestampSeconds);
+    await this.append(content, previous);
   }
 
   async deleteContent(contentId: string): Promise<void> {
     validateContentId(contentId);
     await this.beforeWrite();
+    // no await between this check and the append below: a flush cannot start in between
+    while (this.flushing !== undefined) await this.flushing.catch(() => undefined);
     const prefix = packPrefixForContentId(contentId);
     const open = this.openPacks.get(prefix);
     if (open?.get(contentId) !== undefined) {
@@ -300,6 +317,7 @@ export class ContentManager implements ContentWriter {
   }
 
   private async doFlush(): Promise<void> {
+    if (this.autoFlushMs > 0) this.autoFlushAtMs = this.now().getTime() + this.autoFlushMs;
     for (const [prefix, pack] of this.openPacks) {
       this.openPacks.delete(prefix);
       this.session.seal(pack);
@@ -322,7 +340,11 @@ export class ContentManager implements ContentWriter {
   private async beforeWrite(): Promise<void> {
     await this.session.retryFailed();
     await this.committed.maybeRefresh();
-    while (this.flushing !== undefined) await this.flushing.catch(() => undefined);
+    if (this.now().getTime() >= this.autoFlushAtMs && this.flushing === undefined && this.hasUnflushedWrites()) await this.flush();
+  }
+
+  private hasUnflushedWrites(): boolean {
+    return this.pending.size > 0 || this.openPacks.size > 0 || this.session.writingPacks.size > 0;
   }
 
   private async append(prepared: PreparedContent, previousTimestamp: number | undefined): Promise<void> {
@@ -353,6 +375,18 @@ export class ContentManager implements ContentWriter {
     for (const info of pack.entries()) this.pending.add(info);
     this.stats.uploadedPacks++;
     this.stats.uploadedBytes += bytes;
+  }
+
+  /**
+   * LIVE when a live copy exists (nothing to write); otherwise the timestamp of a deleted entry, which
+   * the new entry must exceed, or undefined. Allocation-free for committed contents.
+   */
+  private previousWrite(contentId: string): number | undefined {
+    const o = this.overlayInfo(contentId);
+    if (o !== undefined) return o.deleted ? o.timestampSeconds : LIVE;
+    const idx = this.committed.index;
+    if (idx.has(contentId)) return LIVE;
+    return idx.get(contentId)?.timestampSeconds;
   }
 
   /** Entry from open packs, packs being uploaded, or uploaded-but-unindexed packs (kopia getOverlayContentInfoReadLocked). */
