@@ -13,7 +13,7 @@ kube_version="$(pinned "$kube_dir/go.mod" k8s.io/kubernetes)"
 etcd_version="$(pinned "$kube_dir/etcd/go.mod" go.etcd.io/etcd/server/v3)"
 [ -n "$kube_version" ] && [ -n "$etcd_version" ] || { echo "install-kube: cannot read pinned versions" >&2; exit 1; }
 
-cache_root="${CAIRN_CACHE_HOME:-$HOME/.cache/cairn}"
+cache_root="${CAIRN_TOOLS_CACHE:-$HOME/.cache/cairn}"
 bin_dir="$cache_root/kube-$kube_version/bin"
 mkdir -p "$bin_dir"
 command -v go >/dev/null || { echo "install-kube: go toolchain not found" >&2; exit 1; }

@@ -82,7 +82,7 @@ export interface MoverOverrides {
   resources?: Record<string, unknown>;
   /** Pod securityContext fields merged over the restricted defaults (e.g. runAsUser, runAsGroup, fsGroup to match the workload). */
   podSecurityContext?: Record<string, unknown>;
-  /** Run the mover as root with DAC_READ_SEARCH/DAC_OVERRIDE/CHOWN/FOWNER to read and restore files of any owner. Refused unless the namespace carries the annotation cairn.dev/privileged-movers="true". */
+  /** Run the mover as root with DAC_OVERRIDE/CHOWN/FOWNER/FSETID (Pod Security "baseline") to read and restore files of any owner. Refused unless the namespace carries the annotation cairn.dev/privileged-movers="true". */
   privileged: boolean;
   nodeSelector?: Record<string, string>;
   tolerations?: (Record<string, unknown>)[];
@@ -120,7 +120,10 @@ export interface BackupRepositoryStatus {
   sizeBytes?: number;
   snapshotCount?: number;
   lastCheckTime?: string;
+  /** When the last successful maintenance finished. */
   lastMaintenanceTime?: string;
+  /** Due time of the last maintenance started or skipped. */
+  lastMaintenanceScheduleTime?: string;
   nextMaintenanceTime?: string;
   /** The maintenance schedule with H resolved for this resource. */
   effectiveMaintenanceSchedule?: string;

@@ -1,0 +1,63 @@
+// Locates the pinned Kubernetes test components (etcd, kube-apiserver, kubectl) that
+// e2e/tools/install-kube.sh builds into $HOME/.cache/cairn/kube-<version>/bin. Same rule as tools.ts:
+// a missing tool skips the test locally; with CAIRN_REQUIRE_TOOLS=1 (CI) requireKubeTools() throws while
+// the test file is collected, so the run fails instead of silently skipping.
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+export type KubeToolName = 'etcd' | 'kube-apiserver' | 'kubectl';
+
+export interface KubeTools {
+  readonly etcd: string;
+  readonly kubeApiserver: string;
+  readonly kubectl: string;
+}
+
+const GO_MOD = new URL('../tools/kube/go.mod', import.meta.url);
+
+/** The Kubernetes release pinned in e2e/tools/kube/go.mod (e.g. v1.35.4). */
+export function pinnedKubeVersion(): string {
+  const m = /^\s*(?:require\s+)?k8s\.io\/kubernetes\s+(v\S+)/m.exec(readFileSync(GO_MOD, 'utf8'));
+  if (m === null) throw new Error('e2e/tools/kube/go.mod does not require k8s.io/kubernetes');
+  return m[1]!;
+}
+
+export function kubeBinDir(): string {
+  const root = process.env['CAIRN_TOOLS_CACHE'] ?? join(homedir(), '.cache', 'cairn');
+  return join(root, `kube-${pinnedKubeVersion()}`, 'bin');
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pinned cached binary, else one on PATH, else undefined. */
+export function findKubeTool(name: KubeToolName): string | undefined {
+  const cached = join(kubeBinDir(), name);
+  if (isExecutable(cached)) return cached;
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (dir !== '' && isExecutable(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/** All three tools, or undefined (skip) — but throws when one is missing and CAIRN_REQUIRE_TOOLS=1. */
+export function requireKubeTools(): KubeTools | undefined {
+  const etcd = findKubeTool('etcd');
+  const kubeApiserver = findKubeTool('kube-apiserver');
+  const kubectl = findKubeTool('kubectl');
+  if (etcd !== undefined && kubeApiserver !== undefined && kubectl !== undefined) return { etcd, kubeApiserver, kubectl };
+  if (process.env['CAIRN_REQUIRE_TOOLS'] === '1') {
+    const missing = [etcd === undefined ? 'etcd' : '', kubeApiserver === undefined ? 'kube-apiserver' : '', kubectl === undefined ? 'kubectl' : '']
+      .filter((x) => x !== '')
+      .join(', ');
+    throw new Error(`${missing} (Kubernetes ${pinnedKubeVersion()}) required (CAIRN_REQUIRE_TOOLS=1) but not in ${kubeBinDir()} nor on PATH; run \`bash e2e/tools/install-kube.sh\``);
+  }
+  return undefined;
+}

@@ -1,0 +1,245 @@
+// Reconciles BackupRepositories: checks that the referenced Secrets exist (GET by name only), connects with
+// a `repository status` Job, creates the repository with a `repository create` Job when none exists and
+// spec.initialize allows it (the mover refuses to overwrite an existing one), retries failed checks with
+// backoff, and runs scheduled, single-flight maintenance. Ready's reason is the mover's result reason
+// (WrongPassword, AuthFailed, BucketNotFound, Unreachable ...).
+import type { Secret } from '../../api/core-types.ts';
+import type { BackupRepository, BackupRepositoryStatus } from '../../api/resources.ts';
+import { getCondition, setCondition } from '../../api/conditions.ts';
+import { LABELS, childName, labelValue } from '../../api/names.ts';
+import { buildMoverJob } from '../../jobs/mover-job.ts';
+import { repositoryAccess } from '../../jobs/repository-access.ts';
+import type { OperatorContext } from '../../operator-context.ts';
+import type { ReconcileResult } from '../../runtime/controller.ts';
+import { toRfc3339 } from '../../runtime/clock.ts';
+import { isNotFound } from '../../runtime/kube-client.ts';
+import { BACKUP_REPOSITORIES, JOBS, SECRETS } from '../../runtime/resource-type.ts';
+import { CronSchedule } from '../../schedule/cron-schedule.ts';
+import { checkTimeZone } from '../../schedule/time-zone.ts';
+import { planRun } from '../snapshot-schedule/run-planner.ts';
+import { ensureJob, jobOutcome } from '../job-tracking.ts';
+
+type JobKind = 'Check' | 'Create' | 'Maintenance';
+
+const ms = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
+
+export class BackupRepositoryController {
+  private readonly ctx: OperatorContext;
+
+  constructor(ctx: OperatorContext) {
+    this.ctx = ctx;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [ns, name] = key.split('/') as [string, string];
+    let repo: BackupRepository;
+    try {
+      repo = await this.ctx.client.get<BackupRepository>(BACKUP_REPOSITORIES, ns, name);
+    } catch (e) {
+      if (isNotFound(e)) {
+        for (const m of [this.ctx.metrics.repositorySize, this.ctx.metrics.repositorySnapshots, this.ctx.metrics.repositoryReady]) m.remove({ namespace: ns, repository: name });
+        return;
+      }
+      throw e;
+    }
+    if (repo.metadata.deletionTimestamp !== undefined) return;
+    const now = this.ctx.clock.now();
+    const stamp = toRfc3339(now);
+    const gen = repo.metadata.generation;
+    const st: BackupRepositoryStatus = structuredClone(repo.status ?? {});
+    st.backend = repo.spec.storage.s3 !== undefined ? 's3' : 'filesystem';
+    const waits: number[] = [];
+    const ready = (status: 'True' | 'False', reason: string, message: string): void => {
+      const prev = getCondition(st.conditions, 'Ready');
+      if (prev?.status !== status || prev.reason !== reason) {
+        this.ctx.events.record(repo, status === 'True' ? 'Normal' : 'Warning', reason, message);
+      }
+      st.conditions = setCondition(st.conditions, { type: 'Ready', status, reason, message }, gen, stamp);
+    };
+
+    const secretProblem = await this.checkSecrets(repo);
+    if (secretProblem !== undefined) {
+      ready('False', secretProblem.reason, secretProblem.message);
+      this.ctx.metrics.repositoryReady.set({ namespace: ns, repository: name }, 0);
+      await this.write(repo, st);
+      return { requeueAfterMs: 60_000 };
+    }
+
+    // 1. Finish the active Job, if any.
+    let next: JobKind | undefined;
+    if (st.activeJob !== undefined) {
+      const found = jobOutcome(this.ctx, ns, st.activeJob);
+      if (found === undefined) {
+        try {
+          await this.ctx.client.get(JOBS, ns, st.activeJob);
+          waits.push(2_000);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+          delete st.activeJob; // deleted under us: start over
+          delete st.activeJobKind;
+        }
+      } else if (found.outcome.phase === 'Running') {
+        if (found.outcome.stuck !== undefined) {
+          const { reason, message } = found.outcome.stuck;
+          if (getCondition(st.conditions, 'Progressing')?.reason !== reason) this.ctx.events.record(repo, 'Warning', reason, message, 'MoverPodStuck');
+          st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason, message }, gen, stamp);
+        }
+      } else {
+        const { outcome } = found;
+        const result = outcome.result;
+        const kind = st.activeJobKind as JobKind;
+        delete st.activeJob;
+        delete st.activeJobKind;
+        st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no repository Job is running' }, gen, stamp);
+        if (result?.repository?.uniqueId !== undefined) st.repositoryId = result.repository.uniqueId;
+        if (result?.repository?.snapshotCount !== undefined) st.snapshotCount = result.repository.snapshotCount;
+        if (result?.repository?.sizeBytes !== undefined) st.sizeBytes = result.repository.sizeBytes;
+        if (kind === 'Maintenance') {
+          if (outcome.phase === 'Succeeded') {
+            st.lastMaintenanceTime = stamp;
+            st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'True', reason: 'Succeeded', message: 'maintenance completed' }, gen, stamp);
+            this.ctx.events.record(repo, 'Normal', 'MaintenanceSucceeded', `maintenance completed: ${st.snapshotCount ?? '?'} snapshots, ${st.sizeBytes ?? '?'} bytes`);
+          } else {
+            const reason = outcome.reason ?? 'Failed';
+            st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'False', reason, message: outcome.message ?? 'maintenance failed' }, gen, stamp);
+            this.ctx.events.record(repo, 'Warning', 'MaintenanceFailed', `${reason}: ${outcome.message ?? ''}`);
+          }
+        } else {
+          st.lastCheckTime = stamp;
+          if (outcome.phase === 'Succeeded') {
+            st.initialized = true;
+            st.checkAttempts = 0;
+            st.observedGeneration = gen;
+            ready('True', kind === 'Create' ? 'Created' : 'Connected', kind === 'Create' ? 'repository created' : 'repository opened with its password');
+          } else if (result?.code === 'REPO_NOT_FOUND' && kind === 'Check' && repo.spec.initialize === 'IfMissing') {
+            next = 'Create';
+          } else if (result?.code === 'REPO_EXISTS' && kind === 'Create') {
+            next = 'Check'; // someone else created it first: connect to it
+          } else {
+            st.checkAttempts = (st.checkAttempts ?? 0) + 1;
+            st.observedGeneration = gen;
+            ready('False', outcome.reason ?? 'Failed', outcome.message ?? `repository ${kind.toLowerCase()} failed`);
+          }
+        }
+      }
+    }
+
+    // 2. Connect (again) when never connected, when the spec changed, or after a failure once backoff passed.
+    const readyCond = getCondition(st.conditions, 'Ready');
+    if (st.activeJob === undefined && next === undefined) {
+      const specChanged = st.observedGeneration !== gen;
+      if (st.initialized !== true || specChanged || readyCond?.status !== 'True') {
+        const attempts = st.checkAttempts ?? 0;
+        const backoff = attempts === 0 || specChanged ? 0 : Math.min(this.ctx.config.maxCheckBackoffMs, 60_000 * 2 ** (attempts - 1));
+        const dueAt = (ms(st.lastCheckTime) ?? 0) + backoff;
+        if (now >= dueAt) next = 'Check';
+        else waits.push(dueAt - now);
+        if (specChanged) st.checkAttempts = 0;
+      }
+    }
+    if (next !== undefined) {
+      await this.startJob(repo, st, next, gen ?? 0);
+      if (readyCond === undefined) st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'Unknown', reason: 'Connecting', message: 'checking the repository' }, gen, stamp);
+    }
+
+    // 3. Scheduled maintenance: single-flight, only on a ready repository.
+    const m = repo.spec.maintenance;
+    try {
+      const cron = CronSchedule.parse(m.schedule, `${repo.metadata.uid ?? name}/maintenance`);
+      checkTimeZone(m.timeZone);
+      st.effectiveMaintenanceSchedule = cron.effective;
+      const plan = planRun({
+        now,
+        cron,
+        timeZone: m.timeZone,
+        jitterMs: 0,
+        suspend: m.suspend,
+        concurrencyPolicy: 'Forbid',
+        lastScheduleTime: ms(st.lastMaintenanceScheduleTime),
+        createdAt: ms(repo.metadata.creationTimestamp) ?? now,
+        active: st.activeJob !== undefined,
+      });
+      if (plan.lastScheduleTime !== undefined) st.lastMaintenanceScheduleTime = toRfc3339(plan.lastScheduleTime);
+      if (plan.start?.trigger === 'Schedule' && st.activeJob === undefined && getCondition(st.conditions, 'Ready')?.status === 'True') {
+        await this.startJob(repo, st, 'Maintenance', plan.start.scheduledTime);
+      }
+      if (plan.nextRunTime !== undefined) {
+        st.nextMaintenanceTime = toRfc3339(plan.nextRunTime);
+        waits.push(Math.max(1_000, plan.nextRunTime - now));
+      } else delete st.nextMaintenanceTime;
+    } catch (e) {
+      st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'False', reason: 'InvalidSchedule', message: (e as Error).message }, gen, stamp);
+    }
+
+    const labels = { namespace: ns, repository: name };
+    this.ctx.metrics.repositoryReady.set(labels, getCondition(st.conditions, 'Ready')?.status === 'True' ? 1 : 0);
+    if (st.sizeBytes !== undefined) this.ctx.metrics.repositorySize.set(labels, st.sizeBytes);
+    if (st.snapshotCount !== undefined) this.ctx.metrics.repositorySnapshots.set(labels, st.snapshotCount);
+    await this.write(repo, st);
+    return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
+  }
+
+  private async write(repo: BackupRepository, st: BackupRepositoryStatus): Promise<void> {
+    await this.ctx.status.update(BACKUP_REPOSITORIES, repo, () => structuredClone(st));
+  }
+
+  /** GET (never list) each referenced Secret and check the keys the mover will need. */
+  private async checkSecrets(repo: BackupRepository): Promise<{ reason: string; message: string } | undefined> {
+    const ns = repo.metadata.namespace!;
+    const wants: [string, string[]][] = [[repo.spec.passwordSecretRef.name, [repo.spec.passwordSecretRef.key]]];
+    const s3 = repo.spec.storage.s3;
+    if (s3 !== undefined) {
+      wants.push([s3.credentialsSecretRef.name, ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']]);
+      if (s3.caBundle?.secretName !== undefined) wants.push([s3.caBundle.secretName, [s3.caBundle.key]]);
+    }
+    for (const [secretName, keys] of wants) {
+      let secret: Secret;
+      try {
+        secret = await this.ctx.client.get<Secret>(SECRETS, ns, secretName);
+      } catch (e) {
+        if (isNotFound(e)) return { reason: 'SecretNotFound', message: `Secret ${ns}/${secretName} does not exist` };
+        throw e;
+      }
+      const missing = keys.filter((k) => secret.data?.[k] === undefined);
+      if (missing.length > 0) return { reason: 'SecretKeyMissing', message: `Secret ${ns}/${secretName} has no key ${missing.join(', ')}` };
+    }
+    return undefined;
+  }
+
+  private async startJob(repo: BackupRepository, st: BackupRepositoryStatus, kind: JobKind, discriminator: number): Promise<void> {
+    const name = repo.metadata.name!;
+    let args: string[];
+    let jobName: string;
+    if (kind === 'Maintenance') {
+      jobName = childName([name, 'maint', Math.floor(discriminator / 60_000).toString(36)]);
+      args = ['maintenance', 'run', ...(repo.spec.maintenance.full ? ['--full'] : [])];
+      st.activeJobScheduledTime = toRfc3339(discriminator);
+    } else if (kind === 'Create') {
+      jobName = childName([name, 'create', `g${discriminator}`]);
+      const c = repo.spec.creation;
+      args = ['repository', 'create', '--hash', c.hash, '--encryption', c.encryption, '--compression', c.compression];
+    } else {
+      jobName = childName([name, 'check', `g${discriminator}`, `a${st.checkAttempts ?? 0}`]);
+      args = ['repository', 'status'];
+    }
+    const job = buildMoverJob({
+      name: jobName,
+      namespace: repo.metadata.namespace!,
+      owner: repo,
+      purpose: kind.toLowerCase(),
+      image: this.ctx.config.moverImage,
+      command: this.ctx.config.moverCommand,
+      args,
+      access: repositoryAccess(repo),
+      overrides: { ...(repo.spec.mover ?? {}), privileged: false },
+      privileged: false,
+      labels: { [LABELS.repository]: labelValue(name) },
+      logLevel: this.ctx.config.moverLogLevel,
+      defaultActiveDeadlineSeconds: kind === 'Maintenance' ? 12 * 3600 : 600,
+    });
+    await ensureJob(this.ctx, job);
+    st.activeJob = jobName;
+    st.activeJobKind = kind;
+    st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'True', reason: kind, message: `${kind.toLowerCase()} Job ${jobName} is running` }, repo.metadata.generation, toRfc3339(this.ctx.clock.now()));
+  }
+}

@@ -1,0 +1,195 @@
+// Reconciles Restores: resolves the source (Snapshot resource, snapshot id, or newest snapshot of a PVC as
+// of a time), makes sure the target PVC exists (creating it from spec.target.newPVC), runs one
+// `snapshot restore` Job into it, and records phase, progress and result. One-shot: a finished Restore is
+// never run again (its spec is immutable by CEL rule). onMissingSnapshot: Continue finishes as Skipped.
+import type { Namespace, PersistentVolumeClaim } from '../../api/core-types.ts';
+import type { BackupRepository, Restore, RestoreStatus, Snapshot } from '../../api/resources.ts';
+import { setCondition } from '../../api/conditions.ts';
+import { LABELS, MANAGED_BY, childName, labelValue } from '../../api/names.ts';
+import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
+import { privilegedMoversAllowed } from '../../jobs/pod-security.ts';
+import { repositoryAccess } from '../../jobs/repository-access.ts';
+import type { OperatorContext } from '../../operator-context.ts';
+import type { ReconcileResult } from '../../runtime/controller.ts';
+import { toRfc3339 } from '../../runtime/clock.ts';
+import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
+import { NAMESPACES, PVCS, RESTORES, SNAPSHOTS } from '../../runtime/resource-type.ts';
+import { ensureJob, jobOutcome, placementFor } from '../job-tracking.ts';
+
+const TERMINAL = new Set(['Succeeded', 'Skipped', 'Failed']);
+
+export class RestoreController {
+  private readonly ctx: OperatorContext;
+
+  constructor(ctx: OperatorContext) {
+    this.ctx = ctx;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [ns, name] = key.split('/') as [string, string];
+    let r: Restore;
+    try {
+      r = await this.ctx.client.get<Restore>(RESTORES, ns, name);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    if (r.metadata.deletionTimestamp !== undefined || TERMINAL.has(r.status?.phase ?? '')) return;
+    const stamp = toRfc3339(this.ctx.clock.now());
+    const gen = r.metadata.generation;
+    const st: RestoreStatus = structuredClone(r.status ?? {});
+    st.observedGeneration = gen;
+    st.phase ??= 'Pending';
+    st.startTime ??= stamp;
+    const target = r.spec.target.existingPVC?.name ?? r.spec.target.newPVC?.name ?? '';
+    st.targetPVC = target;
+    const finish = (phase: 'Succeeded' | 'Skipped' | 'Failed', reason: string, message: string): void => {
+      st.phase = phase;
+      st.completionTime = stamp;
+      st.progress = 'Done';
+      st.conditions = setCondition(st.conditions, { type: 'Completed', status: phase === 'Failed' ? 'False' : 'True', reason, message }, gen, stamp);
+      this.ctx.events.record(r, phase === 'Failed' ? 'Warning' : 'Normal', reason, message);
+    };
+    const write = async (): Promise<void> => {
+      await this.ctx.status.update(RESTORES, r, () => structuredClone(st));
+    };
+
+    const repo = this.ctx.caches.repositories.get(ns, r.spec.repository);
+    if (repo === undefined || repo.status?.initialized !== true) {
+      st.progress = 'WaitingForRepository';
+      st.conditions = setCondition(st.conditions, { type: 'Completed', status: 'False', reason: 'RepositoryNotReady', message: `BackupRepository ${ns}/${r.spec.repository} is not ready` }, gen, stamp);
+      await write();
+      return;
+    }
+
+    const jobName = childName([name, 'restore']);
+    if (st.job === undefined) {
+      // Resolve the source.
+      const resolved = this.resolve(r);
+      if ('missing' in resolved) {
+        if (r.spec.onMissingSnapshot === 'Continue') finish('Skipped', 'SnapshotNotFound', `${resolved.missing}; onMissingSnapshot is Continue, target left as it is`);
+        else finish('Failed', 'SnapshotNotFound', resolved.missing);
+        await write();
+        return;
+      }
+      if (resolved.snapshotId !== undefined) st.snapshotId = resolved.snapshotId;
+      // Privilege.
+      const overrides = { ...(repo.spec.mover ?? {}), ...(r.spec.mover ?? {}) };
+      let privileged = false;
+      if (overrides.privileged === true) {
+        const nsObj = await this.ctx.client.get<Namespace>(NAMESPACES, undefined, ns);
+        if (!privilegedMoversAllowed(nsObj)) {
+          finish('Failed', 'PrivilegedMoverNotPermitted', `namespace ${ns} does not carry the annotation cairn.dev/privileged-movers: "true"`);
+          await write();
+          return;
+        }
+        privileged = true;
+      }
+      // Target.
+      st.progress = 'CreatingTarget';
+      const pvc = await this.ensureTarget(r);
+      if (pvc === undefined) {
+        finish('Failed', 'TargetNotFound', `PersistentVolumeClaim ${ns}/${target} does not exist`);
+        await write();
+        return;
+      }
+      const placement = await placementFor(this.ctx, pvc);
+      const args = ['snapshot', 'restore', resolved.ref, DATA_DIR, ...resolved.extra];
+      for (const p of r.spec.paths ?? []) args.push('--path', p);
+      if (r.spec.overwrite) args.push('--overwrite');
+      await ensureJob(
+        this.ctx,
+        buildMoverJob({
+          name: jobName,
+          namespace: ns,
+          owner: r,
+          purpose: 'restore',
+          image: this.ctx.config.moverImage,
+          command: this.ctx.config.moverCommand,
+          args,
+          access: repositoryAccess(repo),
+          data: { claimName: target, readOnly: false },
+          overrides,
+          privileged,
+          nodeName: placement.nodeName,
+          tolerations: placement.tolerations,
+          labels: { [LABELS.repository]: labelValue(r.spec.repository), [LABELS.pvc]: labelValue(target) },
+          logLevel: this.ctx.config.moverLogLevel,
+        }),
+      );
+      st.job = jobName;
+      st.phase = 'Running';
+      st.progress = 'WaitingForPod';
+      st.conditions = setCondition(st.conditions, { type: 'Completed', status: 'False', reason: 'Running', message: `restore Job ${jobName} started` }, gen, stamp);
+      this.ctx.events.record(r, 'Normal', 'RestoreStarted', `restoring ${resolved.ref} into PVC ${target}`);
+      await write();
+      return;
+    }
+
+    const found = jobOutcome(this.ctx, ns, st.job);
+    if (found === undefined) return { requeueAfterMs: 2_000 };
+    const { outcome } = found;
+    if (outcome.phase === 'Running') {
+      st.progress = outcome.stuck !== undefined ? outcome.stuck.reason : found.job.status?.active !== undefined && found.job.status.active > 0 ? 'Restoring' : 'WaitingForPod';
+      if (outcome.stuck !== undefined) {
+        st.conditions = setCondition(st.conditions, { type: 'Completed', status: 'False', reason: outcome.stuck.reason, message: outcome.stuck.message }, gen, stamp);
+      }
+      await write();
+      return;
+    }
+    const result = outcome.result;
+    if (result?.snapshot?.id !== undefined) st.snapshotId = result.snapshot.id;
+    if (result?.restore !== undefined) {
+      st.result = { files: result.restore.files, dirs: result.restore.dirs, bytes: result.restore.bytes, durationSeconds: result.durationSeconds };
+    }
+    if (outcome.phase === 'Succeeded') finish('Succeeded', 'Restored', `restored ${result?.restore?.files ?? '?'} files into PVC ${target}`);
+    else if (result?.code === 'NOT_FOUND' && r.spec.onMissingSnapshot === 'Continue') finish('Skipped', 'SnapshotNotFound', 'no snapshot matched; onMissingSnapshot is Continue, target left as it is');
+    else finish('Failed', outcome.reason ?? 'Failed', outcome.message ?? 'restore failed');
+    await write();
+  }
+
+  /** The `snapshot restore` reference and extra flags, or why there is nothing to restore. */
+  private resolve(r: Restore): { ref: string; extra: string[]; snapshotId?: string } | { missing: string } {
+    const ns = r.metadata.namespace!;
+    const src = r.spec.source;
+    if (src.snapshotRef !== undefined) {
+      const rec: Snapshot | undefined = this.ctx.caches.snapshots.get(ns, src.snapshotRef.name);
+      if (rec === undefined) return { missing: `Snapshot ${ns}/${src.snapshotRef.name} does not exist` };
+      return { ref: rec.spec.snapshotId, extra: [], snapshotId: rec.spec.snapshotId };
+    }
+    if (src.snapshotId !== undefined) return { ref: src.snapshotId, extra: [], snapshotId: src.snapshotId };
+    const pvc = src.pvc!;
+    const identity = `${pvc.namespace ?? ns}@cairn:${pvc.sourcePathPrefix.replace(/\/+$/, '')}/${pvc.name}`;
+    return { ref: 'latest', extra: ['--source', identity, ...(pvc.asOf !== undefined ? ['--as-of', pvc.asOf] : [])] };
+  }
+
+  private async ensureTarget(r: Restore): Promise<PersistentVolumeClaim | undefined> {
+    const ns = r.metadata.namespace!;
+    const t = r.spec.target;
+    if (t.existingPVC !== undefined) {
+      try {
+        return await this.ctx.client.get<PersistentVolumeClaim>(PVCS, ns, t.existingPVC.name);
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+    }
+    const n = t.newPVC!;
+    const pvc: PersistentVolumeClaim = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: n.name, namespace: ns, labels: { ...(n.labels ?? {}), [LABELS.managedBy]: MANAGED_BY, 'cairn.dev/restore': labelValue(r.metadata.name ?? '') } },
+      spec: {
+        accessModes: n.accessModes,
+        ...(n.storageClassName !== undefined ? { storageClassName: n.storageClassName } : {}),
+        resources: { requests: { storage: n.capacity } },
+      },
+    };
+    try {
+      return await this.ctx.client.create<PersistentVolumeClaim>(PVCS, ns, pvc);
+    } catch (e) {
+      if (isAlreadyExists(e)) return this.ctx.client.get<PersistentVolumeClaim>(PVCS, ns, n.name);
+      throw e;
+    }
+  }
+}
