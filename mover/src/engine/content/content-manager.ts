@@ -227,11 +227,7 @@ export class ContentManager implements ContentWriter {
   contentIdSet(options: { readonly extraCapacity?: number; readonly unprefixedOnly?: boolean } = {}): ContentIdSet {
     const idx = this.committed.index;
     const overlay = [...this.pending.entries(), ...[...this.session.writingPacks, ...this.openPacks.values()].flatMap((p) => [...p.entries()])];
-    let keySize = 0;
-    idx.forEachLiveKey((_d, _o, len) => {
-      keySize = len;
-    });
-    if (keySize === 0) keySize = 1 + this.hasher.size;
+    const keySize = idx.segments.find((seg) => seg.entryCount > 0)?.keySize ?? 1 + this.hasher.size;
     const set = ContentIdSet.create(keySize, idx.size + overlay.length + (options.extraCapacity ?? 0));
     idx.forEachLiveKey((data, offset, length) => {
       if (options.unprefixedOnly !== true || data[offset] === 0) set.addKey(data, offset, length);
