@@ -97,7 +97,13 @@ describe('ContentManager', () => {
     expect(await cm.writeContent(data, { prefix: '' })).toBe(id);
     expect(cm.stats.dedupedContents).toBe(1);
     expect(await cm.writeContent(data, { prefix: 'x' })).toBe('x' + id);
+    expect([...cm.iterateContents()].map((i) => i.contentId)).toEqual([id, 'x' + id]);
     await cm.flush();
+    expect([...cm.iterateContents()].map((i) => i.contentId)).toEqual([id, 'x' + id]);
+    await cm.deleteContent(id);
+    expect([...cm.iterateContents()].map((i) => i.contentId)).toEqual(['x' + id]);
+    expect([...cm.iterateContents({ includeDeleted: true })].map((i) => i.deleted)).toEqual([true, false]);
+    await cm.writeContent(data, { prefix: '' });
     const cm2 = await ContentManager.open(store, format);
     expect(cm2.hasContent(id)).toBe(true);
     expect(await cm2.writeContent(data, { prefix: '' })).toBe(id);

@@ -30,9 +30,9 @@ import { EpochManager } from './epoch-manager.ts';
 import type { IndexBlobManager } from './index-blob-manager.ts';
 import { IndexBuilder } from './index-builder.ts';
 import { buildIndex } from './index-codec.ts';
-import { infoWins } from './index-segment.ts';
 import { LegacyIndexBlobManager } from './legacy-index-blobs.ts';
 import type { IterateContentsOptions } from './merged-index.ts';
+import { mergeWithOverlay } from './overlay-iterator.ts';
 import { openPackedContent, readPackedPayload } from './pack-reader.ts';
 import { PackWriter, formatBlobReplica, newPackBlobId } from './pack-writer.ts';
 import { prepareContentFromHash } from './prepare-content.ts';
@@ -193,34 +193,15 @@ export class ContentManager implements ContentWriter {
     }
   }
 
-  *iterateContents(options: IterateContentsOptions = {}): Generator<ContentInfo> {
-    const overlay = new Map<string, ContentInfo>();
-    const prefix = options.prefix ?? '';
-    const consider = (i: ContentInfo): void => {
-      if (!i.contentId.startsWith(prefix)) return;
-      const o = overlay.get(i.contentId);
-      if (o === undefined || infoWins(i, o)) overlay.set(i.contentId, i);
-    };
-    for (const i of this.pending.entries()) consider(i);
-    for (const p of this.session.writingPacks) for (const i of p.entries()) consider(i);
-    for (const p of this.openPacks.values()) for (const i of p.entries()) consider(i);
-    const sortedOverlay = [...overlay.values()].sort((a, b) => (a.contentId < b.contentId ? -1 : 1));
-    const visible = (i: ContentInfo): boolean =>
-      !i.deleted || (options.includeDeleted === true && i.timestampSeconds > this.committed.index.deletionWatermarkSeconds);
-    let k = 0;
-    for (const c of this.committed.index.iterate({ prefix, includeDeleted: true })) {
-      while (k < sortedOverlay.length && sortedOverlay[k]!.contentId < c.contentId) {
-        if (visible(sortedOverlay[k]!)) yield sortedOverlay[k]!;
-        k++;
-      }
-      let winner = c;
-      if (k < sortedOverlay.length && sortedOverlay[k]!.contentId === c.contentId) {
-        if (infoWins(sortedOverlay[k]!, c)) winner = sortedOverlay[k]!;
-        k++;
-      }
-      if (visible(winner)) yield winner;
-    }
-    for (; k < sortedOverlay.length; k++) if (visible(sortedOverlay[k]!)) yield sortedOverlay[k]!;
+  /** Winning entries (committed merged with pending writes) in content ID order. */
+  iterateContents(options: IterateContentsOptions = {}): Generator<ContentInfo> {
+    const watermark = this.committed.index.deletionWatermarkSeconds;
+    return mergeWithOverlay(
+      this.committed.index.iterate({ prefix: options.prefix ?? '', includeDeleted: true }),
+      [this.pending.entries(), ...[...this.session.writingPacks, ...this.openPacks.values()].map((p) => p.entries())],
+      options.prefix ?? '',
+      (i) => !i.deleted || (options.includeDeleted === true && i.timestampSeconds > watermark),
+    );
   }
 
   /** A set of the live content IDs (committed and pending) to share with hashing workers. */
