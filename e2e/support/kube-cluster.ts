@@ -215,7 +215,7 @@ export async function startKubeCluster(tools: KubeTools, users: readonly KubeUse
   } catch (e) {
     const tail = readFileSync(join(dir, 'kube-apiserver.log'), 'utf8').split('\n').slice(-30).join('\n');
     await stop();
-    throw new Error(`${(e as Error).message}\n${tail}`);
+    throw new Error(`${(e as Error).message}\n${tail}`, { cause: e });
   }
 
   return {

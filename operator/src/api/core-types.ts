@@ -79,7 +79,7 @@ export interface PersistentVolumeClaim extends KubeObject {
   status?: { phase?: string; capacity?: Record<string, string> };
 }
 
-export interface Namespace extends KubeObject {}
+export type Namespace = KubeObject;
 
 export interface Secret extends KubeObject {
   data?: Record<string, string>;

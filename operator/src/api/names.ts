@@ -40,6 +40,7 @@ export const ANNOTATIONS = {
   privilegedMovers: 'cairn.dev/privileged-movers',
   scheduledTime: 'cairn.dev/scheduled-time',
   snapshotId: 'cairn.dev/snapshot-id',
+  deleteFromRepository: 'cairn.dev/delete-from-repository',
 } as const;
 
 /** A label value: at most 63 characters, alphanumeric at both ends. */

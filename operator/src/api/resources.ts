@@ -258,6 +258,10 @@ export interface SnapshotSpec {
 export interface SnapshotStatus {
   /** Why retention keeps this snapshot (e.g. latest-1, daily-3). */
   retentionReasons?: string[];
+  /** The Job deleting this snapshot from the repository (after the annotation cairn.dev/delete-from-repository="true"). */
+  deleteJob?: string;
+  /** Standard conditions (Ready, plus per-resource ones); reasons come from a closed set. */
+  conditions?: Condition[];
 }
 
 /** A completed snapshot of a PVC in a BackupRepository (a restore point). */

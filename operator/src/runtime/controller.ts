@@ -8,7 +8,7 @@ export interface ReconcileResult {
   readonly requeueAfterMs?: number;
 }
 
-export type Reconciler = (key: string) => Promise<ReconcileResult | void>;
+export type Reconciler = (key: string) => Promise<ReconcileResult | undefined>;
 
 export interface ControllerHooks {
   onReconcile?(controller: string, outcome: 'success' | 'error', seconds: number): void;

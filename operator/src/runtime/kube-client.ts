@@ -97,7 +97,7 @@ export class HttpKubeClient implements KubeClient {
   async list<T extends KubeObject>(type: ResourceType, namespace?: string, query?: Query): Promise<ListResult<T>> {
     const items: T[] = [];
     let cont: string | undefined;
-    let rv = '';
+    let rv: string;
     do {
       const page = await this.json<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>(
         'GET',

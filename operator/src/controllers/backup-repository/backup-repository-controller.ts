@@ -30,7 +30,7 @@ export class BackupRepositoryController {
     this.ctx = ctx;
   }
 
-  async reconcile(key: string): Promise<ReconcileResult | void> {
+  async reconcile(key: string): Promise<ReconcileResult | undefined> {
     const [ns, name] = key.split('/') as [string, string];
     let repo: BackupRepository;
     try {

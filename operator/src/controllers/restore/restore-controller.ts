@@ -3,7 +3,7 @@
 // `snapshot restore` Job into it, and records phase, progress and result. One-shot: a finished Restore is
 // never run again (its spec is immutable by CEL rule). onMissingSnapshot: Continue finishes as Skipped.
 import type { Namespace, PersistentVolumeClaim } from '../../api/core-types.ts';
-import type { BackupRepository, Restore, RestoreStatus, Snapshot } from '../../api/resources.ts';
+import type { Restore, RestoreStatus, Snapshot } from '../../api/resources.ts';
 import { setCondition } from '../../api/conditions.ts';
 import { LABELS, MANAGED_BY, childName, labelValue } from '../../api/names.ts';
 import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
@@ -13,7 +13,7 @@ import type { OperatorContext } from '../../operator-context.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
 import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
-import { NAMESPACES, PVCS, RESTORES, SNAPSHOTS } from '../../runtime/resource-type.ts';
+import { NAMESPACES, PVCS, RESTORES } from '../../runtime/resource-type.ts';
 import { ensureJob, jobOutcome, placementFor } from '../job-tracking.ts';
 
 const TERMINAL = new Set(['Succeeded', 'Skipped', 'Failed']);
@@ -25,7 +25,7 @@ export class RestoreController {
     this.ctx = ctx;
   }
 
-  async reconcile(key: string): Promise<ReconcileResult | void> {
+  async reconcile(key: string): Promise<ReconcileResult | undefined> {
     const [ns, name] = key.split('/') as [string, string];
     let r: Restore;
     try {

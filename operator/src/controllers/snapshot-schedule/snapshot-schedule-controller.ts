@@ -28,7 +28,7 @@ export class SnapshotScheduleController {
     this.ctx = ctx;
   }
 
-  async reconcile(key: string): Promise<ReconcileResult | void> {
+  async reconcile(key: string): Promise<ReconcileResult | undefined> {
     const [ns, name] = key.split('/') as [string, string];
     let s: SnapshotSchedule;
     try {
