@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { CorruptionError } from '../errors.ts';
+import { formatObjectId, indexObjectIdOf, indirectObjectId, normalizeObjectId, parseObjectId } from './object-id.ts';
+
+describe('object IDs', () => {
+  // kopia repo/object/objectid_test.go TestParseObjectID
+  const cases: [string, boolean][] = [
+    ['Df0f0', true], ['IDf0f0', true], ['IIDf0f0', true], ['Dxf0f0', true], ['IDxf0f0', true], ['IIDxf0f0', true],
+    ['Dxf0f', false], ['IDxf0f', false], ['Da', false], ['Daf0f0', false], ['', true], ['B!$@#$!@#$', false],
+    ['X', false], ['I.', false], ['I.x', false], ['I.af', false], ['Ix.ag', false], ['Iab.', false], ['I1', false],
+    ['I1,', false], ['I-1,X', false], ['Xsomething', false], ['IZabcd', false],
+  ];
+  for (const [text, valid] of cases) {
+    it(`${valid ? 'accepts' : 'rejects'} ${JSON.stringify(text)}`, () => {
+      if (valid) expect(() => parseObjectId(text)).not.toThrow();
+      else expect(() => parseObjectId(text)).toThrow(CorruptionError);
+    });
+  }
+
+  it('formats canonically like kopia ID.String()', () => {
+    expect(normalizeObjectId('Dabcd')).toBe('abcd');
+    expect(normalizeObjectId('abcd')).toBe('abcd');
+    expect(normalizeObjectId('IIabcd')).toBe('IIabcd');
+    expect(normalizeObjectId('Zabcd')).toBe('Zabcd');
+    expect(normalizeObjectId('IkABCD')).toBe('Ikabcd');
+    expect(normalizeObjectId('')).toBe('');
+  });
+
+  it('exposes indirection, compression and the content ID', () => {
+    expect(parseObjectId('IIx0123')).toEqual({ indirection: 2, compressed: false, contentId: 'x0123' });
+    expect(parseObjectId('Z0123')).toEqual({ indirection: 0, compressed: true, contentId: '0123' });
+    const id = parseObjectId('Ik0123');
+    expect(formatObjectId(indexObjectIdOf(id)!)).toBe('k0123');
+    expect(indexObjectIdOf(parseObjectId('k0123'))).toBeUndefined();
+    expect(indirectObjectId('Ix01')).toBe('IIx01');
+  });
+
+  it('rejects hashes longer than 32 bytes', () => {
+    expect(() => parseObjectId('ab'.repeat(32))).not.toThrow();
+    expect(() => parseObjectId('ab'.repeat(33))).toThrow(/too long/);
+  });
+});

@@ -1,0 +1,70 @@
+// Object IDs (kopia repo/object/objectid.go): "I" × indirection ‖ optional legacy "Z" (object-level
+// compression, index v1 repositories; never together with "I") ‖ optional legacy no-op "D" ‖ content ID.
+// A content ID is an optional prefix letter g..z followed by 1..32 bytes of hex; hex is normalized to lower
+// case, as kopia re-encodes it. The empty string is kopia's EmptyID (no object).
+import { CorruptionError } from '../errors.ts';
+
+export interface ObjectId {
+  /** Levels of indirect (index) objects above the content. */
+  readonly indirection: number;
+  /** Legacy "Z": the content holds `headerId(4) ‖ compressed stream`. */
+  readonly compressed: boolean;
+  readonly contentId: string;
+}
+
+const MAX_HASH_BYTES = 32;
+
+function invalid(text: string, why: string): CorruptionError {
+  return new CorruptionError(`malformed object ID ${JSON.stringify(text)}: ${why}`, {
+    hint: 'the ID comes from a damaged directory listing, manifest or indirect object, or was mistyped',
+  });
+}
+
+/** Validates and normalizes a content ID (prefix letter kept, hex lower-cased); throws CorruptionError. */
+export function normalizeContentId(contentId: string, context: string = contentId): string {
+  if (contentId === '') return '';
+  let prefix = '';
+  let hex = contentId;
+  if (hex.length % 2 === 1) {
+    prefix = hex[0]!;
+    if (prefix < 'g' || prefix > 'z') throw invalid(context, `invalid content prefix ${JSON.stringify(prefix)}`);
+    hex = hex.slice(1);
+  }
+  if (hex.length === 0) throw invalid(context, 'content hash is empty');
+  if (hex.length > MAX_HASH_BYTES * 2) throw invalid(context, 'content hash is too long');
+  if (!/^[0-9a-fA-F]*$/.test(hex)) throw invalid(context, 'content hash is not hexadecimal');
+  return prefix + hex.toLowerCase();
+}
+
+export function parseObjectId(text: string): ObjectId {
+  let i = 0;
+  while (i < text.length && text[i] === 'I') i++;
+  const indirection = i;
+  let compressed = false;
+  if (text[i] === 'Z') {
+    compressed = true;
+    i++;
+  }
+  if (text[i] === 'D') i++;
+  if (indirection > 0 && compressed) throw invalid(text, 'compression and indirection are mutually exclusive');
+  return { indirection, compressed, contentId: normalizeContentId(text.slice(i), text) };
+}
+
+export function formatObjectId(id: ObjectId): string {
+  return 'I'.repeat(id.indirection) + (id.compressed ? 'Z' : '') + id.contentId;
+}
+
+/** The canonical form of an object ID string (drops "D", lower-cases hex); throws CorruptionError. */
+export function normalizeObjectId(text: string): string {
+  return formatObjectId(parseObjectId(text));
+}
+
+/** The object ID of an object whose index (indirect JSON) is the object `indexObjectId`. */
+export function indirectObjectId(indexObjectId: string): string {
+  return 'I' + indexObjectId;
+}
+
+/** For an indirect object, the object holding its index; undefined for a direct object. */
+export function indexObjectIdOf(id: ObjectId): ObjectId | undefined {
+  return id.indirection > 0 ? { ...id, indirection: id.indirection - 1 } : undefined;
+}
