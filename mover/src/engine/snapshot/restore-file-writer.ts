@@ -1,9 +1,23 @@
 // Filesystem side of restore: sparse writes, attributes in the safe order (owner, then mode — chown
-// clears setuid/setgid — then times), atomic replacement and TARGET_ERROR reporting.
+// clears setuid/setgid — then times), atomic replacement and TARGET_ERROR reporting. File data is written
+// by restore workers with synchronous calls (one libuv round trip per call costs more than the call
+// itself on small files); the async variants serve the main thread's rare paths.
 //
 // Times: Node's fs API (libuv) sets times with microsecond resolution, so the sub-microsecond part of a
 // stored nanosecond mtime is lost on restore (kopia/Go sets nanoseconds). mtimeSeconds() encodes the
 // value so libuv's truncation lands exactly on the stored microsecond.
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  ftruncateSync,
+  futimesSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  constants as fsConstants,
+} from 'node:fs';
 import { lchown, lutimes, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { CairnError } from '../errors.ts';
@@ -14,6 +28,14 @@ import { mtimeToNs } from './dir-entry.ts';
 export const MIN_HOLE_BYTES = 32 * 1024;
 const SCAN_BLOCK = 4096;
 const ZEROS = Buffer.alloc(SCAN_BLOCK);
+
+/** What a restored file gets after its data: owner (optional), mode, mtime (seconds for fs.utimes). */
+export interface FileAttributes {
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly mtimeSeconds: number;
+}
 
 export function targetError(path: string, operation: string, cause: unknown): CairnError {
   const detail = cause instanceof Error ? cause.message : String(cause);
@@ -36,27 +58,24 @@ export function mtimeSeconds(mtime: string): number {
   return Number(sec) + (micros + 0.5) / 1e6;
 }
 
-function isZero(data: Buffer, start: number, end: number): boolean {
-  return data.compare(ZEROS, 0, end - start, start, end) === 0;
+export function fileAttributes(entry: DirEntry): FileAttributes {
+  return { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtimeSeconds: mtimeSeconds(entry.mtime) };
+}
+
+function isZero(data: Uint8Array, start: number, end: number): boolean {
+  return Buffer.compare(ZEROS.subarray(0, end - start), data.subarray(start, end)) === 0;
 }
 
 /**
- * Writes `data` at `position` of a file that is new (reads as zeros everywhere), skipping zero runs of
- * at least MIN_HOLE_BYTES so sparse files stay sparse. Returns the file offset after the last byte
- * written (the caller truncates the file to its length when that is short of it).
+ * The [start, end) ranges of `data` to write when it lands at file offset `position` of a new file:
+ * zero runs of at least MIN_HOLE_BYTES are left out (they become holes), scanning blocks aligned to the
+ * file offset so holes cover whole filesystem blocks.
  */
-export async function writeSparse(fh: FileHandle, data: Buffer, position: number): Promise<number> {
+export function dataSegments(data: Uint8Array, position: number): [number, number][] {
   const n = data.length;
-  let written = position; // file offset after the last byte written
-  let dataStart = 0; // start of bytes not yet written
-  let zeroStart = -1; // start of the current zero run
-  const flush = async (end: number): Promise<void> => {
-    if (end > dataStart) {
-      await writeAll(fh, data, dataStart, end, position);
-      written = position + end;
-    }
-  };
-  // Scan blocks aligned to the file offset so holes cover whole filesystem blocks.
+  const out: [number, number][] = [];
+  let dataStart = 0;
+  let zeroStart = -1;
   let i = 0;
   while (i < n) {
     const next = Math.min(n, i + SCAN_BLOCK - ((position + i) % SCAN_BLOCK));
@@ -64,57 +83,108 @@ export async function writeSparse(fh: FileHandle, data: Buffer, position: number
       if (zeroStart < 0) zeroStart = i;
     } else if (zeroStart >= 0) {
       if (i - zeroStart >= MIN_HOLE_BYTES) {
-        await flush(zeroStart);
+        if (zeroStart > dataStart) out.push([dataStart, zeroStart]);
         dataStart = i;
       }
       zeroStart = -1;
     }
     i = next;
   }
-  await flush(zeroStart >= 0 && n - zeroStart >= MIN_HOLE_BYTES ? zeroStart : n);
+  const end = zeroStart >= 0 && n - zeroStart >= MIN_HOLE_BYTES ? zeroStart : n;
+  if (end > dataStart) out.push([dataStart, end]);
+  return out;
+}
+
+/** Sparse write into a new file; returns the file offset after the last byte written (≥ position). */
+export function writeSparseSync(fd: number, data: Uint8Array, position: number): number {
+  let written = position;
+  for (const [s, e] of dataSegments(data, position)) {
+    let o = s;
+    while (o < e) {
+      const n = writeSync(fd, data, o, e - o, position + o);
+      if (n <= 0) throw new Error('short write');
+      o += n;
+    }
+    written = position + e;
+  }
   return written;
 }
 
-async function writeAll(fh: FileHandle, data: Buffer, start: number, end: number, position: number): Promise<void> {
-  let o = start;
-  while (o < end) {
-    const { bytesWritten } = await fh.write(data, o, end - o, position + o);
-    if (bytesWritten <= 0) throw new Error('short write');
-    o += bytesWritten;
+/** Async variant of writeSparseSync for a FileHandle. */
+export async function writeSparse(fh: FileHandle, data: Buffer, position: number): Promise<number> {
+  let written = position;
+  for (const [s, e] of dataSegments(data, position)) {
+    let o = s;
+    while (o < e) {
+      const { bytesWritten } = await fh.write(data, o, e - o, position + o);
+      if (bytesWritten <= 0) throw new Error('short write');
+      o += bytesWritten;
+    }
+    written = position + e;
   }
+  return written;
 }
 
-export interface AttributeOptions {
-  /** chown to the stored uid/gid (only meaningful as root). */
-  readonly ownership: boolean;
+/** Truncates to `length` when the data written ends short of it, then owner, mode, times. */
+export function finishFileSync(fd: number, length: number, written: number, attrs: FileAttributes, ownership: boolean): void {
+  if (written < length) ftruncateSync(fd, length);
+  if (ownership) fchownSync(fd, attrs.uid, attrs.gid);
+  fchmodSync(fd, attrs.mode);
+  futimesSync(fd, attrs.mtimeSeconds, attrs.mtimeSeconds);
 }
 
-/** Sets owner, mode and times of an open file (in that order). */
-export async function applyFileAttributes(fh: FileHandle, entry: DirEntry, options: AttributeOptions): Promise<void> {
-  if (options.ownership) await fh.chown(entry.uid, entry.gid);
-  await fh.chmod(entry.mode);
-  const t = mtimeSeconds(entry.mtime);
-  await fh.utimes(t, t);
+/** Async variant of finishFileSync. */
+export async function finishFile(fh: FileHandle, length: number, written: number, attrs: FileAttributes, ownership: boolean): Promise<void> {
+  if (written < length) await fh.truncate(length);
+  if (ownership) await fh.chown(attrs.uid, attrs.gid);
+  await fh.chmod(attrs.mode);
+  await fh.utimes(attrs.mtimeSeconds, attrs.mtimeSeconds);
 }
 
-/** Sets owner and times of a symlink itself (Linux has no symlink modes). */
-export async function applySymlinkAttributes(path: string, entry: DirEntry, options: AttributeOptions): Promise<void> {
-  if (options.ownership) await lchown(path, entry.uid, entry.gid);
-  const t = mtimeSeconds(entry.mtime);
-  await lutimes(path, t, t);
+/** Opens a temp file for data: `exclusive` creates it (fails if present), otherwise creates or reuses it. */
+export function openTempSync(path: string, exclusive: boolean): number {
+  const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | (exclusive ? fsConstants.O_EXCL : 0);
+  return openSync(path, flags, 0o600);
+}
+
+function isReplaceable(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR';
 }
 
 /** Renames `tmp` to `path`; with `replace`, an existing directory at `path` is removed first. */
+export function moveIntoPlaceSync(tmp: string, path: string, replace: boolean): void {
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    if (!replace || !isReplaceable(e)) throw e;
+    rmSync(path, { recursive: true, force: true });
+    renameSync(tmp, path);
+  }
+}
+
+/** Async variant of moveIntoPlaceSync. */
 export async function moveIntoPlace(tmp: string, path: string, replace: boolean): Promise<void> {
   try {
     await rename(tmp, path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (replace && (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR')) {
-      await rm(path, { recursive: true, force: true });
-      await rename(tmp, path);
-      return;
-    }
-    throw e;
+    if (!replace || !isReplaceable(e)) throw e;
+    await rm(path, { recursive: true, force: true });
+    await rename(tmp, path);
+  }
+}
+
+/** Sets owner and times of a symlink itself (Linux has no symlink modes). */
+export async function applySymlinkAttributes(path: string, entry: DirEntry, ownership: boolean): Promise<void> {
+  if (ownership) await lchown(path, entry.uid, entry.gid);
+  const t = mtimeSeconds(entry.mtime);
+  await lutimes(path, t, t);
+}
+
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already failing; the first error is the one reported
   }
 }

@@ -26,7 +26,7 @@ beforeAll(async () => {
   });
   repo = new FakeRepository({ chunkSize: 64 * 1024, packSize: 512 * 1024, compression: 'zstd-fastest' });
   root = await snapshotDirectory(repo, fixture.root);
-  repo.flush();
+  await repo.flush();
 }, 60_000);
 
 afterAll(async () => {
@@ -123,7 +123,7 @@ describe('restore', () => {
     await writeFile(join(src, 'sub', 'victim.bin'), Buffer.alloc(10000, 7));
     await writeFile(join(src, 'ok.txt'), 'fine');
     const rootEntry = await snapshotDirectory(r, src);
-    r.flush();
+    await r.flush();
     const pack = [...r.contents.iterateContents()].find((c) => c.packBlobId.startsWith('p') && c.originalLength === 4096)!;
     r.blobs.corrupt(pack.packBlobId, pack.packOffset + 20);
     const out = join(work, 'out-corrupt');
@@ -136,6 +136,17 @@ describe('restore', () => {
     });
   });
 
+  it('decodes on the main thread when the encryptor is not one workers can rebuild', async () => {
+    const wrapped = Object.create(repo) as FakeRepository;
+    const inner = repo.encryptor;
+    Object.defineProperty(wrapped, 'encryptor', {
+      value: { name: 'WRAPPED', overhead: inner.overhead, encrypt: inner.encrypt.bind(inner), decrypt: inner.decrypt.bind(inner) },
+    });
+    const target = join(work, 'out-main-decode');
+    await restoreEntry(wrapped, root, target, { writers: 1 });
+    expect(await compareTrees(fixture.root, target)).toEqual([]);
+  });
+
   it('rejects unsafe names in listings', async () => {
     const r = new FakeRepository();
     const file = r.objects.put(Buffer.from('evil'));
@@ -143,14 +154,14 @@ describe('restore', () => {
       encodeDirManifest([{ name: '..', type: 'f', mode: 0o644, size: 4, mtime: '2025-01-01T00:00:00Z', uid: 0, gid: 0, obj: file }], undefined),
       'k',
     );
-    r.flush();
+    await r.flush();
     const evilRoot: DirEntry = { name: 'x', type: 'd', mode: 0o755, size: 0, mtime: '2025-01-01T00:00:00Z', uid: 0, gid: 0, obj };
     await expect(restoreEntry(r, evilRoot, join(work, 'out-evil'))).rejects.toMatchObject({ code: 'CORRUPT', message: expect.stringContaining('".."') });
   });
 
   it('restores a file root to the target path', async () => {
     const entry = { ...(await snapshotDirectory(repo, join(fixture.root, fixture.paths.large))) };
-    repo.flush();
+    await repo.flush();
     const target = join(work, 'single', 'file.bin');
     await restoreEntry(repo, entry, target);
     expect(await compareTrees(join(fixture.root, fixture.paths.large), target)).toEqual([]);

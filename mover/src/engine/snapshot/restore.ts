@@ -3,8 +3,9 @@
 //
 // - Directory listings are walked in parallel; file objects are resolved to (offset, content) chunks
 //   and collected into batches; each batch's contents are grouped by pack and read with few large
-//   ranged GETs (restore-plan.ts), bounded by `parallel`; each content is decrypted/decompressed once
-//   and written to every file offset that uses it.
+//   ranged GETs (restore-plan.ts), bounded by `parallel`; writer workers (restore-worker.ts) decrypt and
+//   decompress each content once and write it to every file offset that uses it, with synchronous fs
+//   calls (on small files one libuv round trip per call costs more than the call itself).
 // - Files are written under a temporary name in their directory and renamed into place when complete,
 //   so a file never appears half-written under its own name; with `overwrite` the rename replaces an
 //   existing file atomically. Long zero runs are skipped (holes), so sparse files stay sparse.
@@ -16,6 +17,7 @@
 // - Extra files already in the target are left alone; a non-empty target needs `overwrite`.
 import { lstat, mkdir, open, readdir, rm, symlink, unlink, chmod, chown, utimes } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ContentInfo } from '../content/content-info.ts';
 import { CairnError, CorruptionError, isCairnError, NotFoundError } from '../errors.ts';
@@ -24,16 +26,20 @@ import type { DirEntry } from './dir-entry.ts';
 import { decodeDirManifest } from './dir-manifest.ts';
 import type { DirManifest } from './dir-manifest.ts';
 import {
-  applyFileAttributes,
   applySymlinkAttributes,
+  fileAttributes,
+  finishFile,
   moveIntoPlace,
   mtimeSeconds,
   targetError,
   writeSparse,
 } from './restore-file-writer.ts';
+import { isEncryptionAlgorithm } from '../crypto/encryptors.ts';
+import { RestoreWorkerPool } from './restore-worker-pool.ts';
+import type { FinishItem, TaskContent, TaskReply, TaskUse } from './restore-worker-protocol.ts';
 import { RestoreLimiter } from './restore-limiter.ts';
 import { planPackReads, resolveObjectLayout } from './restore-plan.ts';
-import type { ObjectLayout } from './restore-plan.ts';
+import type { ObjectLayout, PackRange } from './restore-plan.ts';
 import { decodeContentPayload } from './restore-content-decoder.ts';
 import type { SnapshotManifest } from './snapshot-manifest.ts';
 
@@ -57,6 +63,8 @@ export interface RestoreOptions {
   readonly paths?: readonly string[];
   /** Pack range reads in flight (default 8). */
   readonly parallel?: number;
+  /** Writer worker threads that decode and write file data (default: cores, at most 4). */
+  readonly writers?: number;
   /** Set owners from the snapshot (default: when running as root). */
   readonly restoreOwnership?: boolean;
   /** Called at most every 100 ms and once at the end. */
@@ -72,10 +80,12 @@ const BATCH_BYTES = 64 * 1024 * 1024;
 const BATCH_FILES = 4096;
 const MAX_BATCHES_IN_FLIGHT = 2;
 const FILE_OPS = 64;
+const EMPTY_FILES_PER_TASK = 256;
 const LISTING_READS = 8;
 const PROGRESS_INTERVAL_MS = 100;
 
 interface FileJob {
+  readonly id: number;
   readonly entry: DirEntry;
   readonly path: string;
   readonly rel: string;
@@ -83,7 +93,6 @@ interface FileJob {
   readonly layout: ObjectLayout;
   remaining: number;
   written: number;
-  created?: Promise<void>;
 }
 
 interface DirToFinish {
@@ -159,6 +168,11 @@ class Restorer {
   private symlinks = 0;
   private bytes = 0;
   private readonly skipped: string[] = [];
+  private readonly jobs = new Map<number, FileJob>();
+  private nextJob = 0;
+  private empty: FinishItem[] = [];
+  private pool: RestoreWorkerPool | undefined;
+  private readonly decodeInWorkers: boolean;
 
   constructor(repo: RepositoryReader, options: RestoreOptions) {
     this.repo = repo;
@@ -166,11 +180,19 @@ class Restorer {
     this.overwrite = options.overwrite === true;
     this.ownership = options.restoreOwnership ?? process.getuid?.() === 0;
     this.readLimiter = new RestoreLimiter(options.parallel ?? 8);
+    const cfg = repo.format.config;
+    this.decodeInWorkers = cfg.ecc === '' && isEncryptionAlgorithm(cfg.encryption) && repo.encryptor.name === cfg.encryption;
   }
 
   async run(root: DirEntry, target: string): Promise<RestoreStats> {
     try {
       await this.prepareTarget(root, target);
+      const cfg = this.repo.format.config;
+      this.pool = new RestoreWorkerPool(this.options.writers ?? Math.min(4, availableParallelism()), {
+        decode: this.decodeInWorkers ? { encryption: cfg.encryption, masterKey: cfg.masterKey } : undefined,
+        ownership: this.ownership,
+        overwrite: this.overwrite,
+      });
       const paths = this.options.paths ?? [];
       if (root.type === 'd') {
         this.addDir(target, root, 0);
@@ -185,6 +207,7 @@ class Restorer {
         await this.restoreChild(root, target, root.name, 0);
       }
       await this.flushBatch();
+      this.flushEmpty();
       await this.drain();
       this.check();
       await this.finishDirs();
@@ -193,6 +216,8 @@ class Restorer {
       await this.drain().catch(() => undefined);
       await this.cleanup();
       throw this.failure;
+    } finally {
+      await this.pool?.close();
     }
     this.report(true);
     return { files: this.files, dirs: this.dirCount, symlinks: this.symlinks, bytes: this.bytes, skipped: this.skipped };
@@ -396,7 +421,7 @@ class Restorer {
           await moveIntoPlace(tmp, path, true);
           this.tmpFiles.delete(tmp);
         }
-        await applySymlinkAttributes(path, entry, { ownership: this.ownership });
+        await applySymlinkAttributes(path, entry, this.ownership);
       } catch (e) {
         throw isCairnError(e) ? e : targetError(path, `create symlink (${rel})`, e);
       }
@@ -413,14 +438,61 @@ class Restorer {
       this.track(this.fileLimiter.run(() => this.writeThroughObject(entry, path, tmp)));
       return;
     }
-    const job: FileJob = { entry, path, rel, tmp, layout, remaining: layout.chunks.length, written: 0 };
+    const job: FileJob = { id: this.nextJob++, entry, path, rel, tmp, layout, remaining: layout.chunks.length, written: 0 };
     if (layout.chunks.length === 0) {
-      this.track(this.fileLimiter.run(() => this.writeSingle(job, undefined, 0)));
+      this.jobs.set(job.id, job);
+      this.empty.push(this.finishItem(job, true));
+      if (this.empty.length >= EMPTY_FILES_PER_TASK) this.flushEmpty();
       return;
     }
     this.batch.push(job);
     this.batchBytes += layout.length;
     if (this.batchBytes >= BATCH_BYTES || this.batch.length >= BATCH_FILES) await this.flushBatch();
+  }
+
+  private finishItem(job: FileJob, create: boolean): FinishItem {
+    this.tmpFiles.add(job.tmp);
+    return { file: job.id, tmp: job.tmp, path: job.path, length: job.layout.length, written: job.written, attrs: fileAttributes(job.entry), create };
+  }
+
+  private flushEmpty(): void {
+    const items = this.empty;
+    this.empty = [];
+    if (items.length > 0) this.track(this.runTask(items, this.pool!.run({ type: 'finish', items })));
+  }
+
+  /** Applies a worker's reply: counters, multi-chunk bookkeeping, and errors with file names. */
+  private async runTask(items: readonly FinishItem[] | readonly TaskUse[], reply: Promise<TaskReply>): Promise<void> {
+    const r = await reply;
+    this.files += r.filesDone;
+    this.bytes += r.bytesWritten;
+    if (r.failure !== undefined) {
+      const job = r.failure.file === undefined ? undefined : this.jobs.get(r.failure.file);
+      if (r.failure.kind === 'target') {
+        throw new CairnError('TARGET_ERROR', r.failure.message, { hint: 'Check that the restore target is writable and has free space.' });
+      }
+      const what = job === undefined ? '' : `file ${job.rel}: `;
+      if (r.failure.code === 'UNSUPPORTED') {
+        throw new CairnError('UNSUPPORTED', `${what}${r.failure.message}`, { hint: 'Restore this snapshot with the kopia CLI.' });
+      }
+      throw new CorruptionError(`${what}${r.failure.message}`, { hint: 'The pack is damaged; run `cairn snapshot verify` to list the affected files.' });
+    }
+    for (const it of items) {
+      const whole = 'whole' in it ? it.whole !== undefined : true;
+      if (whole) {
+        this.tmpFiles.delete(it.tmp);
+        this.jobs.delete(it.file);
+      }
+    }
+    for (const { file, end } of r.ends) {
+      const job = this.jobs.get(file)!;
+      job.written = Math.max(job.written, end);
+      if (--job.remaining === 0) {
+        const item = this.finishItem(job, false);
+        this.track(this.runTask([item], this.pool!.run({ type: 'finish', items: [item] })));
+      }
+    }
+    this.report();
   }
 
   private async flushBatch(): Promise<void> {
@@ -439,6 +511,7 @@ class Restorer {
   private async runBatch(jobs: readonly FileJob[]): Promise<void> {
     const uses = new Map<string, ContentUse>();
     for (const job of jobs) {
+      this.jobs.set(job.id, job);
       for (const c of job.layout.chunks) {
         let u = uses.get(c.contentId);
         if (u === undefined) {
@@ -462,117 +535,88 @@ class Restorer {
       [...uses.values()].map((u) => u.info),
       { maxRangeBytes: this.options.maxRangeBytes ?? 8 * 1024 * 1024, maxGapBytes: this.options.maxGapBytes ?? 64 * 1024 },
     );
-    await settleAll(
-      ranges.map((r) =>
-        this.readLimiter.run(async () => {
-          this.check();
-          let buf: Buffer;
-          try {
-            buf = await this.repo.blobs.get(r.packBlobId, { offset: r.offset, length: r.length });
-          } catch (e) {
-            if (isCairnError(e) && e.code === 'NOT_FOUND') {
-              const files = [...new Set(r.contents.flatMap((c) => uses.get(c.contentId)!.uses.map((u) => u.job.rel)))];
-              const named = files.slice(0, 5).join(', ') + (files.length > 5 ? ` and ${files.length - 5} more` : '');
-              throw new NotFoundError(`pack ${r.packBlobId} is missing (needed by ${named}): ${e.message}`, {
-                cause: e,
-                hint: 'The repository is missing data; run `cairn snapshot verify` to list the affected files.',
-              });
-            }
-            throw e;
-          }
-          const writes: Promise<void>[] = [];
-          for (const info of r.contents) {
-            const u = uses.get(info.contentId)!;
-            const start = info.packOffset - r.offset;
-            let plain: Buffer;
-            try {
-              plain = decodeContentPayload(info, buf.subarray(start, start + info.packedLength), this.repo.encryptor);
-            } catch (e) {
-              if (isCairnError(e)) throw new CorruptionError(`file ${u.uses[0]!.job.rel}: ${e.message}`, { cause: e, hint: e.hint ?? '' });
-              throw e;
-            }
-            if (plain.length !== info.originalLength) {
-              throw new CorruptionError(`file ${u.uses[0]!.job.rel}: content ${info.contentId} decoded to ${plain.length} bytes, expected ${info.originalLength}`, {
-                hint: 'The pack is damaged; run `cairn snapshot verify`.',
-              });
-            }
-            for (const use of u.uses) writes.push(this.writeChunk(use.job, plain, use.offset));
-          }
-          await settleAll(writes);
-        }),
-      ),
-    );
+    await settleAll(ranges.map((r) => this.readLimiter.run(() => this.readRange(r, uses))));
   }
 
-  private async writeChunk(job: FileJob, data: Buffer, offset: number): Promise<void> {
-    if (job.layout.chunks.length === 1) {
-      await this.fileLimiter.run(() => this.writeSingle(job, data, offset));
-      return;
+  private async readRange(r: PackRange, uses: ReadonlyMap<string, ContentUse>): Promise<void> {
+    this.check();
+    let buf: Buffer;
+    try {
+      buf = await this.repo.blobs.get(r.packBlobId, { offset: r.offset, length: r.length });
+    } catch (e) {
+      if (isCairnError(e) && e.code === 'NOT_FOUND') {
+        const files = [...new Set(r.contents.flatMap((c) => uses.get(c.contentId)!.uses.map((u) => u.job.rel)))];
+        const named = files.slice(0, 5).join(', ') + (files.length > 5 ? ` and ${files.length - 5} more` : '');
+        throw new NotFoundError(`pack ${r.packBlobId} is missing (needed by ${named}): ${e.message}`, {
+          cause: e,
+          hint: 'The repository is missing data; run `cairn snapshot verify` to list the affected files.',
+        });
+      }
+      throw e;
     }
-    job.created ??= this.fileLimiter.run(async () => {
-      try {
-        const fh = await open(job.tmp, 'wx', 0o600);
+    this.check();
+    const contents: TaskContent[] = [];
+    const allUses: TaskUse[] = [];
+    const taskUses = (info: ContentInfo): TaskUse[] =>
+      uses.get(info.contentId)!.uses.map(({ job, offset }) => {
+        const single = job.layout.chunks.length === 1;
         this.tmpFiles.add(job.tmp);
-        await fh.close();
-      } catch (e) {
-        throw targetError(job.path, 'create', e);
+        const t: TaskUse = {
+          file: job.id,
+          offset,
+          tmp: job.tmp,
+          whole: single ? { path: job.path, length: job.layout.length, attrs: fileAttributes(job.entry) } : undefined,
+        };
+        allUses.push(t);
+        return t;
+      });
+    let data: Buffer;
+    if (this.decodeInWorkers) {
+      for (const info of r.contents) {
+        contents.push({
+          start: info.packOffset - r.offset,
+          length: info.packedLength,
+          info: {
+            contentId: info.contentId,
+            packBlobId: info.packBlobId,
+            packOffset: info.packOffset,
+            packedLength: info.packedLength,
+            originalLength: info.originalLength,
+            compressionHeaderId: info.compressionHeaderId,
+            encryptionKeyId: info.encryptionKeyId,
+          },
+          uses: taskUses(info),
+        });
       }
-    });
-    await job.created;
-    await this.fileLimiter.run(async () => {
-      try {
-        const fh = await open(job.tmp, 'r+');
+      data = buf;
+    } else {
+      const plains: Buffer[] = [];
+      let pos = 0;
+      for (const info of r.contents) {
+        const start = info.packOffset - r.offset;
+        let plain: Buffer;
         try {
-          job.written = Math.max(job.written, await writeSparse(fh, data, offset));
-        } finally {
-          await fh.close();
+          plain = decodeContentPayload(info, buf.subarray(start, start + info.packedLength), this.repo.encryptor);
+        } catch (e) {
+          const rel = uses.get(info.contentId)!.uses[0]!.job.rel;
+          if (isCairnError(e)) throw new CairnError(e.code, `file ${rel}: ${e.message}`, { cause: e, hint: e.hint ?? '' });
+          throw e;
         }
-      } catch (e) {
-        throw targetError(job.path, 'write', e);
+        contents.push({ start: pos, length: plain.length, uses: taskUses(info) });
+        plains.push(plain);
+        pos += plain.length;
       }
-    });
-    this.bytes += data.length;
-    if (--job.remaining === 0) await this.fileLimiter.run(() => this.finishFile(job));
-    this.report();
-  }
-
-  /** Writes a file of at most one chunk in one open. */
-  private async writeSingle(job: FileJob, data: Buffer | undefined, offset: number): Promise<void> {
-    try {
-      const fh = await open(job.tmp, 'wx', 0o600);
-      this.tmpFiles.add(job.tmp);
-      try {
-        const end = data === undefined ? 0 : await writeSparse(fh, data, offset);
-        if (end < job.layout.length) await fh.truncate(job.layout.length);
-        await applyFileAttributes(fh, job.entry, { ownership: this.ownership });
-      } finally {
-        await fh.close();
-      }
-      await moveIntoPlace(job.tmp, job.path, this.overwrite);
-      this.tmpFiles.delete(job.tmp);
-    } catch (e) {
-      throw isCairnError(e) ? e : targetError(job.path, 'write', e);
+      data = Buffer.concat(plains);
     }
-    this.files++;
-    this.bytes += data?.length ?? 0;
-    this.report();
-  }
-
-  private async finishFile(job: FileJob): Promise<void> {
-    try {
-      const fh = await open(job.tmp, 'r+');
-      try {
-        if (job.written < job.layout.length) await fh.truncate(job.layout.length);
-        await applyFileAttributes(fh, job.entry, { ownership: this.ownership });
-      } finally {
-        await fh.close();
-      }
-      await moveIntoPlace(job.tmp, job.path, this.overwrite);
-      this.tmpFiles.delete(job.tmp);
-    } catch (e) {
-      throw targetError(job.path, 'finish', e);
+    // Hand the bytes to the worker without copying when the buffer owns its memory.
+    let ab: ArrayBuffer;
+    if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) ab = data.buffer;
+    else {
+      const copy = new Uint8Array(data.byteLength);
+      copy.set(data);
+      ab = copy.buffer;
     }
-    this.files++;
+    await this.runTask(allUses, this.pool!.run({ type: 'write', data: ab, dataOffset: 0, dataLength: data.byteLength, contents }, [ab]));
   }
 
   /** Legacy objects ("Z" IDs): streamed through the object layer. */
@@ -589,8 +633,7 @@ class Restorer {
           pos += buf.length;
           this.bytes += buf.length;
         }
-        if (end < pos) await fh.truncate(pos);
-        await applyFileAttributes(fh, entry, { ownership: this.ownership });
+        await finishFile(fh, pos, end, fileAttributes(entry), this.ownership);
       } finally {
         await fh.close();
       }

@@ -3,6 +3,7 @@
 // with kopia's indirect JSON. Not the proof of a feature: the e2e round trips use the real layers.
 import { randomBytes } from 'node:crypto';
 import { MemoryBlobStore } from '../../blob/memory-store.ts';
+import type { BlobStore } from '../../blob/blob-store.ts';
 import { compressContent, compressorByName } from '../../compression/compressors.ts';
 import type { ContentInfo } from '../../content/content-info.ts';
 import type { ContentReader } from '../../content/content-store.ts';
@@ -26,18 +27,24 @@ export interface FakeRepositoryOptions {
   readonly packSize?: number;
   /** Compressor for file contents ("none" = stored). */
   readonly compression?: string;
+  /** Keys (default: random), to reopen a repository kept on disk by a benchmark. */
+  readonly secret?: Buffer;
+  readonly masterKey?: Buffer;
+  /** Blob storage (default: a MemoryBlobStore). */
+  readonly blobs?: BlobStore;
 }
 
 class FakeContents implements ContentReader {
   readonly index = new Map<string, ContentInfo>();
   private pending: { prefix: string; parts: Buffer[]; size: number; infos: ContentInfo[] }[] = [];
-  private readonly blobs: MemoryBlobStore;
+  private readonly blobs: BlobStore;
+  private readonly puts: Promise<void>[] = [];
   private readonly hasher: KeyedHasher;
   private readonly encryptor: ContentEncryptor;
   private readonly packSize: number;
   getCount = 0;
 
-  constructor(blobs: MemoryBlobStore, hasher: KeyedHasher, encryptor: ContentEncryptor, packSize: number) {
+  constructor(blobs: BlobStore, hasher: KeyedHasher, encryptor: ContentEncryptor, packSize: number) {
     this.blobs = blobs;
     this.hasher = hasher;
     this.encryptor = encryptor;
@@ -78,13 +85,14 @@ class FakeContents implements ContentReader {
 
   private flushPack(pack: { prefix: string; parts: Buffer[]; size: number; infos: ContentInfo[] }): void {
     const blobId = `${pack.prefix}${randomBytes(16).toString('hex')}-s${randomBytes(8).toString('hex')}`;
-    void this.blobs.put(blobId, Buffer.concat(pack.parts));
+    this.puts.push(this.blobs.put(blobId, Buffer.concat(pack.parts)));
     for (const info of pack.infos) this.index.set(info.contentId, { ...info, packBlobId: blobId });
     this.pending = this.pending.filter((p) => p !== pack);
   }
 
-  flush(): void {
+  async flush(): Promise<void> {
     for (const p of [...this.pending]) this.flushPack(p);
+    await Promise.all(this.puts.splice(0));
   }
 
   async getContent(contentId: string): Promise<Buffer> {
@@ -182,7 +190,7 @@ class FakeObjects implements ObjectStore {
 }
 
 export class FakeRepository implements RepositoryReader {
-  readonly blobs = new MemoryBlobStore();
+  readonly blobs: MemoryBlobStore;
   readonly manifests = new MemoryManifestStore();
   readonly hasher: KeyedHasher;
   readonly encryptor: ContentEncryptor;
@@ -191,8 +199,10 @@ export class FakeRepository implements RepositoryReader {
   readonly format: RepositoryFormat;
 
   constructor(options: FakeRepositoryOptions = {}) {
-    const secret = randomBytes(32);
-    const masterKey = randomBytes(32);
+    // Typed as MemoryBlobStore for the test helpers (corrupt); any BlobStore works for reads and writes.
+    this.blobs = (options.blobs ?? new MemoryBlobStore()) as MemoryBlobStore;
+    const secret = options.secret ?? randomBytes(32);
+    const masterKey = options.masterKey ?? randomBytes(32);
     this.hasher = createHasher('HMAC-SHA256-128', secret);
     this.encryptor = createEncryptor('AES256-GCM-HMAC-SHA256', masterKey);
     this.contents = new FakeContents(this.blobs, this.hasher, this.encryptor, options.packSize ?? 256 * 1024);
@@ -233,8 +243,8 @@ export class FakeRepository implements RepositoryReader {
   }
 
   /** Writes pending packs. */
-  flush(): void {
-    this.contents.flush();
+  flush(): Promise<void> {
+    return this.contents.flush();
   }
 
   close(): Promise<void> {

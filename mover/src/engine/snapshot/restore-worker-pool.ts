@@ -1,0 +1,58 @@
+// A fixed pool of restore writer workers (restore-worker.ts). Tasks go to the worker with the fewest in
+// flight; the caller bounds how many tasks exist at once (memory), so the pool keeps no queue of its own.
+import { Worker } from 'node:worker_threads';
+import { CairnError } from '../errors.ts';
+import type { FinishTask, RestoreWorkerConfig, TaskReply, WriteTask } from './restore-worker-protocol.ts';
+
+export type TaskInput = Omit<WriteTask, 'id'> | Omit<FinishTask, 'id'>;
+
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly inFlight: Map<number, { resolve: (r: TaskReply) => void; reject: (e: unknown) => void }>;
+}
+
+export class RestoreWorkerPool {
+  private readonly workers: PoolWorker[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(size: number, config: RestoreWorkerConfig) {
+    for (let i = 0; i < Math.max(1, size); i++) {
+      const worker = new Worker(new URL('./restore-worker.ts', import.meta.url), { workerData: config });
+      const pw: PoolWorker = { worker, inFlight: new Map() };
+      worker.on('message', (msg: TaskReply) => {
+        const t = pw.inFlight.get(msg.id);
+        if (t === undefined) return;
+        pw.inFlight.delete(msg.id);
+        t.resolve(msg);
+      });
+      const failAll = (e: unknown): void => {
+        for (const t of pw.inFlight.values()) t.reject(e);
+        pw.inFlight.clear();
+      };
+      worker.on('error', (e) =>
+        failAll(new CairnError('INTERNAL', `restore worker failed: ${e.message}`, { cause: e, hint: 'This is a bug; rerun with --debug and report it.' })),
+      );
+      worker.on('exit', (code) => {
+        if (!this.closed) failAll(new CairnError('INTERNAL', `restore worker exited with code ${code}`, { hint: 'This is a bug; rerun with --debug and report it.' }));
+      });
+      this.workers.push(pw);
+    }
+  }
+
+  /** Runs a task; `transfer` lists buffers handed over to the worker (zero-copy). */
+  run(task: TaskInput, transfer: ArrayBuffer[] = []): Promise<TaskReply> {
+    let best = this.workers[0]!;
+    for (const w of this.workers) if (w.inFlight.size < best.inFlight.size) best = w;
+    const id = this.nextId++;
+    return new Promise<TaskReply>((resolve, reject) => {
+      best.inFlight.set(id, { resolve, reject });
+      best.worker.postMessage({ ...task, id }, transfer);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
