@@ -1,5 +1,6 @@
 // What the layers above need from the content layer (CABS). Implemented by the content manager.
 import type { ContentInfo } from './content-info.ts';
+import type { ContentIdSet } from './content-id-set.ts';
 
 export interface ContentReader {
   /** Reads, decrypts and decompresses a content. NotFoundError when unknown or deleted; CorruptionError when it fails authentication. */
@@ -8,6 +9,8 @@ export interface ContentReader {
   contentInfo(contentId: string): ContentInfo | undefined;
   /** Iterates all index entries (merged view). */
   iterateContents(options?: { readonly prefix?: string; readonly includeDeleted?: boolean }): Iterable<ContentInfo>;
+  /** Live content IDs as a compact set that can be shared with worker threads (optional for test fakes). */
+  contentIdSet?(options?: { readonly extraCapacity?: number; readonly unprefixedOnly?: boolean }): ContentIdSet;
 }
 
 export interface WriteContentOptions {

@@ -11,8 +11,8 @@ export interface WorkerConfig {
   /** Kopia compressor name for file data, or undefined for none. */
   readonly compression: string | undefined;
   readonly splitter: string;
-  /** Content IDs the repository already has (ContentIdSet shared memory), or undefined. */
-  readonly existing: unknown;
+  /** Content IDs the repository already has (ContentIdSet.toShared()), or undefined. */
+  readonly existing: SharedArrayBuffer | undefined;
   readonly readBufferSize: number;
 }
 

@@ -101,7 +101,7 @@ export class Uploader {
       config: {
         hashName: cfg.hash, hmacSecret: cfg.hmacSecret, encryptionName: cfg.encryption, masterKey: cfg.masterKey,
         compression: options.compression, splitter: options.splitter ?? 'FASTCDC-1M',
-        existing: ContentIdSet.fromContents(repo.contents.iterateContents({ prefix: '' })).toShared(),
+        existing: (repo.contents.contentIdSet?.({ unprefixedOnly: true }) ?? ContentIdSet.fromContents(repo.contents.iterateContents({ prefix: '' }))).toShared(),
         readBufferSize: 16 * 1024 * 1024,
       },
     });

@@ -1,0 +1,81 @@
+// Repo layer: composes blob -> format -> content -> object -> manifest into one Repository handle, as
+// kopia's repo package does. Commit order on flush: manifests are added as contents first, then the
+// content manager writes packs and ONE index blob — the only commit point.
+import type { BlobStore } from '../blob/blob-store.ts';
+import { ReadOnlyBlobStore } from '../blob/read-only-store.ts';
+import { ContentManager, type ContentLogger } from '../content/content-manager.ts';
+import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
+import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
+import { createRepositoryFormat, type CreateFormatOptions } from '../format/create-repository-format.ts';
+import { openRepositoryFormat } from '../format/open-repository-format.ts';
+import type { RepositoryFormat } from '../format/repository-config.ts';
+import { ManifestManager } from '../manifest/manifest-manager.ts';
+import { ObjectManager } from '../object/object-manager.ts';
+import type { RepositoryWriter } from './repository.ts';
+
+export interface OpenRepositoryOptions {
+  /** Wraps storage so nothing can be written (list, restore, verify). */
+  readonly readOnly?: boolean;
+  /** Recorded in session markers. */
+  readonly username?: string;
+  readonly hostname?: string;
+  readonly now?: () => Date;
+  readonly logger?: ContentLogger;
+  readonly uploadParallelism?: number;
+}
+
+export class Repository implements RepositoryWriter {
+  readonly format: RepositoryFormat;
+  readonly blobs: BlobStore;
+  readonly contents: ContentManager;
+  readonly objects: ObjectManager;
+  readonly manifests: ManifestManager;
+  readonly hasher: KeyedHasher;
+  readonly encryptor: ContentEncryptor;
+
+  constructor(format: RepositoryFormat, blobs: BlobStore, contents: ContentManager, manifests: ManifestManager) {
+    this.format = format;
+    this.blobs = blobs;
+    this.contents = contents;
+    this.objects = new ObjectManager(contents);
+    this.manifests = manifests;
+    this.hasher = contents.hasher;
+    this.encryptor = contents.encryptor;
+  }
+
+  async flush(): Promise<void> {
+    await this.manifests.flush();
+    await this.contents.flush();
+  }
+
+  async close(): Promise<void> {
+    await this.contents.close();
+    await this.blobs.close();
+  }
+}
+
+export async function openRepository(store: BlobStore, password: string, options: OpenRepositoryOptions = {}): Promise<Repository> {
+  const blobs: BlobStore = options.readOnly === true ? new ReadOnlyBlobStore(store) : store;
+  const format = await openRepositoryFormat(blobs, password);
+  const contents = await ContentManager.open(blobs, format, {
+    ...(options.username !== undefined ? { sessionUser: options.username } : {}),
+    ...(options.hostname !== undefined ? { sessionHost: options.hostname } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.uploadParallelism !== undefined ? { uploadParallelism: options.uploadParallelism } : {}),
+  });
+  const manifests = await ManifestManager.load(contents);
+  return new Repository(format, blobs, contents, manifests);
+}
+
+export interface CreatedRepository {
+  readonly uniqueId: string;
+  readonly hash: string;
+  readonly encryption: string;
+}
+
+/** Writes kopia.blobcfg and kopia.repository; refuses when a repository exists (REPO_EXISTS). */
+export async function createRepository(store: BlobStore, password: string, options: CreateFormatOptions = {}): Promise<CreatedRepository> {
+  const format = await createRepositoryFormat(store, password, options);
+  return { uniqueId: format.uniqueId.toString('hex'), hash: format.config.hash, encryption: format.config.encryption };
+}
