@@ -163,10 +163,9 @@ export class BackupRepositoryController {
       if (plan.start?.trigger === 'Schedule' && st.activeJob === undefined && getCondition(st.conditions, 'Ready')?.status === 'True') {
         await this.startJob(repo, st, 'Maintenance', plan.start.scheduledTime);
       }
-      if (plan.nextRunTime !== undefined) {
-        st.nextMaintenanceTime = toRfc3339(plan.nextRunTime);
-        waits.push(Math.max(1_000, plan.nextRunTime - now));
-      } else delete st.nextMaintenanceTime;
+      if (plan.nextRunTime !== undefined) st.nextMaintenanceTime = toRfc3339(plan.nextRunTime);
+      else delete st.nextMaintenanceTime;
+      if (plan.wakeAt !== undefined) waits.push(Math.max(1_000, plan.wakeAt - now));
     } catch (e) {
       st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'False', reason: 'InvalidSchedule', message: (e as Error).message }, gen, stamp);
     }

@@ -34,6 +34,8 @@ export interface Plan {
   readonly missed: number;
   /** When the next scheduled run will start (due time plus jitter); undefined while suspended or never. */
   readonly nextRunTime?: number;
+  /** When to look again: the next due time even while suspended, so skipped due times are recorded. */
+  readonly wakeAt?: number;
 }
 
 const MAX_CATCH_UP_STEPS = 1_000;
@@ -70,8 +72,9 @@ export function planRun(p: PlanInput): Plan {
     start = { trigger: 'Manual', token };
   }
   const lastScheduleTime = latest;
-  const next = p.suspend ? undefined : nextDueTime(p.cron, Math.max(latest ?? base, base), p.timeZone);
-  return { start, replaceActive, lastScheduleTime, missed, nextRunTime: next === undefined ? undefined : next + p.jitterMs };
+  const next = nextDueTime(p.cron, Math.max(latest ?? base, base), p.timeZone);
+  const wakeAt = next === undefined ? undefined : next + p.jitterMs;
+  return { start, replaceActive, lastScheduleTime, missed, nextRunTime: p.suspend ? undefined : wakeAt, wakeAt };
 }
 
 function lastDueBefore(p: PlanInput, limit: number): number | undefined {

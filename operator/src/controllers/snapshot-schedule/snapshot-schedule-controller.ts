@@ -137,7 +137,7 @@ export class SnapshotScheduleController {
     await this.write(s, st);
 
     const waits: number[] = [];
-    if (plan.nextRunTime !== undefined) waits.push(Math.max(1_000, plan.nextRunTime - now));
+    if (plan.wakeAt !== undefined) waits.push(Math.max(1_000, plan.wakeAt - now));
     if (poll !== undefined) waits.push(poll);
     return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
   }
