@@ -1,0 +1,58 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CorruptionError } from '../errors.ts';
+import {
+  canonicalRfc3339, compareRfc3339Nano, dateFromNanos, formatRfc3339Nano, nanosFromDate, nowNanos, parseRfc3339Nano,
+  tryParseRfc3339Nano,
+} from './rfc3339-nano.ts';
+
+describe('RFC 3339 with nanoseconds', () => {
+  it('formats like Go time.RFC3339Nano in UTC (fraction trimmed)', () => {
+    expect(formatRfc3339Nano(0n)).toBe('1970-01-01T00:00:00Z');
+    expect(formatRfc3339Nano(1741687656123456789n)).toBe('2025-03-11T10:07:36.123456789Z');
+    expect(formatRfc3339Nano(1741687656120000000n)).toBe('2025-03-11T10:07:36.12Z');
+    expect(formatRfc3339Nano(-1n)).toBe('1969-12-31T23:59:59.999999999Z');
+    expect(formatRfc3339Nano(951782400000000000n)).toBe('2000-02-29T00:00:00Z');
+  });
+
+  it('parses any offset into the same instant', () => {
+    expect(parseRfc3339Nano('2025-03-11T12:07:36.123456789+02:00', 't')).toBe(1741687656123456789n);
+    expect(parseRfc3339Nano('2025-03-11T10:07:36.1Z', 't')).toBe(1741687656100000000n);
+    expect(canonicalRfc3339('2025-03-11t05:37:36-04:30', 't')).toBe('2025-03-11T10:07:36Z');
+  });
+
+  it('rejects malformed timestamps', () => {
+    for (const bad of ['', '2025-02-30T00:00:00Z', '2025-03-11 10:07:36Z', '2025-03-11T10:07:36', '2025-03-11T10:07:36.1234567891Z', '2025-03-11T24:00:00Z']) {
+      expect(tryParseRfc3339Nano(bad)).toBeUndefined();
+    }
+    expect(() => parseRfc3339Nano('yesterday', 'manifest abc modified')).toThrow(CorruptionError);
+    expect(() => parseRfc3339Nano('yesterday', 'manifest abc modified')).toThrow(/manifest abc/);
+  });
+
+  it('round-trips every instant in years 0..9999 (property)', () => {
+    const min = -62135596800000000000n;
+    const max = 253402300799999999999n;
+    fc.assert(fc.property(fc.bigInt({ min, max }), (ns) => {
+      expect(parseRfc3339Nano(formatRfc3339Nano(ns), 't')).toBe(ns);
+    }), { numRuns: 500 });
+  });
+
+  it('orders by nanoseconds, where JS Date sees a tie', () => {
+    const a = '2024-01-01T00:00:00.000000001Z';
+    const b = '2024-01-01T00:00:00Z';
+    expect(new Date(a).getTime()).toBe(new Date(b).getTime());
+    expect(compareRfc3339Nano(a, b)).toBe(1);
+    expect(compareRfc3339Nano(b, a)).toBe(-1);
+    expect(compareRfc3339Nano('2024-01-01T02:00:00+02:00', b)).toBe(0);
+  });
+
+  it('nowNanos is close to the wall clock and strictly increasing', () => {
+    const wall = nanosFromDate(new Date());
+    const t = [nowNanos(), nowNanos(), nowNanos()];
+    expect(t[0]! < t[1]! && t[1]! < t[2]!).toBe(true);
+    const diff = t[0]! - wall;
+    expect(diff > -10_000_000n && diff < 1_000_000_000n).toBe(true);
+    expect(dateFromNanos(1741687656123456789n).toISOString()).toBe('2025-03-11T10:07:36.123Z');
+    expect(dateFromNanos(-1n).getTime()).toBe(-1);
+  });
+});

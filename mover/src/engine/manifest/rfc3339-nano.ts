@@ -1,0 +1,139 @@
+// Go time.Time <-> JSON: RFC 3339 with up to nanosecond precision (time.RFC3339Nano, trailing zeros
+// trimmed). JS Date keeps milliseconds only, so instants are BigInt nanoseconds since the Unix epoch.
+// Used by manifests (`modified`) and by the snapshot layer (start/end times, mtimes).
+import { hrtime } from 'node:process';
+import { CorruptionError } from '../errors.ts';
+
+const NS_PER_SECOND = 1_000_000_000n;
+const NS_PER_MS = 1_000_000n;
+const SECONDS_PER_DAY = 86_400n;
+
+export const EPOCH_RFC3339 = '1970-01-01T00:00:00Z';
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function civilFromDays(z0: number): [number, number, number] {
+  const z = z0 + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+/** Nanoseconds since the epoch -> `2025-03-11T10:07:36.123456789Z` (UTC, fraction trimmed as Go does). */
+export function formatRfc3339Nano(ns: bigint): string {
+  let secs = ns / NS_PER_SECOND;
+  let frac = ns % NS_PER_SECOND;
+  if (frac < 0n) {
+    frac += NS_PER_SECOND;
+    secs -= 1n;
+  }
+  let days = secs / SECONDS_PER_DAY;
+  let sod = secs % SECONDS_PER_DAY;
+  if (sod < 0n) {
+    sod += SECONDS_PER_DAY;
+    days -= 1n;
+  }
+  const [y, mo, d] = civilFromDays(Number(days));
+  if (y < 0 || y > 9999) throw new RangeError(`time ${ns}ns has year ${y} outside [0,9999] (Go's MarshalJSON limit)`);
+  const s = Number(sod);
+  let out = `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(Math.floor(s / 3600), 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}`;
+  if (frac !== 0n) out += '.' + frac.toString().padStart(9, '0').replace(/0+$/, '');
+  return out + 'Z';
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/** Parses RFC 3339 with up to 9 fractional digits and any offset; undefined when malformed. */
+export function tryParseRfc3339Nano(text: string): bigint | undefined {
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
+  const days = daysFromCivil(y, mo, d);
+  if (civilFromDays(days)[2] !== d) return undefined; // e.g. Feb 30
+  let secs = BigInt(days) * SECONDS_PER_DAY + BigInt(h * 3600 + mi * 60 + s);
+  if (m[8] === undefined) {
+    const oh = Number(m[10]);
+    const om = Number(m[11]);
+    if (oh > 23 || om > 59) return undefined;
+    const off = oh * 3600 + om * 60;
+    secs -= BigInt(m[9] === '-' ? -off : off);
+  }
+  const frac = m[7] === undefined ? 0n : BigInt(m[7].padEnd(9, '0'));
+  return secs * NS_PER_SECOND + frac;
+}
+
+/** Parses RFC 3339; throws CorruptionError naming `what` (e.g. "manifest 3f… modified") when malformed. */
+export function parseRfc3339Nano(text: string, what: string): bigint {
+  const v = tryParseRfc3339Nano(text);
+  if (v === undefined) {
+    throw new CorruptionError(`${what}: invalid timestamp ${JSON.stringify(text)}`, {
+      hint: 'the metadata is damaged; run a repository verify to find what is affected',
+    });
+  }
+  return v;
+}
+
+/** Orders two RFC 3339 texts by the instant they denote (any offsets, ns precision): -1, 0 or 1. */
+export function compareRfc3339Nano(a: string, b: string): number {
+  const x = parseRfc3339Nano(a, 'timestamp');
+  const y = parseRfc3339Nano(b, 'timestamp');
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Re-formats any RFC 3339 text into the canonical UTC form kopia writes. */
+export function canonicalRfc3339(text: string, what: string): string {
+  return formatRfc3339Nano(parseRfc3339Nano(text, what));
+}
+
+/** A JS Date (millisecond precision) as nanoseconds since the epoch. */
+export function nanosFromDate(date: Date): bigint {
+  return BigInt(date.getTime()) * NS_PER_MS;
+}
+
+/** Nanoseconds since the epoch as a JS Date (truncated to milliseconds, rounding toward -infinity). */
+export function dateFromNanos(ns: bigint): Date {
+  const ms = ns / NS_PER_MS - (ns % NS_PER_MS < 0n ? 1n : 0n);
+  return new Date(Number(ms));
+}
+
+let anchorWall = BigInt(Date.now()) * NS_PER_MS;
+let anchorHr = hrtime.bigint();
+let lastNow = 0n;
+const RESYNC_NS = 5n * NS_PER_MS;
+
+/**
+ * The wall clock in nanoseconds: Date.now() refined with the monotonic high-resolution timer, re-anchored
+ * when the two drift apart by more than 5 ms (clock steps), and strictly increasing within the process.
+ */
+export function nowNanos(): bigint {
+  const hr = hrtime.bigint();
+  let t = anchorWall + (hr - anchorHr);
+  const wall = BigInt(Date.now()) * NS_PER_MS;
+  const drift = t - wall;
+  if (drift > RESYNC_NS || drift < -RESYNC_NS) {
+    anchorWall = wall;
+    anchorHr = hr;
+    t = wall;
+  }
+  if (t <= lastNow) t = lastNow + 1n;
+  lastNow = t;
+  return t;
+}
