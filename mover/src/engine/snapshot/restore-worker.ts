@@ -6,7 +6,7 @@ import { createEncryptor } from '../crypto/encryptors.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import { isCairnError } from '../errors.ts';
 import type { ContentInfo } from '../content/content-info.ts';
-import { decodeContentPayload } from './restore-content-decoder.ts';
+import { openPackedContent } from '../content/pack-reader.ts';
 import { closeQuietly, finishFileSync, moveIntoPlaceSync, openTempSync, writeSparseSync } from './restore-file-writer.ts';
 import { closeSync } from 'node:fs';
 import type { FinishTask, RestoreTask, RestoreWorkerConfig, TaskFailure, TaskReply, WriteTask } from './restore-worker-protocol.ts';
@@ -35,7 +35,7 @@ function runWrite(task: WriteTask, reply: { ends: { file: number; end: number }[
     let plain: Buffer = data.subarray(c.start, c.start + c.length);
     if (c.info !== undefined) {
       try {
-        plain = decodeContentPayload({ ...c.info, timestampSeconds: 0, deleted: false, formatVersion: 2 } satisfies ContentInfo, plain, encryptor!);
+        plain = openPackedContent(plain, { ...c.info, timestampSeconds: 0, deleted: false, formatVersion: 2 } satisfies ContentInfo, encryptor!);
       } catch (e) {
         throw new TaskError({ kind: 'data', message: e instanceof Error ? e.message : String(e), file: c.uses[0]?.file, code: isCairnError(e) ? e.code : undefined });
       }

@@ -40,7 +40,7 @@ import type { FinishItem, TaskContent, TaskReply, TaskUse } from './restore-work
 import { RestoreLimiter } from './restore-limiter.ts';
 import { planPackReads, resolveObjectLayout } from './restore-plan.ts';
 import type { ObjectLayout, PackRange } from './restore-plan.ts';
-import { decodeContentPayload } from './restore-content-decoder.ts';
+import { openPackedContent } from '../content/pack-reader.ts';
 import type { SnapshotManifest } from './snapshot-manifest.ts';
 
 export interface RestoreProgress {
@@ -596,7 +596,7 @@ class Restorer {
         const start = info.packOffset - r.offset;
         let plain: Buffer;
         try {
-          plain = decodeContentPayload(info, buf.subarray(start, start + info.packedLength), this.repo.encryptor);
+          plain = openPackedContent(buf.subarray(start, start + info.packedLength), info, this.repo.encryptor);
         } catch (e) {
           const rel = uses.get(info.contentId)!.uses[0]!.job.rel;
           if (isCairnError(e)) throw new CairnError(e.code, `file ${rel}: ${e.message}`, { cause: e, hint: e.hint ?? '' });

@@ -4,7 +4,7 @@
 import type { ContentInfo } from '../content/content-info.ts';
 import { isCairnError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
-import { decodeContentPayload } from './restore-content-decoder.ts';
+import { openPackedContent } from '../content/pack-reader.ts';
 import { RestoreLimiter } from './restore-limiter.ts';
 import { planPackReads } from './restore-plan.ts';
 
@@ -64,7 +64,7 @@ export async function readContents(
         for (const c of r.contents) {
           const start = c.packOffset - r.offset;
           try {
-            const plain = decodeContentPayload(c, buf.subarray(start, start + c.packedLength), repo.encryptor);
+            const plain = openPackedContent(buf.subarray(start, start + c.packedLength), c, repo.encryptor);
             if (plain.length !== c.originalLength) {
               failures.set(c.contentId, `content ${c.contentId} decoded to ${plain.length} bytes, the index says ${c.originalLength}`);
             }

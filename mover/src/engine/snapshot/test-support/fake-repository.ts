@@ -17,7 +17,8 @@ import { buildIndirectObject, parseIndirectObject } from '../../object/indirect-
 import { parseObjectId } from '../../object/object-id.ts';
 import type { ObjectReader, ObjectStore, ObjectWriter, ObjectWriterOptions } from '../../object/object-store.ts';
 import type { RepositoryReader } from '../../repo/repository.ts';
-import { contentIv, decodeContentPayload } from '../restore-content-decoder.ts';
+import { contentIv } from '../../content/content-id.ts';
+import { openPackedContent } from '../../content/pack-reader.ts';
 import { MemoryManifestStore } from './memory-manifest-store.ts';
 
 export interface FakeRepositoryOptions {
@@ -100,7 +101,7 @@ class FakeContents implements ContentReader {
     const info = this.index.get(contentId);
     if (info === undefined || info.packBlobId === '') throw new NotFoundError(`content ${contentId} not found`);
     const payload = await this.blobs.get(info.packBlobId, { offset: info.packOffset, length: info.packedLength });
-    return decodeContentPayload(info, payload, this.encryptor);
+    return openPackedContent(payload, info, this.encryptor);
   }
 
   contentInfo(contentId: string): ContentInfo | undefined {
