@@ -23,6 +23,7 @@ export interface AuditEvent {
   readonly user: { readonly username: string; readonly groups?: string[] };
   readonly objectRef?: { readonly resource?: string; readonly namespace?: string; readonly name?: string; readonly subresource?: string };
   readonly requestURI: string;
+  readonly userAgent?: string;
   readonly responseStatus?: { readonly code?: number };
   readonly stage: string;
 }
