@@ -140,9 +140,10 @@ describe('ManifestManager', () => {
     expect(count()).toBe(1);
   });
 
-  it('reports damaged manifest contents', async () => {
+  it('reports damaged manifest contents, at open with load()', async () => {
     const store = new MemoryContentStore();
     await store.writeContent(Buffer.from('garbage'), { prefix: 'm' });
     await expect(new ManifestManager(store).find({})).rejects.toThrow(/not valid gzip/);
+    await expect(ManifestManager.load(store)).rejects.toThrow(/not valid gzip/);
   });
 });

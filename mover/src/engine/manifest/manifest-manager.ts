@@ -84,6 +84,13 @@ export class ManifestManager implements ManifestStore {
   private readonly pending = new Map<string, ManifestRecord>();
   private committed: Promise<Committed> | undefined;
 
+  /** A manager with all committed manifests loaded (so damage surfaces when the repository opens). */
+  static async load(contents: ManifestContents, options: ManifestManagerOptions = {}): Promise<ManifestManager> {
+    const m = new ManifestManager(contents, options);
+    await m.load();
+    return m;
+  }
+
   constructor(contents: ManifestContents, options: ManifestManagerOptions = {}) {
     this.contents = contents;
     this.now = options.now ?? nowNanos;

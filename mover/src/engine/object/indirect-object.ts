@@ -3,16 +3,11 @@
 // exactly as Go's json.Encoder writes it: `s` and `l` are omitted when 0, `o` is a canonical object ID.
 import { CorruptionError } from '../errors.ts';
 import { normalizeObjectId } from './object-id.ts';
+import type { IndirectEntry } from './object-store.ts';
 
 export const INDIRECT_STREAM_ID = 'kopia:indirect';
 
-export interface IndirectEntry {
-  /** Offset of this part within the whole object. */
-  readonly start: number;
-  readonly length: number;
-  /** Object holding the part (normally a direct content ID). */
-  readonly objectId: string;
-}
+export type { IndirectEntry };
 
 /** The indirect JSON bytes for `entries`, byte-identical to kopia's. */
 export function buildIndirectObject(entries: readonly IndirectEntry[]): Buffer {

@@ -109,7 +109,7 @@ describe('ObjectManager writes', () => {
       chunks.push({ length: cut - pos, objectId: await b.writeContent(data.subarray(pos, cut), { prefix: '' }) });
       pos = cut;
     }
-    const viaIndex = await new ObjectManager(b, { newSplitter: small }).writeIndirectObject(entriesFromChunks(chunks));
+    const viaIndex = await new ObjectManager(b, { newSplitter: small }).writeIndirect(entriesFromChunks(chunks));
     expect(viaIndex).toBe(viaWriter);
     const indexObject = await new ObjectManager(b).openObject(viaIndex.slice(1));
     expect(await indexObject.readAll()).toEqual(buildIndirectObject(entriesFromChunks(chunks)));

@@ -10,12 +10,11 @@
 // repo/splitter/*.go; format summary in kopia-format.md §7.
 import type { ContentInfo } from '../content/content-info.ts';
 import { NotFoundError, UnsupportedError } from '../errors.ts';
-import type { IndirectEntry } from './indirect-object.ts';
 import type { ObjectId } from './object-id.ts';
 import { formatObjectId, indexObjectIdOf, parseObjectId } from './object-id.ts';
 import type { ObjectContentReader, ObjectReadOptions } from './object-reader.ts';
 import { DEFAULT_READ_AHEAD_CHUNKS, loadIndirectEntries, openObject } from './object-reader.ts';
-import type { ObjectReader, ObjectStore, ObjectWriter, ObjectWriterOptions } from './object-store.ts';
+import type { IndirectEntry, ObjectReader, ObjectStore, ObjectWriter, ObjectWriterOptions } from './object-store.ts';
 import type { ObjectContentWriter } from './object-writer.ts';
 import { ContentObjectWriter, INDIRECT_CONTENT_PREFIX, writeIndirectObject } from './object-writer.ts';
 import { DEFAULT_SPLITTER, splitterFactory } from './splitter-factory.ts';
@@ -76,8 +75,7 @@ export class ObjectManager implements ObjectStore {
     });
   }
 
-  /** Writes the index for parts stored elsewhere (parallel upload); same bytes as newWriter() would produce. */
-  writeIndirectObject(entries: readonly IndirectEntry[], options: { readonly prefix?: string; readonly metadataCompression?: string | undefined } = {}): Promise<string> {
+  writeIndirect(entries: readonly IndirectEntry[], options: { readonly prefix?: string; readonly metadataCompression?: string | undefined } = {}): Promise<string> {
     return writeIndirectObject(this.writer(), entries, {
       prefix: options.prefix ?? '',
       metadataCompression: 'metadataCompression' in options ? options.metadataCompression : this.metadataCompression,
@@ -104,7 +102,7 @@ export class ObjectManager implements ObjectStore {
       total += last.start + last.length;
     }
     // Kopia writes a concatenated index with prefix "x" whatever the inputs' prefix.
-    return this.writeIndirectObject(entries, { prefix: INDIRECT_CONTENT_PREFIX, metadataCompression });
+    return this.writeIndirect(entries, { prefix: INDIRECT_CONTENT_PREFIX, metadataCompression });
   }
 
   async objectContents(objectId: string): Promise<string[]> {

@@ -40,9 +40,22 @@ export interface ObjectWriter {
   result(): Promise<string>;
 }
 
+/** One part of an indirect object (kopia IndirectObjectEntry): bytes [start, start+length) are `objectId`. */
+export interface IndirectEntry {
+  readonly start: number;
+  readonly length: number;
+  readonly objectId: string;
+}
+
 export interface ObjectStore {
   openObject(objectId: string): Promise<ObjectReader>;
   newWriter(options?: ObjectWriterOptions): ObjectWriter;
+  /**
+   * Names an object made of parts stored elsewhere (a parallel uploader): writes the indirect JSON exactly
+   * as newWriter() would for the same chunks and returns "I…"; a single part at offset 0 is returned as is.
+   * `prefix` is the object's prefix ("" data -> index contents "x"; "k" stays "k").
+   */
+  writeIndirect(entries: readonly IndirectEntry[], options?: { readonly prefix?: string; readonly metadataCompression?: string | undefined }): Promise<string>;
   /** Content IDs an object is made of, including indirect contents (for verify and GC). */
   objectContents(objectId: string): Promise<string[]>;
 }
