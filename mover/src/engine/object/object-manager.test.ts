@@ -223,6 +223,9 @@ describe('ObjectManager reads', () => {
     store.maxActiveReads = 0;
     expect(await collect(await om.openObject(id))).toEqual(data);
     expect(store.maxActiveReads).toBe(4);
+    store.maxActiveReads = 0;
+    expect(await (await om.openObject(id)).read(0, data.length)).toEqual(data); // one long read: bounded too
+    expect(store.maxActiveReads).toBe(4);
   });
 
   it('reads legacy Z (object-level compressed) objects', async () => {

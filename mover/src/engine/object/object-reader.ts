@@ -176,23 +176,26 @@ export class IndirectObjectReader implements ObjectReader {
     const last = this.chunkIndexAt(end - 1);
     const sequential = offset > 0 && offset === this.nextOffset;
     this.nextOffset = end;
-    const wanted: Promise<Buffer>[] = [];
-    for (let i = first; i <= last; i++) wanted.push(this.chunk(i));
-    if (sequential) for (let i = last + 1; i <= Math.min(last + this.readAhead, this.entries.length - 1); i++) this.chunk(i);
     this.evict(first, last);
-    const chunks = await Promise.all(wanted);
-    if (chunks.length === 1) {
+    const lastAhead = Math.min(sequential ? last + this.readAhead : last, this.entries.length - 1);
+    if (first === last) {
+      const wanted = this.chunk(first);
+      for (let j = first + 1; j <= lastAhead; j++) void this.chunk(j);
       const s = this.entries[first]!.start;
-      return chunks[0]!.subarray(offset - s, end - s);
+      return (await wanted).subarray(offset - s, end - s);
     }
+    // Long reads fetch at most 1 + readAhead chunks at a time, in order.
     const out = Buffer.allocUnsafe(end - offset);
     let pos = 0;
-    for (let k = 0; k < chunks.length; k++) {
-      const e = this.entries[first + k]!;
-      const from = Math.max(offset, e.start) - e.start;
-      const to = Math.min(end, e.start + e.length) - e.start;
-      pos += chunks[k]!.copy(out, pos, from, to);
+    for (let i = first; i <= last; i++) {
+      const wanted = this.chunk(i);
+      for (let j = i + 1; j <= Math.min(i + this.readAhead, lastAhead); j++) void this.chunk(j);
+      const data = await wanted;
+      const e = this.entries[i]!;
+      pos += data.copy(out, pos, Math.max(offset, e.start) - e.start, Math.min(end, e.start + e.length) - e.start);
+      if (i < last) this.cache.delete(i);
     }
+    for (let j = last + 1; j <= lastAhead; j++) void this.chunk(j);
     return out;
   }
 
