@@ -58,8 +58,16 @@ export function mtimeSeconds(mtime: string): number {
   return Number(sec) + (micros + 0.5) / 1e6;
 }
 
+let lastMtime = '';
+let lastSeconds = 0;
+
 export function fileAttributes(entry: DirEntry): FileAttributes {
-  return { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtimeSeconds: mtimeSeconds(entry.mtime) };
+  // Many files of a tree share an mtime; skip re-parsing the same text.
+  if (entry.mtime !== lastMtime) {
+    lastSeconds = mtimeSeconds(entry.mtime);
+    lastMtime = entry.mtime;
+  }
+  return { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtimeSeconds: lastSeconds };
 }
 
 function isZero(data: Uint8Array, start: number, end: number): boolean {

@@ -14,6 +14,7 @@ import type { KeyedHasher } from '../../crypto/keyed-hasher.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { RepositoryFormat } from '../../format/repository-config.ts';
 import { buildIndirectObject, parseIndirectObject } from '../../object/indirect-object.ts';
+import type { IndirectEntry } from '../../object/indirect-object.ts';
 import { parseObjectId } from '../../object/object-id.ts';
 import type { ObjectReader, ObjectStore, ObjectWriter, ObjectWriterOptions } from '../../object/object-store.ts';
 import type { RepositoryReader } from '../../repo/repository.ts';
@@ -177,6 +178,12 @@ class FakeObjects implements ObjectStore {
       checkpoint: () => Promise.resolve(undefined),
       result: () => Promise.resolve(this.put(Buffer.concat(parts), options.prefix ?? '')),
     };
+  }
+
+  writeIndirect(entries: readonly IndirectEntry[], options: { readonly prefix?: string } = {}): Promise<string> {
+    if (entries.length === 1 && entries[0]!.start === 0) return Promise.resolve(entries[0]!.objectId);
+    const prefix = options.prefix ?? '';
+    return Promise.resolve('I' + this.contents.write(buildIndirectObject(entries), prefix === '' ? 'x' : prefix, 'zstd-fastest'));
   }
 
   async objectContents(objectId: string): Promise<string[]> {
