@@ -11,6 +11,7 @@ import {
   MAX_FAILED_ENTRIES_PER_SUMMARY,
 } from './dir-entry.ts';
 import type { DirectorySummary, DirEntry, EntryWithError } from './dir-entry.ts';
+import { compareUtf8 } from '../manifest/go-json.ts';
 import { EPOCH_RFC3339, goField, isJsonObject, parseRfc3339Nano } from './snapshot-json.ts';
 
 export const DIRECTORY_STREAM_TYPE = 'kopia:directory';
@@ -21,23 +22,8 @@ export interface DirManifest {
   readonly summary: DirectorySummary | undefined;
 }
 
-/** Maps a UTF-16 code unit so that numeric order equals code point (= UTF-8 byte) order. */
-function unitKey(u: number): number {
-  if (u >= 0xd800 && u <= 0xdfff) return u + 0x2000;
-  if (u >= 0xe000) return u - 0x800;
-  return u;
-}
-
 /** Compares two strings in UTF-8 byte order (Go string order), not JS's UTF-16 order. */
-export function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return unitKey(x) - unitKey(y);
-  }
-  return a.length - b.length;
-}
+export { compareUtf8 };
 
 /** Kopia's listing order: directories first, then by name in UTF-8 byte order. */
 export function compareDirEntries(a: DirEntry, b: DirEntry): number {
