@@ -24,7 +24,7 @@ describe.skipIf(tools === undefined)('mover security', () => {
     await setupApp(oc, 'locked', RESTRICTED);
     await setupApp(oc, 'opted-in', {}, { 'cairn.dev/privileged-movers': 'true' });
     for (const ns of ['locked', 'opted-in']) {
-      await oc.admin.create(SECRETS, ns, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'unrelated', namespace: ns }, stringData: { token: 'x' } } as Json as never);
+      await oc.admin.create(SECRETS, ns, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'unrelated', namespace: ns }, stringData: { token: 'x' } } as unknown as never);
     }
     op = newOperator(oc, { identity: 'op-sec' });
     await op.start();

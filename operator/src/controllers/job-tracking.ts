@@ -27,11 +27,19 @@ export function podsOfJob(ctx: OperatorContext, job: Job): Pod[] {
     .filter((p) => p.metadata.labels?.['batch.kubernetes.io/job-name'] === name || p.metadata.labels?.['job-name'] === name);
 }
 
-/** Outcome of the named Job, or undefined when it does not exist (in the cache). */
-export function jobOutcome(ctx: OperatorContext, namespace: string, name: string): { job: Job; outcome: JobOutcome } | undefined {
+/**
+ * Outcome of the named Job, or undefined when it does not exist (in the cache). Job and Pod events arrive
+ * on separate watches, so a finished Job can be cached before its pod's termination message: in that case
+ * the pods are read fresh from the API server before concluding that the mover left no result.
+ */
+export async function jobOutcome(ctx: OperatorContext, namespace: string, name: string): Promise<{ job: Job; outcome: JobOutcome } | undefined> {
   const job = ctx.caches.jobs.get(namespace, name);
   if (job === undefined) return undefined;
-  return { job, outcome: readJobOutcome(job, podsOfJob(ctx, job), ctx.clock.now(), ctx.config.pendingGraceMs) };
+  const now = ctx.clock.now();
+  const outcome = readJobOutcome(job, podsOfJob(ctx, job), now, ctx.config.pendingGraceMs);
+  if (outcome.phase === 'Running' || outcome.result !== undefined) return { job, outcome };
+  const { items } = await ctx.client.list<Pod>(PODS, namespace, { labelSelector: `batch.kubernetes.io/job-name=${name}` });
+  return { job, outcome: readJobOutcome(job, items, now, ctx.config.pendingGraceMs) };
 }
 
 export interface Placement {

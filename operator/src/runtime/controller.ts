@@ -6,6 +6,8 @@ import type { WorkQueue } from './work-queue.ts';
 export interface ReconcileResult {
   /** Look at this key again after this many ms of business-clock time. */
   readonly requeueAfterMs?: number;
+  /** Look again after this many ms of runtime-clock time (polling something not watched). */
+  readonly pollAfterMs?: number;
 }
 
 export type Reconciler = (key: string) => Promise<ReconcileResult | undefined>;
@@ -51,6 +53,7 @@ export class Controller {
         const result = await this.reconcile(key);
         this.queue.forget(key);
         if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
+        if (result?.pollAfterMs !== undefined) this.queue.addAfterRuntime(key, result.pollAfterMs);
         this.hooks.onReconcile?.(this.name, 'success', (performance.now() - started) / 1000);
       } catch (e) {
         const delay = this.queue.addRateLimited(key);

@@ -19,6 +19,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly delayed = new Map<string, { at: number; timer: Timer }>();
   private readonly retries = new Map<string, { at: number; timer: Timer }>();
+  private readonly polls = new Map<string, { at: number; timer: Timer }>();
   private readonly failures = new Map<string, number>();
   private waiters: ((key: string | undefined) => void)[] = [];
   private stopped = false;
@@ -75,6 +76,11 @@ export class WorkQueue {
     pending.set(key, { at, timer });
   }
 
+  /** Add `key` after `ms` of runtime-clock time (polling objects we do not watch). */
+  addAfterRuntime(key: string, ms: number): void {
+    this.schedule(key, ms, this.backoffClock, this.polls);
+  }
+
   /** Re-add after this key's next backoff step (1s, 2s, 4s ... capped). */
   addRateLimited(key: string): number {
     const n = this.failures.get(key) ?? 0;
@@ -115,9 +121,10 @@ export class WorkQueue {
 
   shutDown(): void {
     this.stopped = true;
-    for (const d of [...this.delayed.values(), ...this.retries.values()]) d.timer.cancel();
+    for (const d of [...this.delayed.values(), ...this.retries.values(), ...this.polls.values()]) d.timer.cancel();
     this.delayed.clear();
     this.retries.clear();
+    this.polls.clear();
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w(undefined);

@@ -49,6 +49,7 @@ export class BackupRepositoryController {
     const st: BackupRepositoryStatus = structuredClone(repo.status ?? {});
     st.backend = repo.spec.storage.s3 !== undefined ? 's3' : 'filesystem';
     const waits: number[] = [];
+    let poll: number | undefined;
     const ready = (status: 'True' | 'False', reason: string, message: string): void => {
       const prev = getCondition(st.conditions, 'Ready');
       if (prev?.status !== status || prev.reason !== reason) {
@@ -68,11 +69,11 @@ export class BackupRepositoryController {
     // 1. Finish the active Job, if any.
     let next: JobKind | undefined;
     if (st.activeJob !== undefined) {
-      const found = jobOutcome(this.ctx, ns, st.activeJob);
+      const found = await jobOutcome(this.ctx, ns, st.activeJob);
       if (found === undefined) {
         try {
           await this.ctx.client.get(JOBS, ns, st.activeJob);
-          waits.push(2_000);
+          poll = 2_000;
         } catch (e) {
           if (!isNotFound(e)) throw e;
           delete st.activeJob; // deleted under us: start over
@@ -175,7 +176,10 @@ export class BackupRepositoryController {
     if (st.sizeBytes !== undefined) this.ctx.metrics.repositorySize.set(labels, st.sizeBytes);
     if (st.snapshotCount !== undefined) this.ctx.metrics.repositorySnapshots.set(labels, st.snapshotCount);
     await this.write(repo, st);
-    return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
+    return {
+      ...(waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {}),
+      ...(poll !== undefined ? { pollAfterMs: poll } : {}),
+    };
   }
 
   private async write(repo: BackupRepository, st: BackupRepositoryStatus): Promise<void> {

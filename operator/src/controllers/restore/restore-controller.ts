@@ -126,8 +126,8 @@ export class RestoreController {
       return;
     }
 
-    const found = jobOutcome(this.ctx, ns, st.job);
-    if (found === undefined) return { requeueAfterMs: 2_000 };
+    const found = await jobOutcome(this.ctx, ns, st.job);
+    if (found === undefined) return { pollAfterMs: 2_000 };
     const { outcome } = found;
     if (outcome.phase === 'Running') {
       st.progress = outcome.stuck !== undefined ? outcome.stuck.reason : found.job.status?.active !== undefined && found.job.status.active > 0 ? 'Restoring' : 'WaitingForPod';

@@ -136,10 +136,10 @@ export class SnapshotScheduleController {
     }
     await this.write(s, st);
 
-    const waits: number[] = [];
-    if (plan.wakeAt !== undefined) waits.push(Math.max(1_000, plan.wakeAt - now));
-    if (poll !== undefined) waits.push(poll);
-    return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
+    return {
+      ...(plan.wakeAt !== undefined ? { requeueAfterMs: Math.max(1_000, plan.wakeAt - now) } : {}),
+      ...(poll !== undefined ? { pollAfterMs: poll } : {}),
+    };
   }
 
   private async write(s: SnapshotSchedule, st: SnapshotScheduleStatus): Promise<SnapshotSchedule> {

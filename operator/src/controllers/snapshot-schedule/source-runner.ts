@@ -175,7 +175,7 @@ export class SourceRunner {
 
   private async running(src: Source): Promise<StepResult> {
     const name = snapshotJobName(this.s, this.run, src.pvc);
-    const found = jobOutcome(this.ctx, this.ns, name);
+    const found = await jobOutcome(this.ctx, this.ns, name);
     if (found === undefined) {
       // Not in the cache: either just created or lost. Adopt it if it exists; recreate it only if it does not.
       try {
@@ -226,7 +226,7 @@ export class SourceRunner {
 
   private async retention(src: Source): Promise<StepResult> {
     const name = expireJobName(this.s, this.run, src.pvc);
-    const found = jobOutcome(this.ctx, this.ns, name);
+    const found = await jobOutcome(this.ctx, this.ns, name);
     if (found === undefined) {
       await ensureJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
       return {};

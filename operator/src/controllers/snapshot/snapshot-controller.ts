@@ -41,7 +41,7 @@ export class SnapshotController {
       return;
     }
     const jobName = childName([name, 'delete']);
-    const found = jobOutcome(this.ctx, ns, jobName);
+    const found = await jobOutcome(this.ctx, ns, jobName);
     if (found === undefined) {
       await ensureJob(
         this.ctx,
