@@ -12,7 +12,7 @@ import type { OperatorCluster } from '../support/kube-operator.ts';
 import { failureResult, finishJob, newOperator, okResult, sleepMs, snapshotResult, startOperatorCluster, waitFor } from '../support/kube-operator.ts';
 import { createNamespace } from '../support/kube-fixtures.ts';
 import { requireKubeTools } from '../support/kube-tools.ts';
-import { createSchedule, getSchedule, jobsOf, makeRepositoryReady, setupApp } from './app-fixture.ts';
+import { createSchedule, getSchedule, jobsOf } from './app-fixture.ts';
 
 const tools = requireKubeTools();
 const NS = 'repos';
