@@ -43,3 +43,28 @@ export function installOperatorRbac(cluster: KubeCluster): void {
   createNamespace(cluster, OPERATOR_NAMESPACE);
   cluster.kubectl(['apply', '-f', join(REPO_ROOT, 'config', 'rbac')]);
 }
+
+/** A minimal snapshot.storage.k8s.io/v1 VolumeSnapshot CRD (schema-less), standing in for external-snapshotter's. */
+export function installVolumeSnapshotCrd(cluster: KubeCluster): void {
+  const yaml = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: volumesnapshots.snapshot.storage.k8s.io
+  annotations: {api-approved.kubernetes.io: "https://github.com/kubernetes-csi/external-snapshotter/pull/419"}
+spec:
+  group: snapshot.storage.k8s.io
+  scope: Namespaced
+  names: {kind: VolumeSnapshot, plural: volumesnapshots, singular: volumesnapshot, listKind: VolumeSnapshotList}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      subresources: {status: {}}
+      schema:
+        openAPIV3Schema:
+          type: object
+          x-kubernetes-preserve-unknown-fields: true
+`;
+  cluster.kubectl(['apply', '-f', '-'], { input: yaml });
+  cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/volumesnapshots.snapshot.storage.k8s.io']);
+}
