@@ -1,0 +1,329 @@
+// The file half of restore (restore.ts): resolves each file object to chunks, collects files into
+// batches, groups a batch's contents by pack into large ranged GETs (restore-plan.ts) and hands each range
+// to a writer worker (restore-worker.ts) that decodes the contents once and writes them to every file
+// offset that uses them. Multi-chunk files are finished (truncate, owner, mode, times, rename) when their
+// last chunk lands; empty files are created in batches; legacy "Z" objects stream through the object layer.
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { availableParallelism } from 'node:os';
+import type { ContentInfo } from '../content/content-info.ts';
+import { openPackedContent } from '../content/pack-reader.ts';
+import { isEncryptionAlgorithm } from '../crypto/encryptors.ts';
+import { CairnError, CorruptionError, isCairnError, NotFoundError } from '../errors.ts';
+import type { RepositoryReader } from '../repo/repository.ts';
+import type { DirEntry } from './dir-entry.ts';
+import { fileAttributes, finishFile, moveIntoPlace, targetError, writeSparse } from './restore-file-writer.ts';
+import { RestoreLimiter } from './restore-limiter.ts';
+import type { RestoreOptions } from './restore-options.ts';
+import { planPackReads, resolveObjectLayout } from './restore-plan.ts';
+import type { ObjectLayout, PackRange } from './restore-plan.ts';
+import { RestoreWorkerPool } from './restore-worker-pool.ts';
+import type { FinishItem, TaskContent, TaskReply, TaskUse } from './restore-worker-protocol.ts';
+
+const BATCH_BYTES = 64 * 1024 * 1024;
+const BATCH_FILES = 4096;
+const MAX_BATCHES_IN_FLIGHT = 2;
+const EMPTY_FILES_PER_TASK = 256;
+
+export interface RestoreCounters {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+}
+
+/** What the pipeline shares with the restore that owns it. */
+export interface RestoreContext {
+  readonly repo: RepositoryReader;
+  readonly options: RestoreOptions;
+  readonly overwrite: boolean;
+  readonly ownership: boolean;
+  /** Temp files that exist and are not yet renamed (removed on failure). */
+  readonly tmpFiles: Set<string>;
+  readonly counters: RestoreCounters;
+  readonly fileLimiter: RestoreLimiter;
+  /** Throws the first failure (or INTERRUPTED) so work stops early. */
+  check(): void;
+  fail(e: unknown): void;
+  /** Runs background work whose failure fails the restore. */
+  track(p: Promise<void>): void;
+  report(): void;
+  tmpName(dir: string): string;
+}
+
+interface FileJob {
+  readonly id: number;
+  readonly entry: DirEntry;
+  readonly path: string;
+  readonly rel: string;
+  readonly tmp: string;
+  readonly layout: ObjectLayout;
+  remaining: number;
+  written: number;
+}
+
+interface ContentUse {
+  readonly info: ContentInfo;
+  readonly uses: { readonly job: FileJob; readonly offset: number }[];
+}
+
+async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
+export class RestoreFilePipeline {
+  private readonly ctx: RestoreContext;
+  private readonly readLimiter: RestoreLimiter;
+  private readonly decodeInWorkers: boolean;
+  private readonly pool: RestoreWorkerPool;
+  private readonly jobs = new Map<number, FileJob>();
+  private nextJob = 0;
+  private empty: FinishItem[] = [];
+  private batch: FileJob[] = [];
+  private batchBytes = 0;
+  private readonly batches = new Set<Promise<void>>();
+
+  constructor(ctx: RestoreContext) {
+    this.ctx = ctx;
+    this.readLimiter = new RestoreLimiter(ctx.options.parallel ?? 8);
+    const cfg = ctx.repo.format.config;
+    this.decodeInWorkers = cfg.ecc === '' && isEncryptionAlgorithm(cfg.encryption) && ctx.repo.encryptor.name === cfg.encryption;
+    this.pool = new RestoreWorkerPool(ctx.options.writers ?? Math.min(4, availableParallelism()), {
+      decode: this.decodeInWorkers ? { encryption: cfg.encryption, masterKey: cfg.masterKey } : undefined,
+      ownership: ctx.ownership,
+      overwrite: ctx.overwrite,
+    });
+  }
+
+  /** Sends the files collected so far (call once the walk is done). */
+  async flush(): Promise<void> {
+    await this.flushBatch();
+    this.flushEmpty();
+  }
+
+  /** Batches still running (their failures reach the context, not this promise). */
+  get running(): readonly Promise<void>[] {
+    return [...this.batches];
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  async addFile(entry: DirEntry, path: string, rel: string): Promise<void> {
+    const layout = await resolveObjectLayout(this.ctx.repo, entry.obj, `file ${rel}`);
+    const tmp = this.ctx.tmpName(dirname(path));
+    if (layout === undefined) {
+      this.ctx.track(this.ctx.fileLimiter.run(() => this.writeThroughObject(entry, path, tmp)));
+      return;
+    }
+    const job: FileJob = { id: this.nextJob++, entry, path, rel, tmp, layout, remaining: layout.chunks.length, written: 0 };
+    if (layout.chunks.length === 0) {
+      this.jobs.set(job.id, job);
+      this.empty.push(this.finishItem(job, true));
+      if (this.empty.length >= EMPTY_FILES_PER_TASK) this.flushEmpty();
+      return;
+    }
+    this.batch.push(job);
+    this.batchBytes += layout.length;
+    if (this.batchBytes >= BATCH_BYTES || this.batch.length >= BATCH_FILES) await this.flushBatch();
+  }
+
+  private finishItem(job: FileJob, create: boolean): FinishItem {
+    this.ctx.tmpFiles.add(job.tmp);
+    return { file: job.id, tmp: job.tmp, path: job.path, length: job.layout.length, written: job.written, attrs: fileAttributes(job.entry), create };
+  }
+
+  private flushEmpty(): void {
+    const items = this.empty;
+    this.empty = [];
+    if (items.length > 0) this.ctx.track(this.runTask(items, this.pool.run({ type: 'finish', items })));
+  }
+
+  /** Applies a worker's reply: counters, multi-chunk bookkeeping, and errors with file names. */
+  private async runTask(items: readonly FinishItem[] | readonly TaskUse[], reply: Promise<TaskReply>): Promise<void> {
+    const r = await reply;
+    this.ctx.counters.files += r.filesDone;
+    this.ctx.counters.bytes += r.bytesWritten;
+    if (r.failure !== undefined) {
+      const job = r.failure.file === undefined ? undefined : this.jobs.get(r.failure.file);
+      if (r.failure.kind === 'target') {
+        throw new CairnError('TARGET_ERROR', r.failure.message, { hint: 'Check that the restore target is writable and has free space.' });
+      }
+      const what = job === undefined ? '' : `file ${job.rel}: `;
+      if (r.failure.code === 'UNSUPPORTED') {
+        throw new CairnError('UNSUPPORTED', `${what}${r.failure.message}`, { hint: 'Restore this snapshot with the kopia CLI.' });
+      }
+      throw new CorruptionError(`${what}${r.failure.message}`, { hint: 'The pack is damaged; run `cairn snapshot verify` to list the affected files.' });
+    }
+    for (const it of items) {
+      const whole = 'whole' in it ? it.whole !== undefined : true;
+      if (whole) {
+        this.ctx.tmpFiles.delete(it.tmp);
+        this.jobs.delete(it.file);
+      }
+    }
+    for (const { file, end } of r.ends) {
+      const job = this.jobs.get(file)!;
+      job.written = Math.max(job.written, end);
+      if (--job.remaining === 0) {
+        const item = this.finishItem(job, false);
+        this.ctx.track(this.runTask([item], this.pool.run({ type: 'finish', items: [item] })));
+      }
+    }
+    this.ctx.report();
+  }
+
+  private async flushBatch(): Promise<void> {
+    const jobs = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (jobs.length === 0) return;
+    while (this.batches.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(this.batches);
+    this.ctx.check();
+    const b = this.runBatch(jobs)
+      .catch((e: unknown) => this.ctx.fail(e))
+      .finally(() => this.batches.delete(b));
+    this.batches.add(b);
+  }
+
+  private async runBatch(jobs: readonly FileJob[]): Promise<void> {
+    const uses = new Map<string, ContentUse>();
+    for (const job of jobs) {
+      this.jobs.set(job.id, job);
+      for (const c of job.layout.chunks) {
+        let u = uses.get(c.contentId);
+        if (u === undefined) {
+          const info = this.ctx.repo.contents.contentInfo(c.contentId);
+          if (info === undefined) {
+            throw new NotFoundError(`file ${job.rel}: content ${c.contentId} is not in the repository index`, {
+              hint: 'The repository is missing data this snapshot needs; run `cairn snapshot verify` to list the affected files.',
+            });
+          }
+          if (info.originalLength !== c.length) {
+            throw new CorruptionError(`file ${job.rel}: content ${c.contentId} has ${info.originalLength} bytes, the object says ${c.length}`, {
+              hint: 'The repository index and the object disagree; run `cairn snapshot verify`.',
+            });
+          }
+          uses.set(c.contentId, (u = { info, uses: [] }));
+        }
+        u.uses.push({ job, offset: c.offset });
+      }
+    }
+    const ranges = planPackReads(
+      [...uses.values()].map((u) => u.info),
+      { maxRangeBytes: this.ctx.options.maxRangeBytes ?? 8 * 1024 * 1024, maxGapBytes: this.ctx.options.maxGapBytes ?? 64 * 1024 },
+    );
+    await settleAll(ranges.map((r) => this.readLimiter.run(() => this.readRange(r, uses))));
+  }
+
+  private async readRange(r: PackRange, uses: ReadonlyMap<string, ContentUse>): Promise<void> {
+    this.ctx.check();
+    let buf: Buffer;
+    try {
+      buf = await this.ctx.repo.blobs.get(r.packBlobId, { offset: r.offset, length: r.length });
+    } catch (e) {
+      if (isCairnError(e) && e.code === 'NOT_FOUND') {
+        const files = [...new Set(r.contents.flatMap((c) => uses.get(c.contentId)!.uses.map((u) => u.job.rel)))];
+        const named = files.slice(0, 5).join(', ') + (files.length > 5 ? ` and ${files.length - 5} more` : '');
+        throw new NotFoundError(`pack ${r.packBlobId} is missing (needed by ${named}): ${e.message}`, {
+          cause: e,
+          hint: 'The repository is missing data; run `cairn snapshot verify` to list the affected files.',
+        });
+      }
+      throw e;
+    }
+    this.ctx.check();
+    const contents: TaskContent[] = [];
+    const allUses: TaskUse[] = [];
+    const taskUses = (info: ContentInfo): TaskUse[] =>
+      uses.get(info.contentId)!.uses.map(({ job, offset }) => {
+        const single = job.layout.chunks.length === 1;
+        this.ctx.tmpFiles.add(job.tmp);
+        const t: TaskUse = {
+          file: job.id,
+          offset,
+          tmp: job.tmp,
+          whole: single ? { path: job.path, length: job.layout.length, attrs: fileAttributes(job.entry) } : undefined,
+        };
+        allUses.push(t);
+        return t;
+      });
+    let data: Buffer;
+    if (this.decodeInWorkers) {
+      for (const info of r.contents) {
+        contents.push({
+          start: info.packOffset - r.offset,
+          length: info.packedLength,
+          info: {
+            contentId: info.contentId,
+            packBlobId: info.packBlobId,
+            packOffset: info.packOffset,
+            packedLength: info.packedLength,
+            originalLength: info.originalLength,
+            compressionHeaderId: info.compressionHeaderId,
+            encryptionKeyId: info.encryptionKeyId,
+          },
+          uses: taskUses(info),
+        });
+      }
+      data = buf;
+    } else {
+      const plains: Buffer[] = [];
+      let pos = 0;
+      for (const info of r.contents) {
+        const start = info.packOffset - r.offset;
+        let plain: Buffer;
+        try {
+          plain = openPackedContent(buf.subarray(start, start + info.packedLength), info, this.ctx.repo.encryptor);
+        } catch (e) {
+          const rel = uses.get(info.contentId)!.uses[0]!.job.rel;
+          if (isCairnError(e)) throw new CairnError(e.code, `file ${rel}: ${e.message}`, { cause: e, hint: e.hint ?? '' });
+          throw e;
+        }
+        contents.push({ start: pos, length: plain.length, uses: taskUses(info) });
+        plains.push(plain);
+        pos += plain.length;
+      }
+      data = Buffer.concat(plains);
+    }
+    // Hand the bytes to the worker without copying when the buffer owns its memory.
+    let ab: ArrayBuffer;
+    if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) ab = data.buffer;
+    else {
+      const copy = new Uint8Array(data.byteLength);
+      copy.set(data);
+      ab = copy.buffer;
+    }
+    await this.runTask(allUses, this.pool.run({ type: 'write', data: ab, dataOffset: 0, dataLength: data.byteLength, contents }, [ab]));
+  }
+
+  /** Legacy objects ("Z" IDs): streamed through the object layer. */
+  private async writeThroughObject(entry: DirEntry, path: string, tmp: string): Promise<void> {
+    const reader = await this.ctx.repo.objects.openObject(entry.obj);
+    try {
+      const fh = await open(tmp, 'wx', 0o600);
+      this.ctx.tmpFiles.add(tmp);
+      try {
+        let pos = 0;
+        let end = 0;
+        for await (const buf of reader.stream()) {
+          end = await writeSparse(fh, buf, pos);
+          pos += buf.length;
+          this.ctx.counters.bytes += buf.length;
+        }
+        await finishFile(fh, pos, end, fileAttributes(entry), this.ctx.ownership);
+      } finally {
+        await fh.close();
+      }
+      await moveIntoPlace(tmp, path, this.ctx.overwrite);
+      this.ctx.tmpFiles.delete(tmp);
+    } catch (e) {
+      throw isCairnError(e) ? e : targetError(path, 'write', e);
+    }
+    this.ctx.counters.files++;
+    this.ctx.report();
+  }
+
+}

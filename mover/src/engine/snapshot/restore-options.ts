@@ -1,0 +1,34 @@
+// Options and results of restore (restore.ts).
+
+export interface RestoreProgress {
+  readonly files: number;
+  readonly dirs: number;
+  readonly symlinks: number;
+  /** File bytes written (holes included). */
+  readonly bytes: number;
+}
+
+export interface RestoreStats extends RestoreProgress {
+  /** Snapshot-relative paths of entries of unknown type that were not restored. */
+  readonly skipped: readonly string[];
+}
+
+export interface RestoreOptions {
+  /** Allow a non-empty target; existing files are replaced. */
+  readonly overwrite?: boolean;
+  /** Snapshot-relative paths to restore (each with its subtree); empty = everything. */
+  readonly paths?: readonly string[];
+  /** Pack range reads in flight (default 8). */
+  readonly parallel?: number;
+  /** Writer worker threads that decode and write file data (default: cores, at most 4). */
+  readonly writers?: number;
+  /** Set owners from the snapshot (default: when running as root). */
+  readonly restoreOwnership?: boolean;
+  /** Called at most every 100 ms and once at the end. */
+  readonly onProgress?: (progress: RestoreProgress) => void;
+  readonly signal?: AbortSignal;
+  /** Largest pack range per GET (default 8 MiB). */
+  readonly maxRangeBytes?: number;
+  /** Gap between needed contents read through instead of splitting the GET (default 64 KiB). */
+  readonly maxGapBytes?: number;
+}
