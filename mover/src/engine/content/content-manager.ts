@@ -276,6 +276,29 @@ export class ContentManager implements ContentWriter {
     this.pending.add({ ...info, deleted: true, timestampSeconds: this.writeTime(info.timestampSeconds) });
   }
 
+  /**
+   * Maintenance: copies a content's stored bytes (checked by decrypting them first) into a new pack with a
+   * newer index entry (kopia RewriteContent / UndeleteContent). Live contents are copied unless
+   * `onlyDeleted`; with `onlyDeleted` only a deleted content is copied, and the copy is live. Deleted
+   * contents are never copied without it. Returns whether a copy was made.
+   */
+  async rewriteContent(contentId: string, options: { readonly onlyDeleted?: boolean } = {}): Promise<boolean> {
+    validateContentId(contentId);
+    const info = this.contentInfo(contentId);
+    if (info === undefined) throw new NotFoundError(`content ${contentId} not found`, { hint: 'nothing to rewrite' });
+    if (info.deleted !== (options.onlyDeleted === true)) return false;
+    const payload = this.pendingPayload(info) ?? (await readPackedPayload(this.store, info).catch((e: unknown) => {
+      throw this.packMissing(e, info);
+    }));
+    openPackedContent(payload, info, this.encryptor);
+    await this.beforeWrite();
+    // no await between this check and the append below: a flush cannot start in between
+    while (this.flushing !== undefined) await this.flushing.catch(() => undefined);
+    await this.append({ contentId, payload: Buffer.from(payload), originalLength: info.originalLength, compressionHeaderId: info.compressionHeaderId },
+      info.timestampSeconds);
+    return true;
+  }
+
   /** Uploads all pending packs, then writes one index blob for them, then ends the write session. */
   async flush(): Promise<void> {
     const previous = this.flushing ?? Promise.resolve();
