@@ -15,8 +15,9 @@ export const OPERATOR_GROUPS = ['system:serviceaccounts', `system:serviceaccount
 
 export function installCrds(cluster: KubeCluster): void {
   const dir = join(REPO_ROOT, 'crds');
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) cluster.kubectl(['apply', '-f', join(dir, f)]);
-  cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', dir]);
+  const files = readdirSync(dir).filter((x) => x.startsWith('cairn.dev_') && x.endsWith('.yaml'));
+  for (const f of files) cluster.kubectl(['apply', '-f', join(dir, f)]);
+  cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...files.flatMap((f) => ['-f', join(dir, f)])]);
 }
 
 export function createNamespace(cluster: KubeCluster, name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}): void {
@@ -41,7 +42,7 @@ export function createNamespace(cluster: KubeCluster, name: string, labels: Reco
 /** config/rbac for the operator ServiceAccount in OPERATOR_NAMESPACE. */
 export function installOperatorRbac(cluster: KubeCluster): void {
   createNamespace(cluster, OPERATOR_NAMESPACE);
-  cluster.kubectl(['apply', '-f', join(REPO_ROOT, 'config', 'rbac')]);
+  cluster.kubectl(['apply', '-k', join(REPO_ROOT, 'config', 'rbac')]);
 }
 
 /** A minimal snapshot.storage.k8s.io/v1 VolumeSnapshot CRD (schema-less), standing in for external-snapshotter's. */

@@ -6,7 +6,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
-export type KubeToolName = 'etcd' | 'kube-apiserver' | 'kubectl';
+export type KubeToolName = 'etcd' | 'kube-apiserver' | 'kubectl' | 'helm';
 
 export interface KubeTools {
   readonly etcd: string;

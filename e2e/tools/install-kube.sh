@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the pinned Kubernetes components the operator integration tests run against: kube-apiserver
-# and kubectl from the k8s.io/kubernetes module (e2e/tools/kube/go.mod) and etcd from
-# go.etcd.io/etcd/server/v3 (e2e/tools/kube/etcd/go.mod). Self-contained and idempotent: binaries go to
+# and kubectl from the k8s.io/kubernetes module (e2e/tools/kube/go.mod), etcd from
+# go.etcd.io/etcd/server/v3 (e2e/tools/kube/etcd/go.mod) and helm (e2e/tools/kube/helm/go.mod, to
+# render the chart). Self-contained and idempotent: binaries go to
 # $HOME/.cache/cairn/kube-<version>/bin (outside the clone) and are only built when missing.
 # Prints the bin directory on stdout as its last line; progress goes to stderr.
 set -euo pipefail
@@ -39,6 +40,8 @@ kv="$kv -X k8s.io/client-go/pkg/version.gitMinor=$minor"
 build "$kube_dir/etcd" go.etcd.io/etcd/server/v3 etcd
 build "$kube_dir" k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "$kv"
 build "$kube_dir" k8s.io/kubernetes/cmd/kubectl kubectl "$kv"
+build "$kube_dir/helm" helm.sh/helm/v3/cmd/helm helm
 
-echo "kube $kube_version etcd $etcd_version" > "$bin_dir/VERSIONS"
+helm_version="$(pinned "$kube_dir/helm/go.mod" helm.sh/helm/v3)"
+echo "kube $kube_version etcd $etcd_version helm $helm_version" > "$bin_dir/VERSIONS"
 echo "$bin_dir"

@@ -1,6 +1,8 @@
-// Generates operator/src/api/resources.ts from the CRDs in crds/ (the single source of truth of the API).
-//   node operator/scripts/generate-api.ts          rewrite the file
-//   node operator/scripts/generate-api.ts --check  exit 1 when the file differs from what the CRDs say
+// Generates everything derived from the single sources of truth: operator/src/api/resources.ts from the
+// CRDs in crds/, the chart's copies of those CRDs (charts/cairn/crds/) and the chart's operator rules
+// (charts/cairn/files/operator-rules.yaml) from config/rbac/cluster-role.yaml.
+//   node operator/scripts/generate-api.ts          rewrite the files
+//   node operator/scripts/generate-api.ts --check  exit 1 when any file differs from its source
 // Fields with a schema default are non-optional: the API server fills them in before anyone reads them.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,6 +38,7 @@ const EXTERNAL: Record<string, string> = { conditions: 'Condition[]', metadata: 
 const here = dirname(fileURLToPath(import.meta.url));
 export const CRD_DIR = join(here, '..', '..', 'crds');
 export const OUTPUT_FILE = join(here, '..', 'src', 'api', 'resources.ts');
+const ROOT = join(here, '..', '..');
 
 function pascal(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
@@ -120,9 +123,11 @@ class Emitter {
   }
 }
 
+const isCrdFile = (f: string): boolean => f.startsWith('cairn.dev_') && f.endsWith('.yaml');
+
 export function loadCrds(dir: string = CRD_DIR): Crd[] {
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
+    .filter(isCrdFile)
     .sort()
     .map((f) => parse(readFileSync(join(dir, f), 'utf8')) as Crd);
 }
@@ -139,15 +144,41 @@ export function generateApiTypes(crds: readonly Crd[]): string {
   ].join('\n');
 }
 
+/** Every generated file (absolute path -> expected content). */
+export function generatedFiles(): Map<string, string> {
+  const out = new Map<string, string>([[OUTPUT_FILE, generateApiTypes(loadCrds())]]);
+  for (const f of readdirSync(CRD_DIR).filter(isCrdFile)) {
+    out.set(join(ROOT, 'charts', 'cairn', 'crds', f), readFileSync(join(CRD_DIR, f), 'utf8'));
+  }
+  const role = readFileSync(join(ROOT, 'config', 'rbac', 'cluster-role.yaml'), 'utf8');
+  const rules = role.slice(role.indexOf('\nrules:\n') + '\nrules:\n'.length);
+  out.set(join(ROOT, 'charts', 'cairn', 'files', 'operator-rules.yaml'), `# GENERATED from config/rbac/cluster-role.yaml by operator/scripts/generate-api.ts\n${rules}`);
+  return out;
+}
+
+/** Paths whose content differs from what the sources generate. */
+export function staleFiles(): string[] {
+  const stale: string[] = [];
+  for (const [path, text] of generatedFiles()) {
+    let current: string | undefined;
+    try {
+      current = readFileSync(path, 'utf8');
+    } catch {
+      current = undefined;
+    }
+    if (current !== text) stale.push(path);
+  }
+  return stale;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = generateApiTypes(loadCrds());
   if (process.argv.includes('--check')) {
-    const current = readFileSync(OUTPUT_FILE, 'utf8');
-    if (current !== text) {
-      process.stderr.write(`${OUTPUT_FILE} is out of date with crds/; run node operator/scripts/generate-api.ts\n`);
+    const stale = staleFiles();
+    if (stale.length > 0) {
+      process.stderr.write(`out of date with their sources (run node operator/scripts/generate-api.ts):\n  ${stale.join('\n  ')}\n`);
       process.exit(1);
     }
   } else {
-    writeFileSync(OUTPUT_FILE, text);
+    for (const [path, text] of generatedFiles()) writeFileSync(path, text);
   }
 }

@@ -45,7 +45,7 @@ describe('StatusWriter', () => {
       get: async () => ({ metadata: { name: 'x' }, status: {} }),
     } as unknown as KubeClient;
     const w = new StatusWriter(client, { now: () => 0, setTimer: (_ms, fn) => (queueMicrotask(fn), { cancel() {} }) }, 3);
-    await expect(w.update(SNAPSHOT_SCHEDULES, { metadata: { name: 'x' } } as Obj, () => ({ n: 2 }))).rejects.toThrow(/modified/);
+    await expect(w.update(SNAPSHOT_SCHEDULES, { metadata: { name: 'x' } } as Obj, (): Obj['status'] => ({ n: 2 }))).rejects.toThrow(/modified/);
     expect(w.writes).toBe(3);
   });
 });
