@@ -13,7 +13,8 @@ import { createFilesystemStore } from './filesystem-store.ts';
 import { errnoOf } from './fs-errors.ts';
 import { ReadOnlyBlobStore } from './read-only-store.ts';
 import { RetryingBlobStore, type RetryOptions } from './retrying-store.ts';
-import { S3BlobStore, type S3Credentials, type S3StoreOptions } from './s3-store.ts';
+// The S3 store (and the AWS SDK, ~0.4 s to load) is imported only for s3:// URLs.
+import type { S3Credentials, S3StoreOptions } from './s3-store.ts';
 
 export interface FileLocation {
   readonly kind: 'file';
@@ -169,6 +170,7 @@ export async function openBlobStore(url: string, options: OpenBlobStoreOptions =
       }
     }
     const insecure = options.insecure ?? loc.insecure;
+    const { S3BlobStore } = await import('./s3-store.ts');
     const s3 = new S3BlobStore({
       ...options.s3,
       bucket: loc.bucket,

@@ -12,6 +12,7 @@
 // Format sources: kopia repo/content/{content_manager,content_manager_lock_free,committed_read_manager,
 // committed_content_index,content_index_recovery,sessions}.go, repo/content/index/*.go,
 // repo/content/indexblob/*.go, internal/epoch/*.go, internal/completeset/complete_set.go.
+import { PackBufferPool } from './pack-buffer-pool.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { BlobNotFoundError } from '../blob/blob-errors.ts';
 import { compressorByName } from '../compression/compressors.ts';
@@ -71,6 +72,8 @@ export interface ContentManagerStats {
 }
 
 const MISS_REFRESH_MIN_MS = 10_000;
+/** Packs uploaded at the same time; each holds a ~30 MiB buffer until stored. */
+const DEFAULT_UPLOAD_PARALLELISM = 3;
 /** previousWrite() result meaning a live copy exists. */
 const LIVE = -2;
 
@@ -90,6 +93,8 @@ export class ContentManager implements ContentWriter {
   private readonly formatVersion: number;
   private readonly indexVersion: number;
   private readonly maxPackSize: number;
+  /** Data-pack buffers sized for a full pack plus its largest content, reused across packs. */
+  private readonly packBuffers: PackBufferPool;
   private readonly formatBlobReplica: Uint8Array | undefined;
   /** Contents in uploaded packs (and tombstones) not yet in an index blob. */
   private readonly pending = new IndexBuilder();
@@ -118,6 +123,7 @@ export class ContentManager implements ContentWriter {
     this.formatVersion = cfg.version;
     this.indexVersion = cfg.indexVersion === 0 ? 1 : cfg.indexVersion;
     this.maxPackSize = cfg.maxPackSize;
+    this.packBuffers = new PackBufferPool(cfg.maxPackSize + 10 * 1024 * 1024, (options.uploadParallelism ?? DEFAULT_UPLOAD_PARALLELISM) + 1);
     this.autoFlushMs = options.autoFlushMs ?? 10 * 60_000;
     this.autoFlushAtMs = this.autoFlushMs > 0 ? this.now().getTime() + this.autoFlushMs : Number.POSITIVE_INFINITY;
     this.formatBlobReplica = cfg.enablePasswordChange ? undefined : formatBlobReplica(format.formatBlobBytes);
@@ -135,7 +141,7 @@ export class ContentManager implements ContentWriter {
       logger: this.logger,
       username: options.sessionUser ?? '',
       hostname: options.sessionHost ?? '',
-      uploadParallelism: Math.max(1, options.uploadParallelism ?? 4),
+      uploadParallelism: Math.max(1, options.uploadParallelism ?? DEFAULT_UPLOAD_PARALLELISM),
       onUploaded: (pack, bytes) => this.packUploaded(pack, bytes),
     });
   }
@@ -357,6 +363,7 @@ export class ContentManager implements ContentWriter {
         hasher: this.hasher,
         encryptor: this.encryptor,
         formatBlobReplica: this.formatBlobReplica,
+        bufferPool: prefix === 'p' ? this.packBuffers : undefined,
       });
       this.openPacks.set(prefix, pack);
     }

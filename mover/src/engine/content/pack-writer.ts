@@ -5,6 +5,7 @@
 //   ‖ local index encrypted with IV = full hash of its plaintext (which ends in 32 random bytes)
 //   ‖ postamble (pack-postamble.ts)
 // Pack names are `p|q ‖ hex(16 random bytes) ‖ "-" ‖ sessionID` (p: data, q: prefixed contents).
+import type { PackBufferPool } from './pack-buffer-pool.ts';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
@@ -51,6 +52,8 @@ export interface PackWriterOptions {
   readonly encryptor: ContentEncryptor;
   /** formatBlobReplica(), written before the preamble when the repository has enablePasswordChange=false. */
   readonly formatBlobReplica?: Uint8Array | undefined;
+  /** Where the pack buffer comes from and returns to after upload (data packs). */
+  readonly bufferPool?: PackBufferPool | undefined;
 }
 
 export class PackWriter {
@@ -64,7 +67,7 @@ export class PackWriter {
   constructor(options: PackWriterOptions) {
     this.options = options;
     this.packBlobId = options.packBlobId;
-    this.buf = Buffer.allocUnsafe(INITIAL_CAPACITY);
+    this.buf = options.bufferPool?.acquire() ?? Buffer.allocUnsafe(INITIAL_CAPACITY);
     if (options.formatBlobReplica !== undefined) this.push(options.formatBlobReplica);
     this.push(randomBytes(PACK_PREAMBLE_SIZE));
   }
@@ -153,6 +156,7 @@ export class PackWriter {
 
   /** Drops the pack bytes after a successful upload (entries stay readable). */
   release(): void {
+    this.options.bufferPool?.release(this.buf);
     this.buf = Buffer.alloc(0);
     this.finished = Buffer.alloc(0);
   }

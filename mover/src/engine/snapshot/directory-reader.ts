@@ -1,6 +1,8 @@
-// Reads one directory of the source: names, then lstat of every entry with bounded parallelism (network
-// file systems reward many requests in flight; local ones don't mind). Stats are bigint for ns mtimes.
-import { lstat, readdir } from 'node:fs/promises';
+// Reads one directory of the source: names, then lstat of every entry. The calls are synchronous: a
+// promise per lstat costs ~50 µs of main-thread time (1 s for 20k files) against ~2 µs for lstatSync on a
+// warm cache; the event loop is yielded between batches so pack uploads and worker results keep flowing.
+// Stats are bigint for ns mtimes.
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 
@@ -42,19 +44,24 @@ export class Semaphore {
   }
 }
 
+const BATCH = 512;
+
 export async function readSourceDirectory(dir: string, fsLimit: Semaphore): Promise<DirectoryListing> {
-  const names = await fsLimit.run(() => readdir(dir));
-  const entries: SourceEntry[] = [];
-  const failures: EntryFailure[] = [];
-  await Promise.all(names.map(async (name) => {
-    const path = join(dir, name);
-    try {
-      const stat = await fsLimit.run(() => lstat(path, { bigint: true }));
-      entries.push({ name, path, stat });
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      failures.push({ name, path, errno: err.code ?? 'EIO', message: err.message });
+  return fsLimit.run(async () => {
+    const names = readdirSync(dir);
+    const entries: SourceEntry[] = [];
+    const failures: EntryFailure[] = [];
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0 && i % BATCH === 0) await new Promise<void>((r) => setImmediate(r));
+      const name = names[i]!;
+      const path = join(dir, name);
+      try {
+        entries.push({ name, path, stat: lstatSync(path, { bigint: true }) });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        failures.push({ name, path, errno: err.code ?? 'EIO', message: err.message });
+      }
     }
-  }));
-  return { entries, failures };
+    return { entries, failures };
+  });
 }

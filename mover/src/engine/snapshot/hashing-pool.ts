@@ -28,6 +28,7 @@ export class HashingPool {
   private readonly queue: PendingJob[] = [];
   private readonly capacityWaiters: (() => void)[] = [];
   private nextJobId = 1;
+  private recycleTurn = 0;
   private failure: unknown;
   private closed = false;
 
@@ -46,9 +47,9 @@ export class HashingPool {
     return this.options.depthPerWorker ?? 2;
   }
 
-  /** Resolves when a new job would not exceed the pool's bounded backlog. */
+  /** Resolves when a new job would not exceed the pool's bounded backlog (memory stays bounded). */
   async waitForCapacity(): Promise<void> {
-    while (this.outstanding >= this.options.workers * (this.depth + 1)) {
+    while (this.outstanding >= this.options.workers * this.depth) {
       await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
     }
   }
@@ -61,6 +62,13 @@ export class HashingPool {
       this.queue.push({ message: { type: 'job', jobId: this.nextJobId++, segments }, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /** Hands a payload buffer back to a worker for its next job. */
+  recycle(buffer: ArrayBuffer): void {
+    if (this.workers.length === 0 || this.closed) return;
+    const w = this.workers[this.recycleTurn++ % this.workers.length]!;
+    w.worker.postMessage({ type: 'recycle', buffer }, [buffer]);
   }
 
   async close(): Promise<void> {

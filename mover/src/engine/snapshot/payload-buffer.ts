@@ -4,8 +4,9 @@ export class PayloadBuffer {
   private buf: Buffer;
   private used = 0;
 
-  constructor(initialCapacity: number) {
-    this.buf = Buffer.allocUnsafeSlow(Math.max(64 * 1024, initialCapacity));
+  constructor(initialCapacity: number, recycled?: ArrayBuffer) {
+    const size = Math.max(64 * 1024, initialCapacity);
+    this.buf = recycled !== undefined && recycled.byteLength >= size ? Buffer.from(recycled) : Buffer.allocUnsafeSlow(size);
   }
 
   /** Appends bytes and returns their offset. */

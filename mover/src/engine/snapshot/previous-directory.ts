@@ -2,13 +2,15 @@
 // unchanged files. A listing that cannot be read only costs re-reading files: backups must not fail
 // because an old snapshot is damaged.
 import type { RepositoryReader } from '../repo/repository.ts';
-import type { DirEntry } from './dir-entry.ts';
+import type { DirEntry, DirectorySummary } from './dir-entry.ts';
 import { decodeDirManifest } from './dir-manifest.ts';
 
 export class PreviousDirectory {
   private readonly repo: RepositoryReader;
-  private readonly objectId: string;
+  readonly objectId: string;
   private loaded: Promise<Map<string, DirEntry>> | undefined;
+  /** The listing's own summary, once loaded. */
+  summary: DirectorySummary | undefined;
 
   private constructor(repo: RepositoryReader, objectId: string) {
     this.repo = repo;
@@ -28,6 +30,7 @@ export class PreviousDirectory {
     try {
       const reader = await this.repo.objects.openObject(this.objectId);
       const manifest = decodeDirManifest(await reader.readAll(), this.objectId);
+      this.summary = manifest.summary;
       return new Map(manifest.entries.map((e) => [e.name, e]));
     } catch {
       return new Map();

@@ -105,6 +105,8 @@ export class UploadBatcher {
           w.reject(e);
         }
       }
+      // The content writer copied every payload into its packs: the buffer can go back to a worker.
+      this.pool.recycle(result.payload);
     });
     this.applying = step.catch(() => undefined);
     return step;

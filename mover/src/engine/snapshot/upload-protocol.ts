@@ -24,6 +24,12 @@ export interface SegmentJob {
   readonly length: number;
 }
 
+/** A payload buffer the main thread is done with, handed back for reuse (avoids fresh allocations). */
+export interface RecycleMessage {
+  readonly type: 'recycle';
+  readonly buffer: ArrayBuffer;
+}
+
 export interface JobMessage {
   readonly type: 'job';
   readonly jobId: number;

@@ -5,16 +5,29 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PayloadBuffer } from './payload-buffer.ts';
 import { SegmentChunker } from './segment-chunker.ts';
 import { createChunkPreparer } from './chunk-preparer.ts';
-import type { JobMessage, WorkerConfig, WorkerMessage } from './upload-protocol.ts';
+import type { JobMessage, RecycleMessage, WorkerConfig, WorkerMessage } from './upload-protocol.ts';
 
 const config = workerData as WorkerConfig;
 const preparer = createChunkPreparer(config);
 const chunker = new SegmentChunker(preparer.splitter, config.readBufferSize);
+/** Payload buffers returned by the main thread, largest last. */
+const spare: ArrayBuffer[] = [];
+const MAX_SPARE = 3;
 
-parentPort?.on('message', (msg: JobMessage) => {
+parentPort?.on('message', (msg: JobMessage | RecycleMessage) => {
+  if (msg.type === 'recycle') {
+    if (spare.length < MAX_SPARE) {
+      spare.push(msg.buffer);
+      spare.sort((a, b) => a.byteLength - b.byteLength);
+    }
+    return;
+  }
   try {
     const total = msg.segments.reduce((n, s) => n + s.length, 0);
-    const out = new PayloadBuffer(Math.min(total + total / 64 + 4096, 64 * 1024 * 1024));
+    // Worst case a chunk grows by the AEAD overhead and a compression header.
+    const want = Math.min(total + total / 64 + 4096, 64 * 1024 * 1024);
+    const i = spare.findIndex((b) => b.byteLength >= want);
+    const out = new PayloadBuffer(want, i >= 0 ? spare.splice(i, 1)[0] : undefined);
     preparer.beginJob(out);
     const segments = msg.segments.map((seg) => chunker.run(seg, preparer));
     const payload = out.takeArrayBuffer();

@@ -66,7 +66,7 @@ export interface UploadResult {
   readonly progress: UploadProgress;
 }
 
-const SEGMENT_BYTES = 32 * 1024 * 1024;
+const SEGMENT_BYTES = 16 * 1024 * 1024;
 const MAX_LISTED_ERRORS = 10;
 
 interface Totals {
@@ -229,9 +229,17 @@ export class Uploader {
       for (const e of t.errors) if (totals.errors.length < MAX_LISTED_ERRORS) totals.errors.push(e);
     }
     const summary = this.summary(totals);
-    const writer = this.repo.objects.newWriter({ prefix: 'k', compression: this.options.metadataCompression ?? 'zstd-fastest', description: `DIR:${rel}` });
-    await writer.write(encodeDirManifest(entries, summary));
-    const obj = await writer.result();
+    let obj: string;
+    if (previous !== undefined && prevEntries !== undefined && unchangedListing(entries, summary, prevEntries, previous.summary) &&
+        this.isLive(previous.objectId)) {
+      // Same entries and summary as last time: the listing would encode to the same bytes, so reuse it
+      // without encoding, hashing and looking it up again.
+      obj = previous.objectId;
+    } else {
+      const writer = this.repo.objects.newWriter({ prefix: 'k', compression: this.options.metadataCompression ?? 'zstd-fastest', description: `DIR:${rel}` });
+      await writer.write(encodeDirManifest(entries, summary));
+      obj = await writer.result();
+    }
     return { entry: { ...this.baseEntry(name, 'd', stat), obj, summ: summary }, totals };
   }
 
@@ -324,4 +332,23 @@ export class Uploader {
     const info = this.repo.contents.contentInfo(contentId);
     return info !== undefined && !info.deleted;
   }
+}
+
+function sameSummary(a: DirectorySummary | undefined, b: DirectorySummary | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.size === b.size && a.files === b.files && a.symlinks === b.symlinks && a.dirs === b.dirs &&
+    a.maxTime === b.maxTime && (a.incomplete ?? '') === (b.incomplete ?? '') && a.numFailed === b.numFailed &&
+    (a.numIgnoredErrors ?? 0) === (b.numIgnoredErrors ?? 0) && (a.errors?.length ?? 0) === 0 && (b.errors?.length ?? 0) === 0;
+}
+
+function sameEntry(a: DirEntry, b: DirEntry | undefined): boolean {
+  return b !== undefined && a.name === b.name && a.type === b.type && a.mode === b.mode && a.size === b.size &&
+    a.mtime === b.mtime && a.uid === b.uid && a.gid === b.gid && a.obj === b.obj && sameSummary(a.summ, b.summ);
+}
+
+/** True when a new listing would be identical to the previous snapshot's listing of the directory. */
+function unchangedListing(entries: readonly DirEntry[], summary: DirectorySummary, previous: ReadonlyMap<string, DirEntry>,
+  previousSummary: DirectorySummary | undefined): boolean {
+  return entries.length === previous.size && sameSummary(summary, previousSummary) &&
+    entries.every((e) => sameEntry(e, previous.get(e.name)));
 }
