@@ -1,0 +1,96 @@
+// Deleting blobs no index entry refers to (kopia repo/maintenance/pack_gc.go and content manager
+// IterateUnreferencedPacks): `p` and `q` packs without index entries (deleted entries above the watermark
+// still count as references) and `s` session markers. A blob is kept when, judged by storage timestamps
+// against the cutoff (maintenance start + 1 s), it is newer than the cutoff, younger than
+// PackDeleteMinAge, or belongs to a session whose marker checkpoint is younger than SessionExpirationAge
+// — the packs of a backup still running are unindexed but protected that way.
+import type { BlobMetadata } from '../blob/blob-store.ts';
+import { listActiveSessions, sessionIdFromBlobId, type SessionInfo } from '../content/session-marker.ts';
+import type { MaintenanceRepository } from './maintenance-repository.ts';
+
+export const FULL_PACK_GC_PREFIXES = ['p', 'q', 's'] as const;
+const CUTOFF_SLACK_MS = 1000;
+
+/** kopia maintenancestats.DeleteUnreferencedPacksStats. */
+export interface DeleteUnreferencedPacksStats {
+  unreferencedPackCount: number;
+  unreferencedTotalSize: number;
+  deletedPackCount: number;
+  deletedTotalSize: number;
+  retainedPackCount: number;
+  retainedTotalSize: number;
+}
+
+export interface PackGcOptions {
+  readonly prefixes: readonly string[];
+  /** Storage time of the maintenance start. */
+  readonly maintenanceStart: Date;
+  readonly packDeleteMinAgeMs: number;
+  readonly sessionExpirationAgeMs: number;
+  readonly dryRun?: boolean;
+  /** Awaited once before the first deletion (the run budget check). */
+  readonly beforeDelete?: () => Promise<void>;
+  /** Called after each deleted blob. */
+  readonly onDeleted?: (blobId: string) => void | Promise<void>;
+  readonly parallel?: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export type PackVerdict = 'delete' | 'after-cutoff' | 'too-young' | 'live-session';
+
+/** Why an unreferenced blob is kept, or 'delete' (kopia DeleteUnreferencedPacks callback). */
+export function judgeUnreferencedBlob(bm: BlobMetadata, cutoffMs: number, sessions: ReadonlyMap<string, SessionInfo>,
+  packDeleteMinAgeMs: number, sessionExpirationAgeMs: number): PackVerdict {
+  const t = bm.timestamp.getTime();
+  if (t > cutoffMs) return 'after-cutoff';
+  if (cutoffMs - t < packDeleteMinAgeMs) return 'too-young';
+  const s = sessions.get(sessionIdFromBlobId(bm.id));
+  if (s !== undefined && cutoffMs - s.checkpointTime.getTime() < sessionExpirationAgeMs) return 'live-session';
+  return 'delete';
+}
+
+/** Packs referenced by the index (deleted entries above the watermark included). */
+export function referencedPacks(repo: Pick<MaintenanceRepository, 'contents'>): Set<string> {
+  const used = new Set<string>();
+  for (const ci of repo.contents.iterateContents({ includeDeleted: true })) used.add(ci.packBlobId);
+  return used;
+}
+
+/** Lists unreferenced blobs under the prefixes and deletes those no rule keeps. */
+export async function deleteUnreferencedPacks(repo: MaintenanceRepository, options: PackGcOptions): Promise<DeleteUnreferencedPacksStats> {
+  const used = referencedPacks(repo);
+  const sessions = await listActiveSessions(repo.blobs, repo.encryptor);
+  const cutoffMs = options.maintenanceStart.getTime() + CUTOFF_SLACK_MS;
+  const stats: DeleteUnreferencedPacksStats = {
+    unreferencedPackCount: 0, unreferencedTotalSize: 0, deletedPackCount: 0, deletedTotalSize: 0, retainedPackCount: 0, retainedTotalSize: 0,
+  };
+  const doomed: BlobMetadata[] = [];
+  for (const prefix of options.prefixes) {
+    for await (const bm of repo.blobs.list(prefix)) {
+      if (used.has(bm.id)) continue;
+      if (judgeUnreferencedBlob(bm, cutoffMs, sessions, options.packDeleteMinAgeMs, options.sessionExpirationAgeMs) !== 'delete') {
+        stats.retainedPackCount++;
+        stats.retainedTotalSize += bm.length;
+        continue;
+      }
+      stats.unreferencedPackCount++;
+      stats.unreferencedTotalSize += bm.length;
+      doomed.push(bm);
+    }
+  }
+  if (options.dryRun === true || doomed.length === 0) return stats;
+  await options.beforeDelete?.();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < doomed.length) {
+      if (options.signal?.aborted === true) throw options.signal.reason;
+      const bm = doomed[next++]!;
+      await repo.blobs.delete(bm.id);
+      stats.deletedPackCount++;
+      stats.deletedTotalSize += bm.length;
+      await options.onDeleted?.(bm.id);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.parallel ?? 16), doomed.length) }, worker));
+  return stats;
+}
