@@ -138,6 +138,40 @@ describe.skipIf(tools === undefined)('BackupRepository and Restore', () => {
     });
   });
 
+  it('applies the retention of every schedule in maintenance, removing the records it deleted', async () => {
+    oc.cluster.kubectl(['patch', 'snapshotschedule', 'keep2', '-n', NS, '--type=merge', '-p', '{"spec":{"trigger":{"manual":"three"}}}']);
+    const snapJobs = async (): Promise<string[]> => (await jobsOf(oc.admin, NS, 'cairn.dev/schedule=keep2,cairn.dev/purpose=snapshot')).map((j) => j.metadata.name!);
+    const third = await waitFor('third snapshot Job', async () => ((await snapJobs()).length === 3 ? (await getSchedule(oc.admin, NS, 'keep2')).status?.activeRun?.sources?.[0]?.job : undefined));
+    await finishJob(oc.admin, NS, third, snapshotResult({ id: 'kthird000000000000000000000000003' }));
+    const exp3 = await waitFor('third expire Job', async () => (await getSchedule(oc.admin, NS, 'keep2')).status?.activeRun?.sources?.[0]?.phase === 'Retention' || undefined).then(
+      async () => (await jobsOf(oc.admin, NS, 'cairn.dev/schedule=keep2,cairn.dev/purpose=expire')).at(-1)!,
+    );
+    await finishJob(oc.admin, NS, exp3.metadata.name!, okResult('snapshot expire', { deleted: [] }));
+    await waitFor('run 3 done', async () => ((await getSchedule(oc.admin, NS, 'keep2')).status?.lastManualTrigger === 'three' ? true : undefined));
+    const recs = (await oc.admin.list<Snapshot>(SNAPSHOTS, NS)).items.filter((s) => s.spec.schedule === 'keep2');
+    expect(recs.map((r) => r.spec.snapshotId).sort()).toEqual(['knew00000000000000000000000000002', 'kthird000000000000000000000000003']);
+
+    const before = (await jobsOf(oc.admin, NS, 'cairn.dev/repository=fs,cairn.dev/purpose=maintenance')).map((j) => j.metadata.name);
+    clock.set(Date.parse((await repo('fs')).status!.nextMaintenanceTime!) + 1_000);
+    const maint = await waitFor('second maintenance Job', async () =>
+      (await jobsOf(oc.admin, NS, 'cairn.dev/repository=fs,cairn.dev/purpose=maintenance')).find((j) => !before.includes(j.metadata.name)),
+    );
+    const init = maint.spec!.template.spec['initContainers'] as Json[];
+    expect(init).toHaveLength(1);
+    expect(init[0]!['args']).toEqual(expect.arrayContaining(['snapshot', 'expire', '--source', recs[0]!.spec.source, '--keep-latest', '2', '--apply']));
+    expect(init[0]!['securityContext']).toMatchObject({ runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    await finishJob(oc.admin, NS, maint.metadata.name!, okResult('maintenance run', { repository: { snapshotCount: 1, sizeBytes: 1000 } }), undefined, [
+      { name: 'expire-0', result: okResult('snapshot expire', { deleted: ['knew00000000000000000000000000002'] }) },
+    ]);
+    await waitFor('record removed by maintenance', async () => {
+      const left = (await oc.admin.list<Snapshot>(SNAPSHOTS, NS)).items.filter((s) => s.spec.schedule === 'keep2').map((r) => r.spec.snapshotId);
+      return left.length === 1 && left[0] === 'kthird000000000000000000000000003' ? true : undefined;
+    });
+    await waitFor('maintenance status', async () => ((await repo('fs')).status?.sizeBytes === 1000 ? true : undefined));
+    expect((await repo('fs')).status).toMatchObject({ snapshotCount: 1, sizeBytes: 1000 });
+    expect((await repo('fs')).status?.activeJob).toBeUndefined();
+  });
+
   it('deletes a snapshot from the repository when its record is annotated', async () => {
     const rec = (await oc.admin.list<Snapshot>(SNAPSHOTS, NS)).items.find((s) => s.spec.schedule === 'keep2')!;
     oc.cluster.kubectl(['annotate', 'snapshot', rec.metadata.name!, '-n', NS, 'cairn.dev/delete-from-repository=true']);

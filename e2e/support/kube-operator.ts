@@ -131,7 +131,14 @@ export function okResult(command: string, extra: Partial<MoverResult> = {}): Mov
 const stamp = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** Play the pod and Job controller: the pod terminates with `result` as its termination message. */
-export async function finishJob(admin: HttpKubeClient, ns: string, jobName: string, result: MoverResult | undefined, jobFailReason = 'PodFailurePolicy'): Promise<void> {
+export async function finishJob(
+  admin: HttpKubeClient,
+  ns: string,
+  jobName: string,
+  result: MoverResult | undefined,
+  jobFailReason = 'PodFailurePolicy',
+  initResults: readonly { name: string; result: MoverResult }[] = [],
+): Promise<void> {
   const ok = result?.ok === true;
   let pod: Pod;
   try {
@@ -145,6 +152,12 @@ export async function finishJob(admin: HttpKubeClient, ns: string, jobName: stri
     status: {
       phase: ok ? 'Succeeded' : 'Failed',
       startTime: stamp(),
+      initContainerStatuses: initResults.map((r) => ({
+        name: r.name,
+        ready: false,
+        restartCount: 0,
+        state: { terminated: { exitCode: r.result.exitCode, reason: 'Completed', message: encodeResult(r.result), startedAt: stamp(), finishedAt: stamp() } },
+      })),
       containerStatuses: [
         {
           name: 'mover',

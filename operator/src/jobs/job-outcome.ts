@@ -31,8 +31,7 @@ function moverStatus(pod: Pod): ContainerStatus | undefined {
   return pod.status?.containerStatuses?.find((c) => c.name === MOVER_CONTAINER);
 }
 
-function resultOf(pod: Pod): MoverResult | undefined {
-  const status = moverStatus(pod);
+function decode(status: ContainerStatus | undefined): MoverResult | undefined {
   const message = status?.state?.terminated?.message ?? status?.lastState?.terminated?.message;
   if (message === undefined || message.trim() === '') return undefined;
   try {
@@ -40,6 +39,21 @@ function resultOf(pod: Pod): MoverResult | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The mover container's result, else (the main container never ran) the first failed init step's. */
+function resultOf(pod: Pod): MoverResult | undefined {
+  return decode(moverStatus(pod)) ?? initResults(pod).find((r) => !r.result.ok)?.result;
+}
+
+/** Results left by a pod's init containers (e.g. the expire steps of a maintenance Job), in order. */
+export function initResults(pod: Pod): { container: string; result: MoverResult }[] {
+  const out: { container: string; result: MoverResult }[] = [];
+  for (const st of pod.status?.initContainerStatuses ?? []) {
+    const result = decode(st);
+    if (result !== undefined) out.push({ container: st.name, result });
+  }
+  return out;
 }
 
 const created = (p: Pod): number => Date.parse(p.metadata.creationTimestamp ?? '') || 0;

@@ -47,6 +47,8 @@ export interface MoverJobSpec {
   readonly labels?: Record<string, string>;
   readonly annotations?: Record<string, string>;
   readonly logLevel?: string;
+  /** Commands run one after another before the main one (init containers expire-0, expire-1, ...). */
+  readonly initSteps?: readonly { readonly name: string; readonly args: readonly string[] }[];
   readonly defaultActiveDeadlineSeconds?: number;
   readonly ttlSecondsAfterFinished?: number;
 }
@@ -82,12 +84,13 @@ export function buildMoverJob(s: MoverJobSpec): Job {
     volumes.push({ name: 'data', persistentVolumeClaim: { claimName: s.data.claimName, readOnly: s.data.readOnly } });
     mounts.push({ name: 'data', mountPath: s.data.mountPath ?? DATA_DIR, readOnly: s.data.readOnly });
   }
+  const globalArgs = [...s.access.args, '--cache-dir', CACHE_DIR, '--result-file', TERMINATION_LOG, '--log-level', s.logLevel ?? 'info'];
   const container: Json = {
     name: MOVER_CONTAINER,
     image: o.image ?? s.image,
     imagePullPolicy: 'IfNotPresent',
     command: [...s.command],
-    args: [...s.access.args, '--cache-dir', CACHE_DIR, '--result-file', TERMINATION_LOG, '--log-level', s.logLevel ?? 'info', ...s.args],
+    args: [...globalArgs, ...s.args],
     env: [{ name: 'HOME', value: '/tmp' }],
     volumeMounts: mounts,
     securityContext: containerSecurityContext(s.privileged),
@@ -102,6 +105,9 @@ export function buildMoverJob(s: MoverJobSpec): Job {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     securityContext: podSecurityContext(s.privileged, o.podSecurityContext),
+    ...(s.initSteps !== undefined && s.initSteps.length > 0
+      ? { initContainers: s.initSteps.map((step) => ({ ...container, name: step.name, args: [...globalArgs, ...step.args] })) }
+      : {}),
     containers: [container],
     volumes,
     ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),

@@ -3,7 +3,7 @@
 // spec.initialize allows it (the mover refuses to overwrite an existing one), retries failed checks with
 // backoff, and runs scheduled, single-flight maintenance. Ready's reason is the mover's result reason
 // (WrongPassword, AuthFailed, BucketNotFound, Unreachable ...).
-import type { Secret } from '../../api/core-types.ts';
+import type { Pod, Secret } from '../../api/core-types.ts';
 import type { BackupRepository, BackupRepositoryStatus } from '../../api/resources.ts';
 import { getCondition, setCondition } from '../../api/conditions.ts';
 import { LABELS, childName, labelValue } from '../../api/names.ts';
@@ -13,11 +13,13 @@ import type { OperatorContext } from '../../operator-context.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
 import { isNotFound } from '../../runtime/kube-client.ts';
-import { BACKUP_REPOSITORIES, JOBS, SECRETS } from '../../runtime/resource-type.ts';
+import { BACKUP_REPOSITORIES, JOBS, PODS, SECRETS, SNAPSHOTS } from '../../runtime/resource-type.ts';
 import { CronSchedule } from '../../schedule/cron-schedule.ts';
 import { checkTimeZone } from '../../schedule/time-zone.ts';
 import { planRun } from '../snapshot-schedule/run-planner.ts';
 import { ensureJob, jobOutcome } from '../job-tracking.ts';
+import { retentionArgs } from '../snapshot-schedule/snapshot-jobs.ts';
+import { initResults } from '../../jobs/job-outcome.ts';
 
 type JobKind = 'Check' | 'Create' | 'Maintenance';
 
@@ -96,6 +98,7 @@ export class BackupRepositoryController {
         if (result?.repository?.snapshotCount !== undefined) st.snapshotCount = result.repository.snapshotCount;
         if (result?.repository?.sizeBytes !== undefined) st.sizeBytes = result.repository.sizeBytes;
         if (kind === 'Maintenance') {
+          await this.applyExpireResults(repo, found.job.metadata.name!);
           if (outcome.phase === 'Succeeded') {
             st.lastMaintenanceTime = stamp;
             st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'True', reason: 'Succeeded', message: 'maintenance completed' }, gen, stamp);
@@ -176,6 +179,7 @@ export class BackupRepositoryController {
     if (st.sizeBytes !== undefined) this.ctx.metrics.repositorySize.set(labels, st.sizeBytes);
     if (st.snapshotCount !== undefined) this.ctx.metrics.repositorySnapshots.set(labels, st.snapshotCount);
     await this.write(repo, st);
+    if (st.activeJob !== undefined) poll = Math.min(poll ?? 30_000, 30_000); // stuck pods emit no events
     return {
       ...(waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {}),
       ...(poll !== undefined ? { pollAfterMs: poll } : {}),
@@ -184,6 +188,42 @@ export class BackupRepositoryController {
 
   private async write(repo: BackupRepository, st: BackupRepositoryStatus): Promise<void> {
     await this.ctx.status.update(BACKUP_REPOSITORIES, repo, () => structuredClone(st));
+  }
+
+  /**
+   * Maintenance first applies the retention of every SnapshotSchedule using this repository, to each source
+   * identity that has Snapshot records (one init container each), then runs `maintenance run`.
+   */
+  private expireSteps(repo: BackupRepository): { name: string; args: string[] }[] {
+    const ns = repo.metadata.namespace;
+    const steps: { name: string; args: string[] }[] = [];
+    const records = this.ctx.caches.snapshots.list(ns).filter((r) => r.spec.repository === repo.metadata.name);
+    for (const s of this.ctx.caches.schedules.list(ns).sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))) {
+      const keep = retentionArgs(s);
+      if (s.spec.repository !== repo.metadata.name || keep === undefined) continue;
+      const sources = new Set(records.filter((r) => r.spec.schedule === s.metadata.name).map((r) => r.spec.source));
+      for (const source of [...sources].sort()) {
+        steps.push({ name: `expire-${steps.length}`, args: ['snapshot', 'expire', '--source', source, ...keep, '--time-zone', s.spec.timeZone, '--apply'] });
+      }
+    }
+    return steps.slice(0, 32);
+  }
+
+  /** Remove the Snapshot records of snapshots the maintenance Job's expire steps deleted. */
+  private async applyExpireResults(repo: BackupRepository, jobName: string): Promise<void> {
+    const ns = repo.metadata.namespace!;
+    const { items } = await this.ctx.client.list<Pod>(PODS, ns, { labelSelector: `batch.kubernetes.io/job-name=${jobName}` });
+    const deleted = new Set(items.flatMap((p) => initResults(p).flatMap((r) => r.result.deleted ?? [])));
+    if (deleted.size === 0) return;
+    for (const rec of this.ctx.caches.snapshots.list(ns)) {
+      if (rec.spec.repository !== repo.metadata.name || !deleted.has(rec.spec.snapshotId)) continue;
+      try {
+        await this.ctx.client.delete(SNAPSHOTS, ns, rec.metadata.name!);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    this.ctx.events.record(repo, 'Normal', 'RetentionApplied', `maintenance retention removed ${deleted.size} snapshot(s)`);
   }
 
   /** GET (never list) each referenced Secret and check the keys the mover will need. */
@@ -213,7 +253,9 @@ export class BackupRepositoryController {
     const name = repo.metadata.name!;
     let args: string[];
     let jobName: string;
+    let initSteps: { name: string; args: string[] }[] | undefined;
     if (kind === 'Maintenance') {
+      initSteps = this.expireSteps(repo);
       jobName = childName([name, 'maint', Math.floor(discriminator / 60_000).toString(36)]);
       args = ['maintenance', 'run', ...(repo.spec.maintenance.full ? ['--full'] : [])];
       st.activeJobScheduledTime = toRfc3339(discriminator);
@@ -238,6 +280,7 @@ export class BackupRepositoryController {
       privileged: false,
       labels: { [LABELS.repository]: labelValue(name) },
       logLevel: this.ctx.config.moverLogLevel,
+      initSteps,
       defaultActiveDeadlineSeconds: kind === 'Maintenance' ? 12 * 3600 : 600,
     });
     await ensureJob(this.ctx, job);

@@ -135,7 +135,7 @@ export class RestoreController {
         st.conditions = setCondition(st.conditions, { type: 'Completed', status: 'False', reason: outcome.stuck.reason, message: outcome.stuck.message }, gen, stamp);
       }
       await write();
-      return;
+      return { pollAfterMs: 30_000 }; // a pod stuck Pending produces no further events
     }
     const result = outcome.result;
     if (result?.snapshot?.id !== undefined) st.snapshotId = result.snapshot.id;

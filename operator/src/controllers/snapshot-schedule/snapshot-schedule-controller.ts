@@ -19,6 +19,7 @@ import type { StepResult } from './source-runner.ts';
 import { SourceRunner, isTerminal } from './source-runner.ts';
 import { selectorString } from './label-selector.ts';
 
+const ACTIVE_POLL_MS = 30_000;
 const ms = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
 
 export class SnapshotScheduleController {
@@ -136,6 +137,8 @@ export class SnapshotScheduleController {
     }
     await this.write(s, st);
 
+    // While a run is active, look again now and then: a pod stuck Pending produces no further events.
+    if (st.activeRun !== undefined) poll = Math.min(poll ?? ACTIVE_POLL_MS, ACTIVE_POLL_MS);
     return {
       ...(plan.wakeAt !== undefined ? { requeueAfterMs: Math.max(1_000, plan.wakeAt - now) } : {}),
       ...(poll !== undefined ? { pollAfterMs: poll } : {}),
