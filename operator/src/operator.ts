@@ -218,15 +218,25 @@ export class Operator {
     simple('schedules', this.caches.schedules as Informer<KubeObject>);
     simple('restores', this.caches.restores as Informer<KubeObject>);
     simple('snapshots', this.caches.snapshots as Informer<KubeObject>);
-    const byOwner = (o: KubeObject): void => {
-      const kind = o.metadata.labels?.[LABELS.ownerKind];
-      const name = o.metadata.labels?.[LABELS.ownerName];
+    // Jobs are routed by their controller ownerReference (names can be longer than a label value);
+    // pods through the Job they belong to.
+    const routeOwner = (ns: string | undefined, kind: string | undefined, name: string | undefined): void => {
       if (name === undefined) return;
-      const key = `${o.metadata.namespace ?? ''}/${name}`;
+      const key = `${ns ?? ''}/${name}`;
       if (kind === 'SnapshotSchedule') this.enqueue('schedules', key);
       else if (kind === 'BackupRepository') this.enqueue('repositories', key);
       else if (kind === 'Restore') this.enqueue('restores', key);
       else if (kind === 'Snapshot') this.enqueue('snapshots', key);
+    };
+    const byOwner = (o: KubeObject): void => {
+      let job: KubeObject | undefined = o;
+      if (o.kind === 'Pod') {
+        const jobName = o.metadata.labels?.['batch.kubernetes.io/job-name'] ?? o.metadata.labels?.['job-name'];
+        job = jobName !== undefined ? this.caches.jobs.get(o.metadata.namespace, jobName) : undefined;
+      }
+      const owner = job?.metadata.ownerReferences?.find((r) => r.controller === true);
+      if (owner !== undefined) routeOwner(o.metadata.namespace, owner.kind, owner.name);
+      else routeOwner(o.metadata.namespace, o.metadata.labels?.[LABELS.ownerKind], o.metadata.labels?.[LABELS.ownerName]);
     };
     for (const inf of [this.caches.jobs, this.caches.pods] as Informer<KubeObject>[]) {
       inf.addHandlers({ onAdd: byOwner, onUpdate: (o) => byOwner(o), onDelete: byOwner });

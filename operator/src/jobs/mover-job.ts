@@ -6,7 +6,7 @@ import type { Job, Json } from '../api/core-types.ts';
 import type { KubeObject } from '../api/meta.ts';
 import type { MoverOverrides } from '../api/resources.ts';
 import { ERROR_CODES } from '../../../mover/src/contract/error-codes.ts';
-import { LABELS, MANAGED_BY } from '../api/names.ts';
+import { LABELS, MANAGED_BY, labelValue } from '../api/names.ts';
 import type { RepositoryAccess } from './repository-access.ts';
 import { containerSecurityContext, podSecurityContext } from './pod-security.ts';
 
@@ -59,7 +59,7 @@ export function buildMoverJob(s: MoverJobSpec): Job {
     [LABELS.managedBy]: MANAGED_BY,
     [LABELS.component]: 'mover',
     [LABELS.ownerKind]: s.owner.kind ?? '',
-    [LABELS.ownerName]: s.owner.metadata.name ?? '',
+    [LABELS.ownerName]: labelValue(s.owner.metadata.name ?? ''),
     [LABELS.purpose]: s.purpose,
     ...s.labels,
   };
