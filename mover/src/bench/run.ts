@@ -1,0 +1,34 @@
+// `npm run bench [-- REPS [TOOLS]]`: the side-by-side benchmark against restic, borg and kopia on the
+// shared dataset (../shared/bench/peers.sh), with the pinned kopia build from e2e/tools. Speed and memory
+// targets live here as ratios measured in the same run, never in timed tests.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findTool } from '../../../e2e/support/tools.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const peers = resolve(root, process.env['CAIRN_BENCH_DIR'] ?? '../shared/bench', 'peers.sh');
+if (!existsSync(peers)) {
+  console.error(`bench: ${peers} not found; set CAIRN_BENCH_DIR to the folder holding peers.sh`);
+  process.exit(2);
+}
+const [reps = '3', tools] = process.argv.slice(2);
+const kopia = findTool('kopia');
+const available = ['cairn', 'restic', 'borg', 'kopia'].filter((t) => {
+  if (t === 'cairn') return true;
+  if (t === 'kopia') return kopia !== undefined;
+  return spawnSync('sh', ['-c', `command -v ${t}`]).status === 0;
+});
+const chosen = tools ?? available.join(' ');
+console.error(`bench: ${reps} repetition(s) of: ${chosen}${kopia ? ` (kopia ${kopia})` : ''}`);
+const r = spawnSync('bash', [peers, reps, chosen], {
+  cwd: root,
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    CAIRN: `${join(root, 'node_modules/.bin/node')} ${join(root, 'bin/cairn.mjs')}`,
+    ...(kopia !== undefined ? { KOPIA: kopia } : {}),
+  },
+});
+process.exit(r.status ?? 1);
