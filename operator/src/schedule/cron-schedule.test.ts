@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CronSchedule, CronSyntaxError } from './cron-schedule.ts';
 import { jitterMs, nextDueTime, parseDurationMs } from './next-run.ts';
+import { UnknownTimeZoneError, checkTimeZone } from './time-zone.ts';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number | undefined): string => (ms === undefined ? 'none' : new Date(ms).toISOString());
@@ -103,6 +104,14 @@ describe('nextDueTime', () => {
     const ny = CronSchedule.parse('0 9 * * *', 'u');
     expect(iso(nextDueTime(ny, at('2026-01-10T00:00:00Z'), 'America/New_York'))).toBe('2026-01-10T14:00:00.000Z');
     expect(iso(nextDueTime(ny, at('2026-07-10T00:00:00Z'), 'America/New_York'))).toBe('2026-07-10T13:00:00.000Z');
+  });
+});
+
+describe('checkTimeZone', () => {
+  it('accepts IANA names and rejects others', () => {
+    expect(() => checkTimeZone('Europe/Berlin')).not.toThrow();
+    expect(() => checkTimeZone('UTC')).not.toThrow();
+    expect(() => checkTimeZone('Mars/Olympus')).toThrow(UnknownTimeZoneError);
   });
 });
 
