@@ -261,7 +261,6 @@ class Run {
 
   async deletePacks(task: string, prefixes: readonly string[]): Promise<void> {
     await this.task(task, 'deleteUnreferencedPacksStats', async () => {
-      await this.repo.contents.refresh();
       return deleteUnreferencedPacks(this.repo, {
         prefixes, maintenanceStart: this.start, packDeleteMinAgeMs: this.safety.packDeleteMinAgeMs,
         sessionExpirationAgeMs: this.safety.sessionExpirationAgeMs, beforeDelete: () => this.checkBudget('deleting unreferenced packs'),

@@ -56,27 +56,33 @@ export function referencedPacks(repo: Pick<MaintenanceRepository, 'contents'>): 
   return used;
 }
 
-/** Lists unreferenced blobs under the prefixes and deletes those no rule keeps. */
+/**
+ * Lists unreferenced blobs under the prefixes and deletes those no rule keeps. Order matters for writers
+ * running now: blobs are listed first, then session markers, then the index is reloaded. A writer's pack
+ * listed here is either indexed by the time of the reload (referenced) or its session was still open when
+ * the markers were listed (a writer deletes its marker only after writing its index).
+ */
 export async function deleteUnreferencedPacks(repo: MaintenanceRepository, options: PackGcOptions): Promise<DeleteUnreferencedPacksStats> {
-  const used = referencedPacks(repo);
+  const listed: BlobMetadata[] = [];
+  for (const prefix of options.prefixes) for await (const bm of repo.blobs.list(prefix)) listed.push(bm);
   const sessions = await listActiveSessions(repo.blobs, repo.encryptor);
+  await repo.contents.refresh();
+  const used = referencedPacks(repo);
   const cutoffMs = options.maintenanceStart.getTime() + CUTOFF_SLACK_MS;
   const stats: DeleteUnreferencedPacksStats = {
     unreferencedPackCount: 0, unreferencedTotalSize: 0, deletedPackCount: 0, deletedTotalSize: 0, retainedPackCount: 0, retainedTotalSize: 0,
   };
   const doomed: BlobMetadata[] = [];
-  for (const prefix of options.prefixes) {
-    for await (const bm of repo.blobs.list(prefix)) {
-      if (used.has(bm.id)) continue;
-      if (judgeUnreferencedBlob(bm, cutoffMs, sessions, options.packDeleteMinAgeMs, options.sessionExpirationAgeMs) !== 'delete') {
-        stats.retainedPackCount++;
-        stats.retainedTotalSize += bm.length;
-        continue;
-      }
-      stats.unreferencedPackCount++;
-      stats.unreferencedTotalSize += bm.length;
-      doomed.push(bm);
+  for (const bm of listed) {
+    if (used.has(bm.id)) continue;
+    if (judgeUnreferencedBlob(bm, cutoffMs, sessions, options.packDeleteMinAgeMs, options.sessionExpirationAgeMs) !== 'delete') {
+      stats.retainedPackCount++;
+      stats.retainedTotalSize += bm.length;
+      continue;
     }
+    stats.unreferencedPackCount++;
+    stats.unreferencedTotalSize += bm.length;
+    doomed.push(bm);
   }
   if (options.dryRun === true || doomed.length === 0) return stats;
   await options.beforeDelete?.();

@@ -4,6 +4,9 @@
 // and so is every content younger than MinContentAgeSubjectToGC relative to the maintenance start (a
 // backup still running may not have written the manifest that uses it). The walk happens before any
 // change; a damaged snapshot aborts GC before anything is marked.
+// The content list is taken BEFORE the manifests are loaded: a writer commits a snapshot's contents and
+// its manifest in one index blob, so every content listed has its manifest among those loaded later,
+// even if the index is reloaded in between (kopia instead freezes the index for the whole run).
 import { listSnapshots } from '../snapshot/snapshot-manager.ts';
 import type { MaintenanceRepository } from './maintenance-repository.ts';
 import { findSnapshotContents, includingDeleted } from './snapshot-contents.ts';
@@ -48,6 +51,8 @@ export function emptyGcStats(): SnapshotGcStats {
 }
 
 export async function runSnapshotGc(repo: MaintenanceRepository, options: SnapshotGcOptions): Promise<SnapshotGcStats> {
+  const candidates = [...repo.contents.iterateContents({ includeDeleted: true })];
+  repo.manifests.reload();
   const manifests = await listSnapshots(repo.manifests);
   const reader = includingDeleted(repo.contents, repo.blobs, repo.encryptor);
   const { used } = await findSnapshotContents(reader, manifests, {
@@ -57,7 +62,7 @@ export async function runSnapshotGc(repo: MaintenanceRepository, options: Snapsh
   const toDelete: string[] = [];
   const toUndelete: string[] = [];
   const startMs = options.maintenanceStart.getTime();
-  for (const ci of repo.contents.iterateContents({ includeDeleted: true })) {
+  for (const ci of candidates) {
     const size = ci.packedLength;
     if (ci.contentId.startsWith(MANIFEST_PREFIX)) {
       stats.inUseSystemContentCount++;
