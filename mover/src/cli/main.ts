@@ -49,7 +49,19 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
   let logger: Logger | undefined;
   let resultFile: string | undefined;
   const abort = new AbortController();
-  const onSignal = (): void => abort.abort(new Error('interrupted'));
+  // First signal: stop walking and let the command unwind (it prints why and writes the result file).
+  // Nothing is committed before a run's final index blob, and that write is atomic, so if unwinding takes
+  // longer than a moment (workers mid-chunk, uploads in flight) exiting is safe; a second signal exits now.
+  const onSignal = (): void => {
+    if (abort.signal.aborted) process.exit(ERROR_CODES.INTERRUPTED.exitCode);
+    abort.abort(new Error('interrupted'));
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    setTimeout(() => {
+      io.output.err('cairn: error: interrupted; nothing was committed by this run');
+      process.exit(ERROR_CODES.INTERRUPTED.exitCode);
+    }, 3000).unref();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
