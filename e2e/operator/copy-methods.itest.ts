@@ -60,6 +60,41 @@ describe.skipIf(tools === undefined)('copy methods', () => {
     expect(vols.find((v) => v['name'] === 'data')).toMatchObject({ persistentVolumeClaim: { claimName: 'data', readOnly: true } });
   });
 
+  it('resolves a label selector to one Job per PVC per run', async () => {
+    await createSchedule(oc.admin, NS, 'by-label', {
+      schedule: '0 0 1 1 *',
+      suspend: true,
+      trigger: { manual: 'x' },
+      copyMethod: 'Direct',
+      sources: { selector: { matchLabels: { app: 'demo' }, matchExpressions: [{ key: 'app', operator: 'Exists' }] } },
+    });
+    const jobs = await waitFor('two Jobs', async () => {
+      const j = await jobsOf(oc.admin, NS, 'cairn.dev/schedule=by-label');
+      return j.length === 2 ? j : undefined;
+    });
+    expect(jobs.map((j) => j.metadata.labels?.['cairn.dev/pvc']).sort()).toEqual(['data', 'repo']);
+    for (const j of jobs) await finishJob(oc.admin, NS, j.metadata.name!, snapshotResult({ bytes: 1000, files: 10 }));
+    const st = await waitFor('run done', async () => (await getSchedule(oc.admin, NS, 'by-label')).status?.lastRun);
+    expect(st.result).toBe('Succeeded');
+    expect(st.sources?.map((x) => [x.pvc, x.phase])).toEqual([
+      ['data', 'Succeeded'],
+      ['repo', 'Succeeded'],
+    ]);
+  });
+
+  it('snapshots a CSI clone for copyMethod Clone and deletes the clone afterwards', async () => {
+    await createSchedule(oc.admin, NS, 'clone', { schedule: '0 0 1 1 *', suspend: true, trigger: { manual: 'x' }, copyMethod: 'Clone', stagingStorageClassName: 'csi-fast' });
+    const job = await waitFor('Job', async () => (await jobsOf(oc.admin, NS, 'cairn.dev/schedule=clone'))[0]);
+    const claim = ((job.spec!.template.spec['volumes'] as Json[]).find((v) => v['name'] === 'data')!['persistentVolumeClaim'] as Json)['claimName'] as string;
+    expect(claim).not.toBe('data');
+    const clone = await oc.admin.get<PersistentVolumeClaim>(PVCS, NS, claim);
+    expect(clone.spec).toMatchObject({ dataSource: { kind: 'PersistentVolumeClaim', name: 'data' }, storageClassName: 'csi-fast' });
+    await finishJob(oc.admin, NS, job.metadata.name!, snapshotResult());
+    await waitFor('run done', async () => ((await getSchedule(oc.admin, NS, 'clone')).status?.lastRun?.result === 'Succeeded' ? true : undefined));
+    const after = await oc.admin.get<PersistentVolumeClaim>(PVCS, NS, claim).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    expect(after === undefined || after.metadata.deletionTimestamp !== undefined).toBe(true);
+  });
+
   it('stages a VolumeSnapshot and a PVC from it, then cleans both up', async () => {
     installVolumeSnapshotCrd(oc.cluster);
     await createSchedule(oc.admin, NS, 'csi', {

@@ -149,7 +149,21 @@ export class Operator {
     this.leading = true;
     this.everLed = true;
     this.metrics.leader.set(1);
-    const hooks = { onReconcile: (c: string, r: 'success' | 'error', s: number) => this.metrics.observeReconcile(c, r, s) };
+    const cacheOf: Record<string, Informer<KubeObject>> = {
+      backuprepository: this.caches.repositories as Informer<KubeObject>,
+      snapshotschedule: this.caches.schedules as Informer<KubeObject>,
+      restore: this.caches.restores as Informer<KubeObject>,
+      snapshot: this.caches.snapshots as Informer<KubeObject>,
+    };
+    const hooks = {
+      onReconcile: (c: string, r: 'success' | 'error', s: number) => this.metrics.observeReconcile(c, r, s),
+      onError: (c: string, key: string, e: unknown) => {
+        const [ns, name] = key.split('/');
+        const obj = cacheOf[c]?.get(ns, name ?? '');
+        // Repeats fold into one Event series, so a retry loop does not flood the namespace.
+        if (obj !== undefined) this.ctx.events.record(obj, 'Warning', 'ReconcileError', e instanceof Error ? e.message : String(e));
+      },
+    };
     const workers = this.o.workers ?? 2;
     const make = (name: string, fn: (key: string) => Promise<unknown>): Controller =>
       new Controller(name, new WorkQueue(this.clock, undefined, this.runtimeClock), fn as never, this.log, workers, hooks);

@@ -14,6 +14,8 @@ export type Reconciler = (key: string) => Promise<ReconcileResult | undefined>;
 
 export interface ControllerHooks {
   onReconcile?(controller: string, outcome: 'success' | 'error', seconds: number): void;
+  /** A reconcile of `key` threw (after logging); e.g. to record a Warning Event on the object. */
+  onError?(controller: string, key: string, error: unknown): void;
 }
 
 export class Controller {
@@ -58,6 +60,7 @@ export class Controller {
       } catch (e) {
         const delay = this.queue.addRateLimited(key);
         this.log.error({ err: e, key, retryInMs: delay }, 'reconcile failed');
+        this.hooks.onError?.(this.name, key, e);
         this.hooks.onReconcile?.(this.name, 'error', (performance.now() - started) / 1000);
       } finally {
         this.queue.done(key);
