@@ -56,7 +56,7 @@ describe.skipIf(tools === undefined)('SnapshotSchedule with an injected clock', 
     await advanceTo(due1 + 30 * 60_000);
     expect(await snapJobs('hourly')).toEqual([first]);
 
-    const result = snapshotResult({ files: 321, bytes: 7_654_321 });
+    const result = snapshotResult({ files: 321, bytes: 7_654_321, retentionReasons: ['latest-1', 'hourly-1'] });
     await finishJob(oc.admin, NS, first, result);
     const done = await waitFor('lastSuccessTime', async () => {
       const st = (await getSchedule(oc.admin, NS, 'hourly')).status;
@@ -67,6 +67,7 @@ describe.skipIf(tools === undefined)('SnapshotSchedule with an injected clock', 
     expect(done.lastSnapshot).toBeDefined();
     const rec = await oc.admin.get<Snapshot>(SNAPSHOTS, NS, done.lastSnapshot!);
     expect(rec.spec).toMatchObject({ snapshotId: result.snapshot!.id, sourcePVC: 'data', files: 321, bytes: 7_654_321, repository: 'repo', schedule: 'hourly' });
+    expect(rec.status?.retentionReasons).toEqual(['latest-1', 'hourly-1']);
     const listed = oc.cluster.kubectl(['get', 'snapshots', '-n', NS]).stdout;
     expect(listed).toContain(result.snapshot!.id);
 
@@ -135,6 +136,9 @@ describe.skipIf(tools === undefined)('SnapshotSchedule with an injected clock', 
     op = newOperator(oc, { identity: 'op-b', clock, httpPort: 0 });
     await op.start();
     await sleepMs(1_500);
+    // The new process reports the last success from persisted status before any run of its own.
+    const metrics = await (await fetch(`http://127.0.0.1:${op.port!}/metrics`)).text();
+    expect(metrics).toMatch(/cairn_schedule_last_success_timestamp_seconds\{namespace="app",schedule="hourly"\} \d+/);
     expect(await snapJobs('hourly')).toEqual(jobsBefore);
     const running = (await getSchedule(oc.admin, NS, 'hourly')).status!.activeRun!.sources![0]!.job!;
     await finishJob(oc.admin, NS, running, snapshotResult());

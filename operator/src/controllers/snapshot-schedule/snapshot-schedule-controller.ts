@@ -137,12 +137,29 @@ export class SnapshotScheduleController {
     }
     await this.write(s, st);
 
+    this.exportMetrics(ns, name, st);
     // While a run is active, look again now and then: a pod stuck Pending produces no further events.
     if (st.activeRun !== undefined) poll = Math.min(poll ?? ACTIVE_POLL_MS, ACTIVE_POLL_MS);
     return {
       ...(plan.wakeAt !== undefined ? { requeueAfterMs: Math.max(1_000, plan.wakeAt - now) } : {}),
       ...(poll !== undefined ? { pollAfterMs: poll } : {}),
     };
+  }
+
+  /** Gauges from persisted status, so a new leader (or a restarted operator) reports them at once. */
+  private exportMetrics(ns: string, name: string, st: SnapshotScheduleStatus): void {
+    const labels = { namespace: ns, schedule: name };
+    const m = this.ctx.metrics;
+    if (st.lastSuccessTime !== undefined) m.scheduleLastSuccess.set(labels, Date.parse(st.lastSuccessTime) / 1000);
+    m.scheduleConsecutiveFailures.set(labels, st.consecutiveFailures ?? 0);
+    const last = st.lastRun;
+    if (last !== undefined && last.result !== 'Failed' && last.result !== 'Running') {
+      const sources = last.sources ?? [];
+      m.scheduleLastBytes.set(labels, sources.reduce((a, x) => a + (x.bytes ?? 0), 0));
+      m.scheduleLastFiles.set(labels, sources.reduce((a, x) => a + (x.files ?? 0), 0));
+      const seconds = (Date.parse(last.completionTime ?? '') - Date.parse(last.startTime ?? '')) / 1000;
+      m.scheduleLastDuration.set(labels, Math.max(Number.isFinite(seconds) ? seconds : 0, ...sources.map((x) => x.durationSeconds ?? 0)));
+    }
   }
 
   private async write(s: SnapshotSchedule, st: SnapshotScheduleStatus): Promise<SnapshotSchedule> {

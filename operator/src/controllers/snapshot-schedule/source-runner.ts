@@ -276,7 +276,10 @@ export class SourceRunner {
       },
     };
     try {
-      await this.ctx.client.create(SNAPSHOTS, this.ns, record);
+      const created = await this.ctx.client.create<Snapshot>(SNAPSHOTS, this.ns, record);
+      if (snap.retentionReasons !== undefined && snap.retentionReasons.length > 0) {
+        await this.ctx.status.update(SNAPSHOTS, created, (): Snapshot['status'] => ({ retentionReasons: [...snap.retentionReasons!] }));
+      }
       this.ctx.events.record(this.s, 'Normal', 'SnapshotCreated', `snapshot ${snap.id} of PVC ${src.pvc}: ${snap.files} files, ${snap.bytes} bytes`);
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
