@@ -1,6 +1,6 @@
 // Two operator instances against one API server: exactly one leads and writes; killing the leader hands
-// over within the lease duration (plus one retry period), and the new leader adopts the running Job
-// instead of starting it again.
+// over once the lease expires (lease duration plus a retry period after its last renewal), and the new
+// leader adopts the running Job instead of starting it again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operator } from '../../operator/src/operator.ts';
 import type { OperatorCluster } from '../support/kube-operator.ts';
@@ -69,7 +69,11 @@ describe.skipIf(tools === undefined)('leader election', () => {
     await leader.stop(false); // no lease release: a crash
     await waitFor('new leader', () => follower.isLeader || undefined, 15_000);
     const handover = Date.now() - killedAt;
-    expect(handover).toBeLessThanOrEqual(LEASE.leaseDurationMs + 2 * LEASE.retryPeriodMs);
+    process.stderr.write(`leader handover took ${handover} ms\n`);
+    // Lease-based election cannot beat leaseDuration + retryPeriod after the last renewal (client-go has the
+    // same bound); allow one more retry period plus timer slack for a loaded 2-core CI machine.
+    expect(handover).toBeGreaterThanOrEqual(LEASE.leaseDurationMs - 2 * LEASE.retryPeriodMs);
+    expect(handover).toBeLessThanOrEqual(LEASE.leaseDurationMs + 2 * LEASE.retryPeriodMs + 1_000);
     await sleepMs(1_500);
     expect((await jobsOf(oc.admin, NS, 'cairn.dev/schedule=web')).map((j) => j.metadata.name!)).toEqual(jobs);
     await finishJob(oc.admin, NS, jobs[0]!, snapshotResult());
