@@ -50,6 +50,15 @@ describe.skipIf(tools === undefined)('install manifests', () => {
     expect(secrets).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
   });
 
+  it.skipIf(helm === undefined)('lints, and renders the alert rules without evaluating their templates', () => {
+    const lint = spawnSync(helm!, ['lint', '--strict', join(REPO_ROOT, 'charts', 'cairn')], { encoding: 'utf8' });
+    expect(lint.stdout).toContain('0 chart(s) failed');
+    const r = template(['--set', 'metrics.prometheusRule.enabled=true,metrics.serviceMonitor.enabled=true', '--show-only', 'templates/prometheusrule.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('alert: CairnRepositoryNotReady');
+    expect(r.stdout).toContain('{{ $labels.namespace }}');
+  });
+
   it.skipIf(helm === undefined)('rejects values that break values.schema.json', () => {
     const r = template(['--set', 'replicaCount=0']);
     expect(r.code).not.toBe(0);

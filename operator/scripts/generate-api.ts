@@ -1,6 +1,7 @@
 // Generates everything derived from the single sources of truth: operator/src/api/resources.ts from the
 // CRDs in crds/, the chart's copies of those CRDs (charts/cairn/crds/) and the chart's operator rules
-// (charts/cairn/files/operator-rules.yaml) from config/rbac/cluster-role.yaml.
+// (charts/cairn/files/operator-rules.yaml) from config/rbac/cluster-role.yaml, and the chart's alert rules
+// (charts/cairn/files/prometheus-rules.yaml) from config/prometheus/rules.yaml.
 //   node operator/scripts/generate-api.ts          rewrite the files
 //   node operator/scripts/generate-api.ts --check  exit 1 when any file differs from its source
 // Fields with a schema default are non-optional: the API server fills them in before anyone reads them.
@@ -153,6 +154,9 @@ export function generatedFiles(): Map<string, string> {
   const role = readFileSync(join(ROOT, 'config', 'rbac', 'cluster-role.yaml'), 'utf8');
   const rules = role.slice(role.indexOf('\nrules:\n') + '\nrules:\n'.length);
   out.set(join(ROOT, 'charts', 'cairn', 'files', 'operator-rules.yaml'), `# GENERATED from config/rbac/cluster-role.yaml by operator/scripts/generate-api.ts\n${rules}`);
+  const alerts = readFileSync(join(ROOT, 'config', 'prometheus', 'rules.yaml'), 'utf8');
+  const spec = alerts.slice(alerts.indexOf('\nspec:\n') + '\nspec:\n'.length);
+  out.set(join(ROOT, 'charts', 'cairn', 'files', 'prometheus-rules.yaml'), `  # GENERATED from config/prometheus/rules.yaml by operator/scripts/generate-api.ts\n${spec}`);
   return out;
 }
 
