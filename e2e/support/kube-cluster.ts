@@ -40,6 +40,8 @@ export interface KubeCluster {
   /** Run kubectl as admin (or `as` user); returns stdout, throws with stderr on failure. */
   kubectl(args: readonly string[], opts?: { input?: string; as?: string; allowFail?: boolean }): { code: number; stdout: string; stderr: string };
   audit(): AuditEvent[];
+  /** Kill kube-apiserver, keep it down for `downMs`, start it again on the same port (etcd keeps the data). */
+  restartApiserver(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -135,9 +137,7 @@ export async function startKubeCluster(tools: KubeTools, users: readonly KubeUse
 
   await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, 30_000, procs);
 
-  const apiserver = spawn(
-    tools.kubeApiserver,
-    [
+  const apiserverArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
@@ -157,9 +157,8 @@ export async function startKubeCluster(tools: KubeTools, users: readonly KubeUse
       '--audit-log-mode=blocking',
       '--enable-priority-and-fairness=false',
       '--v=1',
-    ],
-    { stdio: ['ignore', log('kube-apiserver'), log('kube-apiserver')] },
-  );
+    ];
+  let apiserver = spawn(tools.kubeApiserver, apiserverArgs, { stdio: ['ignore', log('kube-apiserver'), log('kube-apiserver')] });
   procs.push(apiserver);
   const server = `https://127.0.0.1:${apiPort}`;
 
@@ -169,7 +168,7 @@ export async function startKubeCluster(tools: KubeTools, users: readonly KubeUse
   admin.loadFromFile(adminKubeconfig);
 
   const stop = async (): Promise<void> => {
-    for (const p of [apiserver, etcd]) {
+    for (const p of [apiserver, etcd] as ChildProcess[]) {
       if (p.exitCode === null) {
         p.kill('SIGTERM');
         await new Promise<void>((resolve) => {
@@ -203,16 +202,18 @@ export async function startKubeCluster(tools: KubeTools, users: readonly KubeUse
     return file;
   }
 
-  try {
-    await waitFor(
+  const waitReady = (): Promise<void> =>
+    waitFor(
       'kube-apiserver',
       async () => {
         const r = kubectl(['get', '--raw=/readyz'], { allowFail: true });
         return r.code === 0 && r.stdout.trim() === 'ok';
       },
       120_000,
-      procs,
+      [etcd, apiserver],
     );
+  try {
+    await waitReady();
   } catch (e) {
     const tail = readFileSync(join(dir, 'kube-apiserver.log'), 'utf8').split('\n').slice(-30).join('\n');
     await stop();
@@ -231,6 +232,13 @@ export async function startKubeCluster(tools: KubeTools, users: readonly KubeUse
     },
     kubeconfigFileFor,
     kubectl,
+    async restartApiserver(downMs) {
+      apiserver.kill('SIGKILL');
+      await new Promise<void>((resolve) => (apiserver.exitCode !== null ? resolve() : apiserver.once('exit', () => resolve())));
+      await new Promise((r) => setTimeout(r, downMs));
+      apiserver = spawn(tools.kubeApiserver, apiserverArgs, { stdio: ['ignore', log('kube-apiserver'), log('kube-apiserver')] });
+      await waitReady();
+    },
     audit() {
       if (!existsSync(auditLog)) return [];
       return readFileSync(auditLog, 'utf8')
