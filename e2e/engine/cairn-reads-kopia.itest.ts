@@ -3,7 +3,7 @@
 // compression policy on MinIO — hold kopia snapshots of the fixture tree; `cairn snapshot list` shows them
 // and `cairn snapshot restore` gives back the identical tree, also after a second kopia snapshot of a
 // changed tree, so that the indexes span several blobs.
-import { lstat, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { removeTree, seededBytes, type FixtureSummary } from '../fixtures/fixtur
 import type { Kopia } from '../support/kopia.ts';
 import { startMinio, type MinioServer } from '../support/minio.ts';
 import { requireTool } from '../support/tools.ts';
-import { buildAcceptanceTree, IS_ROOT } from './support/acceptance-tree.ts';
+import { buildAcceptanceTree, IS_ROOT, setMtimeNs } from './support/acceptance-tree.ts';
 import { fsBlobIds, S3Lister } from './support/blob-listing.ts';
 import { awsEnv, cairnJson, cairnOk, type ListedSnapshot } from './support/cairn-cli.ts';
 import { createKopiaRepository, kopiaSnapshots, type KopiaStorage } from './support/kopia-repo.ts';
@@ -39,11 +39,6 @@ interface KopiaRepoStatus {
   readonly objectFormat: { readonly splitter: string };
 }
 
-/** Seconds for utimes that land exactly on the µs of `ns` (libuv truncates to µs; +0.5 µs absorbs float error). */
-function secondsOf(ns: bigint): number {
-  return Number(ns / 1000n) / 1e6 + 0.5e-6;
-}
-
 /**
  * Adds a directory with new data to the source and returns the undo. Every changed entry gets a µs-aligned
  * mtime, because Node (hence Cairn's restore) sets times with µs precision while kopia records ns.
@@ -54,13 +49,13 @@ async function changeTree(): Promise<() => Promise<void>> {
   await mkdir(extra);
   await writeFile(join(extra, 'new.bin'), seededBytes('cairn-reads-kopia', 'new', 5 * 1024 * 1024 + 3));
   await writeFile(join(extra, 'small.txt'), 'added between snapshots\n');
-  await utimes(join(extra, 'new.bin'), 1_700_000_000.250001, 1_700_000_000.250001);
-  await utimes(join(extra, 'small.txt'), 1_700_000_001.000002, 1_700_000_001.000002);
-  await utimes(extra, 1_700_000_002.123457, 1_700_000_002.123457);
-  await utimes(src, secondsOf(rootMtime + 1_000_000_000n), secondsOf(rootMtime + 1_000_000_000n));
+  await setMtimeNs(join(extra, 'new.bin'), 1_700_000_000_250_001_000n);
+  await setMtimeNs(join(extra, 'small.txt'), 1_700_000_001_000_002_000n);
+  await setMtimeNs(extra, 1_700_000_002_123_457_000n);
+  await setMtimeNs(src, rootMtime + 1_000_000_000n);
   return async () => {
     await rm(extra, { recursive: true });
-    await utimes(src, secondsOf(rootMtime), secondsOf(rootMtime));
+    await setMtimeNs(src, rootMtime);
     expect((await lstat(src, { bigint: true })).mtimeNs).toBe(rootMtime);
   };
 }

@@ -2,7 +2,7 @@
 // by other users and groups, so restores prove ownership too. Also saves exact copies of a tree (GNU
 // `cp -a`: modes, owners, ns mtimes, symlinks) for tests that change a tree between snapshots.
 import { execFile } from 'node:child_process';
-import { lchown } from 'node:fs/promises';
+import { lchown, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildFixtureTree, type FixtureOptions, type FixtureSummary } from '../../fixtures/fixture-tree.ts';
@@ -40,4 +40,12 @@ export async function buildAcceptanceTree(root: string, options: FixtureOptions 
 /** An exact copy of `from` at `to` (which must not exist). */
 export async function copyTree(from: string, to: string): Promise<void> {
   await run('cp', ['-a', '--', from, to]);
+}
+
+/** Sets a path's atime and mtime to `mtimeNs` exactly, which must be µs-aligned (what Node can set). */
+export async function setMtimeNs(path: string, mtimeNs: bigint): Promise<void> {
+  if (mtimeNs % 1000n !== 0n) throw new Error(`${path}: mtime ${mtimeNs} ns is not µs-aligned; Node cannot set it`);
+  // libuv truncates to µs: aim half a µs past the target so float rounding cannot fall below it.
+  const s = Number(mtimeNs / 1000n) / 1e6 + 0.5e-6;
+  await utimes(path, s, s);
 }
