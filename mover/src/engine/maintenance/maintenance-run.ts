@@ -204,6 +204,7 @@ async function runFull(run: Run, em: EpochMaintenance, mp: MaintenanceParams): P
   }
 
   if (run.mayDeleteOrphans(TASK.deleteOrphanedBlobsFull)) await run.deletePacks(TASK.deleteOrphanedBlobsFull, FULL_PACK_GC_PREFIXES);
+  if (mp.extendObjectLocks) run.skip('extend-blob-retention-time', 'extending object-lock retention is not implemented in Cairn; run `kopia maintenance run --full` for it');
 
   await run.task(TASK.epochCompactSingle, 'compactSingleEpochStats', () => em.maybeCompactSingleEpoch());
   await run.task(TASK.epochAdvance, 'advanceEpochStats', () => em.maybeAdvanceWriteEpoch());
