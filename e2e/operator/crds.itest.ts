@@ -62,9 +62,15 @@ ${extra}`;
     const r = apply(schedule('  schedule: "every hour"'));
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('spec.schedule');
-    expect(r.stderr).toMatch(/5 cron fields/);
+    expect(r.stderr).toMatch(/5 cron fields within range/);
     const six = apply(schedule('  schedule: "0 0 * * * *"'));
     expect(six.stderr).toContain('spec.schedule');
+    for (const bad of ['61 * * * *', '0 24 * * *', '0 0 32 * *', '0 0 * 13 *', '0 0 * * 8']) {
+      const r2 = apply(schedule(`  schedule: "${bad}"`));
+      expect(r2.code, bad).not.toBe(0);
+      expect(r2.stderr, bad).toMatch(/spec\.schedule.*within range/);
+    }
+    expect(apply(schedule('  schedule: "H(0-29)/10 H(1-4) * jan-mar mon-fri"')).code).toBe(0);
   });
 
   it('rejects a repository with two backends or none', () => {
