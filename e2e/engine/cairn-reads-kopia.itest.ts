@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (work !== undefined) await removeTree(work);
+  if (work !== undefined && process.env['CAIRN_E2E_KEEP'] !== '1') await removeTree(work);
 });
 
 interface KopiaRepoStatus {

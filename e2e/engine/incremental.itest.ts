@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (work !== undefined) await removeTree(work);
+  if (work !== undefined && process.env['CAIRN_E2E_KEEP'] !== '1') await removeTree(work);
 });
 
 /** Blob IDs whose first letter (kopia's blob prefix) is each of p, q, x, ... */

@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (work !== undefined) await removeTree(work);
+  if (work !== undefined && process.env['CAIRN_E2E_KEEP'] !== '1') await removeTree(work);
 });
 
 /** Cairn creates the repository and two snapshots (default source, explicit source); kopia reads them. */

@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (work !== undefined) await removeTree(work);
+  if (work !== undefined && process.env['CAIRN_E2E_KEEP'] !== '1') await removeTree(work);
 });
 
 /** Everything bullet 1 promises, checked on a restored tree. */
