@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { Uploader } from '../../engine/snapshot/uploader.ts';
 import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
 import { buildIgnoreOptions } from '../ignore-adapter.ts';
+import { compressionPolicyOf, loadStoredPolicies } from '../../engine/maintenance/policy-store.ts';
+import { checkCompression, DEFAULT_DATA_COMPRESSION } from '../compression-option.ts';
 import { startProgress } from '../progress-reporter.ts';
 import { formatBytes, formatCount, formatDuration } from '../format-units.ts';
 import { UsageError } from '../usage-error.ts';
@@ -21,7 +23,7 @@ export const snapshotCreate: Command = {
   options: {
     source: { type: 'string', description: 'source identity USER@HOST:/path (default: this user, host and PATH)', valueName: 'ID' },
     exclude: { type: 'string', multiple: true, description: 'gitignore-style pattern to leave out', valueName: 'PATTERN' },
-    compression: { type: 'string', description: 'compressor for file data: zstd (default), zstd-fastest, gzip, none, ...', valueName: 'NAME' },
+    compression: { type: 'string', description: 'compressor for file data (default: the stored policy, else zstd); none to store as is', valueName: 'NAME' },
     tag: { type: 'string', multiple: true, description: 'tag KEY=VALUE stored with the snapshot', valueName: 'KV' },
     description: { type: 'string', description: 'free-text description', valueName: 'TEXT' },
     parallel: { type: 'string', description: 'hashing workers (default: number of cores)', valueName: 'N' },
@@ -42,9 +44,11 @@ export const snapshotCreate: Command = {
     if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1 || parallel > 64)) {
       throw new UsageError(`--parallel ${String(values['parallel'])} is not a number from 1 to 64`);
     }
-    const compression = typeof values['compression'] === 'string' ? values['compression'] : 'zstd';
+    const flagCompression = typeof values['compression'] === 'string' ? checkCompression(values['compression'], '--compression') : undefined;
     const repo = await ctx.openRepository();
     try {
+      const compression = flagCompression ??
+        compressionPolicyOf(await loadStoredPolicies(repo.manifests), source) ?? DEFAULT_DATA_COMPRESSION;
       const uploader = new Uploader(repo, {
         sourcePath: path, source,
         compression: compression === 'none' ? undefined : compression,

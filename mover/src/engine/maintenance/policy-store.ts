@@ -3,7 +3,7 @@
 // user@host or user@host:/path) with kopia's ReplaceManifests semantics, so `kopia policy show` reads it.
 import type { ManifestStore } from '../manifest/manifest-store.ts';
 import { compareRfc3339Nano } from '../manifest/rfc3339-nano.ts';
-import { resolveEffectivePolicy, type EffectivePolicy, type StoredPolicy } from '../policy/effective-policy.ts';
+import { policyLookupOrder, resolveEffectivePolicy, type EffectivePolicy, type StoredPolicy } from '../policy/effective-policy.ts';
 import {
   EMPTY_POLICY, POLICY_MANIFEST_TYPE, decodePolicyPayload, encodePolicyPayload, policyLabels, withRetention, type PolicyDocument,
 } from '../policy/policy-manifest.ts';
@@ -53,4 +53,32 @@ export async function setRetentionPolicy(manifests: Pick<ManifestStore, 'find' |
   for (const id of ids) await manifests.delete(id);
   await manifests.put(policyLabels(target), encodePolicyPayload(next));
   return next;
+}
+
+/** Sets `compression.compressorName` of a target's policy (kopia's `policy set --compression`); the caller flushes. */
+export async function setCompressionPolicy(manifests: Pick<ManifestStore, 'find' | 'get' | 'put' | 'delete'>, target: SourceInfo,
+  compressorName: string): Promise<void> {
+  const stored = await loadStoredPolicies(manifests);
+  const { doc, ids } = policyForTarget(stored, target);
+  const compression = { ...(typeof doc.raw['compression'] === 'object' && doc.raw['compression'] !== null ? doc.raw['compression'] : {}), compressorName };
+  const next: PolicyDocument = { ...doc, raw: { ...doc.raw, compression } };
+  for (const id of ids) await manifests.delete(id);
+  await manifests.put(policyLabels(target), encodePolicyPayload(next));
+}
+
+/**
+ * The compressor the stored policies choose for a source's file data (most specific target first, kopia's
+ * inheritance order), or undefined when none sets one.
+ */
+export function compressionPolicyOf(stored: readonly StoredPolicy[], source: SourceInfo): string | undefined {
+  for (const target of policyLookupOrder(source)) {
+    const { doc } = policyForTarget(stored, target);
+    const c = doc.raw['compression'];
+    if (typeof c === 'object' && c !== null) {
+      const name = (c as Record<string, unknown>)['compressorName'];
+      if (typeof name === 'string' && name !== '') return name;
+    }
+    if (doc.noParent) break;
+  }
+  return undefined;
 }
