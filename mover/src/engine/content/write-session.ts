@@ -1,10 +1,13 @@
 // The upload side of a writer session (kopia sessions.go + the pack upload part of content_manager.go):
 // sealed packs are uploaded with bounded parallelism; the session marker is stored before the first
 // pack of a session and deleted by commit() once the index blob for the session's packs exists. Packs
-// whose upload failed stay readable from memory and are retried before the next write or flush.
+// whose upload failed stay readable from memory and are retried before the next write or flush — unless
+// the failure cannot heal by retrying (permission denied, rejected credentials, missing bucket): then the
+// next write or flush throws that error without touching storage again.
 import type { BlobStore } from '../blob/blob-store.ts';
 import { BlobNotFoundError, DeleteNotPermittedError } from '../blob/blob-errors.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
+import { isCairnError } from '../errors.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
 import type { PackWriter } from './pack-writer.ts';
 import { generateSessionId, sessionIdFromBlobId, writeSessionMarker } from './session-marker.ts';
@@ -40,6 +43,8 @@ export class WriteSession {
   private readonly sessions = new Map<string, SessionState>();
   private current: string | undefined;
   private readonly failed: PackWriter[] = [];
+  /** The first upload error that retrying cannot fix; thrown by retryFailed(). */
+  private permanentFailure: unknown;
   private readonly tasks = new Set<Promise<void>>();
   private active = 0;
   private readonly slotWaiters: (() => void)[] = [];
@@ -84,8 +89,9 @@ export class WriteSession {
     while (this.tasks.size > 0) await Promise.all([...this.tasks]);
   }
 
-  /** Uploads failed packs again, one by one; throws the first error that persists. */
+  /** Uploads failed packs again, one by one; throws the first error that persists (at once if not retryable). */
   async retryFailed(): Promise<void> {
+    if (this.permanentFailure !== undefined) throw this.permanentFailure;
     while (this.failed.length > 0) {
       const pack = this.failed[0]!;
       await this.put(pack);
@@ -132,7 +138,13 @@ export class WriteSession {
       await this.put(pack);
     } catch (e) {
       this.failed.push(pack);
-      this.options.logger?.warn({ pack: pack.packBlobId, err: e }, 'pack upload failed; will retry');
+      if (isCairnError(e) && !e.retryable) {
+        // Reported by the caller through retryFailed(); a warning with the stack would only repeat it.
+        this.permanentFailure ??= e;
+        this.options.logger?.debug({ pack: pack.packBlobId, err: e }, 'pack upload failed permanently');
+      } else {
+        this.options.logger?.warn({ pack: pack.packBlobId, err: e }, 'pack upload failed; will retry');
+      }
     } finally {
       this.active--;
       this.slotWaiters.shift()?.();
