@@ -240,7 +240,7 @@ export class FilesystemBlobStore implements BlobStore {
     try {
       fh = await this.openTemp(dir, tmp);
     } catch (e) {
-      throw mapFsError(e, 'write', tmp);
+      throw mapFsError(e, 'write', file); // name the blob's file, not the random temp name nobody will find
     }
     let placed = false;
     try {
