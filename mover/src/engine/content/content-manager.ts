@@ -181,8 +181,10 @@ export class ContentManager implements ContentWriter {
     await this.committed.maybeRefresh();
     let info = this.contentInfo(contentId);
     if ((info === undefined || info.deleted) && (await this.refreshAfterMiss())) info = this.contentInfo(contentId);
-    if (info === undefined || info.deleted) {
-      throw new NotFoundError(`content ${contentId} not found${info?.deleted === true ? ' (deleted)' : ''}`, {
+    // A deleted (tombstoned) content stays readable until maintenance drops it, as in kopia: a snapshot
+    // that raced with garbage collection must still restore (the next GC undeletes what it references).
+    if (info === undefined) {
+      throw new NotFoundError(`content ${contentId} not found`, {
         hint: 'the snapshot references data that is missing from the repository; run a repository verify',
       });
     }
@@ -194,7 +196,7 @@ export class ContentManager implements ContentWriter {
       // kopia maintenance may have moved the content to a new pack and deleted the old one
       if (!(e instanceof BlobNotFoundError) || !(await this.refreshAfterMiss())) throw this.packMissing(e, info);
       const again = this.contentInfo(contentId);
-      if (again === undefined || again.deleted || again.packBlobId === info.packBlobId) throw this.packMissing(e, info);
+      if (again === undefined || again.packBlobId === info.packBlobId) throw this.packMissing(e, info);
       return openPackedContent(await readPackedPayload(this.store, again), again, this.encryptor);
     }
   }

@@ -3,7 +3,7 @@ import type { ContentInfo } from './content-info.ts';
 import type { ContentIdSet } from './content-id-set.ts';
 
 export interface ContentReader {
-  /** Reads, decrypts and decompresses a content. NotFoundError when unknown or deleted; CorruptionError when it fails authentication. */
+  /** Reads, decrypts and decompresses a content (also a deleted one not yet dropped, as kopia does). NotFoundError when unknown; CorruptionError when it fails authentication. */
   getContent(contentId: string): Promise<Buffer>;
   /** The winning index entry, or undefined. Deleted entries are returned with deleted=true. */
   contentInfo(contentId: string): ContentInfo | undefined;
