@@ -20,6 +20,12 @@ export interface MainIO {
   readonly logDestination?: NodeJS.WritableStream;
 }
 
+// `cairn snapshot list | head` closes stdout early: that is a normal way to stop reading, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const defaultIO = (): MainIO => ({
   output: {
     out: (l) => process.stdout.write(`${l}\n`),

@@ -2,6 +2,9 @@
 import { listSnapshots } from '../../engine/snapshot/snapshot-manager.ts';
 import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
 import { formatBytes, formatCount } from '../format-units.ts';
+import { retentionReasons } from '../../engine/maintenance/snapshot-expiry.ts';
+import { compactRetentionReasons } from '../../engine/policy/retention-reasons.ts';
+import { retentionCalendar } from './snapshot-expire.ts';
 import type { Command } from '../command.ts';
 
 export const snapshotList: Command = {
@@ -13,17 +16,20 @@ export const snapshotList: Command = {
   options: {
     source: { type: 'string', description: 'only snapshots of USER@HOST:/path', valueName: 'ID' },
     all: { type: 'boolean', description: 'all sources (the default)' },
+    'time-zone': { type: 'string', description: 'IANA zone for the retention reasons (default: kopia\'s calendar in this zone)', valueName: 'TZ' },
   },
   async run(ctx, _args, values) {
     const repo = await ctx.openRepository({ readOnly: true });
     try {
       const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
       const snapshots = await listSnapshots(repo.manifests, source);
+      // Retention reasons are computed from the stored policies at list time, as kopia does; nothing is stored.
+      const reasons = await retentionReasons(repo.manifests, { ...(source ? { source } : {}), ...retentionCalendar(values), now: ctx.now() });
       if (ctx.json) {
         ctx.output.out(JSON.stringify(snapshots.map((s) => ({
           id: s.id, source: formatSourceInfo(s.source), startTime: s.startTime, endTime: s.endTime,
           files: s.stats.fileCount, dirs: s.stats.dirCount, bytes: s.stats.totalSize, errors: s.stats.errorCount,
-          rootObject: s.rootEntry?.obj ?? '', incomplete: s.incomplete, tags: s.tags,
+          rootObject: s.rootEntry?.obj ?? '', incomplete: s.incomplete, tags: s.tags, retentionReasons: reasons.get(s.id) ?? [],
         }))));
       } else if (snapshots.length === 0) {
         ctx.output.err('No snapshots.');
@@ -33,7 +39,9 @@ export const snapshotList: Command = {
           const src = formatSourceInfo(s.source);
           if (src !== last) ctx.output.out(`${src}`);
           last = src;
-          const flags = [s.incomplete !== '' ? `incomplete:${s.incomplete}` : '', s.stats.errorCount > 0 ? `partial:${s.stats.errorCount} errors` : '']
+          const kept = reasons.get(s.id) ?? [];
+          const flags = [kept.length > 0 ? `(${compactRetentionReasons(kept).join(',')})` : '',
+            s.incomplete !== '' ? `incomplete:${s.incomplete}` : '', s.stats.errorCount > 0 ? `partial:${s.stats.errorCount} errors` : '']
             .filter((f) => f !== '').join(' ');
           ctx.output.out(`  ${s.startTime.replace(/\.\d+Z$/, 'Z')}  ${s.id}  ${formatCount(s.stats.fileCount).padStart(10)} files  ${formatBytes(s.stats.totalSize).padStart(9)}  ${flags}`.trimEnd());
         }
