@@ -1,3 +1,4 @@
+import { indexSetForEpochs } from './epoch-sets.ts';
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { MemoryBlobStore } from '../blob/memory-store.ts';
@@ -6,7 +7,7 @@ import type { EpochParameters } from '../format/repository-config.ts';
 import { ContentManager } from './content-manager.ts';
 import { testRepositoryFormat } from './content-test-support.ts';
 import {
-  EpochMaintenance, indexSetForEpochs, maxCleanupTime, obsoleteEpochMarkers, oldestUncompactedEpoch, rangeToCompact,
+  EpochMaintenance, maxCleanupTime, obsoleteEpochMarkers, oldestUncompactedEpoch, rangeToCompact,
   shouldAdvanceEpoch,
 } from './epoch-maintenance.ts';
 import { epochSnapshotFromListings, type EpochListings } from './epoch-sets.ts';

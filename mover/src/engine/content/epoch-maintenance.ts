@@ -27,6 +27,7 @@ import {
   type EpochSnapshot,
 } from './epoch-sets.ts';
 import { compactIndexBlobs } from './index-compaction.ts';
+import { indexSetForEpochs } from './epoch-sets.ts';
 
 export const EPOCH_MARKER_BODY = 'epoch-marker';
 export const DELETION_WATERMARK_BODY = 'deletion-watermark';
@@ -106,23 +107,6 @@ export function rangeToCompact(s: EpochSnapshot, params: EpochParameters): [numb
   return [first, latestSettled];
 }
 
-/** kopia getCompleteIndexSetForCommittedState(cs, minEpoch, maxEpoch). */
-export function indexSetForEpochs(s: EpochSnapshot, minEpoch: number, maxEpoch: number): BlobMetadata[] {
-  const out: BlobMetadata[] = [];
-  let start = minEpoch;
-  for (const c of s.rangeCheckpoints) {
-    if (c.maxEpoch > start) {
-      out.push(...c.blobs);
-      start = c.maxEpoch + 1;
-    }
-  }
-  for (let e = start; e <= maxEpoch; e++) {
-    const compacted = s.singleEpochCompactions.get(e);
-    if (isSettledEpoch(s, e) && compacted !== undefined) out.push(...compacted);
-    else out.push(...(s.uncompacted.get(e) ?? []));
-  }
-  return out;
-}
 
 /**
  * kopia maxCleanupTime: the newest storage timestamp among the uncompacted blobs of epochs

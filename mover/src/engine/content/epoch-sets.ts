@@ -206,8 +206,13 @@ export function isSettledEpoch(s: EpochSnapshot, epoch: number): boolean {
  * complete single-epoch compaction set when the epoch is settled, else all of its uncompacted blobs.
  */
 export function completeIndexSet(s: EpochSnapshot, maxEpoch = s.writeEpoch + 1): BlobMetadata[] {
+  return indexSetForEpochs(s, 0, maxEpoch);
+}
+
+/** kopia getCompleteIndexSetForCommittedState(cs, minEpoch, maxEpoch): the same, from `minEpoch`. */
+export function indexSetForEpochs(s: EpochSnapshot, minEpoch: number, maxEpoch: number): BlobMetadata[] {
   const out: BlobMetadata[] = [];
-  let start = 0;
+  let start = minEpoch;
   for (const c of s.rangeCheckpoints) {
     if (c.maxEpoch > start) {
       out.push(...c.blobs);
