@@ -2,9 +2,10 @@
 // e2e/tools/install-kube.sh builds into $HOME/.cache/cairn/kube-<version>/bin. Same rule as tools.ts:
 // a missing tool skips the test locally; with CAIRN_REQUIRE_TOOLS=1 (CI) requireKubeTools() throws while
 // the test file is collected, so the run fails instead of silently skipping.
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { findExecutable } from './tools.ts';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 
 export type KubeToolName = 'etcd' | 'kube-apiserver' | 'kubectl' | 'helm';
 
@@ -28,23 +29,9 @@ export function kubeBinDir(): string {
   return join(root, `kube-${pinnedKubeVersion()}`, 'bin');
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The pinned cached binary, else one on PATH, else undefined. */
 export function findKubeTool(name: KubeToolName): string | undefined {
-  const cached = join(kubeBinDir(), name);
-  if (isExecutable(cached)) return cached;
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir !== '' && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
+  return findExecutable(join(kubeBinDir(), name), name);
 }
 
 /** All three tools, or undefined (skip) — but throws when one is missing and CAIRN_REQUIRE_TOOLS=1. */

@@ -55,7 +55,11 @@ function isExecutable(path: string): boolean {
 /** The pinned cached binary, else one on PATH (any version), else undefined. */
 export function findTool(name: ToolName): string | undefined {
   const binary = pinnedVersions()[envKey(name, 'BINARY')] ?? name;
-  const cached = join(toolBinDir(name), binary);
+  return findExecutable(join(toolBinDir(name), binary), binary);
+}
+
+/** `cached` when it is executable, else `binary` found on PATH, else undefined. */
+export function findExecutable(cached: string, binary: string): string | undefined {
   if (isExecutable(cached)) return cached;
   for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
     if (dir === '') continue;
