@@ -5,7 +5,7 @@
 // storm (14), missing bucket (15), a flipped byte in a pack (verify exits 17 naming the file), unreadable
 // source files (partial snapshot, exit 3, skipped paths listed, the rest restorable) and restore into a
 // non-empty directory without --overwrite (18).
-import { chmod, chown, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -201,6 +201,17 @@ describe('bad input on the filesystem store', () => {
     expect(r.stderr).not.toMatch(/small\.txt/);
     // Without reading data, everything referenced still exists.
     await cairnOk(['snapshot', 'verify', '--repo', corruptRepo]);
+    // A restore stops with the same class of error and names the file.
+    await expectFailure(['snapshot', 'restore', 'latest', join(work, 'corrupt-restored'), '--repo', corruptRepo], 'CORRUPT',
+      /sub\/victim\.bin.*failed authentication/);
+
+    // Once the pack is gone, even the existence check fails and names every file that had data in it.
+    await rm(packFile);
+    const gone = await runCairn(['snapshot', 'verify', '--repo', corruptRepo, '--json']);
+    expect(gone.exitCode, describeRun(gone)).toBe(ERROR_CODES.CORRUPT.exitCode);
+    const report = JSON.parse(gone.stdout) as { problems: { snapshotId: string; path: string; message: string }[] };
+    expect(report.problems.map((p) => p.path).sort()).toEqual(['small.txt', 'sub/victim.bin']);
+    for (const p of report.problems) expect(p.message).toMatch(/missing/);
   });
 
   it('--result-file holds a valid MoverResult on success', async () => {
