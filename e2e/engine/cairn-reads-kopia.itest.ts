@@ -4,7 +4,7 @@
 // and `cairn snapshot restore` gives back the identical tree, also after a second kopia snapshot of a
 // changed tree, so that the indexes span several blobs.
 import { lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareTrees } from '../fixtures/compare-trees.ts';
@@ -87,7 +87,7 @@ async function kopiaWritesCairnReads(name: string, storage: KopiaStorage, repoUr
   const listed = await cairnJson<ListedSnapshot[]>(['snapshot', 'list', '--repo', repoUrl], { env });
   expect(listed.map((s) => s.id).sort()).toEqual(kopiaList.map((s) => s.id).sort());
   const [older, newer] = [...listed].sort((a, b) => a.startTime.localeCompare(b.startTime));
-  for (const s of listed) expect(s.source).toBe(`root@${kopiaList[0]!.source.host}:${src}`);
+  for (const s of listed) expect(s.source).toBe(`${userInfo().username}@${hostname()}:${src}`);
   for (const k of kopiaList) {
     const s = listed.find((l) => l.id === k.id)!;
     expect(s).toMatchObject({ files: k.stats.fileCount, dirs: k.stats.dirCount, bytes: k.stats.totalSize, errors: 0, rootObject: k.rootEntry.obj });

@@ -3,7 +3,7 @@
 // sources, `kopia snapshot verify --verify-files-percent=100` passes, and `kopia snapshot restore` gives
 // back the identical tree (bytes, modes, exact mtimes, symlinks and — as root — owners).
 import { mkdtemp } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareTrees } from '../fixtures/compare-trees.ts';
@@ -44,7 +44,7 @@ async function cairnWritesKopiaReads(name: string, repoUrl: string, storage: Kop
     const listed = await kopiaSnapshots(kopia);
     const byId = new Map(listed.map((s) => [s.id, s]));
     expect([...byId.keys()].sort()).toEqual([first.snapshot.id, second.snapshot.id].sort());
-    expect(byId.get(first.snapshot.id)!.source).toEqual({ host: hostname(), userName: 'root', path: src });
+    expect(byId.get(first.snapshot.id)!.source).toEqual({ host: hostname(), userName: userInfo().username, path: src });
     expect(byId.get(second.snapshot.id)!.source).toEqual({ host: 'e2e-host', userName: 'tester', path: '/data/fixture' });
     for (const s of listed) {
       expect(s.stats).toMatchObject({ fileCount: fixture.files, dirCount: fixture.dirs, totalSize: fixture.bytes, errorCount: 0 });
