@@ -23,6 +23,7 @@ const minioBinary = requireTool('minio');
 let work: string;
 let src: string;
 let fixture: FixtureSummary;
+const kopias: Kopia[] = [];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'cairn-e2e-cairn-reads-'));
@@ -31,6 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const k of kopias) await k.cleanup();
   if (work !== undefined && process.env['CAIRN_E2E_KEEP'] !== '1') await removeTree(work);
 });
 
@@ -63,6 +65,7 @@ async function changeTree(): Promise<() => Promise<void>> {
 async function kopiaWritesCairnReads(name: string, storage: KopiaStorage, repoUrl: string, env: Record<string, string>,
   indexBlobs: () => Promise<string[]>, policy: readonly string[]): Promise<Kopia> {
   const kopia = await createKopiaRepository(storage);
+  kopias.push(kopia);
   const status = await kopia.json<KopiaRepoStatus>(['repository', 'status']);
   expect(status.contentFormat.hash).toBe('BLAKE2B-256-128');
   expect(status.objectFormat.splitter).toBe('DYNAMIC-4M-BUZHASH');
@@ -109,9 +112,8 @@ async function kopiaWritesCairnReads(name: string, storage: KopiaStorage, repoUr
 describe.skipIf(kopiaBinary === undefined)('Cairn reads kopia repositories', () => {
   it('with kopia defaults on the filesystem store', async () => {
     const path = join(work, 'fs-repo');
-    const kopia = await kopiaWritesCairnReads('fs', { kind: 'filesystem', path }, `file://${path}`, {},
+    await kopiaWritesCairnReads('fs', { kind: 'filesystem', path }, `file://${path}`, {},
       async () => (await fsBlobIds(path)).filter((id) => id.startsWith('xn')), []);
-    await kopia.cleanup();
   });
 
   describe.skipIf(minioBinary === undefined)('on MinIO', () => {
@@ -133,7 +135,6 @@ describe.skipIf(kopiaBinary === undefined)('Cairn reads kopia repositories', () 
         async () => [...(await lister.list('kopia-wrote', 'k/')).keys()].filter((k) => k.startsWith('xn')), ['--compression=zstd']);
       const stats = await kopia.ok(['content', 'stats']);
       expect(stats.stdout).toMatch(/^\s+zstd\s+count: [1-9]/m); // file data really is zstd-compressed
-      await kopia.cleanup();
     });
   });
 });
