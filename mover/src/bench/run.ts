@@ -28,7 +28,7 @@ const r = spawnSync('bash', [peers, reps, chosen], {
   env: {
     ...process.env,
     CAIRN: `${join(root, 'node_modules/.bin/node')} ${join(root, 'bin/cairn.mjs')}`,
-    ...(kopia !== undefined ? { KOPIA: kopia } : {}),
+    ...(kopia !== undefined ? { KOPIA: join(root, 'mover/src/bench/kopia-for-peers.sh'), KOPIA_BIN: kopia } : {}),
   },
 });
 process.exit(r.status ?? 1);
