@@ -91,6 +91,15 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
       return 0;
     }
     resultFile = typeof values['result-file'] === 'string' ? values['result-file'] : undefined;
+    if (resultFile !== undefined) {
+      // Fail before doing any work if the result cannot be delivered (a Job would lose its outcome).
+      const path = resultFile;
+      resultFile = undefined;
+      await writeFile(path, '').catch((e: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot write --result-file ${path}: ${e.code ?? e.message}`, 'point --result-file at a writable path');
+      });
+      resultFile = path;
+    }
     if (positionals.length < command.minArgs || positionals.length > command.maxArgs) {
       throw new UsageError(`${command.name} expects ${command.args || 'no arguments'}, got ${positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(' ')}`,
         `usage: cairn ${command.name} ${command.args}`.trimEnd());

@@ -16,7 +16,7 @@ export const snapshotRestore: Command = {
   minArgs: 2,
   maxArgs: 2,
   options: {
-    source: { type: 'string', description: 'source USER@HOST:/path for "latest" (default: any source if only one exists)', valueName: 'ID' },
+    source: { type: 'string', description: 'source USER@HOST:/path for "latest" and ID prefixes (default: the newest snapshot of any source)', valueName: 'ID' },
     'as-of': { type: 'string', description: 'with "latest": the newest snapshot taken at or before this RFC 3339 time', valueName: 'TIME' },
     path: { type: 'string', multiple: true, description: 'restore only this sub-path of the snapshot', valueName: 'SUBPATH' },
     overwrite: { type: 'boolean', description: 'allow a non-empty target; existing files are replaced' },
