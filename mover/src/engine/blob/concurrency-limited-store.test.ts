@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BlobMetadata, BlobStore } from './blob-store.ts';
-import { ConcurrencyLimitedBlobStore, Semaphore } from './concurrency-limited-store.ts';
+import { ConcurrencyLimitedBlobStore } from './concurrency-limited-store.ts';
+import { Semaphore } from '../util/semaphore.ts';
 import { MemoryBlobStore } from './memory-store.ts';
 
 /** A memory store whose operations take a while, recording the peak number in flight. */

@@ -3,39 +3,7 @@
 // A listing holds a slot only while it fetches its next item, never across the consumer's loop body, so
 // a consumer that reads blobs while iterating a listing cannot deadlock against itself.
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
-
-export class Semaphore {
-  private available: number;
-  private readonly waiters: (() => void)[] = [];
-
-  constructor(limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
-    this.available = limit;
-  }
-
-  async acquire(): Promise<void> {
-    if (this.available > 0) {
-      this.available--;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-
-  release(): void {
-    const next = this.waiters.shift();
-    if (next !== undefined) next();
-    else this.available++;
-  }
-
-  async with<T>(fn: () => Promise<T>): Promise<T> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
-  }
-}
+import { Semaphore } from '../util/semaphore.ts';
 
 export class ConcurrencyLimitedBlobStore implements BlobStore {
   readonly inner: BlobStore;
@@ -53,11 +21,11 @@ export class ConcurrencyLimitedBlobStore implements BlobStore {
   }
 
   get(id: string, range?: ByteRange): Promise<Buffer> {
-    return this.semaphore.with(() => this.inner.get(id, range));
+    return this.semaphore.run(() => this.inner.get(id, range));
   }
 
   stat(id: string): Promise<BlobMetadata> {
-    return this.semaphore.with(() => this.inner.stat(id));
+    return this.semaphore.run(() => this.inner.stat(id));
   }
 
   async *list(prefix: string): AsyncGenerator<BlobMetadata> {
@@ -65,7 +33,7 @@ export class ConcurrencyLimitedBlobStore implements BlobStore {
     let finished = false;
     try {
       while (true) {
-        const r = await this.semaphore.with(() => it.next());
+        const r = await this.semaphore.run(() => it.next());
         if (r.done === true) {
           finished = true;
           return;
@@ -78,11 +46,11 @@ export class ConcurrencyLimitedBlobStore implements BlobStore {
   }
 
   put(id: string, data: Uint8Array, options?: PutOptions): Promise<void> {
-    return this.semaphore.with(() => this.inner.put(id, data, options));
+    return this.semaphore.run(() => this.inner.put(id, data, options));
   }
 
   delete(id: string): Promise<void> {
-    return this.semaphore.with(() => this.inner.delete(id));
+    return this.semaphore.run(() => this.inner.delete(id));
   }
 
   close(): Promise<void> {

@@ -5,6 +5,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BigIntStats } from 'node:fs';
+import type { Semaphore } from '../util/semaphore.ts';
 
 export interface SourceEntry {
   readonly name: string;
@@ -22,26 +23,6 @@ export interface EntryFailure {
 export interface DirectoryListing {
   readonly entries: SourceEntry[];
   readonly failures: EntryFailure[];
-}
-
-/** Limits concurrent file system calls across the whole walk. */
-export class Semaphore {
-  private available: number;
-  private readonly waiters: (() => void)[] = [];
-  constructor(n: number) {
-    this.available = n;
-  }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.available > 0) this.available--;
-    else await new Promise<void>((r) => this.waiters.push(r));
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiters.shift();
-      if (next !== undefined) next();
-      else this.available++;
-    }
-  }
 }
 
 const BATCH = 512;

@@ -13,7 +13,7 @@ import { CairnError, CorruptionError, isCairnError, NotFoundError } from '../err
 import type { RepositoryReader } from '../repo/repository.ts';
 import type { DirEntry } from './dir-entry.ts';
 import { fileAttributes, finishFile, moveIntoPlace, targetError, writeSparse } from './restore-file-writer.ts';
-import { RestoreLimiter } from './restore-limiter.ts';
+import { Semaphore } from '../util/semaphore.ts';
 import type { RestoreOptions } from './restore-options.ts';
 import { planPackReads, resolveObjectLayout } from './restore-plan.ts';
 import type { ObjectLayout, PackRange } from './restore-plan.ts';
@@ -41,7 +41,7 @@ export interface RestoreContext {
   /** Temp files that exist and are not yet renamed (removed on failure). */
   readonly tmpFiles: Set<string>;
   readonly counters: RestoreCounters;
-  readonly fileLimiter: RestoreLimiter;
+  readonly fileLimiter: Semaphore;
   /** Throws the first failure (or INTERRUPTED) so work stops early. */
   check(): void;
   fail(e: unknown): void;
@@ -74,7 +74,7 @@ async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
 
 export class RestoreFilePipeline {
   private readonly ctx: RestoreContext;
-  private readonly readLimiter: RestoreLimiter;
+  private readonly readLimiter: Semaphore;
   private readonly decodeInWorkers: boolean;
   private readonly pool: RestoreWorkerPool;
   private readonly jobs = new Map<number, FileJob>();
@@ -86,7 +86,7 @@ export class RestoreFilePipeline {
 
   constructor(ctx: RestoreContext) {
     this.ctx = ctx;
-    this.readLimiter = new RestoreLimiter(ctx.options.parallel ?? 8);
+    this.readLimiter = new Semaphore(ctx.options.parallel ?? 8);
     const cfg = ctx.repo.format.config;
     this.decodeInWorkers = cfg.ecc === '' && isEncryptionAlgorithm(cfg.encryption) && ctx.repo.encryptor.name === cfg.encryption;
     this.pool = new RestoreWorkerPool(ctx.options.writers ?? Math.min(4, availableParallelism()), {

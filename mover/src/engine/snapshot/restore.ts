@@ -26,7 +26,7 @@ import type { DirManifest } from './dir-manifest.ts';
 import { applySymlinkAttributes, moveIntoPlace, mtimeSeconds, targetError } from './restore-file-writer.ts';
 import { RestoreFilePipeline } from './restore-file-pipeline.ts';
 import type { RestoreCounters } from './restore-file-pipeline.ts';
-import { RestoreLimiter } from './restore-limiter.ts';
+import { Semaphore } from '../util/semaphore.ts';
 import type { RestoreOptions, RestoreStats } from './restore-options.ts';
 import type { SnapshotManifest } from './snapshot-manifest.ts';
 
@@ -84,8 +84,8 @@ class Restorer {
   private readonly overwrite: boolean;
   private readonly ownership: boolean;
   private readonly options: RestoreOptions;
-  private readonly fileLimiter = new RestoreLimiter(FILE_OPS);
-  private readonly listLimiter = new RestoreLimiter(LISTING_READS);
+  private readonly fileLimiter = new Semaphore(FILE_OPS);
+  private readonly listLimiter = new Semaphore(LISTING_READS);
   private readonly listings = new Map<string, Promise<DirManifest>>();
   private readonly dirs: DirToFinish[] = [];
   private readonly dirsSeen = new Set<string>();

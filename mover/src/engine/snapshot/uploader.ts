@@ -5,7 +5,7 @@
 // manifest -> flush. The flush writes packs, then ONE index blob (the commit point); a crash before it
 // leaves earlier snapshots untouched and only unreferenced packs behind.
 import { availableParallelism } from 'node:os';
-import { readFile, readlink } from 'node:fs/promises';
+import { lstat, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { CairnError } from '../errors.ts';
@@ -19,7 +19,8 @@ import type { SourceInfo } from './source-info.ts';
 import { HashingPool } from './hashing-pool.ts';
 import { UploadBatcher } from './upload-batcher.ts';
 import { newUploadProgress, type UploadProgress } from './upload-progress.ts';
-import { readSourceDirectory, Semaphore, type SourceEntry } from './directory-reader.ts';
+import { readSourceDirectory, type SourceEntry } from './directory-reader.ts';
+import { Semaphore } from '../util/semaphore.ts';
 import { PreviousDirectory } from './previous-directory.ts';
 import type { SegmentResult } from './upload-protocol.ts';
 
@@ -115,7 +116,6 @@ export class Uploader {
       const previous = this.options.previous === undefined
         ? (await listSnapshots(this.repo.manifests, this.options.source)).filter((m) => m.incomplete === '').at(-1)
         : this.options.previous ?? undefined;
-      const { lstat } = await import('node:fs/promises');
       let rootStat: BigIntStats;
       try {
         rootStat = await lstat(this.options.sourcePath, { bigint: true });

@@ -5,7 +5,7 @@ import type { ContentInfo } from '../content/content-info.ts';
 import { isCairnError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
 import { openPackedContent } from '../content/pack-reader.ts';
-import { RestoreLimiter } from './restore-limiter.ts';
+import { Semaphore } from '../util/semaphore.ts';
 import { planPackReads } from './restore-plan.ts';
 
 /**
@@ -46,7 +46,7 @@ export async function readContents(
   const failures = new Map<string, string>();
   let contentsRead = 0;
   let bytesRead = 0;
-  const limiter = new RestoreLimiter(options.parallel);
+  const limiter = new Semaphore(options.parallel);
   const ranges = planPackReads(contents, { maxRangeBytes: 16 * 1024 * 1024, maxGapBytes: 256 * 1024 });
   await Promise.all(
     ranges.map((r) =>

@@ -14,7 +14,7 @@ import { CairnError, isCairnError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
 import type { DirEntry } from './dir-entry.ts';
 import { decodeDirManifest } from './dir-manifest.ts';
-import { RestoreLimiter } from './restore-limiter.ts';
+import { Semaphore } from '../util/semaphore.ts';
 import type { SnapshotManifest } from './snapshot-manifest.ts';
 import { listSnapshots, loadSnapshot } from './snapshot-manager.ts';
 import { formatSourceInfo } from './source-info.ts';
@@ -69,7 +69,7 @@ function childPath(parent: string, name: string): string {
 class Verifier {
   private readonly repo: RepositoryReader;
   private readonly options: VerifyOptions;
-  private readonly limiter: RestoreLimiter;
+  private readonly limiter: Semaphore;
   private packs = new Map<string, number>();
   /** Object ID -> why it is bad ("" = fine). Objects are checked once across all snapshots. */
   private readonly objects = new Map<string, Promise<string>>();
@@ -86,7 +86,7 @@ class Verifier {
   constructor(repo: RepositoryReader, options: VerifyOptions) {
     this.repo = repo;
     this.options = options;
-    this.limiter = new RestoreLimiter(options.parallel ?? 8);
+    this.limiter = new Semaphore(options.parallel ?? 8);
   }
 
   private report(final = false): void {
