@@ -12,7 +12,7 @@ const preparer = createChunkPreparer(config);
 const chunker = new SegmentChunker(preparer.splitter, config.readBufferSize);
 /** Payload buffers returned by the main thread, largest last. */
 const spare: ArrayBuffer[] = [];
-const MAX_SPARE = 3;
+const MAX_SPARE = 1;
 
 parentPort?.on('message', (msg: JobMessage | RecycleMessage) => {
   if (msg.type === 'recycle') {
