@@ -19,7 +19,7 @@ import { compressorByName } from '../compression/compressors.ts';
 import type { Compressor } from '../compression/compressor.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
-import { NotFoundError, UnsupportedError } from '../errors.ts';
+import { CorruptionError, NotFoundError, UnsupportedError } from '../errors.ts';
 import type { RepositoryFormat } from '../format/repository-config.ts';
 import { CommittedIndex } from './committed-index.ts';
 import { InvalidContentIdError } from './content-errors.ts';
@@ -440,7 +440,7 @@ export class ContentManager implements ContentWriter {
 
   private packMissing(e: unknown, info: ContentInfo): unknown {
     if (!(e instanceof BlobNotFoundError)) return e;
-    return new NotFoundError(`pack ${info.packBlobId} holding content ${info.contentId} is missing`, {
+    return new CorruptionError(`pack ${info.packBlobId} holding content ${info.contentId} is missing`, {
       cause: e,
       hint: 'the index points at a deleted pack; run a repository verify (kopia maintenance may have removed it)',
     });

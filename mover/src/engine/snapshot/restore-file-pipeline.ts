@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import type { ContentInfo } from '../content/content-info.ts';
 import { openPackedContent } from '../content/pack-reader.ts';
 import { isEncryptionAlgorithm } from '../crypto/encryptors.ts';
-import { CairnError, CorruptionError, isCairnError, NotFoundError } from '../errors.ts';
+import { CairnError, CorruptionError, isCairnError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
 import type { DirEntry } from './dir-entry.ts';
 import { fileAttributes, finishFile, moveIntoPlace, targetError, writeSparse } from './restore-file-writer.ts';
@@ -197,7 +197,7 @@ export class RestoreFilePipeline {
         if (u === undefined) {
           const info = this.ctx.repo.contents.contentInfo(c.contentId);
           if (info === undefined) {
-            throw new NotFoundError(`file ${job.rel}: content ${c.contentId} is not in the repository index`, {
+            throw new CorruptionError(`file ${job.rel}: content ${c.contentId} is not in the repository index`, {
               hint: 'The repository is missing data this snapshot needs; run `cairn snapshot verify` to list the affected files.',
             });
           }
@@ -227,7 +227,7 @@ export class RestoreFilePipeline {
       if (isCairnError(e) && e.code === 'NOT_FOUND') {
         const files = [...new Set(r.contents.flatMap((c) => uses.get(c.contentId)!.uses.map((u) => u.job.rel)))];
         const named = files.slice(0, 5).join(', ') + (files.length > 5 ? ` and ${files.length - 5} more` : '');
-        throw new NotFoundError(`pack ${r.packBlobId} is missing (needed by ${named}): ${e.message}`, {
+        throw new CorruptionError(`pack ${r.packBlobId} is missing (needed by ${named}): ${e.message}`, {
           cause: e,
           hint: 'The repository is missing data; run `cairn snapshot verify` to list the affected files.',
         });

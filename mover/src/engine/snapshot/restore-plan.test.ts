@@ -53,6 +53,6 @@ describe('resolveObjectLayout', () => {
     expect(await resolveObjectLayout(repo, small, 'f')).toEqual({ length: 5, chunks: [{ offset: 0, length: 5, contentId: small }] });
     expect(await resolveObjectLayout(repo, empty, 'f')).toEqual({ length: 0, chunks: [] });
     expect(await resolveObjectLayout(repo, 'Z' + small, 'f')).toBeUndefined();
-    await expect(resolveObjectLayout(repo, 'ab'.repeat(16), 'file x/y')).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('file x/y') });
+    await expect(resolveObjectLayout(repo, 'ab'.repeat(16), 'file x/y')).rejects.toMatchObject({ code: 'CORRUPT', message: expect.stringContaining('file x/y') });
   });
 });

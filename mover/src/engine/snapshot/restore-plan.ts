@@ -2,7 +2,7 @@
 // its ID and indirect JSON (kopia repo/object/objectid.go, indirect.go), and ranged pack reads that cover
 // many contents of one pack with one GET (sorted by offset, small gaps read through, bounded size).
 import type { ContentInfo } from '../content/content-info.ts';
-import { CorruptionError, NotFoundError } from '../errors.ts';
+import { CorruptionError } from '../errors.ts';
 import { parseIndirectObject } from '../object/indirect-object.ts';
 import { parseObjectId } from '../object/object-id.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
@@ -21,8 +21,9 @@ export interface ObjectLayout {
 
 type LayoutSource = Pick<RepositoryReader, 'contents' | 'objects'>;
 
-function missing(where: string, contentId: string): NotFoundError {
-  return new NotFoundError(`${where}: content ${contentId} is not in the repository index`, {
+/** Data a snapshot references but the repository lacks is damage (CORRUPT), as `snapshot verify` reports it. */
+function missing(where: string, contentId: string): CorruptionError {
+  return new CorruptionError(`${where}: content ${contentId} is not in the repository index`, {
     hint: 'The repository is missing data this snapshot needs; run `cairn snapshot verify` to list the affected files.',
   });
 }

@@ -131,7 +131,7 @@ describe('restore', () => {
     expect((await readdir(join(out, 'sub'))).filter((n) => n.startsWith('.cairn-'))).toEqual([]);
     await r.blobs.delete(pack.packBlobId);
     await expect(restoreEntry(r, rootEntry, join(work, 'out-missing'))).rejects.toMatchObject({
-      code: 'NOT_FOUND',
+      code: 'CORRUPT',
       message: expect.stringContaining('sub/victim.bin'),
     });
   });
