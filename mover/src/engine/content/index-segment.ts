@@ -1,6 +1,7 @@
 // A parsed, read-only index (one index blob or one pack-local index), v1 or v2. Entries stay in the
 // decrypted index bytes and are decoded on demand, so a loaded index costs little more than its bytes.
 // Positions are 0..entryCount-1 in key order.
+import { CorruptionError } from '../errors.ts';
 import type { ContentInfo } from './content-info.ts';
 
 export interface IndexSegment {
@@ -63,4 +64,11 @@ export function entryWins(tsA: number, delA: boolean, packA: string, tsB: number
 
 export function infoWins(a: ContentInfo, b: ContentInfo): boolean {
   return entryWins(a.timestampSeconds, a.deleted, a.packBlobId, b.timestampSeconds, b.deleted, b.packBlobId);
+}
+
+/** The error for a damaged index blob (v1 or v2), naming it. */
+export function corruptIndex(source: string, what: string): CorruptionError {
+  return new CorruptionError(`index ${source}: ${what}`, {
+    hint: 'the index blob is damaged; run `kopia index recover` or restore it from a replica',
+  });
 }

@@ -4,11 +4,10 @@
 // pack name length u8 ‖ absolute pack name offset u32 ‖ deleted bit + packOffset 31 bits ‖ packedLength
 // u32. v1 has no compression; originalLength = packedLength − encryption overhead.
 import { randomBytes } from 'node:crypto';
-import { CorruptionError } from '../errors.ts';
 import type { ContentInfo } from './content-info.ts';
 import { keyToContentId } from './content-id.ts';
 import { IndexBuilder, type SortedIndexEntries } from './index-builder.ts';
-import { segmentFindKey, segmentLowerBound, type IndexSegment } from './index-segment.ts';
+import { corruptIndex as corrupt, segmentFindKey, segmentLowerBound, type IndexSegment } from './index-segment.ts';
 import { INDEX_RANDOM_SUFFIX_SIZE } from './index-v2.ts';
 
 export const INDEX_V1_VERSION = 1;
@@ -99,12 +98,6 @@ export class IndexV1 implements IndexSegment {
   lowerBound(key: Uint8Array, offset = 0, length = key.length - offset): number {
     return segmentLowerBound(this, key, offset, length);
   }
-}
-
-function corrupt(source: string, what: string): CorruptionError {
-  return new CorruptionError(`index ${source}: ${what}`, {
-    hint: 'the index blob is damaged; run `kopia index recover` or restore it from a replica',
-  });
 }
 
 /** Encodes key-ordered entries as a v1 index (compression must be 0), optionally with 32 random bytes. */

@@ -6,11 +6,10 @@
 // Entry: ts u32 | deleted bit + packOffset 31 bits | originalLength u24 | packedLength u24 | pack# u16 |
 // optional format# u8 | optional pack# bits 16..23 | optional high nibbles of the two lengths.
 import { randomBytes } from 'node:crypto';
-import { CorruptionError } from '../errors.ts';
 import type { ContentInfo } from './content-info.ts';
 import { keyToContentId } from './content-id.ts';
 import { IndexBuilder, type IndexFormat, type SortedIndexEntries } from './index-builder.ts';
-import { segmentFindKey, segmentLowerBound, type IndexSegment } from './index-segment.ts';
+import { corruptIndex as corrupt, segmentFindKey, segmentLowerBound, type IndexSegment } from './index-segment.ts';
 
 export const INDEX_V2_VERSION = 2;
 const HEADER_SIZE = 17;
@@ -141,12 +140,6 @@ export class IndexV2 implements IndexSegment {
   lowerBound(key: Uint8Array, offset = 0, length = key.length - offset): number {
     return segmentLowerBound(this, key, offset, length);
   }
-}
-
-function corrupt(source: string, what: string): CorruptionError {
-  return new CorruptionError(`index ${source}: ${what}`, {
-    hint: 'the index blob is damaged; run `kopia index recover` or restore it from a replica',
-  });
 }
 
 /** Encodes key-ordered entries as a v2 index, optionally followed by 32 random bytes. */
