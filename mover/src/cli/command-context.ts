@@ -31,6 +31,8 @@ export interface CommandContext {
   readPasswordFile(path: string, flag: string): Promise<string>;
   openStore(options?: { readonly create?: boolean }): Promise<BlobStore>;
   openRepository(options?: { readonly readOnly?: boolean }): Promise<Repository>;
+  /** Opens the repository, runs `fn` with it, and closes it whatever happens. */
+  withRepository<T>(options: { readonly readOnly?: boolean }, fn: (repo: Repository) => Promise<T>): Promise<T>;
   defaultUser(): string;
   defaultHost(): string;
   now(): Date;
@@ -84,6 +86,14 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
       return openRepository(s, await ctx.password(), {
         readOnly: options.readOnly ?? false, username: ctx.defaultUser(), hostname: ctx.defaultHost(), logger,
       });
+    },
+    async withRepository(options, fn) {
+      const repo = await ctx.openRepository(options);
+      try {
+        return await fn(repo);
+      } finally {
+        await repo.close();
+      }
     },
     defaultUser() {
       return env['CAIRN_USER'] ?? safeUser();

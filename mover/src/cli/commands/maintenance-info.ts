@@ -14,8 +14,7 @@ export const maintenanceInfo: Command = {
   maxArgs: 0,
   options: {},
   async run(ctx) {
-    const repo = await ctx.openRepository({ readOnly: true });
-    try {
+    return ctx.withRepository({ readOnly: true }, async (repo) => {
       const { params, manifestIds } = await readMaintenanceParams(repo.manifests);
       const schedule = await readSchedule(repo.blobs, repo.format);
       const me = `${ctx.defaultUser()}@${ctx.defaultHost()}`;
@@ -44,8 +43,6 @@ export const maintenanceInfo: Command = {
         }
       }
       return {};
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

@@ -16,16 +16,13 @@ export const maintenanceSetOwner: Command = {
     const me = `${ctx.defaultUser()}@${ctx.defaultHost()}`;
     const owner = args[0] === undefined || args[0] === 'me' ? me : args[0];
     if (!/^[^@\s]+@[^@\s]+$/.test(owner)) throw new UsageError(`owner "${owner}" is not USER@HOST`, 'for example backup@cluster, or "me" for this client');
-    const repo = await ctx.openRepository();
-    try {
+    return ctx.withRepository({}, async (repo) => {
       const { params } = await readMaintenanceParams(repo.manifests);
       await writeMaintenanceParams(repo.manifests, { ...params, owner });
       await repo.flush();
       if (ctx.json) ctx.output.out(JSON.stringify({ owner, previousOwner: params.owner }));
       else ctx.output.out(`Maintenance owner: ${owner}${params.owner !== '' && params.owner !== owner ? ` (was ${params.owner})` : ''}.`);
       return {};
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

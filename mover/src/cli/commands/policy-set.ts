@@ -47,15 +47,12 @@ export const policySet: Command = {
       return f;
     });
     if (Object.keys(changes).length === 0 && clear.length === 0) throw new UsageError('nothing to set', 'give --keep-* flags or --clear');
-    const repo = await ctx.openRepository();
-    try {
+    return ctx.withRepository({}, async (repo) => {
       const doc = await setRetentionPolicy(repo.manifests, target, changes, clear);
       await repo.flush();
       if (ctx.json) ctx.output.out(JSON.stringify({ target: formatSourceInfo(target), retention: doc.retention }));
       else ctx.output.out(`Set the retention policy of ${formatSourceInfo(target)}: ${JSON.stringify(doc.retention)}`);
       return {};
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

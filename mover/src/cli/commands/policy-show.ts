@@ -16,8 +16,7 @@ export const policyShow: Command = {
   options: { ...TARGET_OPTIONS },
   async run(ctx, _args, values) {
     const target = policyTarget(values, ctx.defaultHost(), ctx.defaultUser());
-    const repo = await ctx.openRepository({ readOnly: true });
-    try {
+    return ctx.withRepository({ readOnly: true }, async (repo) => {
       const stored = await loadStoredPolicies(repo.manifests);
       const own = policyForTarget(stored, target);
       const eff = effectivePolicyOf(stored, target);
@@ -34,8 +33,6 @@ export const policyShow: Command = {
         ctx.output.out(`  ${f.replace(/Ms$/, '').padEnd(12)} ${String(f === 'keepWithinMs' ? `${v} ms` : v).padStart(8)}   ${by === undefined ? '(default)' : `from ${formatSourceInfo(by)}`}`);
       }
       return {};
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

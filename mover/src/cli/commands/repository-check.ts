@@ -18,8 +18,7 @@ export const repositoryCheck: Command = {
   async run(ctx, _args, values) {
     const pct = typeof values['read-data-percent'] === 'string' ? Number(values['read-data-percent']) : 0;
     if (!Number.isFinite(pct) || pct < 0 || pct > 100) throw new UsageError(`--read-data-percent ${String(values['read-data-percent'])} is not a number from 0 to 100`);
-    const repo = await ctx.openRepository({ readOnly: true });
-    try {
+    return ctx.withRepository({ readOnly: true }, async (repo) => {
       const r = await checkRepository(repo, { readDataPercent: pct, signal: ctx.signal });
       if (ctx.json) ctx.output.out(JSON.stringify(r));
       else {
@@ -35,8 +34,6 @@ export const repositoryCheck: Command = {
       }
       if (r.problemCount > 0) return { ok: false, code: 'CORRUPT', message: `${r.problemCount} problem(s) found; first: ${r.problems[0]?.message ?? ''}` };
       return { repository: { sizeBytes: r.storage.bytes, snapshotCount: r.snapshots.count } };
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

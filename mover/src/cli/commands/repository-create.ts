@@ -23,13 +23,10 @@ export const repositoryCreate: Command = {
       ...(typeof values['encryption'] === 'string' ? { encryption: values['encryption'] } : {}),
     });
     if (compression !== undefined) {
-      const repo = await ctx.openRepository();
-      try {
+      await ctx.withRepository({}, async (repo) => {
         await setCompressionPolicy(repo.manifests, { host: '', userName: '', path: '' }, compression);
         await repo.flush();
-      } finally {
-        await repo.close();
-      }
+      });
     }
     if (ctx.json) ctx.output.out(JSON.stringify({ repository: store.description, ...info }));
     else ctx.output.out(`Created repository at ${store.description} (hash ${info.hash}, encryption ${info.encryption}).`);

@@ -11,8 +11,7 @@ export const repositoryStatus: Command = {
   maxArgs: 0,
   options: {},
   async run(ctx) {
-    const repo = await ctx.openRepository({ readOnly: true });
-    try {
+    return ctx.withRepository({ readOnly: true }, async (repo) => {
       const cfg = repo.format.config;
       let contents = 0;
       let packed = 0;
@@ -33,8 +32,6 @@ export const repositoryStatus: Command = {
         }
       }
       return { repository: { uniqueId: status.uniqueId, snapshotCount: snapshots.length, sizeBytes: packed } };
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

@@ -45,8 +45,7 @@ export const snapshotCreate: Command = {
       throw new UsageError(`--parallel ${String(values['parallel'])} is not a number from 1 to 64`);
     }
     const flagCompression = typeof values['compression'] === 'string' ? checkCompression(values['compression'], '--compression') : undefined;
-    const repo = await ctx.openRepository();
-    try {
+    return ctx.withRepository({}, async (repo) => {
       const compression = flagCompression ??
         compressionPolicyOf(await loadStoredPolicies(repo.manifests), source) ?? DEFAULT_DATA_COMPRESSION;
       const uploader = new Uploader(repo, {
@@ -91,8 +90,6 @@ export const snapshotCreate: Command = {
         if (partial) ctx.output.err(`cairn: snapshot is PARTIAL: ${result.failures.length} path(s) could not be read (exit code 3)`);
       }
       return { snapshot: summary, ...(partial ? { code: 'PARTIAL' as const, ok: true, message: `${result.failures.length} path(s) could not be read` } : {}) };
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

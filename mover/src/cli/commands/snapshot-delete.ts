@@ -20,8 +20,7 @@ export const snapshotDelete: Command = {
     const ref = args[0]!;
     if (ref === 'latest') throw new UsageError('snapshot delete needs a snapshot ID, not "latest"', 'list IDs with `cairn snapshot list`');
     const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
-    const repo = await ctx.openRepository();
-    try {
+    return ctx.withRepository({}, async (repo) => {
       const snap = await resolveSnapshot(repo.manifests, ref, { source });
       await assertDeletesPermitted(repo.blobs, 'snapshot delete');
       await deleteSnapshot(repo.manifests, snap.id);
@@ -29,8 +28,6 @@ export const snapshotDelete: Command = {
       if (ctx.json) ctx.output.out(JSON.stringify({ deleted: [snap.id], source: formatSourceInfo(snap.source), startTime: snap.startTime }));
       else ctx.output.out(`Deleted snapshot ${snap.id} of ${formatSourceInfo(snap.source)} (${snap.startTime}). Run \`cairn maintenance run --full\` to free its space.`);
       return { deleted: [snap.id] };
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

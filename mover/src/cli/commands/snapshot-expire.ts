@@ -90,8 +90,7 @@ export const snapshotExpire: Command = {
     const apply = values['apply'] === true;
     const allowAll = values['allow-delete-all'] === true;
     const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
-    const repo = await ctx.openRepository({ readOnly: !apply });
-    try {
+    return ctx.withRepository({ readOnly: !apply }, async (repo) => {
       const plans = await planExpiry(repo.manifests, { source, policy: flags === undefined ? undefined : literalRetentionPolicy(flags), ...cal, now: ctx.now() });
       const toDelete = plans.reduce((n, p) => n + p.deleteIds.length, 0);
       if (!ctx.json) {
@@ -115,8 +114,6 @@ export const snapshotExpire: Command = {
       else if (apply) ctx.output.out(`Deleted ${deleted.length} snapshot(s). Run \`cairn maintenance run --full\` to free their space.`);
       else ctx.output.out(`Would delete ${toDelete} snapshot(s); rerun with --apply to delete them.`);
       return { deleted, repository: { snapshotCount: plans.reduce((n, p) => n + p.entries.length, 0) - deleted.length } };
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

@@ -19,8 +19,7 @@ export const snapshotList: Command = {
     'time-zone': { type: 'string', description: 'IANA zone for the retention reasons (default: kopia\'s calendar in this zone)', valueName: 'TZ' },
   },
   async run(ctx, _args, values) {
-    const repo = await ctx.openRepository({ readOnly: true });
-    try {
+    return ctx.withRepository({ readOnly: true }, async (repo) => {
       const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
       const snapshots = await listSnapshots(repo.manifests, source);
       // Retention reasons are computed from the stored policies at list time, as kopia does; nothing is stored.
@@ -47,8 +46,6 @@ export const snapshotList: Command = {
         }
       }
       return { repository: { snapshotCount: snapshots.length } };
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

@@ -32,8 +32,7 @@ export const snapshotRestore: Command = {
     if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1 || parallel > 256)) {
       throw new UsageError(`--parallel ${String(values['parallel'])} is not a number from 1 to 256`);
     }
-    const repo = await ctx.openRepository({ readOnly: true });
-    try {
+    return ctx.withRepository({ readOnly: true }, async (repo) => {
       const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
       const snapshot = await resolveSnapshot(repo.manifests, args[0]!, { ...(source ? { source } : {}), ...(asOf ? { asOf } : {}) });
       const counters = { files: 0, bytes: 0, dirs: 0 };
@@ -54,8 +53,6 @@ export const snapshotRestore: Command = {
       if (ctx.json) ctx.output.out(JSON.stringify({ snapshot: snapshot.id, target, ...stats }));
       else ctx.output.out(`Restored snapshot ${snapshot.id} into ${target}: ${formatCount(stats.files)} files, ${formatCount(stats.dirs)} directories, ${formatBytes(stats.bytes)}.`);
       return { restore: { files: stats.files, dirs: stats.dirs, bytes: stats.bytes } };
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

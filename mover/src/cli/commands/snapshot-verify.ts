@@ -21,8 +21,7 @@ export const snapshotVerify: Command = {
     if (!Number.isFinite(pct) || pct < 0 || pct > 100) {
       throw new UsageError(`--read-data-percent ${String(values['read-data-percent'])} is not a number from 0 to 100`);
     }
-    const repo = await ctx.openRepository({ readOnly: true });
-    try {
+    return ctx.withRepository({ readOnly: true }, async (repo) => {
       const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
       const report = await verifySnapshots(repo, { readDataPercent: pct, ...(source ? { source } : {}) });
       if (ctx.json) ctx.output.out(JSON.stringify(report));
@@ -35,8 +34,6 @@ export const snapshotVerify: Command = {
         return { ok: false, code: 'CORRUPT', message: `${report.problems.length} problem(s) found; first: ${report.problems[0]!.path}: ${report.problems[0]!.message}` };
       }
       return {};
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };
