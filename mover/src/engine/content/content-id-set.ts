@@ -121,15 +121,7 @@ export class ContentIdSet {
 
   /** Membership of the binary key at key[offset, offset+length). */
   hasKey(key: Uint8Array, offset: number, length: number): boolean {
-    if (length !== this.keySize) return false;
-    const bytes = this.bytes;
-    const ss = this.slotSize;
-    const mask = this.mask;
-    for (let i = contentKeyHash(key, offset, length) & mask; ; i = (i + 1) & mask) {
-      const o = i * ss;
-      if (bytes[o] === 0) return false;
-      if (bytesEqual(bytes, o + 1, key, offset, length)) return true;
-    }
+    return length === this.keySize && this.bytes[this.probe(key, offset, length)] !== 0;
   }
 
   /** Adds an ID; returns false when the set is full or the ID has another hash size. */
@@ -142,18 +134,23 @@ export class ContentIdSet {
   addKey(key: Uint8Array, offset: number, length: number): boolean {
     if (length !== this.keySize) return false;
     const bytes = this.bytes;
+    const o = this.probe(key, offset, length);
+    if (bytes[o] !== 0) return true;
+    if (this.size + 1 > this.capacity) return false;
+    for (let j = 0; j < length; j++) bytes[o + 1 + j] = key[offset + j]!;
+    Atomics.store(bytes, o, 1);
+    Atomics.add(this.header, 3, 1);
+    return true;
+  }
+
+  /** Byte offset of the slot holding the key, or of the empty slot where it would go (linear probing). */
+  private probe(key: Uint8Array, offset: number, length: number): number {
+    const bytes = this.bytes;
     const ss = this.slotSize;
     const mask = this.mask;
     for (let i = contentKeyHash(key, offset, length) & mask; ; i = (i + 1) & mask) {
       const o = i * ss;
-      if (bytes[o] === 0) {
-        if (this.size + 1 > this.capacity) return false;
-        for (let j = 0; j < length; j++) bytes[o + 1 + j] = key[offset + j]!;
-        Atomics.store(bytes, o, 1);
-        Atomics.add(this.header, 3, 1);
-        return true;
-      }
-      if (bytesEqual(bytes, o + 1, key, offset, length)) return true;
+      if (bytes[o] === 0 || bytesEqual(bytes, o + 1, key, offset, length)) return o;
     }
   }
 }
