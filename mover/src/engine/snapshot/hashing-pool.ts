@@ -17,7 +17,8 @@ interface PoolWorker {
 
 export interface HashingPoolOptions {
   readonly workers: number;
-  readonly config: WorkerConfig;
+  /** Called once, when the first job starts the workers (a backup with nothing to read never pays for it). */
+  readonly config: () => WorkerConfig;
   /** Jobs queued per worker beyond the one it runs, so it never waits for the main thread. */
   readonly depthPerWorker?: number;
 }
@@ -79,8 +80,9 @@ export class HashingPool {
 
   private start(): void {
     if (this.workers.length > 0) return;
+    const config = this.options.config();
     for (let i = 0; i < Math.max(1, this.options.workers); i++) {
-      const worker = new Worker(new URL('./upload-worker.ts', import.meta.url), { workerData: this.options.config });
+      const worker = new Worker(new URL('./upload-worker.ts', import.meta.url), { workerData: config });
       const pw: PoolWorker = { worker, inFlight: new Map() };
       worker.on('message', (msg: WorkerMessage) => this.onMessage(pw, msg));
       worker.on('error', (err) => this.fail(new CairnError('INTERNAL', `hashing worker failed: ${err.message}`, { cause: err })));

@@ -99,12 +99,12 @@ export class Uploader {
     const cfg = repo.format.config;
     this.pool = new HashingPool({
       workers: options.workers ?? Math.max(1, availableParallelism()),
-      config: {
+      config: () => ({
         hashName: cfg.hash, hmacSecret: cfg.hmacSecret, encryptionName: cfg.encryption, masterKey: cfg.masterKey,
         compression: options.compression, splitter: options.splitter ?? 'FASTCDC-1M',
         existing: (repo.contents.contentIdSet?.({ unprefixedOnly: true }) ?? ContentIdSet.fromContents(repo.contents.iterateContents({ prefix: '' }))).toShared(),
         readBufferSize: 16 * 1024 * 1024,
-      },
+      }),
     });
     this.batcher = new UploadBatcher(this.pool, repo.contents, this.progress, { maxJobBytes: 8 * 1024 * 1024, maxJobSegments: 256 });
   }
