@@ -73,7 +73,7 @@ describe.skipIf(minioBinary === undefined)('append-only S3 credentials', () => {
     expect(await compareWithState(restored, 3, TREE, s.work)).toEqual([]);
 
     await s.cairnOk(['snapshot', 'expire', '--keep-latest', '1', '--apply', '--log-level', 'error'], { env: root });
-    await s.cairnOk(['maintenance', 'run', '--full', '--log-level', 'error'], { env: { ...root, CAIRN_TEST_SAFETY: 'none' } });
+    await s.cairnOk(['maintenance', 'run', '--full', '--log-level', 'error'], { env: root, seams: { safety: 'none' } });
     const check = await s.cairnJson<{ problems: unknown[]; reclaimable: { totalBytes: number } }>(['repository', 'check', '--log-level', 'error'], { env: root });
     expect(check.problems).toEqual([]);
     expect(check.reclaimable.totalBytes).toBe(0);

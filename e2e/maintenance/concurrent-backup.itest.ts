@@ -1,5 +1,5 @@
 // Acceptance (issue 3): a backup written by another process while full maintenance deletes is never
-// damaged. Maintenance runs back to back (margins shortened with CAIRN_TEST_SAFETY, except the session
+// damaged. Maintenance runs back to back (margins shortened through the test entry's seams, except the session
 // expiry that protects a running backup's packs) from the moment the backup has stored its first pack
 // until it finishes; then the backup's snapshot restores identically, `cairn repository check` and
 // `kopia snapshot verify --verify-files-percent=100` pass.
@@ -71,7 +71,7 @@ describe.skipIf(kopiaBinary === undefined)('backup concurrent with full maintena
     const reports: RunReport[] = []; // runs that finished while the backup was still running
     let runs = 0;
     while (!backupDone) {
-      const r = await s.cairnJson<RunReport>(['maintenance', 'run', '--full', '--log-level', 'error'], { env: { CAIRN_TEST_SAFETY: CONCURRENT_SAFETY } });
+      const r = await s.cairnJson<RunReport>(['maintenance', 'run', '--full', '--log-level', 'error'], { seams: { safety: CONCURRENT_SAFETY } });
       runs++;
       if (!backupDone) reports.push(r);
     }
@@ -88,7 +88,7 @@ describe.skipIf(kopiaBinary === undefined)('backup concurrent with full maintena
     expect(retained).toBeGreaterThan(0); // and kept the backup's packs (live session)
 
     // one more run once everything is quiet, then the backup must still be intact
-    await s.cairnOk(['maintenance', 'run', '--full', '--log-level', 'error'], { env: { CAIRN_TEST_SAFETY: CONCURRENT_SAFETY } });
+    await s.cairnOk(['maintenance', 'run', '--full', '--log-level', 'error'], { seams: { safety: CONCURRENT_SAFETY } });
     const check = await s.cairnJson<{ problems: unknown[] }>(['repository', 'check', '--log-level', 'error']);
     expect(check.problems).toEqual([]);
     const restored = join(s.work, 'restored-big');

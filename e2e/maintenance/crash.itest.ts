@@ -1,4 +1,4 @@
-// Acceptance (issue 3): full maintenance killed with SIGKILL at each step (CAIRN_TEST_CRASH_AT) leaves a
+// Acceptance (issue 3): full maintenance killed with SIGKILL at each step (a crash point of the test entry's seams) leaves a
 // repository that `cairn repository check` and `kopia snapshot verify --verify-files-percent=100` pass,
 // whose remaining snapshots restore identically, and a rerun converges (nothing left to reclaim).
 import { cp } from 'node:fs/promises';
@@ -63,10 +63,10 @@ describe.skipIf(kopiaBinary === undefined)('maintenance killed at any step', () 
     it(`SIGKILL ${point}: the repository stays consistent and a rerun converges`, async () => {
       const { repoDir, env } = await copyOf(point);
       const before = await dirBytes(repoDir);
-      const killed = await base.cairn(['maintenance', 'run', '--full', '--log-level', 'error'], { env: { ...env, CAIRN_TEST_SAFETY: SAFETY, CAIRN_TEST_CRASH_AT: point } });
+      const killed = await base.cairn(['maintenance', 'run', '--full', '--log-level', 'error'], { env, seams: { safety: SAFETY, crashAt: point } });
       expectKilled(killed);
       await expectHealthy(repoDir, env, `${point}/after-kill`);
-      await base.cairnOk(['maintenance', 'run', '--full', '--log-level', 'error'], { env: { ...env, CAIRN_TEST_SAFETY: SAFETY } });
+      await base.cairnOk(['maintenance', 'run', '--full', '--log-level', 'error'], { env, seams: { safety: SAFETY } });
       const after = await expectHealthy(repoDir, env, `${point}/after-rerun`);
       expect(after.reclaimable.totalBytes).toBe(0);
       const size = await dirBytes(repoDir);
@@ -81,7 +81,7 @@ describe.skipIf(kopiaBinary === undefined)('maintenance killed at any step', () 
     for (let round = 0; round < 8 && !killed; round++) {
       await base.cairnOk(['snapshot', 'create', base.src, '--source', 'tester@e2e:/other', '--log-level', 'error'], { env });
       const r = await base.cairn(['maintenance', 'run', '--full', '--log-level', 'error'],
-        { env: { ...env, CAIRN_TEST_SAFETY: FAST_EPOCHS, CAIRN_TEST_CRASH_AT: 'mid-index-cleanup' } });
+        { env, seams: { safety: FAST_EPOCHS, crashAt: 'mid-index-cleanup' } });
       if (r.signal === 'SIGKILL') killed = true;
       else expect(r.exitCode).toBe(0);
     }
@@ -89,7 +89,7 @@ describe.skipIf(kopiaBinary === undefined)('maintenance killed at any step', () 
     const extra = (await base.cairnJson<{ id: string; source: string }[]>(['snapshot', 'list', '--log-level', 'error'], { env })).filter((x) => x.source.endsWith(':/other'));
     for (const x of extra) await base.cairnOk(['snapshot', 'delete', x.id, '--log-level', 'error'], { env });
     await expectHealthy(repoDir, env, 'index-cleanup/after-kill');
-    await base.cairnOk(['maintenance', 'run', '--full', '--log-level', 'error'], { env: { ...env, CAIRN_TEST_SAFETY: FAST_EPOCHS } });
+    await base.cairnOk(['maintenance', 'run', '--full', '--log-level', 'error'], { env, seams: { safety: FAST_EPOCHS } });
     const after = await expectHealthy(repoDir, env, 'index-cleanup/after-rerun');
     expect(after.reclaimable.totalBytes).toBe(0);
   });

@@ -1,5 +1,5 @@
 // Acceptance (issue 3): 30 snapshots of a changing tree -> a stored retention policy -> `cairn snapshot
-// expire --apply` -> full maintenance with shortened margins (CAIRN_TEST_SAFETY=none): the repository
+// expire --apply` -> full maintenance with shortened margins (safety none through the test entry's seams): the repository
 // shrinks by at least 90% of the bytes only the deleted snapshots used, every remaining snapshot restores
 // identically with Cairn and with kopia, and `kopia snapshot verify --verify-files-percent=100` passes.
 import { join } from 'node:path';
@@ -58,7 +58,7 @@ describe.skipIf(kopiaBinary === undefined)('expire + full maintenance reclaims s
 
     const before = await dirBytes(s.repoDir);
     const run = await s.cairnJson<{ tasks: { task: string; success: boolean }[] }>(['maintenance', 'run', '--full', '--log-level', 'error'],
-      { env: { CAIRN_TEST_SAFETY: 'none' } });
+      { seams: { safety: 'none' } });
     expect(run.tasks.every((t) => t.success)).toBe(true);
     const after = await dirBytes(s.repoDir);
     process.stdout.write(`[expire-gc] repository ${before} -> ${after} bytes; bytes only deleted snapshots used: ${onlyDeleted} (reported unused: ${check.reclaimable.unusedContentBytes})\n`);

@@ -12,7 +12,7 @@ import { compareWithState, connectKopia, dirBytes, newScenario, writeTreeState, 
 
 const kopiaBinary = requireTool('kopia');
 const TREE: TreeOptions = { seed: 'kopia-interop', stableBytes: 1_000_000, changingBytes: 300_000 };
-const NONE = { env: { CAIRN_TEST_SAFETY: 'none' } };
+const NONE = { seams: { safety: 'none' } };
 const cleanups: (() => Promise<void>)[] = [];
 
 afterAll(async () => {
@@ -96,7 +96,7 @@ describe.skipIf(kopiaBinary === undefined)('maintenance shared with kopia', () =
     }
     const ids = [...states.keys()];
     for (const id of ids.slice(0, 4)) await kopia.ok(['snapshot', 'delete', id, '--delete']);
-    const env = { env: { CAIRN_REPOSITORY: `file://${repoDir}`, CAIRN_TEST_SAFETY: 'none' } };
+    const env = { env: { CAIRN_REPOSITORY: `file://${repoDir}` }, seams: { safety: 'none' } };
     const refused = await s.cairn(['maintenance', 'run', '--full', '--log-level', 'error'], env);
     expect(refused.exitCode).toBe(22); // kopia's snapshot create made kopia@other the owner
     await s.cairnOk(['maintenance', 'set-owner', '--log-level', 'error'], env);
@@ -121,7 +121,7 @@ describe.skipIf(kopiaBinary === undefined)('maintenance shared with kopia', () =
     const s = await newScenario('epochs');
     cleanups.push(() => s.cleanup());
     // test-only epoch parameters: advance after 2 index blobs, no cleanup margin, range every 2 epochs
-    const fast = { env: { CAIRN_TEST_SAFETY: 'none,epoch.minEpochDuration=0s,epoch.advanceOnCount=2,epoch.cleanupSafetyMargin=0s,epoch.fullCheckpointFrequency=2' } };
+    const fast = { seams: { safety: 'none,epoch.minEpochDuration=0s,epoch.advanceOnCount=2,epoch.cleanupSafetyMargin=0s,epoch.fullCheckpointFrequency=2' } };
     const states = new Map<string, number>();
     // blob IDs from the sharded filesystem layout: <first char>/<shard>/<rest>.f, short IDs at the root
     const blobIds = async (): Promise<string[]> => {

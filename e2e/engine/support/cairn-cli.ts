@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
 export const CAIRN_BIN = join(REPO_ROOT, 'bin', 'cairn.mjs');
+/** main() with test seams (shortened maintenance margins, crash points); never the shipped CLI. */
+export const CAIRN_TEST_ENTRY = join(REPO_ROOT, 'e2e', 'support', 'cairn-test-entry.ts');
 export const TEST_PASSWORD = 'cairn-e2e-password-Ω-1';
 
 export interface CairnRunOptions {
@@ -21,6 +23,11 @@ export interface CairnRunOptions {
   readonly gid?: number;
   /** Kill the CLI after this long (default 300 s). */
   readonly timeoutMs?: number;
+  /**
+   * Test seams: run the test-only entry point (e2e/support/cairn-test-entry.ts) instead of bin/cairn.mjs,
+   * with maintenance safety margins (`none[,key=value…]`) and/or a maintenance crash point.
+   */
+  readonly seams?: { readonly safety?: string; readonly crashAt?: string };
 }
 
 export interface CairnRun {
@@ -56,9 +63,11 @@ export function runCairn(args: readonly string[], options: CairnRunOptions = {})
     if (v === undefined) Reflect.deleteProperty(env, k);
     else env[k] = v;
   }
+  if (options.seams?.safety !== undefined) env['CAIRN_E2E_SAFETY'] = options.seams.safety;
+  if (options.seams?.crashAt !== undefined) env['CAIRN_E2E_CRASH_AT'] = options.seams.crashAt;
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [CAIRN_BIN, ...args], {
+    const child = spawn(NODE, [options.seams === undefined ? CAIRN_BIN : CAIRN_TEST_ENTRY, ...args], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { openBlobStore } from '../engine/blob/open-blob-store.ts';
 import type { BlobStore } from '../engine/blob/blob-store.ts';
+import type { SafetySpec } from '../engine/maintenance/safety.ts';
 import { openRepository, type Repository } from '../engine/repo/open-repository.ts';
 import { UsageError } from './usage-error.ts';
 import type { ParsedValues } from './command.ts';
@@ -18,6 +19,20 @@ export interface Output {
   readonly stderrIsTTY: boolean;
 }
 
+/**
+ * Test seams (fault-injecting stores, crash points, shortened maintenance margins). Only a test-only entry
+ * point passes them to main() (e2e/support/cairn-test-entry.ts); bin/cairn.mjs never does, and nothing in
+ * the shipped CLI reads them from the environment.
+ */
+export interface TestSeams {
+  /** Wraps the blob store every command opens. */
+  readonly wrapStore?: (store: BlobStore) => BlobStore;
+  /** Maintenance safety margins (and epoch overrides) replacing --safety. */
+  readonly maintenanceSafety?: SafetySpec;
+  /** Called when a maintenance task starts, with kopia's task ID. */
+  readonly onMaintenanceTask?: (task: string) => void;
+}
+
 export interface CommandContext {
   readonly json: boolean;
   readonly logger: Logger;
@@ -25,6 +40,7 @@ export interface CommandContext {
   readonly progress: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly signal: AbortSignal;
+  readonly seams: TestSeams;
   repositoryUrl(): string;
   password(): Promise<string>;
   /** Reads a password from a file flag value (used by change-password). */
@@ -39,14 +55,14 @@ export interface CommandContext {
 }
 
 export function createCommandContext(values: ParsedValues, env: Readonly<Record<string, string | undefined>>,
-  output: Output, logger: Logger, signal: AbortSignal): CommandContext {
+  output: Output, logger: Logger, signal: AbortSignal, seams: TestSeams = {}): CommandContext {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
   const json = values['json'] === true;
   const progress = values['no-progress'] === true ? false : values['progress'] === true || (output.stderrIsTTY && !json);
   let store: Promise<BlobStore> | undefined;
 
   const ctx: CommandContext = {
-    json, logger, output, progress, env, signal,
+    json, logger, output, progress, env, signal, seams,
     repositoryUrl() {
       const url = str('repo') ?? env['CAIRN_REPOSITORY'];
       if (url === undefined || url === '') {
@@ -77,7 +93,8 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
     async openStore(options = {}) {
       store ??= (async () => {
         const credentials = await readS3Credentials(str('s3-credentials-dir'));
-        return openBlobStore(ctx.repositoryUrl(), { create: options.create ?? false, ...(credentials === undefined ? {} : { credentials }) });
+        const opened = await openBlobStore(ctx.repositoryUrl(), { create: options.create ?? false, ...(credentials === undefined ? {} : { credentials }) });
+        return seams.wrapStore === undefined ? opened : seams.wrapStore(opened);
       })();
       return store;
     },

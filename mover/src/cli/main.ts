@@ -8,7 +8,7 @@ import { ERROR_CODES, type ErrorCode } from '../contract/error-codes.ts';
 import { encodeResult, RESULT_SCHEMA_VERSION, type MoverResult } from '../contract/mover-result.ts';
 import { isCairnError } from '../engine/errors.ts';
 import { COMMANDS } from './commands/index.ts';
-import { createCommandContext, type Output } from './command-context.ts';
+import { createCommandContext, type Output, type TestSeams } from './command-context.ts';
 import { GLOBAL_OPTIONS } from './global-options.ts';
 import { commandHelp, generalHelp } from './help.ts';
 import { UsageError } from './usage-error.ts';
@@ -18,6 +18,8 @@ export interface MainIO {
   readonly output: Output;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logDestination?: NodeJS.WritableStream;
+  /** Only for the test-only entry point (e2e/support/cairn-test-entry.ts); bin/cairn.mjs never sets it. */
+  readonly seams?: TestSeams;
 }
 
 // `cairn snapshot list | head` closes stdout early: that is a normal way to stop reading, not an error.
@@ -105,7 +107,7 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
         `usage: cairn ${command.name} ${command.args}`.trimEnd());
     }
     logger = makeLogger(values, io);
-    const ctx = createCommandContext(values, io.env, io.output, logger, abort.signal);
+    const ctx = createCommandContext(values, io.env, io.output, logger, abort.signal, io.seams);
     const outcome = await command.run(ctx, positionals, values);
     const code: ErrorCode = outcome.code ?? 'OK';
     const result: MoverResult = {

@@ -1,0 +1,36 @@
+// The test-only entry point of the `cairn` CLI: main() with test seams, which bin/cairn.mjs never passes.
+// The seams come from this program's own environment variables, which the shipped CLI does not read:
+//   CAIRN_E2E_SAFETY=none[,key=value...]   maintenance safety margins (engine/maintenance/safety.ts
+//                                          parseSafety), e.g. "none,sessionExpirationAge=96h"; wins over --safety
+//   CAIRN_E2E_CRASH_AT=POINT               SIGKILL the process at a maintenance step (crashing-store.ts)
+// e2e/engine/support/cairn-cli.ts runs this file instead of bin/cairn.mjs when a test asks for seams.
+import { main } from '../../mover/src/cli/main.ts';
+import type { TestSeams } from '../../mover/src/cli/command-context.ts';
+import { parseSafety } from '../../mover/src/engine/maintenance/safety.ts';
+import { CrashingStore, CRASH_POINTS, isCrashPoint } from './crashing-store.ts';
+
+const safety = process.env['CAIRN_E2E_SAFETY'];
+const crashAt = process.env['CAIRN_E2E_CRASH_AT'];
+if (crashAt !== undefined && crashAt !== '' && !isCrashPoint(crashAt)) {
+  process.stderr.write(`cairn-test-entry: CAIRN_E2E_CRASH_AT=${crashAt} is not one of ${CRASH_POINTS.join(', ')} or task:<kopia task id>\n`);
+  process.exit(2);
+}
+let crashing: CrashingStore | undefined;
+const seams: TestSeams = {
+  ...(safety !== undefined && safety !== '' ? { maintenanceSafety: parseSafety(safety) } : {}),
+  ...(crashAt !== undefined && crashAt !== ''
+    ? {
+      wrapStore: (store) => (crashing = new CrashingStore(store, crashAt)),
+      onMaintenanceTask: (task) => crashing?.onTask(task),
+    }
+    : {}),
+};
+process.exitCode = await main(process.argv.slice(2), {
+  output: {
+    out: (l) => process.stdout.write(`${l}\n`),
+    err: (l) => process.stderr.write(`${l}\n`),
+    stderrIsTTY: process.stderr.isTTY === true,
+  },
+  env: process.env,
+  seams,
+});
