@@ -6,8 +6,9 @@
 // old blob or the whole new one; list never reports temp files; timestamps are file mtimes.
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, type Dirent } from 'node:fs';
-import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { makeDirectories } from '../util/make-directories.ts';
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
 import { BlobExistsError, BlobNotFoundError, BlobRangeError, StorageLocationNotFoundError } from './blob-errors.ts';
 import { errnoOf, mapFsError } from './fs-errors.ts';
@@ -41,7 +42,7 @@ export async function createFilesystemStore(path: string, options: FilesystemSto
   const dirMode = options.dirMode ?? 0o700;
   if (options.create === true) {
     try {
-      await mkdir(root, { recursive: true, mode: dirMode });
+      await makeDirectories(root, dirMode);
     } catch (e) {
       throw mapFsError(e, 'write', root);
     }
@@ -300,7 +301,7 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   private async makeDirs(dir: string): Promise<void> {
-    const first = await mkdir(dir, { recursive: true, mode: this.dirMode });
+    const first = await makeDirectories(dir, this.dirMode);
     if (first === undefined || !this.fsync) return;
     // Make the new directory entries durable: fsync each parent from the first created one downward.
     const parents: string[] = [];

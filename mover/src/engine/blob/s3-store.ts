@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
-import { BlobRangeError, InvalidBlobIdError } from './blob-errors.ts';
+import { BlobRangeError, InvalidBlobIdError, StorageUnavailableError } from './blob-errors.ts';
 import { describeSdkError, mapS3Error, type S3Operation } from './s3-errors.ts';
 
 export interface S3Credentials {
@@ -184,7 +184,16 @@ export class S3BlobStore implements BlobStore {
         if (id === '') continue;
         yield { id, length: o.Size ?? 0, timestamp: o.LastModified ?? new Date(0) };
       }
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated !== true) return;
+      // A truncated page must hand out a new token; anything else would end the listing early (blobs
+      // silently missing) or repeat the same page forever.
+      const next = page.NextContinuationToken;
+      if (next === undefined || next === '' || next === token) {
+        throw new StorageUnavailableError(`S3 listing of ${this.description} prefix "${prefix}" did not advance (a truncated page without a new continuation token)`, {
+          retryable: false, hint: 'the storage endpoint returned an inconsistent listing; retry later or report it to the storage provider',
+        });
+      }
+      token = next;
     } while (token !== undefined);
   }
 

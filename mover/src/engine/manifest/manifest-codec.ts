@@ -7,6 +7,9 @@ import { CorruptionError } from '../errors.ts';
 import { compareUtf8, goJsonCompact, goJsonString, isJsonObject } from './go-json.ts';
 import { parseRfc3339Nano } from './rfc3339-nano.ts';
 
+/** Largest manifest document inflated (kopia writes one per flush; ~1 KB per snapshot entry). */
+export const MAX_MANIFEST_DOCUMENT_BYTES = 512 * 1024 * 1024;
+
 export interface ManifestRecord {
   readonly id: string;
   /** null for tombstones, as kopia writes them. */
@@ -216,7 +219,8 @@ export function decodeManifestDocument(text: string, where: string): ManifestRec
 export function decodeManifestContent(data: Uint8Array, where: string): ManifestRecord[] {
   let text: string;
   try {
-    text = gunzipSync(data).toString('utf8');
+    // bounded: a forged content must not inflate into all of memory (real ones are far smaller)
+    text = gunzipSync(data, { maxOutputLength: MAX_MANIFEST_DOCUMENT_BYTES }).toString('utf8');
   } catch (e) {
     throw new CorruptionError(`manifest content ${where} is not valid gzip`, {
       hint: 'a manifest (snapshot or policy record) is damaged; run a repository verify', cause: e,

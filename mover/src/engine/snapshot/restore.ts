@@ -26,6 +26,7 @@ import type { DirManifest } from './dir-manifest.ts';
 import { applySymlinkAttributes, moveIntoPlace, mtimeSeconds, targetError } from './restore-file-writer.ts';
 import { RestoreFilePipeline } from './restore-file-pipeline.ts';
 import type { RestoreCounters } from './restore-file-pipeline.ts';
+import { makeDirectories } from '../util/make-directories.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import type { RestoreOptions, RestoreStats } from './restore-options.ts';
 import type { SnapshotManifest } from './snapshot-manifest.ts';
@@ -199,7 +200,7 @@ class Restorer {
     } catch (e) {
       if (errno(e) !== 'ENOENT') throw targetError(target, 'inspect', e);
       try {
-        await mkdir(root.type === 'd' ? target : dirname(target), { recursive: true });
+        await makeDirectories(root.type === 'd' ? target : dirname(target));
       } catch (e2) {
         throw targetError(target, 'create', e2);
       }

@@ -8,7 +8,9 @@
 //    pack into large ranged reads — decrypted and decompressed. Listings and indirect indexes are always
 //    read in step 1.
 // 3. Only when something is bad, the trees are walked again to name every affected path in every
-//    snapshot (clean subtrees are skipped after their first visit), so a clean run stores no per-file state.
+//    snapshot. Clean subtrees are skipped after their first visit, and within a snapshot a damaged
+//    listing is walked once (met again, it is named by the path it was first found at), so a hostile
+//    tree costs time and memory in proportion to its listings, not to its 2^depth paths.
 import type { ContentInfo } from '../content/content-info.ts';
 import { CairnError, isCairnError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
@@ -61,6 +63,9 @@ export interface VerifyOptions {
 }
 
 const DEFAULT_SEED = 'cairn-verify';
+
+/** Step 3's memory of one snapshot: directory object -> where it was first met, whether its subtree is clean. */
+type LocatedDirs = Map<string, { readonly path: string; readonly clean: Promise<boolean> }>;
 
 function childPath(parent: string, name: string): string {
   return parent === '.' ? name : `${parent}/${name}`;
@@ -223,25 +228,45 @@ class Verifier {
     return why;
   }
 
-  /** Step 3: names every path below `entry` whose object is bad; returns whether the subtree is clean. */
-  async locate(entry: DirEntry, path: string, out: (path: string, message: string) => void): Promise<boolean> {
+  /**
+   * Step 3: names every path below `entry` whose object is bad; returns whether the subtree is clean.
+   * Clean subtrees are skipped after their first visit; within one snapshot each damaged listing is walked
+   * once, and a damaged subtree reached again through another path (a forged tree can share one listing
+   * 2^depth times) is named once more as a whole, by the path it was first found at. `seen` is per snapshot.
+   */
+  async locate(entry: DirEntry, path: string, out: (path: string, message: string) => void, seen: LocatedDirs): Promise<boolean> {
     this.checkAbort();
-    if (entry.type === 'd' && this.cleanDirs.has(entry.obj)) return true;
+    if (entry.type === 'd') {
+      if (this.cleanDirs.has(entry.obj)) return true;
+      const first = seen.get(entry.obj);
+      if (first !== undefined) {
+        const clean = await first.clean;
+        if (!clean) out(path, `directory ${entry.obj} is the damaged directory already reported at ${first.path}`);
+        return clean;
+      }
+      const clean = this.locateDir(entry, path, out, seen);
+      seen.set(entry.obj, { path, clean });
+      if (await clean) this.cleanDirs.add(entry.obj);
+      return clean;
+    }
+    const why = await this.verdict(entry.obj);
+    if (why !== '') out(path, why);
+    return why === '';
+  }
+
+  private async locateDir(entry: DirEntry, path: string, out: (path: string, message: string) => void, seen: LocatedDirs): Promise<boolean> {
     const why = await this.verdict(entry.obj);
     if (why !== '') {
       out(path, why);
       return false;
     }
-    if (entry.type !== 'd') return true;
     const listing = await this.readListing(entry);
     if (typeof listing === 'string') {
       out(path, listing);
       return false;
     }
-    const results = await Promise.all(listing.map((c) => this.locate(c, childPath(path, c.name), out)));
-    const clean = results.every(Boolean);
-    if (clean) this.cleanDirs.add(entry.obj);
-    return clean;
+    const results = await Promise.all(listing.map((c) => this.locate(c, childPath(path, c.name), out, seen)));
+    return results.every(Boolean);
   }
 
   stats(): VerifyProgress {
@@ -272,7 +297,7 @@ export async function verifySnapshots(repo: RepositoryReader, options: VerifyOpt
       if (problems.length < maxProblems) problems.push({ snapshotId: s.id, source, path, message });
     };
     if (s.rootEntry === undefined) add('.', `snapshot ${s.id} has no root entry`);
-    else if (v.anyBad) await v.locate(s.rootEntry, '.', add);
+    else if (v.anyBad) await v.locate(s.rootEntry, '.', add, new Map());
   }
   v.finalReport();
   return { snapshots: snapshots.length, ...v.stats(), problems, problemCount };
