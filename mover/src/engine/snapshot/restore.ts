@@ -329,7 +329,11 @@ class Restorer {
       if (child.type === 'd') {
         await this.makeDir(cPath);
         this.addDir(cPath, child, depth + 1);
-        subdirs.push(this.walkDir(child, cPath, cRel, depth + 1));
+        const sub = this.walkDir(child, cPath, cRel, depth + 1);
+        // handled now, rethrown by settleAll below: a subdirectory failing while this loop still awaits
+        // would otherwise be an unhandled rejection, which ends the process with a stack trace (exit 1)
+        sub.catch(() => undefined);
+        subdirs.push(sub);
       } else {
         await this.restoreChild(child, cPath, cRel, depth + 1);
       }
