@@ -3,7 +3,7 @@
 // maintenance would reclaim. Read-only. Exit CORRUPT when a problem is found.
 import { checkRepository } from '../../engine/maintenance/repository-check.ts';
 import { formatBytes, formatCount } from '../format-units.ts';
-import { UsageError } from '../usage-error.ts';
+import { percentOption } from '../percent-option.ts';
 import type { Command } from '../command.ts';
 
 export const repositoryCheck: Command = {
@@ -16,8 +16,7 @@ export const repositoryCheck: Command = {
     'read-data-percent': { type: 'string', description: 'also download and decrypt this percentage of file data (0-100)', valueName: 'N' },
   },
   async run(ctx, _args, values) {
-    const pct = typeof values['read-data-percent'] === 'string' ? Number(values['read-data-percent']) : 0;
-    if (!Number.isFinite(pct) || pct < 0 || pct > 100) throw new UsageError(`--read-data-percent ${String(values['read-data-percent'])} is not a number from 0 to 100`);
+    const pct = percentOption(values, 'read-data-percent');
     return ctx.withRepository({ readOnly: true }, async (repo) => {
       const r = await checkRepository(repo, { readDataPercent: pct, signal: ctx.signal });
       if (ctx.json) ctx.output.out(JSON.stringify(r));

@@ -3,7 +3,7 @@
 import { verifySnapshots } from '../../engine/snapshot/verify.ts';
 import { parseSourceInfo } from '../../engine/snapshot/source-info.ts';
 import { formatCount } from '../format-units.ts';
-import { UsageError } from '../usage-error.ts';
+import { percentOption } from '../percent-option.ts';
 import type { Command } from '../command.ts';
 
 export const snapshotVerify: Command = {
@@ -17,10 +17,7 @@ export const snapshotVerify: Command = {
     'read-data-percent': { type: 'string', description: 'download and decrypt this percentage of file data (0-100)', valueName: 'N' },
   },
   async run(ctx, _args, values) {
-    const pct = typeof values['read-data-percent'] === 'string' ? Number(values['read-data-percent']) : 0;
-    if (!Number.isFinite(pct) || pct < 0 || pct > 100) {
-      throw new UsageError(`--read-data-percent ${String(values['read-data-percent'])} is not a number from 0 to 100`);
-    }
+    const pct = percentOption(values, 'read-data-percent');
     return ctx.withRepository({ readOnly: true }, async (repo) => {
       const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
       const report = await verifySnapshots(repo, { readDataPercent: pct, ...(source ? { source } : {}) });

@@ -78,7 +78,7 @@ export class BlobRangeError extends CairnError {
   readonly blobId: string;
   constructor(blobId: string, message: string, options: CairnErrorOptions = {}) {
     super('CORRUPT', message, {
-      hint: 'the blob is shorter than the index expects; run `cairn verify` to find affected snapshots',
+      hint: 'the blob is shorter than the index expects; `cairn snapshot verify` lists the affected files',
       ...options,
     });
     this.blobId = blobId;

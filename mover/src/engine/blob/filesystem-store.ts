@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { makeDirectories } from '../util/make-directories.ts';
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
 import { BlobExistsError, BlobNotFoundError, BlobRangeError, StorageLocationNotFoundError } from './blob-errors.ts';
+import { CorruptionError } from '../errors.ts';
 import { errnoOf, mapFsError } from './fs-errors.ts';
 import {
   COMPLETE_BLOB_SUFFIX,
@@ -171,7 +172,10 @@ export class FilesystemBlobStore implements BlobStore {
       if (e.isDirectory()) {
         if (prefix.length > name.length ? prefix.startsWith(name) : name.startsWith(prefix)) subdirs.push(e.name);
       } else if (e.isFile() && e.name.endsWith(COMPLETE_BLOB_SUFFIX)) {
-        if (name.startsWith(prefix)) files.push(e.name);
+        if (name.startsWith(prefix)) {
+          this.checkPlacement(name.slice(0, -COMPLETE_BLOB_SUFFIX.length), join(dir, e.name));
+          files.push(e.name);
+        }
       }
     }
     for (let i = 0; i < files.length; i += this.listConcurrency) {
@@ -195,6 +199,23 @@ export class FilesystemBlobStore implements BlobStore {
       }
     }
     for (const sub of subdirs) yield* this.walk(join(dir, sub), current + sub, prefix);
+  }
+
+  /**
+   * A listed file must be where the shard layout puts its blob ID, or get() could not find what list()
+   * reported: the symptom of a wrong or missing `.shards` file, or of foreign files in the repository.
+   */
+  private checkPlacement(id: string, path: string): void {
+    let expected: string;
+    try {
+      expected = this.pathOf(id).file;
+    } catch {
+      expected = '';
+    }
+    if (expected === path) return;
+    throw new CorruptionError(`${path} is not where this repository's shard layout (${SHARDS_FILE_NAME}: ${serializeShardParameters(this.shardParameters).trim()}) puts blob ${id}${expected === '' ? '' : ` (${expected})`}`, {
+      hint: `the ${SHARDS_FILE_NAME} file does not match the repository's files (restore it from a copy), or a file that is not a blob was put into the repository directory (move it out)`,
+    });
   }
 
   async put(id: string, data: Uint8Array, options: PutOptions = {}): Promise<void> {

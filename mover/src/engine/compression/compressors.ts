@@ -86,7 +86,7 @@ export function decompressContent(payload: Uint8Array, expectedHeaderId: number,
   if (actual !== expectedHeaderId) {
     throw new CorruptionError(
       `compression header is 0x${actual.toString(16)} but the index records 0x${expectedHeaderId.toString(16)}`,
-      { hint: 'the content does not match its index entry; run a repository verify' },
+      { hint: 'the content does not match its index entry; `cairn snapshot verify --read-data-percent 100` lists the affected files' },
     );
   }
   return compressorByHeaderId(actual).decompress(payload.subarray(COMPRESSION_HEADER_SIZE), maxLength);
@@ -100,7 +100,7 @@ export function decompressByHeader(payload: Uint8Array, maxLength: number): Buff
 function readHeaderId(payload: Uint8Array): number {
   if (payload.length < COMPRESSION_HEADER_SIZE) {
     throw new CorruptionError(`compressed payload of ${payload.length} bytes has no 4-byte compression header`, {
-      hint: 'the content is damaged; run a repository verify',
+      hint: 'the content is damaged; `cairn snapshot verify --read-data-percent 100` lists the affected files',
     });
   }
   return ((payload[0]! << 24) >>> 0) + (payload[1]! << 16) + (payload[2]! << 8) + payload[3]!;

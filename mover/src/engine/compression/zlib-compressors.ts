@@ -35,12 +35,12 @@ function zlibCompressor(
           tooLarge
             ? `${name} stream decodes to more than the expected ${maxLength} bytes`
             : `${name} stream is invalid: ${(e as Error).message}`,
-          { hint: 'the content is damaged or does not match its index entry; run a repository verify', cause: e },
+          { hint: 'the content is damaged or does not match its index entry; `cairn snapshot verify --read-data-percent 100` lists the affected files', cause: e },
         );
       }
       if (out.length > maxLength) {
         throw new CorruptionError(`${name} stream decodes to more than the expected ${maxLength} bytes`, {
-          hint: 'the content does not match its index entry; run a repository verify',
+          hint: 'the content does not match its index entry; `cairn snapshot verify --read-data-percent 100` lists the affected files',
         });
       }
       return out;

@@ -50,7 +50,7 @@ export function zstdDecompressBounded(name: string, src: Uint8Array, maxLength: 
       n = dctx.decompress(out, src);
     } catch (e) {
       throw new CorruptionError(`${name} stream is invalid or decodes to more than the expected ${maxLength} bytes (${(e as Error).message})`, {
-        hint: 'the content is damaged or does not match its index entry; run a repository verify',
+        hint: 'the content is damaged or does not match its index entry; `cairn snapshot verify --read-data-percent 100` lists the affected files',
         cause: e,
       });
     }
@@ -73,13 +73,13 @@ export function zstdDecompressBounded(name: string, src: Uint8Array, maxLength: 
       input = input.subarray(read);
       if (produced > maxLength) {
         throw new CorruptionError(`${name} stream decodes to more than the expected ${maxLength} bytes`, {
-          hint: 'the content does not match its index entry; run a repository verify',
+          hint: 'the content does not match its index entry; `cairn snapshot verify --read-data-percent 100` lists the affected files',
         });
       }
       if (input.length === 0 && remaining === 0) break;
       if (wrote === 0 && read === 0 && produced < out.length) {
         throw new CorruptionError(`${name} stream is truncated after ${src.length - input.length} of ${src.length} bytes`, {
-          hint: 'the content is damaged; run a repository verify',
+          hint: 'the content is damaged; `cairn snapshot verify --read-data-percent 100` lists the affected files',
         });
       }
     }
@@ -87,7 +87,7 @@ export function zstdDecompressBounded(name: string, src: Uint8Array, maxLength: 
     dctx.reset(binding.ResetDirective.sessionOnly);
     if (e instanceof CorruptionError) throw e;
     throw new CorruptionError(`${name} stream is invalid: ${(e as Error).message}`, {
-      hint: 'the content is damaged; run a repository verify',
+      hint: 'the content is damaged; `cairn snapshot verify --read-data-percent 100` lists the affected files',
       cause: e,
     });
   }

@@ -185,7 +185,7 @@ export class ContentManager implements ContentWriter {
     // that raced with garbage collection must still restore (the next GC undeletes what it references).
     if (info === undefined) {
       throw new NotFoundError(`content ${contentId} not found`, {
-        hint: 'the snapshot references data that is missing from the repository; run a repository verify',
+        hint: 'the snapshot references data that is missing from the repository; `cairn snapshot verify` lists the affected files',
       });
     }
     const local = this.pendingPayload(info);
@@ -442,7 +442,7 @@ export class ContentManager implements ContentWriter {
     if (!(e instanceof BlobNotFoundError)) return e;
     return new CorruptionError(`pack ${info.packBlobId} holding content ${info.contentId} is missing`, {
       cause: e,
-      hint: 'the index points at a deleted pack; run a repository verify (kopia maintenance may have removed it)',
+      hint: 'the index points at a deleted pack (kopia maintenance may have removed it); `cairn snapshot verify` lists the affected files',
     });
   }
 }

@@ -9,7 +9,7 @@ import { IndexV2, encodeIndexV2 } from './index-v2.ts';
 export function openIndex(data: Buffer, source: string, v1Overhead: number): IndexSegment {
   if (data.length === 0) {
     throw new CorruptionError(`index ${source} is empty (0 bytes)`, {
-      hint: 'a crash may have left an empty index blob; delete it if its packs are indexed elsewhere, or run `kopia index recover`',
+      hint: 'a crash may have left an empty index blob; move it out of the repository and rebuild the index from the packs with `cairn index recover --commit`',
     });
   }
   switch (data[0]) {

@@ -69,6 +69,6 @@ export function infoWins(a: ContentInfo, b: ContentInfo): boolean {
 /** The error for a damaged index blob (v1 or v2), naming it. */
 export function corruptIndex(source: string, what: string): CorruptionError {
   return new CorruptionError(`index ${source}: ${what}`, {
-    hint: 'the index blob is damaged; run `kopia index recover` or restore it from a replica',
+    hint: 'the index blob is damaged; restore it from a copy, or move it out and rebuild the index from the packs with `cairn index recover --commit`',
   });
 }

@@ -32,7 +32,7 @@ export function openPackedContent(payload: Uint8Array, info: ContentInfo, encryp
   } catch (e) {
     throw new CorruptionError(
       `content ${info.contentId} in pack ${info.packBlobId} (offset ${info.packOffset}, ${info.packedLength} bytes) failed authentication`,
-      { cause: e, hint: 'the pack blob is damaged; run a repository verify and restore the pack from a replica if you have one' },
+      { cause: e, hint: 'the pack blob is damaged; `cairn snapshot verify --read-data-percent 100` lists the affected files (restore the pack from a replica if you have one)' },
     );
   }
   if (info.compressionHeaderId === 0) return plain;
@@ -42,7 +42,7 @@ export function openPackedContent(payload: Uint8Array, info: ContentInfo, encryp
     if (isCairnError(e) && e.code !== 'CORRUPT') throw e;
     throw new CorruptionError(
       `content ${info.contentId} in pack ${info.packBlobId} could not be decompressed (header 0x${info.compressionHeaderId.toString(16)})`,
-      { cause: e, hint: 'the content does not match its index entry; run a repository verify' },
+      { cause: e, hint: 'the content does not match its index entry; `cairn snapshot verify --read-data-percent 100` lists the affected files' },
     );
   }
 }
@@ -81,7 +81,7 @@ export async function readPackLocalIndex(store: BlobReader, encryptor: ContentEn
   } catch (e) {
     throw new CorruptionError(`local index of pack ${packBlobId} failed authentication`, {
       cause: e,
-      hint: 'the pack blob is damaged; run a repository verify',
+      hint: 'the pack blob is damaged; `cairn repository check` lists what is affected',
     });
   }
 }

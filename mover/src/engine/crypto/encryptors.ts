@@ -74,7 +74,7 @@ class HmacKeyedAead implements ContentEncryptor {
   decrypt(ciphertext: Uint8Array, iv: Uint8Array): Buffer {
     if (ciphertext.length < OVERHEAD) {
       throw new CorruptionError(`${this.name}: ciphertext of ${ciphertext.length} bytes is shorter than nonce and tag`, {
-        hint: 'the blob is truncated; run a repository verify to find the damaged blobs',
+        hint: 'the blob is truncated; `cairn repository check` lists what is affected',
       });
     }
     const buf = Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.length);
@@ -90,7 +90,7 @@ class HmacKeyedAead implements ContentEncryptor {
       last = d.final();
     } catch (cause) {
       throw new CorruptionError(`${this.name}: authentication failed (data was modified or belongs to another id)`, {
-        hint: 'the blob is damaged or was written by another repository; run a repository verify',
+        hint: 'the blob is damaged or was written by another repository; `cairn repository check` lists what is affected',
         cause,
       });
     }

@@ -2,10 +2,10 @@
 // format_manager.go refresh, format_blob.go, repository_config.go decryptRepositoryConfig).
 import type { BlobReader } from '../blob/blob-store.ts';
 import { BlobNotFoundError } from '../blob/blob-errors.ts';
-import { openAesGcmEnvelope } from '../crypto/aes-gcm-envelope.ts';
+import { AES_GCM_ENVELOPE_OVERHEAD, openAesGcmEnvelope } from '../crypto/aes-gcm-envelope.ts';
 import { derivePasswordKey, type PasswordKeyDeriver } from '../crypto/key-derivation.ts';
-import { CorruptionError, UnsupportedError } from '../errors.ts';
-import { FORMAT_BLOB_ENCRYPTION, FORMAT_BLOB_ID, parseFormatBlob, type FormatBlobJson } from './format-blob-json.ts';
+import { CorruptionError } from '../errors.ts';
+import { BLOBCFG_BLOB_ID, FORMAT_BLOB_ENCRYPTION, FORMAT_BLOB_ID, UNIQUE_ID_LENGTH, parseFormatBlob, type FormatBlobJson } from './format-blob-json.ts';
 import { RepositoryNotFoundError, WrongPasswordError } from './format-errors.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { decodeRepositoryConfig } from './repository-config-json.ts';
@@ -39,16 +39,14 @@ export async function readFormatBlob(store: BlobReader): Promise<{ bytes: Buffer
     throw e;
   }
   const json = parseFormatBlob(bytes, store.description);
-  if (json.encryption !== FORMAT_BLOB_ENCRYPTION) {
-    throw new UnsupportedError(`${FORMAT_BLOB_ID} at ${store.description} is sealed with "${json.encryption}"; only ${FORMAT_BLOB_ENCRYPTION} exists in kopia`, {
-      hint: 'the format blob is damaged or was written by an incompatible tool',
-    });
-  }
-  if (json.encryptedBlockFormat.length === 0) {
-    throw new CorruptionError(`${FORMAT_BLOB_ID} at ${store.description} has no encryptedBlockFormat`, {
-      hint: 'the format blob is damaged; restore it from a backup copy (kopia keeps kopia.repository.backup.* during upgrades)',
-    });
-  }
+  const damaged = (what: string): CorruptionError => new CorruptionError(`${FORMAT_BLOB_ID} at ${store.description} is damaged: ${what}`, {
+    hint: 'restore kopia.repository from a copy of the repository (kopia keeps kopia.repository.backup.* during upgrades)',
+  });
+  // kopia has only ever sealed the format blob one way: anything else is damage, not a newer format
+  if (json.encryption !== FORMAT_BLOB_ENCRYPTION) throw damaged(`it says it is sealed with "${json.encryption}"; kopia only uses ${FORMAT_BLOB_ENCRYPTION}`);
+  if (json.encryptedBlockFormat.length === 0) throw damaged('it has no encryptedBlockFormat');
+  if (json.uniqueId.length !== UNIQUE_ID_LENGTH) throw damaged(`its uniqueID has ${json.uniqueId.length} bytes, not ${UNIQUE_ID_LENGTH}`);
+  if (json.encryptedBlockFormat.length <= AES_GCM_ENVELOPE_OVERHEAD) throw damaged(`its encryptedBlockFormat has only ${json.encryptedBlockFormat.length} bytes`);
   return { bytes, json };
 }
 
@@ -57,7 +55,27 @@ export async function unlockFormatBlob(store: BlobReader, password: string, opti
   const kdf = options.passwordKeyDeriver ?? derivePasswordKey;
   const formatEncryptionKey = await kdf(json.keyAlgo, password, json.uniqueId, FORMAT_KEY_LENGTH);
   const plaintext = openAesGcmEnvelope(formatEncryptionKey, json.uniqueId, json.encryptedBlockFormat);
-  if (plaintext === null) throw new WrongPasswordError(store.description, FORMAT_BLOB_ID);
+  if (plaintext === null) throw await wrongPasswordOrDamage(store, json, formatEncryptionKey);
   const config = decodeRepositoryConfig(plaintext, `${FORMAT_BLOB_ID} at ${store.description}`);
   return { bytes, json, formatEncryptionKey, plaintext, config };
+}
+
+/**
+ * Authentication of the sealed config failed: a wrong password, or a damaged kopia.repository. kopia.blobcfg
+ * is sealed with the same key, so when the key opens it, the password is right and kopia.repository is
+ * damaged. When both fail (or there is no kopia.blobcfg) the password is most likely wrong.
+ */
+async function wrongPasswordOrDamage(store: BlobReader, json: FormatBlobJson, key: Buffer): Promise<Error> {
+  let blobcfg: Buffer | undefined;
+  try {
+    blobcfg = await store.get(BLOBCFG_BLOB_ID);
+  } catch (e) {
+    if (!(e instanceof BlobNotFoundError)) throw e;
+  }
+  if (blobcfg !== undefined && openAesGcmEnvelope(key, json.uniqueId, blobcfg) !== null) {
+    return new CorruptionError(`${FORMAT_BLOB_ID} at ${store.description} is damaged: its sealed configuration fails authentication, although the password opens ${BLOBCFG_BLOB_ID}`, {
+      hint: 'the password is right; restore kopia.repository from a copy of the repository (kopia keeps kopia.repository.backup.* during upgrades)',
+    });
+  }
+  return new WrongPasswordError(store.description, FORMAT_BLOB_ID);
 }

@@ -56,7 +56,7 @@ class Scanner {
 
   fail(why: string, cause?: unknown): CorruptionError {
     return new CorruptionError(`manifest content ${this.where}: ${why} at offset ${this.pos}`, {
-      hint: 'a manifest (snapshot or policy record) is damaged; run a repository verify',
+      hint: 'a manifest (snapshot or policy record) is damaged; `cairn repository check` lists what is affected',
       cause,
     });
   }
@@ -223,7 +223,7 @@ export function decodeManifestContent(data: Uint8Array, where: string): Manifest
     text = gunzipSync(data, { maxOutputLength: MAX_MANIFEST_DOCUMENT_BYTES }).toString('utf8');
   } catch (e) {
     throw new CorruptionError(`manifest content ${where} is not valid gzip`, {
-      hint: 'a manifest (snapshot or policy record) is damaged; run a repository verify', cause: e,
+      hint: 'a manifest (snapshot or policy record) is damaged; `cairn repository check` lists what is affected', cause: e,
     });
   }
   return decodeManifestDocument(text, where);

@@ -117,7 +117,7 @@ export class ManifestManager implements ManifestStore {
       payload = JSON.parse(json) as T;
     } catch (e) {
       throw new CorruptionError(`manifest ${id} has an invalid JSON payload`, {
-        hint: 'a manifest (snapshot or policy record) is damaged; run a repository verify', cause: e,
+        hint: 'a manifest (snapshot or policy record) is damaged; `cairn repository check` lists what is affected', cause: e,
       });
     }
     return { ...record, payload };

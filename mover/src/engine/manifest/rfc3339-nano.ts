@@ -85,7 +85,7 @@ export function parseRfc3339Nano(text: string, what: string): bigint {
   const v = tryParseRfc3339Nano(text);
   if (v === undefined) {
     throw new CorruptionError(`${what}: invalid timestamp ${JSON.stringify(text)}`, {
-      hint: 'the metadata is damaged; run a repository verify to find what is affected',
+      hint: 'the metadata is damaged; `cairn repository check` lists what is affected',
     });
   }
   return v;

@@ -51,7 +51,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function parseIndirectObject(data: Uint8Array, where: string): IndirectEntry[] {
   const bad = (why: string, cause?: unknown): CorruptionError =>
     new CorruptionError(`invalid indirect object ${where}: ${why}`, {
-      hint: 'the index content of a large file or directory is damaged; run a repository verify',
+      hint: 'the index content of a large file or directory is damaged; `cairn snapshot verify` lists the affected files',
       cause,
     });
   let doc: unknown;

@@ -25,7 +25,7 @@ const EMPTY = Buffer.alloc(0);
 
 function lengthMismatch(objectId: string, actual: number, expected: number): CorruptionError {
   return new CorruptionError(`object ${objectId} has ${actual} bytes but its index entry says ${expected}`, {
-    hint: 'the content does not match the indirect object that references it; run a repository verify',
+    hint: 'the content does not match the indirect object that references it; `cairn snapshot verify` lists the affected files',
   });
 }
 
@@ -38,7 +38,7 @@ async function readDirect(contents: ObjectContentReader, id: ObjectId, expectedL
   } catch (e) {
     if (isCairnError(e) && e.code === 'NOT_FOUND') {
       throw new NotFoundError(`object ${text}: content ${id.contentId} not found`, {
-        hint: 'the repository is missing data this object needs; run a repository verify', cause: e,
+        hint: 'the repository is missing data this object needs; `cairn snapshot verify` lists the affected files', cause: e,
       });
     }
     throw e;
@@ -121,7 +121,7 @@ export class IndirectObjectReader implements ObjectReader {
   private nextOffset = 0;
 
   constructor(contents: ObjectContentReader, objectId: string, entries: readonly IndirectEntry[], options: ObjectReadOptions = {}) {
-    if (entries.length === 0) throw new CorruptionError(`indirect object ${objectId} has no entries`, { hint: 'run a repository verify' });
+    if (entries.length === 0) throw new CorruptionError(`indirect object ${objectId} has no entries`, { hint: 'the index content of a large file or directory is damaged; `cairn snapshot verify` lists the affected files' });
     this.contents = contents;
     this.objectId = objectId;
     this.entries = entries;

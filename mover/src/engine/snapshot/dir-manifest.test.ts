@@ -111,4 +111,9 @@ describe('directory listings', () => {
     expect(() => decodeDirManifest(Buffer.from('not json'), 'kbeef')).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
     expect(() => decodeDirManifest(Buffer.from('{"stream":"kopia:directory","entries":[{"mode":"9x"}]}'), 'kc')).toThrow(/kc.*mode/);
   });
+
+  it('rejects a listing that holds one name twice (CORRUPT, not a restore-target problem)', () => {
+    const dup = '{"stream":"kopia:directory","entries":[{"name":"a","type":"d","obj":"k01"},{"name":"a","type":"f","obj":"02"}]}';
+    expect(() => decodeDirManifest(Buffer.from(dup), 'kd')).toThrow(expect.objectContaining({ code: 'CORRUPT', message: expect.stringMatching(/kd: the name "a" appears more than once/) }));
+  });
 });

@@ -128,6 +128,17 @@ export function decodeDirManifest(bytes: Uint8Array, objectId: string): DirManif
     });
   }
   const entries = Array.isArray(raw) ? raw.map((e) => decodeDirEntry(e, where)) : [];
+  // a directory cannot hold two entries of one name; a listing that does is forged or damaged, and a
+  // restore could only write one of them (which one would depend on timing)
+  const names = new Set<string>();
+  for (const e of entries) {
+    if (names.has(e.name)) {
+      throw new CorruptionError(`${where}: the name ${JSON.stringify(e.name)} appears more than once`, {
+        hint: 'The directory metadata is damaged or forged; run `cairn snapshot verify` to find the affected snapshots.',
+      });
+    }
+    names.add(e.name);
+  }
   const s = goField(v, 'summary');
   return { entries, summary: s === undefined || s === null ? undefined : decodeDirectorySummary(s, where) };
 }

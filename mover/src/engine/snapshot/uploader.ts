@@ -127,7 +127,13 @@ export class Uploader {
         throw new CairnError('SOURCE_ERROR', `source ${this.options.sourcePath} is not a directory`, { hint: 'pass a directory to snapshot' });
       }
       const prevRoot = previous?.rootEntry === undefined ? undefined : PreviousDirectory.forEntry(this.repo, previous.rootEntry);
-      const rootIgnoreText = await this.readIgnoreFile(this.options.sourcePath);
+      let rootIgnoreText: string | undefined;
+      try {
+        rootIgnoreText = await this.readIgnoreFile(this.options.sourcePath);
+      } catch (e) {
+        throw new CairnError('SOURCE_ERROR', `cannot read ${join(this.options.sourcePath, this.options.ignore?.fileName ?? '')}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          { hint: 'make the ignore file readable, or remove it; without its rules the files it excludes would be backed up', cause: e });
+      }
       const scope = this.options.ignore?.root(rootIgnoreText);
       const root = await this.processDirectory(this.options.sourcePath, '', basename(this.options.sourcePath) || '/', rootStat, prevRoot, scope);
       if (root === undefined) {
@@ -171,13 +177,20 @@ export class Uploader {
     if (totals.errors.length < MAX_LISTED_ERRORS) totals.errors.push({ path, error: message });
   }
 
+  /**
+   * The directory's ignore file, or undefined when it has none. One that exists but cannot be read is an
+   * error, not "no rules": the files it excludes must not be backed up silently (kopia fails the
+   * directory too).
+   */
   private async readIgnoreFile(dir: string): Promise<string | undefined> {
     const name = this.options.ignore?.fileName;
     if (name === undefined) return undefined;
     try {
       return await this.fsLimit.run(() => readFile(join(dir, name), 'utf8'));
-    } catch {
-      return undefined;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+      throw e;
     }
   }
 
@@ -208,7 +221,15 @@ export class Uploader {
       const prev = prevEntries?.get(se.name);
       const childRel = rel === '' ? se.name : `${rel}/${se.name}`;
       if (isDir) {
-        const childScope = scope === undefined ? undefined : scope.child(se.name, await this.readIgnoreFile(se.path));
+        let childScope: IgnoreScope | undefined;
+        try {
+          childScope = scope === undefined ? undefined : scope.child(se.name, await this.readIgnoreFile(se.path));
+        } catch (e) {
+          // skipped whole (partial snapshot), never backed up without the rules its ignore file holds
+          const err = e as NodeJS.ErrnoException;
+          this.fail(childRel, err.code ?? 'EIO', `cannot read its ${this.options.ignore?.fileName ?? 'ignore file'}: ${err.message}`, totals);
+          return undefined;
+        }
         const prevDir = prev !== undefined && prev.type === 'd' ? PreviousDirectory.forEntry(this.repo, prev) : undefined;
         return this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, childScope);
       }
