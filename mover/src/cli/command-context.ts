@@ -8,6 +8,7 @@ import { openBlobStore } from '../engine/blob/open-blob-store.ts';
 import type { BlobStore } from '../engine/blob/blob-store.ts';
 import type { SafetySpec } from '../engine/maintenance/safety.ts';
 import { openRepository, type Repository } from '../engine/repo/open-repository.ts';
+import { SecretScrubber } from './secret-scrubber.ts';
 import { UsageError } from './usage-error.ts';
 import type { ParsedValues } from './command.ts';
 
@@ -55,7 +56,7 @@ export interface CommandContext {
 }
 
 export function createCommandContext(values: ParsedValues, env: Readonly<Record<string, string | undefined>>,
-  output: Output, logger: Logger, signal: AbortSignal, seams: TestSeams = {}): CommandContext {
+  output: Output, logger: Logger, signal: AbortSignal, seams: TestSeams = {}, secrets = new SecretScrubber()): CommandContext {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
   const json = values['json'] === true;
   const progress = values['no-progress'] === true ? false : values['progress'] === true || (output.stderrIsTTY && !json);
@@ -87,12 +88,15 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
         throw new UsageError(`cannot read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, `check that ${path} exists and is readable`);
       }
       const pw = text.replace(/\r?\n$/, '');
+      secrets.add(pw);
       if (pw === '') throw new UsageError(`${flag} ${path} is empty`, 'put the password on the first line of the file');
       return pw;
     },
     async openStore(options = {}) {
       store ??= (async () => {
         const credentials = await readS3Credentials(str('s3-credentials-dir'));
+        secrets.add(credentials?.accessKeyId);
+        secrets.add(credentials?.secretAccessKey);
         const opened = await openBlobStore(ctx.repositoryUrl(), { create: options.create ?? false, ...(credentials === undefined ? {} : { credentials }) });
         return seams.wrapStore === undefined ? opened : seams.wrapStore(opened);
       })();

@@ -10,6 +10,8 @@ import { isCairnError } from '../engine/errors.ts';
 import { COMMANDS } from './commands/index.ts';
 import { createCommandContext, type Output, type TestSeams } from './command-context.ts';
 import { GLOBAL_OPTIONS } from './global-options.ts';
+import { joinNegativeValues } from './negative-values.ts';
+import { scrubberFor, type SecretScrubber } from './secret-scrubber.ts';
 import { commandHelp, generalHelp } from './help.ts';
 import { UsageError } from './usage-error.ts';
 import type { Command, ParsedValues } from './command.ts';
@@ -50,8 +52,11 @@ function findCommand(argv: readonly string[]): { command: Command | undefined; r
   return { command: undefined, rest: [...argv] };
 }
 
-export async function main(argv: readonly string[], io: MainIO = defaultIO()): Promise<number> {
+export async function main(argv: readonly string[], rawIO: MainIO = defaultIO()): Promise<number> {
   const started = process.hrtime.bigint();
+  // every output channel goes through the scrubber: no credential is ever printed or written
+  const secrets = scrubberFor(argv, rawIO.env);
+  const io = scrubbedIO(rawIO, secrets);
   const { command, rest } = findCommand(argv);
   let values: ParsedValues = {};
   let logger: Logger | undefined;
@@ -72,6 +77,14 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // A promise that fails while nobody awaits it would end the process with a stack trace and an empty
+  // result file; instead its error becomes the command's error (engine code is meant to await everything).
+  let stray: { error: unknown } | undefined;
+  const onStray = (error: unknown): void => {
+    stray ??= { error };
+    logger?.debug({ err: error }, 'a background task failed');
+  };
+  process.on('unhandledRejection', onStray);
   try {
     if (command === undefined) {
       if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
@@ -82,7 +95,8 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
     }
     let positionals: string[];
     try {
-      const parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+      const options = { ...GLOBAL_OPTIONS, ...command.options };
+      const parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true });
       values = parsed.values as ParsedValues;
       positionals = parsed.positionals;
     } catch (e) {
@@ -106,15 +120,16 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
       throw new UsageError(`${command.name} expects ${command.args || 'no arguments'}, got ${positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(' ')}`,
         `usage: cairn ${command.name} ${command.args}`.trimEnd());
     }
-    logger = makeLogger(values, io);
-    const ctx = createCommandContext(values, io.env, io.output, logger, abort.signal, io.seams);
+    logger = makeLogger(values, io, secrets);
+    const ctx = createCommandContext(values, io.env, io.output, logger, abort.signal, io.seams, secrets);
     const outcome = await command.run(ctx, positionals, values);
+    if (stray !== undefined) throw stray.error;
     const code: ErrorCode = outcome.code ?? 'OK';
     const result: MoverResult = {
       ...outcome, v: RESULT_SCHEMA_VERSION, command: command.name, ok: outcome.ok ?? code === 'OK', code,
       exitCode: ERROR_CODES[code].exitCode, durationSeconds: seconds(started),
     };
-    if (resultFile !== undefined) await writeResult(resultFile, result);
+    if (resultFile !== undefined) await writeResult(resultFile, result, secrets);
     return result.exitCode;
   } catch (e) {
     const interrupted = abort.signal.aborted;
@@ -129,11 +144,12 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
       exitCode: ERROR_CODES[code].exitCode, message, ...(hint === undefined ? {} : { hint }), durationSeconds: seconds(started),
     };
     if (values['json'] === true) io.output.out(JSON.stringify(result));
-    if (resultFile !== undefined) await writeResult(resultFile, result).catch(() => undefined);
+    if (resultFile !== undefined) await writeResult(resultFile, result, secrets).catch(() => undefined);
     return result.exitCode;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    process.removeListener('unhandledRejection', onStray);
   }
 }
 
@@ -141,15 +157,27 @@ function seconds(started: bigint): number {
   return Math.round(Number(process.hrtime.bigint() - started) / 1e6) / 1000;
 }
 
-async function writeResult(path: string, result: MoverResult): Promise<void> {
-  await writeFile(path, `${encodeResult(result)}\n`);
+async function writeResult(path: string, result: MoverResult, secrets: SecretScrubber): Promise<void> {
+  await writeFile(path, `${secrets.scrub(encodeResult(result))}\n`);
 }
 
-function makeLogger(values: ParsedValues, io: MainIO): Logger {
+function scrubbedIO(io: MainIO, secrets: SecretScrubber): MainIO {
+  return {
+    ...io,
+    output: {
+      out: (l) => io.output.out(secrets.scrub(l)),
+      err: (l) => io.output.err(secrets.scrub(l)),
+      stderrIsTTY: io.output.stderrIsTTY,
+    },
+  };
+}
+
+function makeLogger(values: ParsedValues, io: MainIO, secrets: SecretScrubber): Logger {
   const level = typeof values['log-level'] === 'string' ? values['log-level'] : io.output.stderrIsTTY ? 'warn' : 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
     throw new UsageError(`--log-level ${level} is not a level`, 'use one of debug, info, warn, error');
   }
+  const destination = io.logDestination ?? pino.destination(2);
   return pino({ level, base: { app: 'cairn' }, redact: ['password', '*.password', 'secretAccessKey', '*.secretAccessKey'] },
-    io.logDestination ?? pino.destination(2));
+    { write: (record: string) => destination.write(secrets.scrub(record)) });
 }

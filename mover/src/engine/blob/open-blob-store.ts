@@ -5,13 +5,15 @@
 // (+ ReadOnlyBlobStore on top when readOnly). Credentials never go in the URL: they come from options
 // or the AWS SDK's default chain, so descriptions and messages built from the URL cannot leak them.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BlobStore } from './blob-store.ts';
 import { InvalidStoreUrlError } from './blob-errors.ts';
 import { ConcurrencyLimitedBlobStore } from './concurrency-limited-store.ts';
 import { createFilesystemStore } from './filesystem-store.ts';
 import { errnoOf } from './fs-errors.ts';
 import { ReadOnlyBlobStore } from './read-only-store.ts';
+import { hasUserInfo, redactUrl } from './redact-url.ts';
 import { RetryingBlobStore, type RetryOptions } from './retrying-store.ts';
 // The S3 store (and the AWS SDK, ~0.4 s to load) is imported only for s3:// URLs.
 import type { S3Credentials, S3StoreOptions } from './s3-store.ts';
@@ -58,10 +60,12 @@ export interface OpenBlobStoreOptions {
 const S3_PARAMS = ['endpoint', 'region', 'insecure', 'ca'];
 const EXAMPLES = 'use file:///absolute/path or s3://bucket/prefix?endpoint=https://host:port&region=us-east-1';
 
-/** The URL with any userinfo and query removed, safe to show. */
-function shown(url: string): string {
-  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)(?:[^@/?#]*@)?([^?#]*)/.exec(url);
-  return m === null ? '(unparseable URL)' : `${m[1]}${m[2]}`;
+const shown = redactUrl;
+const NO_CREDENTIALS_HINT = 'remove "KEY:SECRET@" from the URL and pass the S3 keys as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or with --s3-credentials-dir';
+
+/** `file:///abs/path` for a path the user gave instead of a URL. */
+function fileUrlOf(path: string): string {
+  return pathToFileURL(resolve(path)).href;
 }
 
 function usage(message: string, hint: string): InvalidStoreUrlError {
@@ -70,15 +74,19 @@ function usage(message: string, hint: string): InvalidStoreUrlError {
 
 /** Parses and validates a repository URL (no I/O). */
 export function parseBlobStoreUrl(url: string): BlobStoreLocation {
+  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(url)) {
+    if (hasUserInfo(url)) throw usage(`repository location "${shown(url)}" is not a URL and must not contain credentials`, NO_CREDENTIALS_HINT);
+    throw usage(`repository location "${url}" is a path, not a URL`, `write a directory as a file URL: ${fileUrlOf(url)}`);
+  }
+  const credentials = (): InvalidStoreUrlError => usage(`repository URL "${shown(url)}" must not contain credentials`, NO_CREDENTIALS_HINT);
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw usage(`repository URL "${shown(url)}" is not a URL`, EXAMPLES);
+    throw hasUserInfo(url) ? credentials() : usage(`repository URL "${shown(url)}" is not a valid URL`, EXAMPLES);
   }
   if (u.username !== '' || u.password !== '') {
-    throw usage(`repository URL ${shown(url)} must not contain credentials`,
-      'remove "user:secret@" from the URL and pass the S3 keys as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a credentials file');
+    throw usage(`repository URL ${shown(url)} must not contain credentials`, NO_CREDENTIALS_HINT);
   }
   if (u.protocol === 'file:') {
     if (u.host !== '' && u.host !== 'localhost') {
@@ -89,6 +97,7 @@ export function parseBlobStoreUrl(url: string): BlobStoreLocation {
     return { kind: 'file', path: fileURLToPath(u) };
   }
   if (u.protocol === 's3:') return parseS3(u, url);
+  if (hasUserInfo(url)) throw credentials();
   throw usage(`unsupported repository URL scheme "${u.protocol.replace(/:$/, '')}" in ${shown(url)}`, EXAMPLES);
 }
 
@@ -116,7 +125,8 @@ function parseS3(u: URL, url: string): S3Location {
         try {
           e = new URL(value);
         } catch {
-          throw usage(`endpoint "${value}" in the repository URL is not a URL`, 'write it with a scheme, e.g. ?endpoint=https://minio.example:9000');
+          throw usage(`endpoint "${shown(value)}" in the repository URL is not a valid URL`,
+            hasUserInfo(value) ? 'remove "KEY:SECRET@" from the endpoint; pass the S3 keys as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY' : 'write it with a scheme, e.g. ?endpoint=https://minio.example:9000');
         }
         if (e.protocol !== 'http:' && e.protocol !== 'https:') {
           throw usage(`endpoint "${e.protocol}//${e.host}" in the repository URL must use http or https`,
