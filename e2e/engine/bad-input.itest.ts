@@ -299,6 +299,13 @@ describe.skipIf(minioBinary === undefined)('bad input on MinIO', () => {
     expect([...(await lister.list('empty-bucket')).keys()]).toEqual([]);
   });
 
+  it('repository create where objects already are (the bucket root above a repository): exit 24, nothing written', async () => {
+    const before = await lister.list(BUCKET);
+    expect(before.size).toBeGreaterThan(0);
+    await expectFailure(['repository', 'create', '--repo', minio.url(BUCKET, '')], 'REFUSED', /already holds data/, { env: awsEnv(minio.credentials) });
+    expect(diffListings(before, await lister.list(BUCKET))).toEqual({ added: [], removed: [], changed: [] });
+  });
+
   it('a wrong password: exit 10, nothing written', async () => {
     const before = await lister.list(BUCKET);
     await expectFailure(['snapshot', 'create', src, '--repo', minio.url(BUCKET, 'repo/')], 'WRONG_PASSWORD', /password/,

@@ -46,7 +46,7 @@ export interface CommandContext {
   password(): Promise<string>;
   /** Reads a password from a file flag value (used by change-password). */
   readPasswordFile(path: string, flag: string): Promise<string>;
-  openStore(options?: { readonly create?: boolean }): Promise<BlobStore>;
+  openStore(options?: { readonly create?: boolean; readonly requireEmpty?: boolean }): Promise<BlobStore>;
   openRepository(options?: { readonly readOnly?: boolean }): Promise<Repository>;
   /** Opens the repository, runs `fn` with it, and closes it whatever happens. */
   withRepository<T>(options: { readonly readOnly?: boolean }, fn: (repo: Repository) => Promise<T>): Promise<T>;
@@ -97,7 +97,9 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
         const credentials = await readS3Credentials(str('s3-credentials-dir'));
         secrets.add(credentials?.accessKeyId);
         secrets.add(credentials?.secretAccessKey);
-        const opened = await openBlobStore(ctx.repositoryUrl(), { create: options.create ?? false, ...(credentials === undefined ? {} : { credentials }) });
+        const opened = await openBlobStore(ctx.repositoryUrl(), {
+          create: options.create ?? false, requireEmpty: options.requireEmpty ?? false, ...(credentials === undefined ? {} : { credentials }),
+        });
         return seams.wrapStore === undefined ? opened : seams.wrapStore(opened);
       })();
       return store;

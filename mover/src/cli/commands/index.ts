@@ -15,10 +15,11 @@ import { maintenanceRun } from './maintenance-run.ts';
 import { maintenanceInfo } from './maintenance-info.ts';
 import { maintenanceSetOwner } from './maintenance-set-owner.ts';
 import { repositoryCheck } from './repository-check.ts';
+import { indexRecover } from './index-recover.ts';
 
 export const COMMANDS: readonly Command[] = [
   repositoryCreate, repositoryStatus, repositoryChangePassword,
   snapshotCreate, snapshotList, snapshotRestore, snapshotVerify,
   snapshotExpire, snapshotDelete, policySet, policyShow,
-  maintenanceRun, maintenanceInfo, maintenanceSetOwner, repositoryCheck,
+  maintenanceRun, maintenanceInfo, maintenanceSetOwner, repositoryCheck, indexRecover,
 ];

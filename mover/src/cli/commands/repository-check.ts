@@ -24,7 +24,8 @@ export const repositoryCheck: Command = {
         ctx.output.out(`Storage: ${formatCount(r.storage.blobs)} blobs, ${formatBytes(r.storage.bytes)}`);
         for (const [kind, s] of Object.entries(r.storage.byKind).sort()) ctx.output.out(`  ${kind.padEnd(16)} ${formatCount(s.count).padStart(8)} blobs  ${formatBytes(s.bytes).padStart(9)}`);
         ctx.output.out(`Contents: ${formatCount(r.contents.live)} live (${formatBytes(r.contents.liveBytes)}, ${formatCount(r.contents.manifests)} manifest contents), ${formatCount(r.contents.deleted)} deleted (${formatBytes(r.contents.deletedBytes)})`);
-        ctx.output.out(`Packs: ${formatCount(r.packs.referenced)} referenced, ${formatCount(r.packs.unreferenced)} unreferenced (${formatBytes(r.packs.unreferencedBytes)})`);
+        ctx.output.out(`Packs: ${formatCount(r.packs.referenced)} referenced, ${formatCount(r.packs.unreferenced)} unreferenced (${formatBytes(r.packs.unreferencedBytes)})` +
+          (r.packs.unexplained > 0 ? `, ${formatCount(r.packs.unexplained)} holding contents no index knows (${formatBytes(r.packs.unexplainedBytes)}): run \`cairn index recover --commit\`` : ''));
         ctx.output.out(`Snapshots: ${formatCount(r.snapshots.count)}, ${formatCount(r.snapshots.objects)} objects, ${formatCount(r.snapshots.contents)} contents checked, ${formatCount(r.snapshots.contentsRead)} read`);
         ctx.output.out(`Full maintenance would reclaim about ${formatBytes(r.reclaimable.totalBytes)}: ${formatCount(r.reclaimable.unusedContents)} unused contents (${formatBytes(r.reclaimable.unusedContentBytes)}), deleted contents (${formatBytes(r.reclaimable.deletedContentBytes)}), unreferenced packs (${formatBytes(r.reclaimable.unreferencedPackBytes)}); safety margins may delay it.`);
         for (const p of r.problems) ctx.output.err(`ERROR ${p.message}`);

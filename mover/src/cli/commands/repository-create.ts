@@ -17,7 +17,7 @@ export const repositoryCreate: Command = {
   },
   async run(ctx, _args, values) {
     const compression = typeof values['compression'] === 'string' ? checkCompression(values['compression'], '--compression') : undefined;
-    const store = await ctx.openStore({ create: true });
+    const store = await ctx.openStore({ create: true, requireEmpty: true });
     const info = await createRepository(store, await ctx.password(), {
       ...(typeof values['hash'] === 'string' ? { hash: values['hash'] } : {}),
       ...(typeof values['encryption'] === 'string' ? { encryption: values['encryption'] } : {}),

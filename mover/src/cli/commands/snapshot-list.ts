@@ -5,7 +5,23 @@ import { formatBytes, formatCount } from '../format-units.ts';
 import { retentionReasons } from '../../engine/maintenance/snapshot-expiry.ts';
 import { compactRetentionReasons } from '../../engine/policy/retention-reasons.ts';
 import { retentionCalendar } from './snapshot-expire.ts';
+import type { Repository } from '../../engine/repo/open-repository.ts';
 import type { Command } from '../command.ts';
+
+async function unindexedPacks(repo: Repository): Promise<{ count: number; bytes: number }> {
+  const referenced = new Set<string>();
+  for (const ci of repo.contents.iterateContents({ includeDeleted: true })) referenced.add(ci.packBlobId);
+  let count = 0;
+  let bytes = 0;
+  for (const prefix of ['p', 'q']) {
+    for await (const b of repo.blobs.list(prefix)) {
+      if (referenced.has(b.id)) continue;
+      count++;
+      bytes += b.length;
+    }
+  }
+  return { count, bytes };
+}
 
 export const snapshotList: Command = {
   name: 'snapshot list',
@@ -43,6 +59,14 @@ export const snapshotList: Command = {
             s.incomplete !== '' ? `incomplete:${s.incomplete}` : '', s.stats.errorCount > 0 ? `partial:${s.stats.errorCount} errors` : '']
             .filter((f) => f !== '').join(' ');
           ctx.output.out(`  ${s.startTime.replace(/\.\d+Z$/, 'Z')}  ${s.id}  ${formatCount(s.stats.fileCount).padStart(10)} files  ${formatBytes(s.stats.totalSize).padStart(9)}  ${flags}`.trimEnd());
+        }
+      }
+      if (snapshots.length === 0 && source === undefined) {
+        // packs but no snapshot: either everything was deleted and not collected yet, or the index is lost
+        const packs = await unindexedPacks(repo);
+        if (packs.count > 0) {
+          ctx.output.err(`The repository holds ${formatCount(packs.count)} pack(s) (${formatBytes(packs.bytes)}) that no index entry refers to. ` +
+            'If snapshots are missing, `cairn repository check` tells whether the index lost entries, and `cairn index recover --commit` rebuilds them.');
         }
       }
       return { repository: { snapshotCount: snapshots.length } };

@@ -39,6 +39,8 @@ export type BlobStoreLocation = FileLocation | S3Location;
 export interface OpenBlobStoreOptions {
   /** Create the location if missing (filesystem directory + `.shards`; S3 buckets are never created). */
   readonly create?: boolean;
+  /** For a new repository: a directory must be missing or empty (see FilesystemStoreOptions.requireEmpty). */
+  readonly requireEmpty?: boolean;
   /** Refuse every put/delete (verify, restore, listing). */
   readonly readOnly?: boolean;
   /** S3 credentials; default: the AWS SDK chain (AWS_ACCESS_KEY_ID/..., ~/.aws/credentials, IMDS). */
@@ -166,6 +168,7 @@ export async function openBlobStore(url: string, options: OpenBlobStoreOptions =
   if (loc.kind === 'file') {
     const fs = await createFilesystemStore(loc.path, {
       ...(options.create === undefined ? {} : { create: options.create }),
+      ...(options.requireEmpty === undefined ? {} : { requireEmpty: options.requireEmpty }),
       ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
     });
     store = new ConcurrencyLimitedBlobStore(fs, options.concurrency ?? 64);

@@ -169,6 +169,19 @@ export class ContentManager implements ContentWriter {
     return this.overlayInfo(contentId) ?? this.committed.index.get(contentId);
   }
 
+  /** The committed winning entry whatever its state (tombstones below the watermark included). */
+  indexedEntry(contentId: string): ContentInfo | undefined {
+    return this.committed.index.getAny(contentId);
+  }
+
+  /**
+   * Index recovery (kopia RecoverIndexFromPackBlob with commit): adds entries read from packs' local
+   * indexes to the pending index; the next flush() writes them as one index blob.
+   */
+  addRecoveredEntries(entries: Iterable<ContentInfo>): void {
+    for (const e of entries) this.pending.add(e);
+  }
+
   /** True when a live (not deleted) copy exists, committed or pending. */
   hasContent(contentId: string): boolean {
     const o = this.overlayInfo(contentId);

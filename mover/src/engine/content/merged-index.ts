@@ -84,6 +84,17 @@ export class MergedIndex extends RefHashTable {
     return seg.info(pos);
   }
 
+  /**
+   * The winning entry whatever its state, deleted entries at or below the watermark included: whether the
+   * index has ever known the content (index blobs keep tombstones through compaction).
+   */
+  getAny(contentId: string): ContentInfo | undefined {
+    const ref = this.refForId(contentId);
+    if (ref < 0) return undefined;
+    const s = this.segmentOf(ref);
+    return this.segs[s]!.info(ref - this.bases[s]!);
+  }
+
   /** True when a live (not deleted) copy of the content is indexed. */
   has(contentId: string): boolean {
     const ref = this.refForId(contentId);

@@ -63,6 +63,14 @@ export async function createRepositoryFormat(store: BlobStore, password: string,
     });
   }
 
+  // kopia's ensureEmpty: a new repository goes where no blob is (a bucket prefix holding other objects
+  // belongs to something else, and maintenance would later judge them as unreferenced packs)
+  for await (const b of store.list('')) {
+    throw new CairnError('REFUSED', `refusing to create a repository at ${store.description}: it already holds data (${b.id})`, {
+      hint: 'create the repository under a new or empty prefix or directory',
+    });
+  }
+
   const uniqueId = randomBytes(UNIQUE_ID_LENGTH);
   const kdf = options.passwordKeyDeriver ?? derivePasswordKey;
   const formatEncryptionKey = await kdf(keyAlgo, password, uniqueId, FORMAT_KEY_LENGTH);

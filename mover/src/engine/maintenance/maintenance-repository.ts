@@ -9,6 +9,8 @@ import type { ManifestStore } from '../manifest/manifest-store.ts';
 
 export interface MaintenanceContents {
   contentInfo(contentId: string): ContentInfo | undefined;
+  /** The committed winning entry whatever its state (tombstones below the watermark included). */
+  indexedEntry(contentId: string): ContentInfo | undefined;
   getContent(contentId: string): Promise<Buffer>;
   iterateContents(options?: { readonly prefix?: string; readonly includeDeleted?: boolean }): Iterable<ContentInfo>;
   deleteContent(contentId: string): Promise<void>;

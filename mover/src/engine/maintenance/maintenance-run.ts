@@ -28,7 +28,7 @@ import {
   MAINTENANCE_SCHEDULE_BLOB_ID, TASK, findSafeDropTime, maxEndTime, nextPackDeleteTime, readSchedule, recordRun,
   shouldRewriteContents, writeSchedule, type MaintenanceSchedule,
 } from './maintenance-schedule.ts';
-import { FULL_PACK_GC_PREFIXES, deleteUnreferencedPacks } from './pack-gc.ts';
+import { FULL_PACK_GC_PREFIXES, assertIndexPlausible, deleteUnreferencedPacks } from './pack-gc.ts';
 import { SAFETY_FULL, type EpochOverrides, type SafetyParameters } from './safety.ts';
 import { runSnapshotGc } from './snapshot-gc.ts';
 
@@ -119,6 +119,10 @@ export async function runMaintenance(repo: MaintenanceRepository, options: Maint
   const params = epochParameters(repo, options.epochOverrides);
   const log = options.logger;
 
+  // Before anything is written: with index entries lost, snapshots are missing too (their manifests are
+  // contents), the ownership record may be gone, and snapshot GC would mark what only the missing
+  // snapshots use as unused — tombstones newer than anything `cairn index recover` can bring back.
+  await assertIndexPlausible(repo, options.signal);
   await assertDeletesPermitted(repo.blobs, `maintenance run${options.mode === 'full' ? ' --full' : ''}`);
 
   const stored = await readMaintenanceParams(repo.manifests);

@@ -4,8 +4,12 @@
 // against the cutoff (maintenance start + 1 s), it is newer than the cutoff, younger than
 // PackDeleteMinAge, or belongs to a session whose marker checkpoint is younger than SessionExpirationAge
 // — the packs of a backup still running are unindexed but protected that way.
+// Cairn adds two rules (index-plausibility.ts): nothing is deleted while a pack is unexplained (the index
+// lost entries), and session markers go last, after the packs of their session, and never while a pack
+// of their session is kept — so an interrupted run cannot leave packs that look like a lost index.
 import type { BlobMetadata } from '../blob/blob-store.ts';
 import { listActiveSessions, sessionIdFromBlobId, type SessionInfo } from '../content/session-marker.ts';
+import { findUnexplainedPacks, ImplausibleIndexError } from './index-plausibility.ts';
 import type { MaintenanceRepository } from './maintenance-repository.ts';
 
 export const FULL_PACK_GC_PREFIXES = ['p', 'q', 's'] as const;
@@ -73,30 +77,58 @@ export async function deleteUnreferencedPacks(repo: MaintenanceRepository, optio
     unreferencedPackCount: 0, unreferencedTotalSize: 0, deletedPackCount: 0, deletedTotalSize: 0, retainedPackCount: 0, retainedTotalSize: 0,
   };
   const doomed: BlobMetadata[] = [];
+  const keptSessions = new Set<string>();
   for (const bm of listed) {
     if (used.has(bm.id)) continue;
     if (judgeUnreferencedBlob(bm, cutoffMs, sessions, options.packDeleteMinAgeMs, options.sessionExpirationAgeMs) !== 'delete') {
       stats.retainedPackCount++;
       stats.retainedTotalSize += bm.length;
+      if (!bm.id.startsWith('s')) keptSessions.add(sessionIdFromBlobId(bm.id));
       continue;
     }
     stats.unreferencedPackCount++;
     stats.unreferencedTotalSize += bm.length;
     doomed.push(bm);
   }
+  const unreferencedPacks = listed.filter((bm) => /^[pq]/.test(bm.id) && !used.has(bm.id));
+  const unexplained = await findUnexplainedPacks(contentsView(repo), unreferencedPacks, sessions, { signal: options.signal });
+  if (unexplained.length > 0) throw new ImplausibleIndexError(unexplained);
   if (options.dryRun === true || doomed.length === 0) return stats;
   await options.beforeDelete?.();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < doomed.length) {
-      if (options.signal?.aborted === true) throw options.signal.reason;
-      const bm = doomed[next++]!;
-      await repo.blobs.delete(bm.id);
-      stats.deletedPackCount++;
-      stats.deletedTotalSize += bm.length;
-      await options.onDeleted?.(bm.id);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.parallel ?? 16), doomed.length) }, worker));
+  const packs = doomed.filter((bm) => !bm.id.startsWith('s'));
+  const markers = doomed.filter((bm) => bm.id.startsWith('s') && !keptSessions.has(sessionIdFromBlobId(bm.id)));
+  for (const batch of [packs, markers]) {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batch.length) {
+        if (options.signal?.aborted === true) throw options.signal.reason;
+        const bm = batch[next++]!;
+        await repo.blobs.delete(bm.id);
+        stats.deletedPackCount++;
+        stats.deletedTotalSize += bm.length;
+        await options.onDeleted?.(bm.id);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, options.parallel ?? 16), batch.length) }, worker));
+  }
   return stats;
+}
+
+function contentsView(repo: MaintenanceRepository): Parameters<typeof findUnexplainedPacks>[0] {
+  return { blobs: repo.blobs, encryptor: repo.encryptor, indexedEntry: (id) => repo.contents.indexedEntry(id) };
+}
+
+/**
+ * Refuses (ImplausibleIndexError) when a p/q pack no index entry refers to is explained by nothing. Lists
+ * packs, then session markers, then reloads the index (pack GC's order), so a backup committing meanwhile
+ * is seen either as a live session or as indexed.
+ */
+export async function assertIndexPlausible(repo: MaintenanceRepository, signal?: AbortSignal): Promise<void> {
+  const listed: BlobMetadata[] = [];
+  for (const prefix of ['p', 'q']) for await (const bm of repo.blobs.list(prefix)) listed.push(bm);
+  const sessions = await listActiveSessions(repo.blobs, repo.encryptor);
+  await repo.contents.refresh();
+  const used = referencedPacks(repo);
+  const unexplained = await findUnexplainedPacks(contentsView(repo), listed.filter((bm) => !used.has(bm.id)), sessions, { signal });
+  if (unexplained.length > 0) throw new ImplausibleIndexError(unexplained);
 }

@@ -3,14 +3,18 @@
 //   blob long enough to hold it;
 // - every snapshot's tree is complete (snapshot/verify.ts: listings readable, every content indexed, live
 //   and inside an existing pack; optionally a share of the data decrypted);
+// - every pack no index entry refers to is explained (index-plausibility.ts): one holding contents the
+//   index has never known means lost index entries, a problem `cairn index recover` repairs;
 // - a summary of blobs and bytes by kind, contents live/deleted, and what a full maintenance would
 //   reclaim: unused contents (no snapshot or manifest uses them), deleted contents still stored, and
-//   pack blobs no index entry refers to.
-import type { BlobReader } from '../blob/blob-store.ts';
+//   pack blobs no index entry refers to (explained ones only: maintenance keeps the others).
+import type { BlobMetadata, BlobReader } from '../blob/blob-store.ts';
+import { listActiveSessions } from '../content/session-marker.ts';
 import { isCairnError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
 import { listSnapshots } from '../snapshot/snapshot-manager.ts';
 import { verifySnapshots } from '../snapshot/verify.ts';
+import { findUnexplainedPacks } from './index-plausibility.ts';
 import { findSnapshotContents, includingDeleted } from './snapshot-contents.ts';
 
 export interface BlobKindSummary {
@@ -63,7 +67,8 @@ export interface CheckProblem {
 export interface RepositoryCheckReport {
   readonly storage: StorageSummary;
   readonly contents: { live: number; liveBytes: number; deleted: number; deletedBytes: number; manifests: number };
-  readonly packs: { referenced: number; unreferenced: number; unreferencedBytes: number };
+  /** unexplained: unreferenced packs holding contents the index never knew (lost index entries). */
+  readonly packs: { referenced: number; unreferenced: number; unreferencedBytes: number; unexplained: number; unexplainedBytes: number };
   readonly snapshots: { count: number; objects: number; contents: number; contentsRead: number };
   /** What a full maintenance run would reclaim (packed bytes), ignoring age margins. */
   readonly reclaimable: { unusedContents: number; unusedContentBytes: number; deletedContentBytes: number; unreferencedPackBytes: number; totalBytes: number };
@@ -109,11 +114,24 @@ export async function checkRepository(repo: RepositoryReader, options: CheckOpti
   }
   let unreferenced = 0;
   let unreferencedBytes = 0;
+  const orphans: BlobMetadata[] = [];
   for (const [id, len] of storage.lengths) {
-    if ((id.startsWith('p') || id.startsWith('q')) && !referenced.has(id)) {
-      unreferenced++;
-      unreferencedBytes += len;
-    }
+    if ((id.startsWith('p') || id.startsWith('q')) && !referenced.has(id)) orphans.push({ id, length: len, timestamp: new Date(0) });
+  }
+  let unexplainedBytes = 0;
+  const indexedEntry = repo.contents.indexedEntry;
+  const unexplained = indexedEntry === undefined || orphans.length === 0 ? [] : await findUnexplainedPacks(
+    { blobs: repo.blobs, encryptor: repo.encryptor, indexedEntry: (id) => indexedEntry.call(repo.contents, id) },
+    orphans, await listActiveSessions(repo.blobs, repo.encryptor), { signal: options.signal });
+  const unexplainedIds = new Set(unexplained.map((u) => u.id));
+  for (const u of unexplained) {
+    unexplainedBytes += u.length;
+    problem(`pack ${u.id} (${u.length} bytes) is referenced by no index entry and ${u.reason}: the index lost entries; \`cairn index recover --commit\` rebuilds them`);
+  }
+  for (const o of orphans) {
+    if (unexplainedIds.has(o.id)) continue;
+    unreferenced++;
+    unreferencedBytes += o.length;
   }
 
   const verify = await verifySnapshots(repo, { readDataPercent: options.readDataPercent ?? 0, maxProblems, signal: options.signal });
@@ -138,7 +156,7 @@ export async function checkRepository(repo: RepositoryReader, options: CheckOpti
   return {
     storage: summary,
     contents,
-    packs: { referenced: referenced.size, unreferenced, unreferencedBytes },
+    packs: { referenced: referenced.size, unreferenced, unreferencedBytes, unexplained: unexplained.length, unexplainedBytes },
     snapshots: { count: verify.snapshots, objects: verify.objects, contents: verify.contents, contentsRead: verify.contentsRead },
     reclaimable: {
       unusedContents, unusedContentBytes, deletedContentBytes: contents.deletedBytes, unreferencedPackBytes: unreferencedBytes,
