@@ -93,7 +93,7 @@ describe('messages say the truth', () => {
   it('a listing that holds one name twice is CORRUPT (17), for restore and verify alike', async () => {
     const copy = await copyRepo('duplicate-names');
     const r = await openRepository(await openBlobStore(copy.url), TEST_PASSWORD);
-    const latest = (await listSnapshots(r.manifests)).at(-1)!;
+    const latest = (await listSnapshots(r.manifests)).filter((x) => x.source.path === src).at(-1)!;
     const root = decodeDirManifest(await (await r.objects.openObject(latest.rootEntry!.obj)).readAll(), latest.rootEntry!.obj);
     const file = root.entries.find((e) => e.name === 'a.txt')!;
     const w = r.objects.newWriter({ prefix: 'k' });
@@ -124,6 +124,43 @@ describe('messages say the truth', () => {
 
     await symlink('.kopiaignore', join(tree, '.kopiaignore'));
     await expectFailure(['snapshot', 'create', tree, '--repo', repo], 'SOURCE_ERROR', /\.kopiaignore: ELOOP/, /make the ignore file readable/);
+  });
+
+  // issue 8, item 2: this printed a Node stack trace, exited 1 and left the result file empty
+  it('a sub-listing that is missing, not JSON or names a damaged file: restore, verify and check exit 17 with a result file', async () => {
+    for (const damage of ['missing', 'not-json', 'damaged-file'] as const) {
+      const copy = await copyRepo(`bad-sub-listing-${damage}`);
+      const r = await openRepository(await openBlobStore(copy.url), TEST_PASSWORD);
+      const latest = (await listSnapshots(r.manifests)).filter((x) => x.source.path === src).at(-1)!;
+      const root = decodeDirManifest(await (await r.objects.openObject(latest.rootEntry!.obj)).readAll(), latest.rootEntry!.obj);
+      let bad = `k${'ab'.repeat(16)}`;
+      if (damage !== 'missing') {
+        let text = '{"stream":"kopia:directory","entries":[{"na';
+        if (damage === 'damaged-file') {
+          // a file whose indirect object is not JSON: the subdirectory's walk fails while its parent's goes on
+          const indirect = `I${await r.contents.writeContent(Buffer.from('{"stream":"kopia:indirect","entries":[{"l":5'), { prefix: 'x' })}`;
+          text = encodeDirManifest([{ name: 'broken.bin', type: 'f', mode: 0o644, size: 5, mtime: '2025-01-01T00:00:00Z', uid: 0, gid: 0, obj: indirect }], undefined).toString();
+        }
+        const w = r.objects.newWriter({ prefix: 'k' });
+        await w.write(Buffer.from(text));
+        bad = await w.result();
+      }
+      // files after the damaged directory keep the walk busy while the subdirectory's read fails
+      const files = Array.from({ length: 40 }, (_, i) => ({ ...root.entries.find((e) => e.type === 'f')!, name: `z${i}.txt` }));
+      const entries = [...root.entries.map((e) => (e.type === 'd' ? { ...e, obj: bad } : e)), ...files];
+      const w = r.objects.newWriter({ prefix: 'k' });
+      await w.write(encodeDirManifest(entries, root.summary));
+      const id = await saveSnapshot(r.manifests, { ...latest, id: '', rootEntry: { ...latest.rootEntry!, obj: await w.result() } });
+      await r.flush();
+      await r.close();
+      for (const args of [['snapshot', 'restore', id, join(work, `restored-${damage}`)], ['snapshot', 'verify'], ['repository', 'check']]) {
+        const resultFile = join(work, `result-${damage}-${args[1]!}.json`);
+        const run = await runCairn([...args, '--repo', copy.url, '--result-file', resultFile]);
+        expect(run.exitCode, describeRun(run)).toBe(ERROR_CODES.CORRUPT.exitCode);
+        expect(run.stderr, describeRun(run)).not.toMatch(/^\s+at /m);
+        expect(JSON.parse(await readFile(resultFile, 'utf8'))).toMatchObject({ ok: false, code: 'CORRUPT', exitCode: 17 });
+      }
+    }
   });
 
   it.skipIf(process.platform !== 'linux')('a restore into /proc/x fails at once instead of spinning', async () => {

@@ -2,6 +2,7 @@
 // line on stderr (the cause, then the fix) and the documented exit code of their class; stack traces only
 // with --debug. Nothing here knows about storage formats.
 import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../contract/error-codes.ts';
@@ -85,6 +86,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     logger?.debug({ err: error }, 'a background task failed');
   };
   process.on('unhandledRejection', onStray);
+  process.on('uncaughtException', onFatal);
   try {
     if (command === undefined) {
       if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
@@ -132,11 +134,23 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     if (resultFile !== undefined) await writeResult(resultFile, result, secrets);
     return result.exitCode;
   } catch (e) {
+    const result = failure(e);
+    if (resultFile !== undefined) await writeResult(resultFile, result, secrets).catch(() => undefined);
+    return result.exitCode;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('unhandledRejection', onStray);
+    process.removeListener('uncaughtException', onFatal);
+  }
+
+  /** Prints the one-line error (and hint) and returns the failure's result. */
+  function failure(e: unknown): MoverResult {
     const interrupted = abort.signal.aborted;
     const code: ErrorCode = interrupted ? 'INTERRUPTED' : isCairnError(e) ? e.code : 'INTERNAL';
     const message = interrupted ? 'interrupted; nothing was committed by this run' : e instanceof Error ? e.message : String(e);
     const hint = isCairnError(e) ? e.hint : code === 'INTERNAL' ? 'this is a bug in Cairn; rerun with --debug and report it' : undefined;
-    io.output.err(`cairn: error: ${message}${hint === undefined ? '' : `\n  hint: ${hint}`}`);
+    io.output.err(`cairn: error: ${message.split('\n')[0]}${hint === undefined ? '' : `\n  hint: ${hint}`}`);
     if ((values['debug'] === true || io.env['CAIRN_DEBUG'] === '1') && e instanceof Error && e.stack !== undefined) io.output.err(e.stack);
     logger?.debug({ err: e }, 'command failed');
     const result: MoverResult = {
@@ -144,12 +158,23 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
       exitCode: ERROR_CODES[code].exitCode, message, ...(hint === undefined ? {} : { hint }), durationSeconds: seconds(started),
     };
     if (values['json'] === true) io.output.out(JSON.stringify(result));
-    if (resultFile !== undefined) await writeResult(resultFile, result, secrets).catch(() => undefined);
-    return result.exitCode;
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    process.removeListener('unhandledRejection', onStray);
+    return result;
+  }
+
+  /**
+   * An exception thrown where nothing can catch it (a callback) leaves the run in an unknown state: report
+   * it like any failure — one line, the result file — and exit, instead of Node's stack trace and exit 1.
+   */
+  function onFatal(e: unknown): void {
+    const result = failure(e);
+    if (resultFile !== undefined) {
+      try {
+        writeFileSync(resultFile, `${secrets.scrub(encodeResult(result))}\n`);
+      } catch {
+        // the line on stderr is all that can be delivered
+      }
+    }
+    process.exit(result.exitCode);
   }
 }
 

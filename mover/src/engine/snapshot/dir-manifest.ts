@@ -2,7 +2,8 @@
 // dir_reader.go): `{"stream":"kopia:directory","entries":[…],"summary":{…}}\n`, entries sorted
 // directories first, then by name in UTF-8 byte order, so identical directories serialize to identical
 // bytes (and dedupe with kopia's own listings).
-import { CorruptionError } from '../errors.ts';
+import { CorruptionError, isCairnError } from '../errors.ts';
+import type { ObjectStore } from '../object/object-store.ts';
 import {
   decodeDirectorySummary,
   decodeDirEntry,
@@ -141,4 +142,21 @@ export function decodeDirManifest(bytes: Uint8Array, objectId: string): DirManif
   }
   const s = goField(v, 'summary');
   return { entries, summary: s === undefined || s === null ? undefined : decodeDirectorySummary(s, where) };
+}
+
+/**
+ * Reads and parses the listing a snapshot references. A listing missing from the repository is damage to
+ * the snapshot (CORRUPT, as verify reports it), not a "not found" about something the user asked for.
+ */
+export async function readDirManifest(objects: Pick<ObjectStore, 'openObject'>, objectId: string): Promise<DirManifest> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await (await objects.openObject(objectId)).readAll();
+  } catch (e) {
+    if (!isCairnError(e) || e.code !== 'NOT_FOUND') throw e;
+    throw new CorruptionError(`directory object ${objectId} is missing from the repository: ${e.message}`, {
+      cause: e, hint: 'The snapshot references a listing the repository lacks; run `cairn snapshot verify` to find the affected snapshots.',
+    });
+  }
+  return decodeDirManifest(bytes, objectId);
 }

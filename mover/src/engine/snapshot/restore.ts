@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { CairnError, CorruptionError, isCairnError, NotFoundError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
 import type { DirEntry } from './dir-entry.ts';
-import { decodeDirManifest } from './dir-manifest.ts';
+import { readDirManifest } from './dir-manifest.ts';
 import type { DirManifest } from './dir-manifest.ts';
 import { applySymlinkAttributes, moveIntoPlace, mtimeSeconds, targetError } from './restore-file-writer.ts';
 import { RestoreFilePipeline } from './restore-file-pipeline.ts';
@@ -230,7 +230,7 @@ class Restorer {
   private readListing(objectId: string): Promise<DirManifest> {
     let p = this.listings.get(objectId);
     if (p === undefined) {
-      p = this.listLimiter.run(async () => decodeDirManifest(await (await this.repo.objects.openObject(objectId)).readAll(), objectId));
+      p = this.listLimiter.run(() => readDirManifest(this.repo.objects, objectId));
       // Only the path lookups reuse listings; the walk reads each directory once.
       this.listings.set(objectId, p);
     }
@@ -317,9 +317,7 @@ class Restorer {
 
   private async walkDir(entry: DirEntry, path: string, rel: string, depth: number): Promise<void> {
     this.check();
-    const listing = await this.listLimiter.run(async () =>
-      decodeDirManifest(await (await this.repo.objects.openObject(entry.obj)).readAll(), entry.obj),
-    );
+    const listing = await this.listLimiter.run(() => readDirManifest(this.repo.objects, entry.obj));
     const subdirs: Promise<void>[] = [];
     for (const child of listing.entries) {
       this.check();
