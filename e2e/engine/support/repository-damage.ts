@@ -5,7 +5,7 @@
 // - forged plaintext: what a writer holding the keys (or a bug) could store, written through the engine
 //   so it passes authentication: listings and manifests whose JSON is cut or bit-flipped or has fields of
 //   the wrong type, index blobs with damaged plaintext, indirect objects that do not parse.
-import { readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { openBlobStore } from '../../../mover/src/engine/blob/open-blob-store.ts';
@@ -257,11 +257,4 @@ export async function damageRepository(root: string, kind: DamageKind, rng: Rng,
   } finally {
     await repo.close();
   }
-}
-
-/** Bytes of a repository directory (to see that damage changed something). */
-export async function treeSize(root: string): Promise<number> {
-  let n = 0;
-  for (const f of await repoFiles(root)) n += (await stat(join(root, f))).size;
-  return n;
 }
