@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { makeDirectories } from '../util/make-directories.ts';
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
 import { BlobExistsError, BlobNotFoundError, BlobRangeError, StorageLocationNotFoundError } from './blob-errors.ts';
-import { CairnError, CorruptionError } from '../errors.ts';
+import { CorruptionError } from '../errors.ts';
+import { assertEmptyDirectory } from './empty-directory.ts';
 import { errnoOf, mapFsError } from './fs-errors.ts';
 import {
   COMPLETE_BLOB_SUFFIX,
@@ -81,35 +82,6 @@ export async function createFilesystemStore(path: string, options: FilesystemSto
   }
   const params = text === undefined ? LEGACY_SHARD_PARAMETERS : parseShardParameters(text, shardsPath);
   return new FilesystemBlobStore(root, params, options);
-}
-
-/** Throws unless `root` is missing or empty (an empty `lost+found`, as on a fresh volume, is allowed). */
-async function assertEmptyDirectory(root: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(root);
-  } catch (e) {
-    if (errnoOf(e) === 'ENOENT') return;
-    if (errnoOf(e) === 'ENOTDIR') {
-      throw new StorageLocationNotFoundError(`repository path ${root} is not a directory`, { hint: 'point the repository URL at a new or empty directory' });
-    }
-    throw mapFsError(e, 'list', root);
-  }
-  const found: string[] = [];
-  for (const n of names.sort()) {
-    if (n === 'lost+found' && (await readdir(join(root, n)).catch(() => ['?'])).length === 0) continue;
-    found.push(n);
-  }
-  if (found.length === 0) return;
-  if (found.includes(`kopia.repository${COMPLETE_BLOB_SUFFIX}`)) {
-    throw new CairnError('REPO_EXISTS', `a repository already exists at file://${root} (kopia.repository is present)`, {
-      hint: 'connect to the existing repository, or choose an empty location for a new one',
-    });
-  }
-  const shown = found.slice(0, 3).map((n) => JSON.stringify(n)).join(', ') + (found.length > 3 ? `, … (${found.length} entries)` : '');
-  throw new CairnError('REFUSED', `refusing to create a repository in file://${root}: the directory is not empty (${shown})`, {
-    hint: 'create the repository in a new or empty directory; Cairn never shares a directory with other files',
-  });
 }
 
 export class FilesystemBlobStore implements BlobStore {
