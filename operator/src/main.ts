@@ -10,12 +10,18 @@ import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Operator } from './operator.ts';
+import { isMoverLogLevel, MOVER_LOG_LEVELS } from '../../mover/src/contract/mover-argv.ts';
 
 const env = process.env;
 const log = pino({ level: env['CAIRN_LOG_LEVEL'] ?? 'info', base: { component: 'cairn-operator' } });
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 const identity = env['POD_NAME'] ?? hostname();
+const moverLogLevel = env['CAIRN_MOVER_LOG_LEVEL'];
+if (moverLogLevel !== undefined && !isMoverLogLevel(moverLogLevel)) {
+  log.fatal(`CAIRN_MOVER_LOG_LEVEL=${moverLogLevel} is not a mover log level; use one of ${MOVER_LOG_LEVELS.join(', ')}`);
+  process.exit(1);
+}
 
 const operator = new Operator({
   kubeConfig,
@@ -24,7 +30,7 @@ const operator = new Operator({
   config: {
     ...(env['CAIRN_MOVER_IMAGE'] !== undefined ? { moverImage: env['CAIRN_MOVER_IMAGE'] } : {}),
     ...(env['CAIRN_MOVER_COMMAND'] !== undefined ? { moverCommand: env['CAIRN_MOVER_COMMAND'].split(' ').filter((x) => x !== '') } : {}),
-    ...(env['CAIRN_MOVER_LOG_LEVEL'] !== undefined ? { moverLogLevel: env['CAIRN_MOVER_LOG_LEVEL'] } : {}),
+    ...(moverLogLevel !== undefined ? { moverLogLevel } : {}),
   },
   leaderElection:
     env['CAIRN_LEADER_ELECTION'] === 'false'

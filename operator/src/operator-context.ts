@@ -9,13 +9,14 @@ import type { EventRecorder } from './runtime/event-recorder.ts';
 import type { Informer } from './runtime/informer.ts';
 import type { KubeClient } from './runtime/kube-client.ts';
 import type { StatusWriter } from './runtime/status-writer.ts';
+import type { MoverLogLevel } from '../../mover/src/contract/mover-argv.ts';
 
 export interface OperatorConfig {
   /** Default mover image (overridable per resource). */
   readonly moverImage: string;
   /** Entry point of the mover image. */
   readonly moverCommand: readonly string[];
-  readonly moverLogLevel: string;
+  readonly moverLogLevel: MoverLogLevel;
   /** A mover pod Pending this long (not for image pulls, which are reported at once) is reported stuck. */
   readonly pendingGraceMs: number;
   /** How often a failing repository check is retried at most (backoff cap). */

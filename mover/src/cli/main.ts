@@ -1,7 +1,6 @@
 // `cairn` entry: argv -> command -> engine call -> output, result file and exit code. Errors become one
 // line on stderr (the cause, then the fix) and the documented exit code of their class; stack traces only
 // with --debug. Nothing here knows about storage formats.
-import { parseArgs } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../contract/error-codes.ts';
@@ -9,9 +8,9 @@ import { encodeResult, RESULT_SCHEMA_VERSION, type MoverResult } from '../contra
 import { isCairnError } from '../engine/errors.ts';
 import { COMMANDS } from './commands/index.ts';
 import { createCommandContext, type Output } from './command-context.ts';
-import { GLOBAL_OPTIONS } from './global-options.ts';
 import { commandHelp, generalHelp } from './help.ts';
 import { UsageError } from './usage-error.ts';
+import { parseCommandLine } from './parse-command-line.ts';
 import type { Command, ParsedValues } from './command.ts';
 
 export interface MainIO {
@@ -35,22 +34,9 @@ const defaultIO = (): MainIO => ({
   env: process.env,
 });
 
-function findCommand(argv: readonly string[]): { command: Command | undefined; rest: string[] } {
-  const words = argv.filter((a) => !a.startsWith('-')).slice(0, 2);
-  for (const c of COMMANDS) {
-    const parts = c.name.split(' ');
-    if (parts.every((p, i) => words[i] === p)) {
-      const rest = [...argv];
-      for (const p of parts) rest.splice(rest.indexOf(p), 1);
-      return { command: c, rest };
-    }
-  }
-  return { command: undefined, rest: [...argv] };
-}
-
 export async function main(argv: readonly string[], io: MainIO = defaultIO()): Promise<number> {
   const started = process.hrtime.bigint();
-  const { command, rest } = findCommand(argv);
+  let command: Command | undefined;
   let values: ParsedValues = {};
   let logger: Logger | undefined;
   let resultFile: string | undefined;
@@ -71,25 +57,14 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    if (command === undefined) {
-      if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
-        io.output.out(generalHelp());
-        return 0;
-      }
-      throw new UsageError(`unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}"`, 'run `cairn --help` for the list of commands');
-    }
-    let positionals: string[];
-    try {
-      const parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
-      values = parsed.values as ParsedValues;
-      positionals = parsed.positionals;
-    } catch (e) {
-      throw new UsageError(`${command.name}: ${(e as Error).message.split('\n')[0]}`, `run \`cairn ${command.name} --help\``);
-    }
-    if (values['help'] === true) {
-      io.output.out(commandHelp(command));
+    const line = parseCommandLine(argv, COMMANDS);
+    if (line.kind === 'help') {
+      io.output.out(line.command === undefined ? generalHelp() : commandHelp(line.command));
       return 0;
     }
+    command = line.command;
+    values = line.values;
+    const positionals = line.positionals;
     resultFile = typeof values['result-file'] === 'string' ? values['result-file'] : undefined;
     if (resultFile !== undefined) {
       // Fail before doing any work if the result cannot be delivered (a Job would lose its outcome).
@@ -123,16 +98,29 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
     if ((values['debug'] === true || io.env['CAIRN_DEBUG'] === '1') && e instanceof Error && e.stack !== undefined) io.output.err(e.stack);
     logger?.debug({ err: e }, 'command failed');
     const result: MoverResult = {
-      v: RESULT_SCHEMA_VERSION, command: command?.name ?? argv.join(' '), ok: false, code,
+      v: RESULT_SCHEMA_VERSION, command: command?.name ?? 'unknown', ok: false, code,
       exitCode: ERROR_CODES[code].exitCode, message, ...(hint === undefined ? {} : { hint }), durationSeconds: seconds(started),
     };
     if (values['json'] === true) io.output.out(JSON.stringify(result));
+    // A command line that did not parse still names its result file: a mover Job must learn why it failed.
+    resultFile ??= command === undefined ? resultFileIn(argv) : undefined;
     if (resultFile !== undefined) await writeResult(resultFile, result).catch(() => undefined);
     return result.exitCode;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+/** The --result-file value of a command line that failed to parse, if one is there. */
+function resultFileIn(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return undefined;
+    if (a === '--result-file') return argv[i + 1];
+    if (a.startsWith('--result-file=')) return a.slice('--result-file='.length);
+  }
+  return undefined;
 }
 
 function seconds(started: bigint): number {

@@ -35,7 +35,7 @@ function build(privileged = false): { job: ReturnType<typeof buildMoverJob>; pod
     purpose: 'snapshot',
     image: 'cairn:test',
     command: ['cairn'],
-    args: ['snapshot', 'create', '/data'],
+    invocation: { command: 'snapshot create', path: '/data', source: 'app@cairn:/pvc/data' },
     access: repositoryAccess(repo),
     data: { claimName: 'data', readOnly: true },
     overrides: {},

@@ -6,6 +6,7 @@ import type { Job, Json } from '../api/core-types.ts';
 import type { KubeObject } from '../api/meta.ts';
 import type { MoverOverrides } from '../api/resources.ts';
 import { ERROR_CODES } from '../../../mover/src/contract/error-codes.ts';
+import { moverArgs, type MoverGlobals, type MoverInvocation } from '../../../mover/src/contract/mover-argv.ts';
 import { LABELS, MANAGED_BY, labelValue } from '../api/names.ts';
 import type { RepositoryAccess } from './repository-access.ts';
 import { containerSecurityContext, podSecurityContext } from './pod-security.ts';
@@ -33,8 +34,8 @@ export interface MoverJobSpec {
   readonly purpose: string;
   readonly image: string;
   readonly command: readonly string[];
-  /** The cairn command and its arguments, e.g. ['snapshot', 'create', '/data', ...]. */
-  readonly args: readonly string[];
+  /** The cairn command the mover runs (its argv comes from mover/src/contract/mover-argv.ts). */
+  readonly invocation: MoverInvocation;
   readonly access: RepositoryAccess;
   readonly data?: DataVolume;
   readonly overrides: Partial<MoverOverrides>;
@@ -46,9 +47,9 @@ export interface MoverJobSpec {
   readonly nodeName?: string;
   readonly labels?: Record<string, string>;
   readonly annotations?: Record<string, string>;
-  readonly logLevel?: string;
+  readonly logLevel?: MoverGlobals['logLevel'];
   /** Commands run one after another before the main one (init containers expire-0, expire-1, ...). */
-  readonly initSteps?: readonly { readonly name: string; readonly args: readonly string[] }[];
+  readonly initSteps?: readonly { readonly name: string; readonly invocation: MoverInvocation }[];
   readonly defaultActiveDeadlineSeconds?: number;
   readonly ttlSecondsAfterFinished?: number;
 }
@@ -84,13 +85,13 @@ export function buildMoverJob(s: MoverJobSpec): Job {
     volumes.push({ name: 'data', persistentVolumeClaim: { claimName: s.data.claimName, readOnly: s.data.readOnly } });
     mounts.push({ name: 'data', mountPath: s.data.mountPath ?? DATA_DIR, readOnly: s.data.readOnly });
   }
-  const globalArgs = [...s.access.args, '--cache-dir', CACHE_DIR, '--result-file', TERMINATION_LOG, '--log-level', s.logLevel ?? 'info'];
+  const globals: MoverGlobals = { ...s.access.globals, resultFile: TERMINATION_LOG, logLevel: s.logLevel ?? 'info' };
   const container: Json = {
     name: MOVER_CONTAINER,
     image: o.image ?? s.image,
     imagePullPolicy: 'IfNotPresent',
     command: [...s.command],
-    args: [...globalArgs, ...s.args],
+    args: moverArgs(globals, s.invocation),
     env: [{ name: 'HOME', value: '/tmp' }],
     volumeMounts: mounts,
     securityContext: containerSecurityContext(s.privileged),
@@ -106,7 +107,7 @@ export function buildMoverJob(s: MoverJobSpec): Job {
     enableServiceLinks: false,
     securityContext: podSecurityContext(s.privileged, o.podSecurityContext),
     ...(s.initSteps !== undefined && s.initSteps.length > 0
-      ? { initContainers: s.initSteps.map((step) => ({ ...container, name: step.name, args: [...globalArgs, ...step.args] })) }
+      ? { initContainers: s.initSteps.map((step) => ({ ...container, name: step.name, args: moverArgs(globals, step.invocation) })) }
       : {}),
     containers: [container],
     volumes,

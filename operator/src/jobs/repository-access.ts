@@ -2,6 +2,7 @@
 // credentials and CA bundle as files (never environment variables or command-line arguments).
 import type { BackupRepository } from '../api/resources.ts';
 import type { Json } from '../api/core-types.ts';
+import type { MoverGlobals } from '../../../mover/src/contract/mover-argv.ts';
 
 export const PASSWORD_DIR = '/etc/cairn/repository';
 export const S3_CREDENTIALS_DIR = '/etc/cairn/s3';
@@ -10,7 +11,8 @@ export const FILESYSTEM_ROOT = '/repository';
 
 export interface RepositoryAccess {
   readonly url: string;
-  readonly args: string[];
+  /** The repository flags of every mover command. */
+  readonly globals: Pick<MoverGlobals, 'repo' | 'passwordFile' | 's3CredentialsDir'>;
   readonly volumes: Json[];
   readonly mounts: Json[];
   /** Secrets the mover mounts (so the operator can check they exist). */
@@ -26,7 +28,7 @@ export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
     },
   ];
   const mounts: Json[] = [{ name: 'repository-password', mountPath: PASSWORD_DIR, readOnly: true }];
-  const args = ['--password-file', `${PASSWORD_DIR}/password`];
+  let s3CredentialsDir: string | undefined;
   const secretNames = [passwordSecretRef.name];
   let url: string;
   if (storage.s3 !== undefined) {
@@ -49,7 +51,7 @@ export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
     url = `s3://${s3.bucket}/${prefix}?${params.toString()}`;
     volumes.push({ name: 'repository-s3', secret: { secretName: s3.credentialsSecretRef.name, defaultMode: 0o444 } });
     mounts.push({ name: 'repository-s3', mountPath: S3_CREDENTIALS_DIR, readOnly: true });
-    args.push('--s3-credentials-dir', S3_CREDENTIALS_DIR);
+    s3CredentialsDir = S3_CREDENTIALS_DIR;
     secretNames.push(s3.credentialsSecretRef.name);
   } else if (storage.filesystem !== undefined) {
     const fs = storage.filesystem;
@@ -60,5 +62,6 @@ export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
   } else {
     throw new Error(`BackupRepository ${repo.metadata.name ?? ''} has no storage backend`);
   }
-  return { url, args: ['--repo', url, ...args], volumes, mounts, secretNames };
+  const globals = { repo: url, passwordFile: `${PASSWORD_DIR}/password`, ...(s3CredentialsDir !== undefined ? { s3CredentialsDir } : {}) };
+  return { url, globals, volumes, mounts, secretNames };
 }

@@ -18,7 +18,8 @@ import { CronSchedule } from '../../schedule/cron-schedule.ts';
 import { checkTimeZone } from '../../schedule/time-zone.ts';
 import { planRun } from '../snapshot-schedule/run-planner.ts';
 import { ensureJob, jobOutcome } from '../job-tracking.ts';
-import { retentionArgs } from '../snapshot-schedule/snapshot-jobs.ts';
+import { expireInvocation } from '../snapshot-schedule/snapshot-jobs.ts';
+import type { MoverInvocation } from '../../../../mover/src/contract/mover-argv.ts';
 import { initResults } from '../../jobs/job-outcome.ts';
 
 type JobKind = 'Check' | 'Create' | 'Maintenance';
@@ -194,16 +195,16 @@ export class BackupRepositoryController {
    * Maintenance first applies the retention of every SnapshotSchedule using this repository, to each source
    * identity that has Snapshot records (one init container each), then runs `maintenance run`.
    */
-  private expireSteps(repo: BackupRepository): { name: string; args: string[] }[] {
+  private expireSteps(repo: BackupRepository): { name: string; invocation: MoverInvocation }[] {
     const ns = repo.metadata.namespace;
-    const steps: { name: string; args: string[] }[] = [];
+    const steps: { name: string; invocation: MoverInvocation }[] = [];
     const records = this.ctx.caches.snapshots.list(ns).filter((r) => r.spec.repository === repo.metadata.name);
     for (const s of this.ctx.caches.schedules.list(ns).sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))) {
-      const keep = retentionArgs(s);
-      if (s.spec.repository !== repo.metadata.name || keep === undefined) continue;
+      if (s.spec.repository !== repo.metadata.name || s.spec.retention === undefined) continue;
       const sources = new Set(records.filter((r) => r.spec.schedule === s.metadata.name).map((r) => r.spec.source));
       for (const source of [...sources].sort()) {
-        steps.push({ name: `expire-${steps.length}`, args: ['snapshot', 'expire', '--source', source, ...keep, '--time-zone', s.spec.timeZone, '--apply'] });
+        const invocation = expireInvocation(s, source);
+        if (invocation !== undefined) steps.push({ name: `expire-${steps.length}`, invocation });
       }
     }
     return steps.slice(0, 32);
@@ -251,21 +252,21 @@ export class BackupRepositoryController {
 
   private async startJob(repo: BackupRepository, st: BackupRepositoryStatus, kind: JobKind, discriminator: number): Promise<void> {
     const name = repo.metadata.name!;
-    let args: string[];
+    let invocation: MoverInvocation;
     let jobName: string;
-    let initSteps: { name: string; args: string[] }[] | undefined;
+    let initSteps: { name: string; invocation: MoverInvocation }[] | undefined;
     if (kind === 'Maintenance') {
       initSteps = this.expireSteps(repo);
       jobName = childName([name, 'maint', Math.floor(discriminator / 60_000).toString(36)]);
-      args = ['maintenance', 'run', ...(repo.spec.maintenance.full ? ['--full'] : [])];
+      invocation = { command: 'maintenance run', full: repo.spec.maintenance.full };
       st.activeJobScheduledTime = toRfc3339(discriminator);
     } else if (kind === 'Create') {
       jobName = childName([name, 'create', `g${discriminator}`]);
       const c = repo.spec.creation;
-      args = ['repository', 'create', '--hash', c.hash, '--encryption', c.encryption, '--compression', c.compression];
+      invocation = { command: 'repository create', hash: c.hash, encryption: c.encryption, compression: c.compression };
     } else {
       jobName = childName([name, 'check', `g${discriminator}`, `a${st.checkAttempts ?? 0}`]);
-      args = ['repository', 'status'];
+      invocation = { command: 'repository status' };
     }
     const job = buildMoverJob({
       name: jobName,
@@ -274,7 +275,7 @@ export class BackupRepositoryController {
       purpose: kind.toLowerCase(),
       image: this.ctx.config.moverImage,
       command: this.ctx.config.moverCommand,
-      args,
+      invocation,
       access: repositoryAccess(repo),
       overrides: { ...(repo.spec.mover ?? {}), privileged: false },
       privileged: false,

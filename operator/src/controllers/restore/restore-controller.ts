@@ -94,9 +94,6 @@ export class RestoreController {
         return;
       }
       const placement = await placementFor(this.ctx, pvc);
-      const args = ['snapshot', 'restore', resolved.ref, DATA_DIR, ...resolved.extra];
-      for (const p of r.spec.paths ?? []) args.push('--path', p);
-      if (r.spec.overwrite) args.push('--overwrite');
       await ensureJob(
         this.ctx,
         buildMoverJob({
@@ -106,7 +103,10 @@ export class RestoreController {
           purpose: 'restore',
           image: this.ctx.config.moverImage,
           command: this.ctx.config.moverCommand,
-          args,
+          invocation: {
+            command: 'snapshot restore', snapshot: resolved.ref, target: DATA_DIR, ...resolved.select,
+            ...(r.spec.paths !== undefined ? { paths: r.spec.paths } : {}), overwrite: r.spec.overwrite === true,
+          },
           access: repositoryAccess(repo),
           data: { claimName: target, readOnly: false },
           overrides,
@@ -149,18 +149,18 @@ export class RestoreController {
   }
 
   /** The `snapshot restore` reference and extra flags, or why there is nothing to restore. */
-  private resolve(r: Restore): { ref: string; extra: string[]; snapshotId?: string } | { missing: string } {
+  private resolve(r: Restore): { ref: string; select: { source?: string; asOf?: string }; snapshotId?: string } | { missing: string } {
     const ns = r.metadata.namespace!;
     const src = r.spec.source;
     if (src.snapshotRef !== undefined) {
       const rec: Snapshot | undefined = this.ctx.caches.snapshots.get(ns, src.snapshotRef.name);
       if (rec === undefined) return { missing: `Snapshot ${ns}/${src.snapshotRef.name} does not exist` };
-      return { ref: rec.spec.snapshotId, extra: [], snapshotId: rec.spec.snapshotId };
+      return { ref: rec.spec.snapshotId, select: {}, snapshotId: rec.spec.snapshotId };
     }
-    if (src.snapshotId !== undefined) return { ref: src.snapshotId, extra: [], snapshotId: src.snapshotId };
+    if (src.snapshotId !== undefined) return { ref: src.snapshotId, select: {}, snapshotId: src.snapshotId };
     const pvc = src.pvc!;
     const identity = `${pvc.namespace ?? ns}@cairn:${pvc.sourcePathPrefix.replace(/\/+$/, '')}/${pvc.name}`;
-    return { ref: 'latest', extra: ['--source', identity, ...(pvc.asOf !== undefined ? ['--as-of', pvc.asOf] : [])] };
+    return { ref: 'latest', select: { source: identity, ...(pvc.asOf !== undefined ? { asOf: pvc.asOf } : {}) } };
   }
 
   private async ensureTarget(r: Restore): Promise<PersistentVolumeClaim | undefined> {

@@ -7,6 +7,7 @@ import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
 import type { OperatorContext } from '../../operator-context.ts';
 import type { Placement } from '../job-tracking.ts';
+import type { MoverInvocation } from '../../../../mover/src/contract/mover-argv.ts';
 
 export function sourceIdentity(s: SnapshotSchedule, pvc: string): string {
   const prefix = s.spec.sourcePathPrefix.replace(/\/+$/, '');
@@ -43,9 +44,6 @@ export function buildSnapshotJob(
   placement: Placement,
   privileged: boolean,
 ): Job {
-  const args = ['snapshot', 'create', DATA_DIR, '--source', sourceIdentity(s, src.pvc), '--tag', `cairn.dev/schedule=${s.metadata.name ?? ''}`];
-  for (const e of s.spec.exclude ?? []) args.push('--exclude', e);
-  if (s.spec.compression !== undefined) args.push('--compression', s.spec.compression);
   return buildMoverJob({
     name: snapshotJobName(s, run, src.pvc),
     namespace: s.metadata.namespace!,
@@ -53,7 +51,14 @@ export function buildSnapshotJob(
     purpose: 'snapshot',
     image: ctx.config.moverImage,
     command: ctx.config.moverCommand,
-    args,
+    invocation: {
+      command: 'snapshot create',
+      path: DATA_DIR,
+      source: sourceIdentity(s, src.pvc),
+      tags: { 'cairn.dev/schedule': s.metadata.name ?? '' },
+      ...(s.spec.exclude !== undefined ? { exclude: s.spec.exclude } : {}),
+      ...(s.spec.compression !== undefined ? { compression: s.spec.compression } : {}),
+    },
     access: repositoryAccess(repo),
     data: { claimName, readOnly: true },
     overrides: mergedOverrides(repo, s),
@@ -66,25 +71,16 @@ export function buildSnapshotJob(
   });
 }
 
-export function retentionArgs(s: SnapshotSchedule): string[] | undefined {
+/** The `snapshot expire` of one source under the schedule's retention, or undefined without retention. */
+export function expireInvocation(s: SnapshotSchedule, source: string): MoverInvocation | undefined {
   const r = s.spec.retention;
   if (r === undefined) return undefined;
-  const args: string[] = [];
-  const add = (flag: string, v: number | string | undefined): void => {
-    if (v !== undefined) args.push(flag, String(v));
-  };
-  add('--keep-latest', r.keepLatest);
-  add('--keep-hourly', r.keepHourly);
-  add('--keep-daily', r.keepDaily);
-  add('--keep-weekly', r.keepWeekly);
-  add('--keep-monthly', r.keepMonthly);
-  add('--keep-annual', r.keepAnnual);
-  add('--keep-within', r.keepWithin);
-  return args;
+  return { command: 'snapshot expire', source, retention: r, timeZone: s.spec.timeZone, apply: true };
 }
 
 export function buildExpireJob(ctx: OperatorContext, s: SnapshotSchedule, repo: BackupRepository, run: ScheduleRun, pvc: string): Job {
-  const keep = retentionArgs(s) ?? [];
+  const invocation = expireInvocation(s, sourceIdentity(s, pvc));
+  if (invocation === undefined) throw new Error(`SnapshotSchedule ${s.metadata.name ?? ''} has no retention to apply`);
   const overrides = { ...mergedOverrides(repo, s), privileged: false };
   return buildMoverJob({
     name: expireJobName(s, run, pvc),
@@ -93,7 +89,7 @@ export function buildExpireJob(ctx: OperatorContext, s: SnapshotSchedule, repo: 
     purpose: 'expire',
     image: ctx.config.moverImage,
     command: ctx.config.moverCommand,
-    args: ['snapshot', 'expire', '--source', sourceIdentity(s, pvc), ...keep, '--time-zone', s.spec.timeZone, '--apply'],
+    invocation,
     access: repositoryAccess(repo),
     overrides,
     privileged: false,

@@ -19,7 +19,6 @@ import {
   buildVolumeSnapshot,
   expireJobName,
   mergedOverrides,
-  retentionArgs,
   snapshotJobName,
   sourceIdentity,
   stagingName,
@@ -211,7 +210,7 @@ export class SourceRunner {
         src.reason = 'PartialSnapshot';
         src.message = `${snapshot.skippedCount} entries could not be read`;
       }
-      if (retentionArgs(this.s) !== undefined) {
+      if (this.s.spec.retention !== undefined) {
         await ensureJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
         src.phase = 'Retention';
       } else {

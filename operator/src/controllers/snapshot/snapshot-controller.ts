@@ -52,7 +52,7 @@ export class SnapshotController {
           purpose: 'delete',
           image: this.ctx.config.moverImage,
           command: this.ctx.config.moverCommand,
-          args: ['snapshot', 'delete', rec.spec.snapshotId],
+          invocation: { command: 'snapshot delete', id: rec.spec.snapshotId },
           access: repositoryAccess(repo),
           overrides: { ...(repo.spec.mover ?? {}), privileged: false },
           privileged: false,
