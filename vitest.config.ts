@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['mover/src/**/*.test.ts', 'operator/src/**/*.test.ts'],
+          include: ['mover/src/**/*.test.ts', 'operator/src/**/*.test.ts', 'e2e/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },

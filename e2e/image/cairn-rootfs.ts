@@ -7,7 +7,7 @@
 // Modes are normalised (no group/world write, everything readable) so uid 65532 can read what root staged.
 import { constants } from 'node:fs';
 import { access, chmod, copyFile, cp, lstat, mkdir, readdir, readFile, realpath, symlink, writeFile } from 'node:fs/promises';
-import { join, matchesGlob, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { APP_DIR, APP_EXCLUDES, APP_SOURCES, CA_BUNDLE, CAIRN_LINK, GROUP_ENTRY, NODE_PATH, PASSWD_ENTRY } from './cairn-image.ts';
 import { installedProductionPackages } from './production-packages.ts';
 import { copyLibraries, sharedLibraries } from './shared-libraries.ts';
@@ -51,10 +51,25 @@ async function stageBase(repoRoot: string, base: string): Promise<void> {
   await writeFile(join(base, 'etc/nsswitch.conf'), 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n');
 }
 
+/**
+ * A .dockerignore pattern as a RegExp over the whole relative path: a leading `**` segment is any number of
+ * directories, `*` any run of characters within one name. (path.matchesGlob does this too, but is still experimental in
+ * Node 24.9 and warns on every run.)
+ */
+export function ignorePatternRegExp(pattern: string): RegExp {
+  const body = pattern
+    .split(/(\*\*\/|\*)/)
+    .map((part) => (part === '**/' ? '(?:[^/]+/)*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${body}$`);
+}
+
+const EXCLUDE_REGEXPS = APP_EXCLUDES.map(ignorePatternRegExp);
+
 /** Whether `rel` (a path relative to the repository root) is one of the things that never ship. */
 export function isExcluded(rel: string): boolean {
   const posix = rel.split(sep).join('/');
-  return APP_EXCLUDES.some((pattern) => matchesGlob(posix, pattern));
+  return EXCLUDE_REGEXPS.some((re) => re.test(posix));
 }
 
 async function stageApp(repoRoot: string, app: string): Promise<void> {
