@@ -35,7 +35,7 @@ ENV npm_config_build_from_source=true npm_config_nodedir=/usr/local \
 RUN npm ci --omit=dev \
  && npm cache clean --force \
  && node -e "require('zstd-napi')" \
- && find node_modules/zstd-napi/build -type f ! -path '*/Release/binding.node' -delete \
+ && find node_modules/zstd-napi/build ! -type d ! -path '*/Release/binding.node' -delete \
  && find node_modules/zstd-napi/build -depth -type d -empty -delete \
  && rm -rf node_modules/.bin
 

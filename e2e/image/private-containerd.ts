@@ -2,13 +2,15 @@
 // runc root, FIFO directory and cgroup names, all under one temporary directory, so it neither sees nor
 // disturbs another containerd on the machine (such as the test cluster's). stop() leaves nothing behind even
 // after a failure: runc containers are force-deleted, leftover shims killed by pid, containerd stopped,
-// mounts under the directory detached, the cgroups it named removed, the directory deleted.
+// mounts under the directory detached, the cgroups it named removed, the directory deleted. The one thing
+// outside the directory is containerd 1.6's fixed shim socket directory /run/containerd/s: our sockets
+// there are removed, and the directory too when this run created it and it is empty.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { findExecutable } from '../support/tools.ts';
 
 export const CONTAINERD_TOOLS = ['containerd', 'ctr', 'runc', 'containerd-shim-runc-v2'] as const;
@@ -48,9 +50,12 @@ export interface PrivateContainerd {
   /** `ctr run --rm` of a fresh container; resolves with the container's exit code and output. */
   run(o: RunOptions): Promise<ExecResult>;
   stop(): Promise<void>;
+  /** What stop() must have removed and is still there: processes, mounts, directories, sockets, cgroups. */
+  leftovers(): Promise<string[]>;
 }
 
 const NAMESPACE = 'k8s.io';
+const SHIM_SOCKET_DIR = '/run/containerd/s';
 
 function exec(file: string, args: readonly string[], timeoutMs = 120_000): Promise<ExecResult> {
   return new Promise((resolve) => {
@@ -128,8 +133,12 @@ export async function startPrivateContainerd(): Promise<PrivateContainerd> {
   const address = join(dir, 'containerd.sock');
   const runcRoot = join(dir, 'runc');
   const fifoDir = join(dir, 'fifo');
-  const cgroupPrefix = `cairn-image-itest-${randomBytes(4).toString('hex')}`;
-  let containers = 0;
+  const prefix = `cairn-image-itest-${randomBytes(4).toString('hex')}`;
+  /** Container ids handed out; each is also its cgroup name (one level, so runc removes it whole). */
+  const ids: string[] = [];
+  // The shims create these if absent; remove them again only then, and only when empty (another
+  // containerd on the machine, such as the test cluster's, may be using them).
+  const sharedDirsWeCreate = [SHIM_SOCKET_DIR, dirname(SHIM_SOCKET_DIR)].filter((d) => !existsSync(d));
   await mkdir(runcRoot);
   await mkdir(fifoDir);
   await writeFile(join(dir, 'config.toml'), configToml(dir, address));
@@ -138,12 +147,31 @@ export async function startPrivateContainerd(): Promise<PrivateContainerd> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const ctr = (args: readonly string[], timeoutMs?: number): Promise<ExecResult> => exec(bin['ctr']!, ['--address', address, '-n', NAMESPACE, ...args], timeoutMs);
+  // containerd 1.6 puts shim sockets in /run/containerd/s/<sha256(address/namespace/id)> whatever its
+  // state directory is; a killed shim leaves its socket behind. (The shared directory itself stays.)
+  const shimSockets = (): string[] => ids.map((id) => join(SHIM_SOCKET_DIR, createHash('sha256').update(join(address, NAMESPACE, id)).digest('hex')));
+  const cgroupDirs = async (): Promise<string[]> => {
+    const controllers = await readdir('/sys/fs/cgroup').catch(() => [] as string[]);
+    return controllers.flatMap((c) => ids.map((id) => join('/sys/fs/cgroup', c, id)));
+  };
+
+  /** Pids in our containers' cgroups: container processes that outlived their shim. */
+  const containerPids = async (): Promise<number[]> => {
+    const pids = new Set<number>();
+    for (const cgroup of await cgroupDirs()) {
+      const procs = await readFile(join(cgroup, 'cgroup.procs'), 'utf8').catch(() => '');
+      for (const p of procs.split('\n').filter((l) => l !== '')) pids.add(Number(p));
+    }
+    return [...pids];
+  };
 
   const stop = async (): Promise<void> => {
-    // Containers first (kills their processes, removes their cgroups), then any shim still holding on.
-    const list = await exec(bin['runc']!, ['--root', runcRoot, 'list', '-q']);
-    for (const id of list.stdout.split('\n').filter((l) => l !== '')) await exec(bin['runc']!, ['--root', runcRoot, 'delete', '--force', id]);
-    for (const pid of pidsMentioning(address)) {
+    // Containers first (the shim runs runc with --root <runc root>/<namespace>), then whatever still runs:
+    // shims and ctr clients (they name our socket) and container processes (in our cgroups).
+    const runc = (...args: string[]): Promise<ExecResult> => exec(bin['runc']!, ['--root', join(runcRoot, NAMESPACE), ...args]);
+    const list = await runc('list', '-q');
+    for (const id of list.stdout.split('\n').filter((l) => l !== '')) await runc('delete', '--force', id);
+    for (const pid of [...pidsMentioning(address), ...(await containerPids())]) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -157,11 +185,20 @@ export async function startPrivateContainerd(): Promise<PrivateContainerd> {
       clearTimeout(killer);
     }
     for (const point of mountsUnder(dir)) await exec('umount', ['--lazy', point]);
-    for (const controller of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
-      for (let i = 1; i <= containers; i++) await rmdir(join('/sys/fs/cgroup', controller, `${cgroupPrefix}-${i}`)).catch(() => undefined);
-    }
+    for (const socket of shimSockets()) await rm(socket, { force: true });
+    for (const d of sharedDirsWeCreate) await rmdir(d).catch(() => undefined);
+    // A killed process leaves its cgroup only once the kernel has reaped it.
+    const deadline = Date.now() + 10_000;
+    while ((await containerPids()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    for (const cgroup of await cgroupDirs()) await rmdir(cgroup).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   };
+
+  const leftovers = async (): Promise<string[]> => [
+    ...[...pidsMentioning(address), ...(await containerPids())].map((pid) => `process ${pid}`),
+    ...mountsUnder(dir).map((m) => `mount ${m}`),
+    ...[dir, ...shimSockets(), ...(await cgroupDirs())].filter((p) => existsSync(p)),
+  ];
 
   try {
     await waitForBoot(child, log, 60_000);
@@ -175,9 +212,10 @@ export async function startPrivateContainerd(): Promise<PrivateContainerd> {
     address,
     ctr,
     stop,
+    leftovers,
     run(o) {
-      containers += 1;
-      const id = `${cgroupPrefix}-${containers}`;
+      const id = `${prefix}-${ids.length + 1}`;
+      ids.push(id);
       const args = ['run', '--rm', '--runc-root', runcRoot, '--fifo-dir', fifoDir, '--cgroup', `/${id}`];
       if (o.readOnly === true) args.push('--read-only');
       for (const [k, v] of Object.entries(o.env ?? {})) args.push('--env', `${k}=${v}`);
