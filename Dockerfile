@@ -29,7 +29,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # build-from-source: prebuild-install gives up at once (no GitHub download) and zstd-napi's install script
 # falls back to `node-gyp rebuild`; nodedir: node-gyp uses /usr/local/include/node from the base image
-# instead of downloading headers. Only the compiled binding is kept of zstd-napi's build directory.
+# instead of downloading headers (npm warns that build-from-source is not one of its own settings; the
+# variable is for prebuild-install, which reads it from the environment). Of zstd-napi's build directory
+# only the compiled binding is kept; npm's .bin links and hidden lockfile are not needed at run time.
 ENV npm_config_build_from_source=true npm_config_nodedir=/usr/local \
     npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 RUN npm ci --omit=dev \
@@ -37,7 +39,7 @@ RUN npm ci --omit=dev \
  && node -e "require('zstd-napi')" \
  && find node_modules/zstd-napi/build ! -type d ! -path '*/Release/binding.node' -delete \
  && find node_modules/zstd-napi/build -depth -type d -empty -delete \
- && rm -rf node_modules/.bin
+ && rm -rf node_modules/.bin node_modules/.package-lock.json
 
 FROM ${NODE_IMAGE}
 # Drop what the runtime never uses (npm, yarn, corepack, headers, the base image's entrypoint script), add
