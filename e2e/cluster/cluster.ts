@@ -53,8 +53,14 @@ export interface StartClusterOptions {
   readonly log?: (message: string) => void;
 }
 
+/** What the host looked like before the first cluster start (kept until a clean teardown). */
+interface HostBefore {
+  readonly sysctls: Record<string, string>;
+  readonly runContainerdExisted: boolean;
+}
+
 function sysctlFile(l: ClusterLayout): string {
-  return `${l.run}.sysctl.json`;
+  return `${l.run}.host-before.json`;
 }
 
 /** Strings that identify the cluster's processes and mounts on the host. */
@@ -83,8 +89,11 @@ export async function teardownHost(l: ClusterLayout = DEFAULT_LAYOUT, daemons: r
   removeCgroups(l);
   let saved: Record<string, string> | undefined;
   if (existsSync(sysctlFile(l))) {
-    saved = JSON.parse(readFileSync(sysctlFile(l), 'utf8')) as Record<string, string>;
+    const before = JSON.parse(readFileSync(sysctlFile(l), 'utf8')) as HostBefore;
+    saved = before.sysctls;
     restoreSysctls(saved);
+    // containerd 1.6 puts its shims' sockets in /run/containerd/s whatever its state dir is.
+    if (!before.runContainerdExisted) rmSync('/run/containerd', { recursive: true, force: true });
   }
   // Keep the last run's logs for reading after a failure; everything else goes.
   if (existsSync(p.logs)) {
@@ -129,7 +138,10 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
   const left = await teardownHost(l);
   if (left.length > 0) throw new Error(`leftovers of an earlier cluster could not be removed:\n  ${left.join('\n  ')}`);
   takeLock(l, p);
-  if (!existsSync(sysctlFile(l))) writeFileSync(sysctlFile(l), JSON.stringify(readSysctls()));
+  if (!existsSync(sysctlFile(l))) {
+    const before: HostBefore = { sysctls: readSysctls(), runContainerdExisted: existsSync('/run/containerd') };
+    writeFileSync(sysctlFile(l), JSON.stringify(before));
+  }
   for (const d of [l.base, p.logs]) mkdirSync(d, { recursive: true });
 
   const daemons: Daemon[] = [];
