@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"cairn.dev/e2e/cluster/internal/promcheck"
@@ -43,7 +44,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fail := func(format string, a ...any) int {
-		_, _ = fmt.Fprintf(stderr, "promql-check: "+format+"\n", a...)
+		// One line per error, even for YAML errors that list several problems on several lines.
+		msg := strings.Join(strings.Fields(strings.ReplaceAll(fmt.Sprintf(format, a...), "\n", "; ")), " ")
+		_, _ = fmt.Fprintln(stderr, "promql-check: "+strings.ReplaceAll(msg, ":;", ":"))
 		return 2
 	}
 	if *rulesPath == "" || *metricsPath == "" {

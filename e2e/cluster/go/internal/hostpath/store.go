@@ -110,7 +110,9 @@ func NewID(prefix string) string {
 }
 
 // Volumes lists all committed volumes.
-func (s *Store) Volumes() ([]Volume, error) { return readAll[Volume](filepath.Join(s.root, volumesDir)) }
+func (s *Store) Volumes() ([]Volume, error) {
+	return readAll[Volume](filepath.Join(s.root, volumesDir))
+}
 
 // Snapshots lists all committed snapshots.
 func (s *Store) Snapshots() ([]Snapshot, error) {

@@ -28,12 +28,15 @@ type Rule struct {
 // error fails the whole file; a rule that does not validate (bad expression, bad label name,
 // neither alert nor record) is returned with its errors so the caller can report each rule.
 func LoadRules(content []byte, p parser.Parser) ([]Rule, error) {
-	body, err := rulesBody(content)
+	body, isCR, err := rulesBody(content)
 	if err != nil {
 		return nil, err
 	}
 	groups, errs := rulefmt.Parse(body, false, model.UTF8Validation, p, slog.New(slog.DiscardHandler))
 	if groups == nil {
+		if isCR {
+			return nil, fmt.Errorf("PrometheusRule spec (line numbers count from spec's first line): %w", errors.Join(errs...))
+		}
 		return nil, errors.Join(errs...)
 	}
 	perRule := map[[2]int][]string{}
@@ -72,26 +75,26 @@ func withoutPosition(err error) error {
 	return err
 }
 
-// rulesBody returns the plain rules-file YAML: the input itself, or a PrometheusRule's spec.
-func rulesBody(content []byte) ([]byte, error) {
+// rulesBody returns the plain rules-file YAML: the input itself, or a PrometheusRule's spec
+// (re-encoded, so YAML line numbers then count from the spec).
+func rulesBody(content []byte) ([]byte, bool, error) {
 	var doc struct {
 		Kind string    `yaml:"kind"`
 		Spec yaml.Node `yaml:"spec"`
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(content))
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("rules file is not YAML: %w", err)
+		return nil, false, fmt.Errorf("rules file is not YAML: %w", err)
 	}
 	if doc.Kind == "" {
-		return content, nil
+		return content, false, nil
 	}
 	if doc.Kind != "PrometheusRule" {
-		return nil, fmt.Errorf("rules file is a %s; expected a PrometheusRule or a Prometheus rules file with top-level groups", doc.Kind)
+		return nil, false, fmt.Errorf("rules file is a %s; expected a PrometheusRule or a Prometheus rules file with top-level groups", doc.Kind)
 	}
 	var b strings.Builder
-	enc := yaml.NewEncoder(&b)
-	if err := enc.Encode(&doc.Spec); err != nil {
-		return nil, fmt.Errorf("PrometheusRule spec: %w", err)
+	if err := yaml.NewEncoder(&b).Encode(&doc.Spec); err != nil {
+		return nil, true, fmt.Errorf("PrometheusRule spec: %w", err)
 	}
-	return []byte(b.String()), nil
+	return []byte(b.String()), true, nil
 }
