@@ -239,3 +239,24 @@ func TestListSnapshots(t *testing.T) {
 	_, err := d.ctrl.ListSnapshots(ctx(t), &csi.ListSnapshotsRequest{StartingToken: "bogus"})
 	wantCode(t, err, codes.Aborted)
 }
+
+// Ids arrive in requests; one that is a path must not reach the filesystem.
+func TestDeleteRefusesPathIDs(t *testing.T) {
+	state := t.TempDir()
+	d := startDriver(t, state, "")
+	victim := filepath.Join(filepath.Dir(state), "victim")
+	if err := os.MkdirAll(filepath.Join(victim, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"../../victim", "../victim", "..", ".", "/"} {
+		if _, err := d.ctrl.DeleteVolume(ctx(t), &csi.DeleteVolumeRequest{VolumeId: id}); err != nil {
+			t.Errorf("DeleteVolume(%q): %v", id, err)
+		}
+		if _, err := d.ctrl.DeleteSnapshot(ctx(t), &csi.DeleteSnapshotRequest{SnapshotId: id}); err != nil {
+			t.Errorf("DeleteSnapshot(%q): %v", id, err)
+		}
+	}
+	if !exists(t, filepath.Join(victim, "x")) || !exists(t, filepath.Join(state, "volumes")) {
+		t.Error("a path-shaped id deleted something outside the driver's objects")
+	}
+}

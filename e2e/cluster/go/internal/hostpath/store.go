@@ -146,10 +146,26 @@ func (s *Store) CommitSnapshot(sn Snapshot, builtDir string) error {
 }
 
 // DeleteVolume forgets the volume, then removes its data. Unknown ids are not an error.
-func (s *Store) DeleteVolume(id string) error { return removeObject(s.VolumePath(id)) }
+func (s *Store) DeleteVolume(id string) error {
+	if !validID(id) {
+		return nil // cannot name one of ours; never let it reach RemoveAll
+	}
+	return removeObject(s.VolumePath(id))
+}
 
 // DeleteSnapshot forgets the snapshot, then removes its data. Unknown ids are not an error.
-func (s *Store) DeleteSnapshot(id string) error { return removeObject(s.SnapshotPath(id)) }
+func (s *Store) DeleteSnapshot(id string) error {
+	if !validID(id) {
+		return nil
+	}
+	return removeObject(s.SnapshotPath(id))
+}
+
+// validID reports whether id could be one this store issued: a plain file name, not hidden.
+// Ids arrive in requests, so anything with a path separator or a leading dot is refused.
+func validID(id string) bool {
+	return id != "" && !strings.ContainsAny(id, "/\x00") && !strings.HasPrefix(id, ".")
+}
 
 func removeObject(dir string) error {
 	if err := os.Remove(dir + ".json"); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -222,8 +238,7 @@ func readAll[T any](dir string) ([]T, error) {
 }
 
 func readOne[T any](dir, id string) (*T, error) {
-	// Ids come from callers; one that is not a plain file name cannot name an object of ours.
-	if id == "" || id != filepath.Base(id) || strings.HasPrefix(id, ".") {
+	if !validID(id) {
 		return nil, nil
 	}
 	b, err := os.ReadFile(filepath.Join(dir, id+".json"))
