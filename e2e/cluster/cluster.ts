@@ -14,7 +14,7 @@ import { importImage, killContainers, runcRoot, startContainerd } from './contai
 import { startApiserver, startControllerManager, startEtcd, startScheduler } from './control-plane.ts';
 import type { Daemon } from './daemon.ts';
 import {
-  clusterProcessCount, cleanFirewall, createBridge, createCgroups, deleteLinks, killClusterProcesses, leftovers, readSysctls, removeCgroups,
+  clusterProcessCount, cleanFirewall, nftTables, removeNewEmptyTables, createBridge, createCgroups, deleteLinks, killClusterProcesses, leftovers, readSysctls, removeCgroups,
   restoreSysctls, terminateClusterProcesses, unmountAll,
 } from './host-state.ts';
 import { findKubeTool } from '../support/kube-tools.ts';
@@ -57,6 +57,7 @@ export interface StartClusterOptions {
 interface HostBefore {
   readonly sysctls: Record<string, string>;
   readonly runContainerdExisted: boolean;
+  readonly nftTables: readonly string[];
 }
 
 function sysctlFile(l: ClusterLayout): string {
@@ -88,9 +89,12 @@ export async function teardownHost(l: ClusterLayout = DEFAULT_LAYOUT, daemons: r
   cleanFirewall();
   removeCgroups(l);
   let saved: Record<string, string> | undefined;
+  let tablesBefore: readonly string[] | undefined;
   if (existsSync(sysctlFile(l))) {
     const before = JSON.parse(readFileSync(sysctlFile(l), 'utf8')) as HostBefore;
     saved = before.sysctls;
+    tablesBefore = before.nftTables;
+    removeNewEmptyTables(before.nftTables);
     restoreSysctls(saved);
     // containerd 1.6 puts its shims' sockets in /run/containerd/s whatever its state dir is.
     if (!before.runContainerdExisted) rmSync('/run/containerd', { recursive: true, force: true });
@@ -107,7 +111,7 @@ export async function teardownHost(l: ClusterLayout = DEFAULT_LAYOUT, daemons: r
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     }
   }
-  const left = leftovers(l, needles(l), saved);
+  const left = leftovers(l, needles(l), saved, tablesBefore);
   if (left.length === 0) rmSync(sysctlFile(l), { force: true });
   return left;
 }
@@ -139,7 +143,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
   if (left.length > 0) throw new Error(`leftovers of an earlier cluster could not be removed:\n  ${left.join('\n  ')}`);
   takeLock(l, p);
   if (!existsSync(sysctlFile(l))) {
-    const before: HostBefore = { sysctls: readSysctls(), runContainerdExisted: existsSync('/run/containerd') };
+    const before: HostBefore = { sysctls: readSysctls(), runContainerdExisted: existsSync('/run/containerd'), nftTables: nftTables() };
     writeFileSync(sysctlFile(l), JSON.stringify(before));
   }
   for (const d of [l.base, p.logs]) mkdirSync(d, { recursive: true });

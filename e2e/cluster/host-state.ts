@@ -47,7 +47,7 @@ export function deleteLinks(l: ClusterLayout): void {
 
 const NFT_TABLES = [['ip', 'kube-proxy'], ['ip6', 'kube-proxy']] as const;
 
-function nftTables(): string[] {
+export function nftTables(): string[] {
   return run('nft', ['list', 'tables'], true).split('\n').map((s) => s.trim()).filter((s) => s !== '');
 }
 
@@ -63,6 +63,20 @@ function kubeIptablesChains(): string[] {
     }
   }
   return out;
+}
+
+/** True when a table holds no rules (only empty chains), i.e. iptables-nft made it and nothing uses it. */
+function tableIsEmpty(table: string): boolean {
+  const body = run('nft', ['list', ...table.split(' ')], true);
+  return !body.split('\n').some((line) => {
+    const t = line.trim();
+    return t !== '' && t !== '}' && !t.startsWith('table ') && !t.startsWith('chain ') && !t.startsWith('type ');
+  });
+}
+
+/** Removes the tables the cluster's components created (empty ones only: never anything with rules in it). */
+export function removeNewEmptyTables(before: readonly string[]): void {
+  for (const t of nftTables()) if (!before.includes(t) && tableIsEmpty(t)) run('nft', ['delete', ...t.split(' ')], true);
 }
 
 export function cleanFirewall(): void {
@@ -251,7 +265,8 @@ export function killClusterProcesses(l: ClusterLayout, needles: readonly string[
 }
 
 /** Everything of the cluster still on the host; empty after a clean teardown. */
-export function leftovers(l: ClusterLayout, needles: readonly string[], sysctls: Readonly<Record<string, string>> | undefined): string[] {
+export function leftovers(l: ClusterLayout, needles: readonly string[], sysctls: Readonly<Record<string, string>> | undefined,
+  tablesBefore?: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of clusterProcesses(needles)) out.push(`process ${p.pid}: ${p.cmd.slice(0, 160)}`);
   for (const pid of cgroupProcesses(l)) out.push(`process ${pid} in cgroup ${l.cgroupRoot}`);
@@ -259,6 +274,7 @@ export function leftovers(l: ClusterLayout, needles: readonly string[], sysctls:
   for (const link of clusterLinks(l)) out.push(`link ${link}`);
   for (const t of nftTables()) if (NFT_TABLES.some(([f, n]) => t === `table ${f} ${n}`)) out.push(`nftables ${t}`);
   for (const c of kubeIptablesChains()) out.push(`iptables chain ${c}`);
+  if (tablesBefore !== undefined) for (const t of nftTables()) if (!tablesBefore.includes(t)) out.push(`nftables ${t} (not there before)`);
   for (const d of cgroupDirs(l)) out.push(`cgroup ${d}`);
   if (sysctls !== undefined) {
     const now = readSysctls();
