@@ -170,3 +170,34 @@ export function bucketBytes(bucket: string, prefix = ''): number {
   const r = spawnSync('du', ['-sb', `${e2e().minio.dataDir}/${bucket}/${prefix}`], { encoding: 'utf8' });
   return Number(r.stdout.split('\t')[0] ?? 0);
 }
+
+/** The operator pod that holds the leader Lease (only the leader reconciles and updates run metrics). */
+export function leaderPod(): { name: string; ip: string } {
+  const ns = e2e().operatorNamespace;
+  const holder = getJson<{ spec?: { holderIdentity?: string } }>('lease', 'cairn-operator', ns)?.spec?.holderIdentity;
+  if (holder === undefined) throw new Error('no operator holds the Lease');
+  const pod = getJson<{ status?: { podIP?: string } }>('pod', holder, ns);
+  if (pod?.status?.podIP === undefined) throw new Error(`leader pod ${holder} has no IP`);
+  return { name: holder, ip: pod.status.podIP };
+}
+
+/** A scrape of the leader's /metrics (the host reaches pod IPs on the cluster bridge). */
+export async function scrapeMetrics(): Promise<string> {
+  const { ip } = leaderPod();
+  const r = await fetch(`http://${ip}:8080/metrics`);
+  if (!r.ok) throw new Error(`GET /metrics from ${ip}: ${r.status}`);
+  return r.text();
+}
+
+/** The value of one sample in a Prometheus text scrape, matched by name and label subset. */
+export function metricValue(scrape: string, name: string, labels: Readonly<Record<string, string>> = {}): number | undefined {
+  let sum: number | undefined;
+  for (const line of scrape.split('\n')) {
+    if (line.startsWith('#') || !line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
+    if (m === null || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1]!, x[2]!]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum = (sum ?? 0) + Number(m[4]);
+  }
+  return sum;
+}
