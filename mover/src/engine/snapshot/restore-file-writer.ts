@@ -18,11 +18,27 @@ import {
   writeSync,
   constants as fsConstants,
 } from 'node:fs';
-import { lchown, lutimes, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { CairnError } from '../errors.ts';
 import type { DirEntry } from './dir-entry.ts';
 import { mtimeToNs } from './dir-entry.ts';
+import { displayName, nameFromBytes } from './entry-name.ts';
+
+/**
+ * A path handed to the filesystem: a string, or bytes when a name is not valid UTF-8 (a Buffer that crossed
+ * to a worker arrives as a plain Uint8Array).
+ */
+export type AnyPath = string | Uint8Array;
+
+/** The path as Node's fs API types it (a Buffer view of the bytes, no copy). */
+export function fsPath(p: AnyPath): string | Buffer {
+  return typeof p === 'string' || Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+}
+
+export function displayPath(p: AnyPath): string {
+  return typeof p === 'string' ? p : displayName(nameFromBytes(p));
+}
 
 /** Zero runs shorter than this are written as data (keeps writes large; holes form per fs block). */
 export const MIN_HOLE_BYTES = 32 * 1024;
@@ -37,12 +53,17 @@ export interface FileAttributes {
   readonly mtimeSeconds: number;
 }
 
-export function targetError(path: string, operation: string, cause: unknown): CairnError {
+export function targetError(path: AnyPath, operation: string, cause: unknown): CairnError {
   const detail = cause instanceof Error ? cause.message : String(cause);
-  return new CairnError('TARGET_ERROR', `cannot ${operation} ${path}: ${detail}`, {
+  return new CairnError('TARGET_ERROR', `cannot ${operation} ${displayPath(path)}: ${detail}`, {
     cause,
     hint: 'Check that the restore target is writable and has free space.',
   });
+}
+
+/** The time argument for fs.utimes/futimes/lutimes of a stored mtime. */
+export function utimeArg(mtime: string): number {
+  return mtimeSeconds(mtime);
 }
 
 /** Seconds for fs.utimes that libuv truncates to exactly the stored microsecond. */
@@ -149,10 +170,13 @@ export async function finishFile(fh: FileHandle, length: number, written: number
   await fh.utimes(attrs.mtimeSeconds, attrs.mtimeSeconds);
 }
 
-/** Opens a temp file for data: `exclusive` creates it (fails if present), otherwise creates or reuses it. */
-export function openTempSync(path: string, exclusive: boolean): number {
-  const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | (exclusive ? fsConstants.O_EXCL : 0);
-  return openSync(path, flags, 0o600);
+/**
+ * Opens a temp file for data: `exclusive` creates it (fails if present), otherwise creates or reuses it.
+ * Never through a symlink (O_NOFOLLOW; O_EXCL refuses any existing name).
+ */
+export function openTempSync(path: AnyPath, exclusive: boolean): number {
+  const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW | (exclusive ? fsConstants.O_EXCL : 0);
+  return openSync(fsPath(path), flags, 0o600);
 }
 
 function isReplaceable(e: unknown): boolean {
@@ -161,32 +185,27 @@ function isReplaceable(e: unknown): boolean {
 }
 
 /** Renames `tmp` to `path`; with `replace`, an existing directory at `path` is removed first. */
-export function moveIntoPlaceSync(tmp: string, path: string, replace: boolean): void {
+export function moveIntoPlaceSync(tmp: AnyPath, path: AnyPath, replace: boolean): void {
+  const [from, to] = [fsPath(tmp), fsPath(path)];
   try {
-    renameSync(tmp, path);
+    renameSync(from, to);
   } catch (e) {
     if (!replace || !isReplaceable(e)) throw e;
-    rmSync(path, { recursive: true, force: true });
-    renameSync(tmp, path);
+    rmSync(to, { recursive: true, force: true });
+    renameSync(from, to);
   }
 }
 
 /** Async variant of moveIntoPlaceSync. */
-export async function moveIntoPlace(tmp: string, path: string, replace: boolean): Promise<void> {
+export async function moveIntoPlace(tmp: AnyPath, path: AnyPath, replace: boolean): Promise<void> {
+  const [from, to] = [fsPath(tmp), fsPath(path)];
   try {
-    await rename(tmp, path);
+    await rename(from, to);
   } catch (e) {
     if (!replace || !isReplaceable(e)) throw e;
-    await rm(path, { recursive: true, force: true });
-    await rename(tmp, path);
+    await rm(to, { recursive: true, force: true });
+    await rename(from, to);
   }
-}
-
-/** Sets owner and times of a symlink itself (Linux has no symlink modes). */
-export async function applySymlinkAttributes(path: string, entry: DirEntry, ownership: boolean): Promise<void> {
-  if (ownership) await lchown(path, entry.uid, entry.gid);
-  const t = mtimeSeconds(entry.mtime);
-  await lutimes(path, t, t);
 }
 
 export function closeQuietly(fd: number): void {
