@@ -77,6 +77,7 @@ export const snapshotCreate: Command = {
         rootObject: m.rootEntry?.obj ?? '', files: m.stats.fileCount, dirs: m.stats.dirCount, bytes: m.stats.totalSize,
         bytesRead: p.bytesRead, bytesUploaded: p.bytesUploaded, partial,
         skipped: result.failures.slice(0, MAX_SKIPPED_IN_RESULT).map((f) => f.path), skippedCount: result.failures.length,
+        changedWhileRead: p.changedWhileRead,
       };
       ctx.logger.info({ snapshot: summary, progress: p }, 'snapshot created');
       if (ctx.json) ctx.output.out(JSON.stringify({ snapshot: summary, progress: p, failures: result.failures }));
@@ -87,6 +88,9 @@ export const snapshotCreate: Command = {
           `uploaded ${formatBytes(p.bytesUploaded)}) in ${formatDuration(secs)}.`);
         for (const f of result.failures.slice(0, 20)) ctx.output.err(`skipped ${f.path}: ${f.errno} ${f.message}`);
         if (result.failures.length > 20) ctx.output.err(`... and ${result.failures.length - 20} more skipped paths (see --json)`);
+        if (p.changedWhileRead > 0) {
+          ctx.output.err(`note: ${formatCount(p.changedWhileRead)} file(s) changed while being read; each is stored as read (its size is the bytes stored)`);
+        }
         if (partial) ctx.output.err(`cairn: snapshot is PARTIAL: ${result.failures.length} path(s) could not be read (exit code 3)`);
       }
       return { snapshot: summary, ...(partial ? { code: 'PARTIAL' as const, ok: true, message: `${result.failures.length} path(s) could not be read` } : {}) };

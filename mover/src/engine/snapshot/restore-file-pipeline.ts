@@ -17,7 +17,7 @@ import { Semaphore } from '../util/semaphore.ts';
 import type { RestoreOptions } from './restore-options.ts';
 import { planPackReads, resolveObjectLayout } from './restore-plan.ts';
 import type { FsPath } from './restore-target.ts';
-import type { AnyPath } from './restore-file-writer.ts';
+import type { AnyPath } from './fs-path.ts';
 import type { ObjectLayout, PackRange } from './restore-plan.ts';
 import { RestoreWorkerPool } from './restore-worker-pool.ts';
 import type { FinishItem, TaskContent, TaskReply, TaskUse } from './restore-worker-protocol.ts';

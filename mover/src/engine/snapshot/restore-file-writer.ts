@@ -2,10 +2,7 @@
 // clears setuid/setgid — then times), atomic replacement and TARGET_ERROR reporting. File data is written
 // by restore workers with synchronous calls (one libuv round trip per call costs more than the call
 // itself on small files); the async variants serve the main thread's rare paths.
-//
-// Times: Node's fs API (libuv) sets times with microsecond resolution, so the sub-microsecond part of a
-// stored nanosecond mtime is lost on restore (kopia/Go sets nanoseconds). mtimeSeconds() encodes the
-// value so libuv's truncation lands exactly on the stored microsecond.
+// Times go through utimeArg (utime-arg.ts): exact to the microsecond, before 1970 too.
 import {
   closeSync,
   fchmodSync,
@@ -22,35 +19,20 @@ import { rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { CairnError } from '../errors.ts';
 import type { DirEntry } from './dir-entry.ts';
-import { mtimeToNs } from './dir-entry.ts';
-import { displayName, nameFromBytes } from './entry-name.ts';
-
-/**
- * A path handed to the filesystem: a string, or bytes when a name is not valid UTF-8 (a Buffer that crossed
- * to a worker arrives as a plain Uint8Array).
- */
-export type AnyPath = string | Uint8Array;
-
-/** The path as Node's fs API types it (a Buffer view of the bytes, no copy). */
-export function fsPath(p: AnyPath): string | Buffer {
-  return typeof p === 'string' || Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
-}
-
-export function displayPath(p: AnyPath): string {
-  return typeof p === 'string' ? p : displayName(nameFromBytes(p));
-}
+import { displayPath, fsPath, type AnyPath } from './fs-path.ts';
+import { utimeArg } from './utime-arg.ts';
 
 /** Zero runs shorter than this are written as data (keeps writes large; holes form per fs block). */
 export const MIN_HOLE_BYTES = 32 * 1024;
 const SCAN_BLOCK = 4096;
 const ZEROS = Buffer.alloc(SCAN_BLOCK);
 
-/** What a restored file gets after its data: owner (optional), mode, mtime (seconds for fs.utimes). */
+/** What a restored file gets after its data: owner (optional), mode, mtime (utimeArg). */
 export interface FileAttributes {
   readonly mode: number;
   readonly uid: number;
   readonly gid: number;
-  readonly mtimeSeconds: number;
+  readonly mtime: string;
 }
 
 export function targetError(path: AnyPath, operation: string, cause: unknown): CairnError {
@@ -61,34 +43,16 @@ export function targetError(path: AnyPath, operation: string, cause: unknown): C
   });
 }
 
-/** The time argument for fs.utimes/futimes/lutimes of a stored mtime. */
-export function utimeArg(mtime: string): number {
-  return mtimeSeconds(mtime);
-}
-
-/** Seconds for fs.utimes that libuv truncates to exactly the stored microsecond. */
-export function mtimeSeconds(mtime: string): number {
-  const ns = mtimeToNs(mtime);
-  let sec = ns / 1_000_000_000n;
-  let frac = ns % 1_000_000_000n;
-  if (frac < 0n) {
-    frac += 1_000_000_000n;
-    sec -= 1n;
-  }
-  const micros = Number(frac / 1000n);
-  return Number(sec) + (micros + 0.5) / 1e6;
-}
-
 let lastMtime = '';
-let lastSeconds = 0;
+let lastArg = '';
 
 export function fileAttributes(entry: DirEntry): FileAttributes {
   // Many files of a tree share an mtime; skip re-parsing the same text.
   if (entry.mtime !== lastMtime) {
-    lastSeconds = mtimeSeconds(entry.mtime);
+    lastArg = utimeArg(entry.mtime);
     lastMtime = entry.mtime;
   }
-  return { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtimeSeconds: lastSeconds };
+  return { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime: lastArg };
 }
 
 function isZero(data: Uint8Array, start: number, end: number): boolean {
@@ -159,7 +123,7 @@ export function finishFileSync(fd: number, length: number, written: number, attr
   if (written < length) ftruncateSync(fd, length);
   if (ownership) fchownSync(fd, attrs.uid, attrs.gid);
   fchmodSync(fd, attrs.mode);
-  futimesSync(fd, attrs.mtimeSeconds, attrs.mtimeSeconds);
+  futimesSync(fd, attrs.mtime, attrs.mtime);
 }
 
 /** Async variant of finishFileSync. */
@@ -167,7 +131,7 @@ export async function finishFile(fh: FileHandle, length: number, written: number
   if (written < length) await fh.truncate(length);
   if (ownership) await fh.chown(attrs.uid, attrs.gid);
   await fh.chmod(attrs.mode);
-  await fh.utimes(attrs.mtimeSeconds, attrs.mtimeSeconds);
+  await fh.utimes(attrs.mtime, attrs.mtime);
 }
 
 /**

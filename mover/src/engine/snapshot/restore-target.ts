@@ -29,7 +29,9 @@ import { basename, dirname } from 'node:path';
 import { CairnError, CorruptionError } from '../errors.ts';
 import type { DirEntry } from './dir-entry.ts';
 import { displayName, isSafeName, nameToBytes } from './entry-name.ts';
-import { displayPath, moveIntoPlace, targetError, utimeArg } from './restore-file-writer.ts';
+import { childPath, displayPath, type EntryName } from './fs-path.ts';
+import { moveIntoPlace, targetError } from './restore-file-writer.ts';
+import { utimeArg } from './utime-arg.ts';
 
 /** A path handed to the filesystem: a string, or bytes when a name is not valid UTF-8. */
 export type FsPath = string | Buffer;
@@ -42,17 +44,6 @@ export interface TargetDir {
   readonly ino: bigint;
   /** Snapshot-relative path for messages ("" for the target itself). */
   readonly rel: string;
-}
-
-/** A checked entry name: the listing's text and the bytes the filesystem gets. */
-export interface EntryName {
-  readonly text: string;
-  readonly bytes: Buffer;
-}
-
-export function childPath(dir: FsPath, name: EntryName): FsPath {
-  if (typeof dir === 'string' && name.text.isWellFormed()) return dir.endsWith('/') ? dir + name.text : `${dir}/${name.text}`;
-  return Buffer.concat([typeof dir === 'string' ? Buffer.from(dir) : dir, Buffer.from('/'), name.bytes]);
 }
 
 /** Checks every name of a listing before anything of it is created: one safe component each, no duplicates. */

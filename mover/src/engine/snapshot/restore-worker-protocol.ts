@@ -1,7 +1,8 @@
 // Messages between restore and its writer workers (restore-worker.ts). A write task carries one pack
 // range (or already-decoded bytes) and, per content, every file offset to write it to; a finish task
 // completes multi-chunk files and creates empty ones. Workers reply per task.
-import type { AnyPath, FileAttributes } from './restore-file-writer.ts';
+import type { FileAttributes } from './restore-file-writer.ts';
+import type { AnyPath } from './fs-path.ts';
 
 /** A path as the worker gets it: a string, or bytes (a Buffer arrives as a Uint8Array) for non-UTF-8 names. */
 export type TaskPath = AnyPath;

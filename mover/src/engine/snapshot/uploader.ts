@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { lstat, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { childPath } from './fs-path.ts';
 import type { BigIntStats } from 'node:fs';
 import { CairnError } from '../errors.ts';
 import { ContentIdSet } from '../content/content-id-set.ts';
@@ -171,17 +172,17 @@ export class Uploader {
     if (totals.errors.length < MAX_LISTED_ERRORS) totals.errors.push({ path, error: message });
   }
 
-  private async readIgnoreFile(dir: string): Promise<string | undefined> {
+  private async readIgnoreFile(dir: string | Buffer): Promise<string | undefined> {
     const name = this.options.ignore?.fileName;
     if (name === undefined) return undefined;
     try {
-      return await this.fsLimit.run(() => readFile(join(dir, name), 'utf8'));
+      return await this.fsLimit.run(() => readFile(childPath(dir, { text: name, bytes: Buffer.from(name) }), 'utf8'));
     } catch {
       return undefined;
     }
   }
 
-  private async processDirectory(abs: string, rel: string, name: string, stat: BigIntStats,
+  private async processDirectory(abs: string | Buffer, rel: string, name: string, stat: BigIntStats,
     previous: PreviousDirectory | undefined, scope: IgnoreScope | undefined,
   ): Promise<{ entry: DirEntry; totals: Totals } | undefined> {
     this.options.signal?.throwIfAborted();
@@ -298,8 +299,9 @@ export class Uploader {
     }
     const key = this.batcher.newFileKey();
     const segments: Promise<SegmentResult>[] = [];
+    const expect = { size: se.stat.size, mtimeNs: se.stat.mtimeNs, ino: se.stat.ino };
     for (let off = 0; off < size; off += SEGMENT_BYTES) {
-      segments.push(this.batcher.add({ fileKey: key, path: se.path, offset: off, length: Math.min(SEGMENT_BYTES, size - off) }));
+      segments.push(this.batcher.add({ fileKey: key, path: se.path, offset: off, length: Math.min(SEGMENT_BYTES, size - off), expect }));
     }
     const results = await Promise.all(segments);
     const failed = results.find((r) => r.error !== undefined);
@@ -319,7 +321,10 @@ export class Uploader {
         return e;
       }), { prefix: '' });
     }
-    // A file that changed size while we read it is recorded with the bytes we actually stored.
+    // A file that grew, shrank or was replaced while we read it is recorded with the bytes actually stored
+    // (its size then matches the object), keeps the mtime the walk saw (so the next backup, seeing another
+    // size or mtime, reads it again) and is counted.
+    if (results.some((r) => r.changed === true)) this.progress.changedWhileRead++;
     const entry: DirEntry = bytes === size ? { ...base, obj } : { ...base, size: bytes, obj };
     const totals = this.leafTotals(se.stat, 'file');
     totals.size = bytes;

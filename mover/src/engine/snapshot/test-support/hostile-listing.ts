@@ -3,7 +3,6 @@
 // bucket could, and records a directory tree so a test can prove restore left it untouched.
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import type { RepositoryWriter } from '../../repo/repository.ts';
 import type { DirEntry } from '../dir-entry.ts';
@@ -18,11 +17,12 @@ export type HostileNode =
 
 /**
  * Names chosen so that collisions are frequent: the same name as a directory and a symlink, names a
- * symlink planted in the target uses, and names that are never valid (`.`, `..`, separators, NUL, empty)
- * — plus invalid UTF-8 written as surrogate escapes and escapes that decode to ASCII separators.
+ * symlink planted in the target uses, escaped non-UTF-8 bytes (and escapes of ASCII, which decode to
+ * U+FFFD like a literal U+FFFD: equal bytes, so duplicates), and names that are never valid (".", "..",
+ * separators, NUL, empty).
  */
-export const COLLIDING_NAMES = ['a', 'b', 'sub', 'link', 'A', '\udcff'] as const;
-export const INVALID_NAMES = ['.', '..', '', 'a/b', '../x', '/abs', 'x\0y', 'sub/..', '\udc2f', '\udc2e\udc2e'] as const;
+export const COLLIDING_NAMES = ['a', 'b', 'sub', 'link', 'A', '\udcff', '\udc2f', '\ufffd'] as const;
+export const INVALID_NAMES = ['.', '..', '', 'a/b', '../x', '/abs', 'x\0y', 'sub/..'] as const;
 
 /**
  * Random trees for restore's safety property. Half of them repeat names inside a listing ("shadows": the
@@ -111,15 +111,18 @@ export async function forgeTree(repo: RepositoryWriter, node: HostileNode): Prom
 /** Everything about a tree that restore must not change: entries, types, modes, owners, mtimes, bytes, link targets. */
 export async function recordTree(path: string): Promise<string[]> {
   const out: string[] = [];
-  const visit = async (p: string, rel: string): Promise<void> => {
+  // Names as bytes: restored names need not be UTF-8.
+  const visit = async (p: Buffer, rel: string): Promise<void> => {
     const st = await lstat(p, { bigint: true });
     let detail = '';
     if (st.isFile()) detail = createHash('sha256').update(await readFile(p)).digest('hex');
-    else if (st.isSymbolicLink()) detail = `-> ${await readlink(p)}`;
+    else if (st.isSymbolicLink()) detail = `-> ${(await readlink(p, { encoding: 'buffer' })).toString('hex')}`;
     // Not nlink: planting a hard link to a sentinel file in the target changes it, legitimately.
     out.push(`${rel} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.mtimeNs} ${st.size} ${detail}`);
-    if (st.isDirectory()) for (const n of (await readdir(p)).sort()) await visit(join(p, n), `${rel}/${n}`);
+    if (!st.isDirectory()) return;
+    const names = (await readdir(p, { encoding: 'buffer' })).sort(Buffer.compare);
+    for (const n of names) await visit(Buffer.concat([p, Buffer.from('/'), n]), `${rel}/${n.toString('latin1')}`);
   };
-  await visit(path, '.');
+  await visit(Buffer.from(path), '.');
   return out;
 }
