@@ -1,5 +1,6 @@
 // `cairn snapshot create PATH`: one snapshot of a directory. Exit 0 when every file was stored, 3 (partial)
-// when some could not be read — the snapshot is still committed and lists the skipped paths.
+// when some could not be read — the snapshot is still committed and lists the skipped paths. Interrupted
+// (130), it commits nothing; the next run reuses the packs it uploaded.
 import { resolve } from 'node:path';
 import { Uploader } from '../../engine/snapshot/uploader.ts';
 import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
@@ -57,6 +58,7 @@ export const snapshotCreate: Command = {
         ...(parallel !== undefined ? { workers: parallel } : {}),
         ...(values['full-scan'] === true ? { previous: null } : {}),
         signal: ctx.signal,
+        commitGate: ctx.commitGate,
       });
       const progress = startProgress(ctx, 'snapshot', () => {
         const p = uploader.progress;
@@ -88,6 +90,9 @@ export const snapshotCreate: Command = {
           `uploaded ${formatBytes(p.bytesUploaded)}) in ${formatDuration(secs)}.`);
         for (const f of result.failures.slice(0, 20)) ctx.output.err(`skipped ${f.path}: ${f.errno} ${f.message}`);
         if (result.failures.length > 20) ctx.output.err(`... and ${result.failures.length - 20} more skipped paths (see --json)`);
+        if (p.resumedPacks > 0) {
+          ctx.output.err(`note: reused ${formatCount(p.resumedPacks)} pack(s), ${formatBytes(p.resumedBytes)}, that an interrupted earlier run had uploaded`);
+        }
         if (p.changedWhileRead > 0) {
           ctx.output.err(`note: ${formatCount(p.changedWhileRead)} file(s) changed while being read; each is stored as read (its size is the bytes stored)`);
         }
