@@ -9,7 +9,6 @@
 import { availableParallelism } from 'node:os';
 import { lstat, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { childPath } from './fs-path.ts';
 import type { BigIntStats } from 'node:fs';
 import { CairnError } from '../errors.ts';
 import { ContentIdSet } from '../content/content-id-set.ts';
@@ -23,6 +22,7 @@ import { HashingPool } from './hashing-pool.ts';
 import { UploadBatcher } from './upload-batcher.ts';
 import { newUploadProgress, type UploadProgress } from './upload-progress.ts';
 import { readSourceDirectory, type SourceEntry } from './directory-reader.ts';
+import { childPath } from './fs-path.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import { CommitGate } from '../util/commit-gate.ts';
 import { PreviousDirectory } from './previous-directory.ts';
