@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { openBlobStore } from '../engine/blob/open-blob-store.ts';
 import type { BlobStore } from '../engine/blob/blob-store.ts';
+import { CommitGate } from '../engine/util/commit-gate.ts';
 import { openRepository, type Repository } from '../engine/repo/open-repository.ts';
 import { UsageError } from './usage-error.ts';
 import type { ParsedValues } from './command.ts';
@@ -25,6 +26,8 @@ export interface CommandContext {
   readonly progress: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly signal: AbortSignal;
+  /** The run's commit gate on `signal` (main.ts waits for a commit in flight before a forced exit). */
+  readonly commitGate: CommitGate;
   repositoryUrl(): string;
   password(): Promise<string>;
   /** Reads a password from a file flag value (used by change-password). */
@@ -39,14 +42,14 @@ export interface CommandContext {
 }
 
 export function createCommandContext(values: ParsedValues, env: Readonly<Record<string, string | undefined>>,
-  output: Output, logger: Logger, signal: AbortSignal): CommandContext {
+  output: Output, logger: Logger, signal: AbortSignal, commitGate: CommitGate = new CommitGate(signal)): CommandContext {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
   const json = values['json'] === true;
   const progress = values['no-progress'] === true ? false : values['progress'] === true || (output.stderrIsTTY && !json);
   let store: Promise<BlobStore> | undefined;
 
   const ctx: CommandContext = {
-    json, logger, output, progress, env, signal,
+    json, logger, output, progress, env, signal, commitGate,
     repositoryUrl() {
       const url = str('repo') ?? env['CAIRN_REPOSITORY'];
       if (url === undefined || url === '') {

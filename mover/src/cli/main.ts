@@ -1,11 +1,13 @@
 // `cairn` entry: argv -> command -> engine call -> output, result file and exit code. Errors become one
 // line on stderr (the cause, then the fix) and the documented exit code of their class; stack traces only
 // with --debug. Nothing here knows about storage formats.
+import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../contract/error-codes.ts';
 import { encodeResult, RESULT_SCHEMA_VERSION, type MoverResult } from '../contract/mover-result.ts';
 import { isCairnError } from '../engine/errors.ts';
+import { CommitGate } from '../engine/util/commit-gate.ts';
 import { COMMANDS } from './commands/index.ts';
 import { createCommandContext, type Output } from './command-context.ts';
 import { commandHelp, generalHelp } from './help.ts';
@@ -41,18 +43,45 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
   let logger: Logger | undefined;
   let resultFile: string | undefined;
   const abort = new AbortController();
-  // First signal: stop walking and let the command unwind (it prints why and writes the result file).
-  // Nothing is committed before a run's final index blob, and that write is atomic, so if unwinding takes
-  // longer than a moment (workers mid-chunk, uploads in flight) exiting is safe; a second signal exits now.
+  const gate = new CommitGate(abort.signal);
+  // First signal: stop and let the command unwind (it prints why and writes the result file). A run commits
+  // only through the gate's one index blob write, which the gate refuses once aborted; so if unwinding takes
+  // longer than a moment (uploads in flight), exiting is safe — unless that write had already begun: then the
+  // run finishes it and reports the snapshot. A second signal exits at once, saying where the run stood.
+  const exitInterrupted = (message: string): never => {
+    io.output.err(`cairn: error: ${message}`);
+    if (resultFile !== undefined) {
+      const result: MoverResult = {
+        v: RESULT_SCHEMA_VERSION, command: command?.name ?? argv.join(' '), ok: false, code: 'INTERRUPTED',
+        exitCode: ERROR_CODES.INTERRUPTED.exitCode, message, durationSeconds: seconds(started),
+      };
+      try {
+        writeFileSync(resultFile, `${encodeResult(result)}\n`);
+      } catch {
+        // exiting anyway; stderr has the message
+      }
+    }
+    process.exit(ERROR_CODES.INTERRUPTED.exitCode);
+  };
+  let finished = false;
+  const forceExit = (): void => {
+    if (finished) return; // the command ended and reported itself
+    if (gate.state !== 'open') {
+      setTimeout(forceExit, 1000).unref(); // the commit is in flight or done: the run reports it
+      return;
+    }
+    exitInterrupted('interrupted; nothing was committed by this run');
+  };
   const onSignal = (): void => {
-    if (abort.signal.aborted) process.exit(ERROR_CODES.INTERRUPTED.exitCode);
+    if (abort.signal.aborted) {
+      exitInterrupted(gate.state === 'open' ? 'interrupted; nothing was committed by this run'
+        : gate.state === 'committing' ? 'interrupted while committing: the snapshot may have been recorded; `cairn snapshot list` shows it'
+          : 'interrupted after the snapshot was committed');
+    }
     abort.abort(new Error('interrupted'));
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    setTimeout(() => {
-      io.output.err('cairn: error: interrupted; nothing was committed by this run');
-      process.exit(ERROR_CODES.INTERRUPTED.exitCode);
-    }, 3000).unref();
+    setTimeout(forceExit, 3000).unref();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -80,7 +109,7 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
         `usage: cairn ${command.name} ${command.args}`.trimEnd());
     }
     logger = makeLogger(values, io);
-    const ctx = createCommandContext(values, io.env, io.output, logger, abort.signal);
+    const ctx = createCommandContext(values, io.env, io.output, logger, abort.signal, gate);
     const outcome = await command.run(ctx, positionals, values);
     const code: ErrorCode = outcome.code ?? 'OK';
     const result: MoverResult = {
@@ -90,7 +119,8 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
     if (resultFile !== undefined) await writeResult(resultFile, result);
     return result.exitCode;
   } catch (e) {
-    const interrupted = abort.signal.aborted;
+    // Once a commit went through, a later failure is reported as itself, never as "nothing was committed".
+    const interrupted = abort.signal.aborted && gate.state === 'open';
     const code: ErrorCode = interrupted ? 'INTERRUPTED' : isCairnError(e) ? e.code : 'INTERNAL';
     const message = interrupted ? 'interrupted; nothing was committed by this run' : e instanceof Error ? e.message : String(e);
     const hint = isCairnError(e) ? e.hint : code === 'INTERNAL' ? 'this is a bug in Cairn; rerun with --debug and report it' : undefined;
@@ -107,6 +137,7 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO()): P
     if (resultFile !== undefined) await writeResult(resultFile, result).catch(() => undefined);
     return result.exitCode;
   } finally {
+    finished = true;
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
