@@ -119,7 +119,7 @@ export async function teardownHost(l: ClusterLayout = DEFAULT_LAYOUT, daemons: r
 function takeLock(l: ClusterLayout, p: ClusterPaths): void {
   if (existsSync(p.lock)) {
     const pid = Number(readFileSync(p.lock, 'utf8'));
-    let alive = false;
+    let alive: boolean;
     try {
       process.kill(pid, 0);
       alive = pid !== process.pid;

@@ -95,7 +95,7 @@ export function importImage(p: ClusterPaths, archive: string): void {
 export function killContainers(l: ClusterLayout): void {
   const root = join(runcRoot(l), 'k8s.io');
   if (!existsSync(root)) return;
-  let ids: string[] = [];
+  let ids: string[];
   try {
     ids = execFileSync(RUNC, ['--root', root, 'list', '-q'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter((x) => x !== '');
   } catch {

@@ -12,6 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, symlinkSync, unlinkSync, utimesSync, writeFileSync, writeSync, closeSync, lutimesSync } from 'node:fs';
 import { join } from 'node:path';
+import { setInterval } from 'node:timers';
 
 const [cmd, dir, ...rest] = process.argv.slice(process.argv[1]?.endsWith('.mjs') ? 2 : 1).filter((a) => a !== '--');
 const BASE = Date.UTC(2024, 0, 2, 3, 4, 5) / 1000;
@@ -65,7 +66,10 @@ function mutate(root) {
   for (const d of readdirSync(root).filter((n) => n.startsWith('dir-')).sort()) {
     const sub = join(root, d);
     for (const f of readdirSync(sub).filter((n) => n.endsWith('.dat')).sort().slice(0, 1)) {
-      if (changed < 20) writeFileSync(join(sub, f), content(rand, 4096 + changed)), changed++;
+      if (changed < 20) {
+        writeFileSync(join(sub, f), content(rand, 4096 + changed));
+        changed++;
+      }
     }
   }
   const fd = openSync(join(root, 'big.bin'), 'r+');
@@ -74,7 +78,10 @@ function mutate(root) {
   mkdirSync(join(root, 'added'), { recursive: true });
   for (let i = 0; i < 25; i++) writeFileSync(join(root, 'added', `new-${i}.txt`), content(rand, 2000));
   let removed = 0;
-  for (const f of readdirSync(join(root, 'dir-04')).filter((n) => n.endsWith('.dat')).sort().slice(0, 5)) unlinkSync(join(root, 'dir-04', f)), removed++;
+  for (const f of readdirSync(join(root, 'dir-04')).filter((n) => n.endsWith('.dat')).sort().slice(0, 5)) {
+    unlinkSync(join(root, 'dir-04', f));
+    removed++;
+  }
   process.stdout.write(`changed ${changed} added 25 removed ${removed}\n`);
 }
 
