@@ -30,6 +30,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['e2e/scenarios/**/*.etest.ts'],
           globalSetup: ['e2e/scenarios/cluster-setup.ts'],
+          setupFiles: ['e2e/scenarios/support/use-provided-info.ts'],
           testTimeout: 1_200_000,
           hookTimeout: 1_200_000,
           fileParallelism: false,

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { helmInstallArgs } from '../cluster/install-cairn.ts';
 import { e2e, getJson, kubectl, listJson, waitFor } from './support/e2e-cluster.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,9 +44,7 @@ describe('install', () => {
       expect(holder).toMatch(/^cairn-operator-/);
     } finally {
       kubectl(['delete', '-k', `${REPO}/config/default`, '--wait=true', '--timeout=180s'], { timeoutMs: 200_000 });
-      const [repository, tag] = info.image.split(':') as [string, string];
-      execFileSync(info.helm, ['--kubeconfig', info.kubeconfig, 'install', 'cairn', `${REPO}/charts/cairn`, '-n', info.operatorNamespace,
-        '--create-namespace', '--set', `image.repository=${repository}`, '--set', `image.tag=${tag}`, '--wait', '--timeout', '5m'], { stdio: 'pipe' });
+      execFileSync(info.helm, helmInstallArgs(info.kubeconfig, info.image), { stdio: 'pipe' });
     }
     expect(await operatorLeads(info.operatorNamespace, 'cairn')).toMatch(/^cairn-/);
   });

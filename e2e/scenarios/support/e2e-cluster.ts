@@ -4,7 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { inject } from 'vitest';
+import type { Cluster } from '../../cluster/cluster.ts';
+import { OPERATOR_NAMESPACE } from '../../cluster/install-cairn.ts';
 
 export interface E2eInfo {
   readonly kubectl: string;
@@ -19,14 +20,27 @@ export interface E2eInfo {
   readonly operatorNamespace: string;
 }
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    e2e: E2eInfo;
-  }
+/** What the scenarios need to know of a running cluster. */
+export function infoFor(cluster: Cluster, image: string): E2eInfo {
+  const m = cluster.minio;
+  return {
+    kubectl: cluster.binaries.kubectl, kubeconfig: cluster.kubeconfig, image,
+    minio: { endpoint: m.endpoint, accessKey: m.accessKey, secretKey: m.secretKey, region: m.region, dataDir: m.dataDir },
+    kopia: cluster.binaries.kopia, helm: cluster.binaries.helm, promqlCheck: cluster.binaries.promqlCheck, csiState: cluster.paths.csiState,
+    hostIp: cluster.layout.hostIp, operatorNamespace: OPERATOR_NAMESPACE,
+  };
+}
+
+let current: E2eInfo | undefined;
+
+/** Set by the e2e project's setup file (from vitest's provide/inject) or by `npm run demo`. */
+export function useE2eInfo(info: E2eInfo): void {
+  current = info;
 }
 
 export function e2e(): E2eInfo {
-  return inject('e2e');
+  if (current === undefined) throw new Error('no e2e cluster: run the scenarios with `npm run test:e2e`');
+  return current;
 }
 
 export interface KubectlOptions {
