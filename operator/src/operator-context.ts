@@ -6,7 +6,7 @@ import type { BackupRepository, Restore, Snapshot, SnapshotSchedule } from './ap
 import type { OperatorMetrics } from './metrics.ts';
 import type { Clock } from './runtime/clock.ts';
 import type { EventRecorder } from './runtime/event-recorder.ts';
-import type { Informer } from './runtime/informer.ts';
+import type { ObjectCache } from './runtime/informer.ts';
 import type { KubeClient } from './runtime/kube-client.ts';
 import type { StatusWriter } from './runtime/status-writer.ts';
 import type { MoverLogLevel } from '../../mover/src/contract/mover-argv.ts';
@@ -31,13 +31,15 @@ export const DEFAULT_CONFIG: OperatorConfig = {
   maxCheckBackoffMs: 60 * 60_000,
 };
 
+/** What controllers read instead of the API server (informers in the operator, the fake store in unit tests). */
 export interface Caches {
-  readonly repositories: Informer<BackupRepository>;
-  readonly schedules: Informer<SnapshotSchedule>;
-  readonly restores: Informer<Restore>;
-  readonly snapshots: Informer<Snapshot>;
-  readonly jobs: Informer<Job>;
-  readonly pods: Informer<Pod>;
+  readonly repositories: ObjectCache<BackupRepository>;
+  readonly schedules: ObjectCache<SnapshotSchedule>;
+  readonly restores: ObjectCache<Restore>;
+  readonly snapshots: ObjectCache<Snapshot>;
+  /** Jobs and Pods labelled app.kubernetes.io/managed-by=cairn-operator only. */
+  readonly jobs: ObjectCache<Job>;
+  readonly pods: ObjectCache<Pod>;
 }
 
 export interface OperatorContext {

@@ -13,7 +13,7 @@ import { SnapshotScheduleController } from './controllers/snapshot-schedule/snap
 import { SnapshotController } from './controllers/snapshot/snapshot-controller.ts';
 import { OperatorHttpServer } from './http-server.ts';
 import { OperatorMetrics } from './metrics.ts';
-import type { Caches, OperatorConfig, OperatorContext } from './operator-context.ts';
+import type { OperatorConfig, OperatorContext } from './operator-context.ts';
 import { DEFAULT_CONFIG } from './operator-context.ts';
 import type { Clock } from './runtime/clock.ts';
 import { systemClock } from './runtime/clock.ts';
@@ -50,6 +50,16 @@ export interface OperatorOptions {
 
 type Kind = 'repositories' | 'schedules' | 'restores' | 'snapshots';
 
+/** The list+watch caches behind OperatorContext.caches. */
+interface Informers {
+  readonly repositories: Informer<BackupRepository>;
+  readonly schedules: Informer<SnapshotSchedule>;
+  readonly restores: Informer<Restore>;
+  readonly snapshots: Informer<Snapshot>;
+  readonly jobs: Informer<Job>;
+  readonly pods: Informer<Pod>;
+}
+
 export class Operator {
   readonly metrics = new OperatorMetrics();
   readonly client: KubeClient;
@@ -57,7 +67,7 @@ export class Operator {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly runtimeClock: Clock;
-  private readonly caches: Caches;
+  private readonly caches: Informers;
   private readonly ctx: OperatorContext;
   private readonly elector: LeaderElector | undefined;
   private http: OperatorHttpServer | undefined;

@@ -81,6 +81,15 @@ describe('buildMoverJob', () => {
     expect(job.metadata.ownerReferences![0]).toMatchObject({ kind: 'SnapshotSchedule', uid: 'u2', controller: true });
   });
 
+  it('retries pods the cluster disrupted, and fails at once on codes a retry cannot fix (a deleted pod included)', () => {
+    const rules = (build().job.spec!['podFailurePolicy'] as { rules: Json[] }).rules;
+    expect(rules[0]).toEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });
+    expect(rules[1]).toMatchObject({ action: 'FailJob', onExitCodes: { containerName: 'mover', operator: 'In' } });
+    const codes = (rules[1]!['onExitCodes'] as { values: number[] }).values;
+    expect(codes).toEqual(expect.arrayContaining([2, 3, 10, 130]));
+    expect(codes).not.toContain(16); // Unreachable: worth a retry
+  });
+
   it('runs as root with file capabilities only when privileged', () => {
     const { pod, container } = build(true);
     expect(pod['securityContext']).toMatchObject({ runAsUser: 0 });

@@ -16,9 +16,14 @@ export const DATA_DIR = '/data';
 export const CACHE_DIR = '/cache';
 export const TERMINATION_LOG = '/dev/termination-log';
 
-/** Exit codes a retry cannot fix: the Job fails at once instead of burning its backoffLimit. */
-const FINAL_EXIT_CODES = (
-  ['USAGE', 'PARTIAL', 'WRONG_PASSWORD', 'REPO_NOT_FOUND', 'REPO_EXISTS', 'AUTH_FAILED', 'BUCKET_NOT_FOUND', 'CORRUPT', 'TARGET_NOT_EMPTY', 'NOT_FOUND', 'UNSUPPORTED', 'MAINTENANCE_OWNED', 'APPEND_ONLY', 'REFUSED'] as const
+/**
+ * Exit codes a retry cannot fix: the Job fails at once instead of burning its backoffLimit. INTERRUPTED
+ * (SIGTERM) is among them because a pod deleted by hand is a request to stop; pods stopped by the cluster
+ * (eviction, preemption, node shutdown) carry the DisruptionTarget condition and are retried without
+ * counting against backoffLimit (the first podFailurePolicy rule).
+ */
+export const FINAL_EXIT_CODES = (
+  ['USAGE', 'PARTIAL', 'WRONG_PASSWORD', 'REPO_NOT_FOUND', 'REPO_EXISTS', 'AUTH_FAILED', 'BUCKET_NOT_FOUND', 'CORRUPT', 'TARGET_NOT_EMPTY', 'NOT_FOUND', 'UNSUPPORTED', 'MAINTENANCE_OWNED', 'APPEND_ONLY', 'REFUSED', 'INTERRUPTED'] as const
 ).map((c) => ERROR_CODES[c].exitCode);
 
 export interface DataVolume {
@@ -149,7 +154,10 @@ export function buildMoverJob(s: MoverJobSpec): Job {
       activeDeadlineSeconds: o.activeDeadlineSeconds ?? s.defaultActiveDeadlineSeconds ?? 6 * 3600,
       ttlSecondsAfterFinished: s.ttlSecondsAfterFinished ?? 7 * 86_400,
       podFailurePolicy: {
-        rules: [{ action: 'FailJob', onExitCodes: { containerName: MOVER_CONTAINER, operator: 'In', values: FINAL_EXIT_CODES } }],
+        rules: [
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+          { action: 'FailJob', onExitCodes: { containerName: MOVER_CONTAINER, operator: 'In', values: FINAL_EXIT_CODES } },
+        ],
       },
       template: { metadata: { labels: { ...labels }, annotations: s.annotations }, spec: podSpec },
     },

@@ -13,11 +13,12 @@ import type { OperatorContext } from '../../operator-context.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
 import { isNotFound } from '../../runtime/kube-client.ts';
-import { BACKUP_REPOSITORIES, JOBS, PODS, SECRETS, SNAPSHOTS } from '../../runtime/resource-type.ts';
+import { BACKUP_REPOSITORIES, SECRETS, SNAPSHOTS } from '../../runtime/resource-type.ts';
 import { CronSchedule } from '../../schedule/cron-schedule.ts';
 import { checkTimeZone } from '../../schedule/time-zone.ts';
 import { planRun } from '../snapshot-schedule/run-planner.ts';
-import { ensureJob, jobOutcome } from '../job-tracking.ts';
+import { RUNNING_POLL_MS, startJob, trackJob } from '../job-tracking/job-tracker.ts';
+import type { MoverResult } from '../../../../mover/src/contract/mover-result.ts';
 import { expireInvocation } from '../snapshot-schedule/snapshot-jobs.ts';
 import type { MoverInvocation } from '../../../../mover/src/contract/mover-argv.ts';
 import { initResults } from '../../jobs/job-outcome.ts';
@@ -72,26 +73,19 @@ export class BackupRepositoryController {
     // 1. Finish the active Job, if any.
     let next: JobKind | undefined;
     if (st.activeJob !== undefined) {
-      const found = await jobOutcome(this.ctx, ns, st.activeJob);
-      if (found === undefined) {
-        try {
-          await this.ctx.client.get(JOBS, ns, st.activeJob);
-          poll = 2_000;
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-          delete st.activeJob; // deleted under us: start over
-          delete st.activeJobKind;
-        }
-      } else if (found.outcome.phase === 'Running') {
-        if (found.outcome.stuck !== undefined) {
-          const { reason, message } = found.outcome.stuck;
+      const kind = st.activeJobKind as JobKind;
+      const tracked = await trackJob(this.ctx, ns, st.activeJob);
+      if (tracked.state === 'Running') {
+        poll = tracked.pollMs;
+        if (tracked.stuck !== undefined) {
+          const { reason, message } = tracked.stuck;
           if (getCondition(st.conditions, 'Progressing')?.reason !== reason) this.ctx.events.record(repo, 'Warning', reason, message, 'MoverPodStuck');
           st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason, message }, gen, stamp);
         }
       } else {
-        const { outcome } = found;
+        const outcome: { phase: 'Succeeded' | 'Failed'; result?: MoverResult; reason?: string; message?: string } =
+          tracked.state === 'Finished' ? tracked.outcome : { phase: 'Failed', reason: tracked.reason, message: tracked.message };
         const result = outcome.result;
-        const kind = st.activeJobKind as JobKind;
         delete st.activeJob;
         delete st.activeJobKind;
         st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no repository Job is running' }, gen, stamp);
@@ -99,7 +93,7 @@ export class BackupRepositoryController {
         if (result?.repository?.snapshotCount !== undefined) st.snapshotCount = result.repository.snapshotCount;
         if (result?.repository?.sizeBytes !== undefined) st.sizeBytes = result.repository.sizeBytes;
         if (kind === 'Maintenance') {
-          await this.applyExpireResults(repo, found.job.metadata.name!);
+          if (tracked.state === 'Finished') await this.applyExpireResults(repo, tracked.pods);
           if (outcome.phase === 'Succeeded') {
             st.lastMaintenanceTime = stamp;
             st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'True', reason: 'Succeeded', message: 'maintenance completed' }, gen, stamp);
@@ -147,11 +141,18 @@ export class BackupRepositoryController {
       if (readyCond === undefined) st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'Unknown', reason: 'Connecting', message: 'checking the repository' }, gen, stamp);
     }
 
-    // 3. Scheduled maintenance: single-flight, only on a ready repository.
+    // 3. Scheduled maintenance: single-flight, only on a ready repository. Only a bad schedule is
+    // InvalidSchedule; an API error while starting the Job is thrown, so the reconcile is retried.
     const m = repo.spec.maintenance;
+    let cron: CronSchedule | undefined;
     try {
-      const cron = CronSchedule.parse(m.schedule, `${repo.metadata.uid ?? name}/maintenance`);
+      cron = CronSchedule.parse(m.schedule, `${repo.metadata.uid ?? name}/maintenance`);
       checkTimeZone(m.timeZone);
+    } catch (e) {
+      cron = undefined;
+      st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'False', reason: 'InvalidSchedule', message: (e as Error).message }, gen, stamp);
+    }
+    if (cron !== undefined) {
       st.effectiveMaintenanceSchedule = cron.effective;
       const plan = planRun({
         now,
@@ -171,8 +172,6 @@ export class BackupRepositoryController {
       if (plan.nextRunTime !== undefined) st.nextMaintenanceTime = toRfc3339(plan.nextRunTime);
       else delete st.nextMaintenanceTime;
       if (plan.wakeAt !== undefined) waits.push(Math.max(1_000, plan.wakeAt - now));
-    } catch (e) {
-      st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'False', reason: 'InvalidSchedule', message: (e as Error).message }, gen, stamp);
     }
 
     const labels = { namespace: ns, repository: name };
@@ -180,7 +179,7 @@ export class BackupRepositoryController {
     if (st.sizeBytes !== undefined) this.ctx.metrics.repositorySize.set(labels, st.sizeBytes);
     if (st.snapshotCount !== undefined) this.ctx.metrics.repositorySnapshots.set(labels, st.snapshotCount);
     await this.write(repo, st);
-    if (st.activeJob !== undefined) poll = Math.min(poll ?? 30_000, 30_000); // stuck pods emit no events
+    if (st.activeJob !== undefined) poll = Math.min(poll ?? RUNNING_POLL_MS, RUNNING_POLL_MS); // stuck pods emit no events
     return {
       ...(waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {}),
       ...(poll !== undefined ? { pollAfterMs: poll } : {}),
@@ -211,10 +210,9 @@ export class BackupRepositoryController {
   }
 
   /** Remove the Snapshot records of snapshots the maintenance Job's expire steps deleted. */
-  private async applyExpireResults(repo: BackupRepository, jobName: string): Promise<void> {
+  private async applyExpireResults(repo: BackupRepository, pods: readonly Pod[]): Promise<void> {
     const ns = repo.metadata.namespace!;
-    const { items } = await this.ctx.client.list<Pod>(PODS, ns, { labelSelector: `batch.kubernetes.io/job-name=${jobName}` });
-    const deleted = new Set(items.flatMap((p) => initResults(p).flatMap((r) => r.result.deleted ?? [])));
+    const deleted = new Set(pods.flatMap((p) => initResults(p).flatMap((r) => r.result.deleted ?? [])));
     if (deleted.size === 0) return;
     for (const rec of this.ctx.caches.snapshots.list(ns)) {
       if (rec.spec.repository !== repo.metadata.name || !deleted.has(rec.spec.snapshotId)) continue;
@@ -284,7 +282,7 @@ export class BackupRepositoryController {
       initSteps,
       defaultActiveDeadlineSeconds: kind === 'Maintenance' ? 12 * 3600 : 600,
     });
-    await ensureJob(this.ctx, job);
+    await startJob(this.ctx, job);
     st.activeJob = jobName;
     st.activeJobKind = kind;
     st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'True', reason: kind, message: `${kind.toLowerCase()} Job ${jobName} is running` }, repo.metadata.generation, toRfc3339(this.ctx.clock.now()));

@@ -14,7 +14,9 @@ import type { ReconcileResult } from '../../runtime/controller.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
 import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
 import { NAMESPACES, PVCS, RESTORES } from '../../runtime/resource-type.ts';
-import { ensureJob, jobOutcome, placementFor } from '../job-tracking.ts';
+import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
+import { consumersOf } from '../placement/consumer.ts';
+import { placementFor } from '../placement/placement.ts';
 
 const TERMINAL = new Set(['Succeeded', 'Skipped', 'Failed']);
 
@@ -93,8 +95,8 @@ export class RestoreController {
         await write();
         return;
       }
-      const placement = await placementFor(this.ctx, pvc);
-      await ensureJob(
+      const placement = placementFor(pvc, await consumersOf(this.ctx, pvc));
+      await startJob(
         this.ctx,
         buildMoverJob({
           name: jobName,
@@ -126,17 +128,22 @@ export class RestoreController {
       return;
     }
 
-    const found = await jobOutcome(this.ctx, ns, st.job);
-    if (found === undefined) return { pollAfterMs: 2_000 };
-    const { outcome } = found;
-    if (outcome.phase === 'Running') {
-      st.progress = outcome.stuck !== undefined ? outcome.stuck.reason : found.job.status?.active !== undefined && found.job.status.active > 0 ? 'Restoring' : 'WaitingForPod';
-      if (outcome.stuck !== undefined) {
-        st.conditions = setCondition(st.conditions, { type: 'Completed', status: 'False', reason: outcome.stuck.reason, message: outcome.stuck.message }, gen, stamp);
+    const tracked = await trackJob(this.ctx, ns, st.job);
+    if (tracked.state === 'Lost') {
+      // Never re-run a restore on its own: the target may hold part of the data now.
+      finish('Failed', tracked.reason, `${tracked.message}; create a new Restore to try again`);
+      await write();
+      return;
+    }
+    if (tracked.state === 'Running') {
+      st.progress = tracked.stuck !== undefined ? tracked.stuck.reason : (tracked.job?.status?.active ?? 0) > 0 ? 'Restoring' : 'WaitingForPod';
+      if (tracked.stuck !== undefined) {
+        st.conditions = setCondition(st.conditions, { type: 'Completed', status: 'False', reason: tracked.stuck.reason, message: tracked.stuck.message }, gen, stamp);
       }
       await write();
-      return { pollAfterMs: 30_000 }; // a pod stuck Pending produces no further events
+      return { pollAfterMs: tracked.pollMs };
     }
+    const { outcome } = tracked;
     const result = outcome.result;
     if (result?.snapshot?.id !== undefined) st.snapshotId = result.snapshot.id;
     if (result?.restore !== undefined) {

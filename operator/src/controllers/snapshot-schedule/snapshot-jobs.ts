@@ -6,7 +6,7 @@ import { ANNOTATIONS, LABELS, MANAGED_BY, childName, labelValue } from '../../ap
 import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
 import type { OperatorContext } from '../../operator-context.ts';
-import type { Placement } from '../job-tracking.ts';
+import type { Placement } from '../placement/placement.ts';
 import type { MoverInvocation } from '../../../../mover/src/contract/mover-argv.ts';
 
 export function sourceIdentity(s: SnapshotSchedule, pvc: string): string {

@@ -11,7 +11,10 @@ import type { OperatorContext } from '../../operator-context.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
 import { KubeApiError, isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
 import { JOBS, NAMESPACES, PVCS, SNAPSHOTS, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
-import { ensureJob, jobOutcome, placementFor } from '../job-tracking.ts';
+import type { Stuck } from '../job-tracking/job-tracker.ts';
+import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
+import { consumersOf } from '../placement/consumer.ts';
+import { placementFor } from '../placement/placement.ts';
 import {
   buildExpireJob,
   buildSnapshotJob,
@@ -30,7 +33,7 @@ export interface StepResult {
   /** Poll again after this long (objects we do not watch, such as VolumeSnapshots). */
   readonly pollMs?: number;
   /** A pod that cannot start, reported on the schedule. */
-  readonly stuck?: { reason: string; message: string };
+  readonly stuck?: Stuck;
   readonly permissionDenied?: string;
 }
 
@@ -129,8 +132,8 @@ export class SourceRunner {
       await this.createIfMissing(buildStagingPvc(this.s, this.run, pvc, 'Clone'));
       claim = stagingName(this.s, this.run, src.pvc);
     }
-    const placement = method === 'Direct' ? await placementFor(this.ctx, pvc) : {};
-    const job = await ensureJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, placement, priv.privileged));
+    const placement = method === 'Direct' ? placementFor(pvc, await consumersOf(this.ctx, pvc)) : {};
+    const job = await startJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, placement, priv.privileged));
     src.job = job.metadata.name;
     src.phase = 'Running';
     return {};
@@ -163,7 +166,7 @@ export class SourceRunner {
     if (pvc === undefined) return this.fail(src, 'PVCNotFound', `PersistentVolumeClaim ${this.ns}/${src.pvc} does not exist`);
     await this.createIfMissing(buildStagingPvc(this.s, this.run, pvc, 'Snapshot', vs.status.restoreSize));
     const priv = await this.privileged();
-    const job = await ensureJob(
+    const job = await startJob(
       this.ctx,
       buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, stagingName(this.s, this.run, src.pvc), {}, priv.privileged),
     );
@@ -174,31 +177,24 @@ export class SourceRunner {
 
   private async running(src: Source): Promise<StepResult> {
     const name = snapshotJobName(this.s, this.run, src.pvc);
-    const found = await jobOutcome(this.ctx, this.ns, name);
-    if (found === undefined) {
-      // Not in the cache: either just created or lost. Adopt it if it exists; recreate it only if it does not.
-      try {
-        await this.ctx.client.get(JOBS, this.ns, name);
-        return { pollMs: 2_000 };
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-      src.phase = this.s.spec.copyMethod === 'Snapshot' ? 'Staging' : 'Pending';
-      return {};
+    const tracked = await trackJob(this.ctx, this.ns, name);
+    if (tracked.state === 'Lost') {
+      await this.cleanupStaging(src);
+      return this.fail(src, tracked.reason, tracked.message);
     }
-    const { outcome } = found;
-    if (outcome.phase === 'Running') {
-      if (outcome.stuck !== undefined) {
-        src.reason = outcome.stuck.reason;
-        src.message = outcome.stuck.message;
-        return { stuck: outcome.stuck };
+    if (tracked.state === 'Running') {
+      if (tracked.stuck !== undefined) {
+        src.reason = tracked.stuck.reason;
+        src.message = tracked.stuck.message;
+        return { stuck: tracked.stuck, pollMs: tracked.pollMs };
       }
       if (src.reason !== undefined) {
         delete src.reason;
         delete src.message;
       }
-      return {};
+      return { pollMs: tracked.pollMs };
     }
+    const { outcome } = tracked;
     const result = outcome.result;
     const snapshot = result?.snapshot;
     if (snapshot !== undefined && (outcome.phase === 'Succeeded' || result?.code === 'PARTIAL')) {
@@ -211,7 +207,7 @@ export class SourceRunner {
         src.message = `${snapshot.skippedCount} entries could not be read`;
       }
       if (this.s.spec.retention !== undefined) {
-        await ensureJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
+        await startJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
         src.phase = 'Retention';
       } else {
         src.phase = 'Succeeded';
@@ -225,17 +221,15 @@ export class SourceRunner {
 
   private async retention(src: Source): Promise<StepResult> {
     const name = expireJobName(this.s, this.run, src.pvc);
-    const found = await jobOutcome(this.ctx, this.ns, name);
-    if (found === undefined) {
-      await ensureJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
-      return {};
-    }
-    if (found.outcome.phase === 'Running') return found.outcome.stuck !== undefined ? { stuck: found.outcome.stuck } : {};
-    const deleted = found.outcome.result?.deleted ?? [];
-    await this.deleteRecords(src.pvc, deleted);
-    if (found.outcome.phase === 'Failed') {
+    const tracked = await trackJob(this.ctx, this.ns, name);
+    if (tracked.state === 'Running') return { pollMs: tracked.pollMs, ...(tracked.stuck !== undefined ? { stuck: tracked.stuck } : {}) };
+    // The snapshot is recorded either way; retention failing (or its Job lost) is a note on the source,
+    // and maintenance applies the schedule's retention again.
+    const outcome = tracked.state === 'Finished' ? tracked.outcome : { phase: 'Failed' as const, reason: tracked.reason, message: tracked.message, result: undefined };
+    await this.deleteRecords(src.pvc, outcome.result?.deleted ?? []);
+    if (outcome.phase === 'Failed') {
       src.reason = 'RetentionFailed';
-      src.message = `retention could not be applied: ${found.outcome.reason ?? ''} ${found.outcome.message ?? ''}`.trim();
+      src.message = `retention could not be applied: ${outcome.reason ?? ''} ${outcome.message ?? ''}`.trim();
     }
     src.phase = 'Succeeded';
     return {};

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { BackupRepository } from '../../api/resources.ts';
+import { getCondition } from '../../api/conditions.ts';
+import { KubeApiError } from '../../runtime/kube-client.ts';
+import { BACKUP_REPOSITORIES, CORE_EVENTS, JOBS } from '../../runtime/resource-type.ts';
+import type { FakeOperator } from '../../testing/fake-operator.ts';
+import { NS, T0, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedRepository } from '../../testing/fake-operator.ts';
+import { BackupRepositoryController } from './backup-repository-controller.ts';
+
+const status = (op: FakeOperator): BackupRepository['status'] => op.kube.peek<BackupRepository>(BACKUP_REPOSITORIES, NS, 'repo')!.status;
+const ready = (op: FakeOperator): ReturnType<typeof getCondition> => getCondition(status(op)?.conditions, 'Ready');
+
+describe('BackupRepositoryController', () => {
+  it('checks the repository with a Job and becomes Ready when it opens', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube);
+    const c = new BackupRepositoryController(op.ctx);
+    await c.reconcile(`${NS}/repo`);
+    const [check] = jobs(op.kube, 'check');
+    expect(check).toBeDefined();
+    expect(status(op)?.activeJob).toBe(check!.metadata.name);
+    expect(ready(op)).toMatchObject({ status: 'Unknown', reason: 'Connecting' });
+    finishJob(op, check!.metadata.name!, ok('repository status', { repository: { uniqueId: 'u1', snapshotCount: 3 } }));
+    await c.reconcile(`${NS}/repo`);
+    expect(ready(op)).toMatchObject({ status: 'True', reason: 'Connected' });
+    expect(status(op)).toMatchObject({ initialized: true, repositoryId: 'u1', snapshotCount: 3 });
+    await c.reconcile(`${NS}/repo`);
+    expect(jobs(op.kube)).toHaveLength(1);
+  });
+
+  it('reports a wrong password as WrongPassword and retries only after the backoff, never in a loop', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube);
+    const c = new BackupRepositoryController(op.ctx);
+    await c.reconcile(`${NS}/repo`);
+    finishJob(op, jobs(op.kube, 'check')[0]!.metadata.name!, failed('repository status', 'WRONG_PASSWORD', 10, 'the repository password is wrong'));
+    const r = await c.reconcile(`${NS}/repo`);
+    expect(ready(op)).toMatchObject({ status: 'False', reason: 'WrongPassword', message: 'the repository password is wrong' });
+    expect(r?.requeueAfterMs).toBe(60_000);
+    for (let i = 0; i < 5; i++) await c.reconcile(`${NS}/repo`);
+    expect(jobs(op.kube)).toHaveLength(1);
+    op.clock.advance(60_000);
+    await c.reconcile(`${NS}/repo`);
+    expect(jobs(op.kube, 'check')).toHaveLength(2);
+    expect(op.ctx.metrics.repositoryReady.get()).toBeDefined();
+  });
+
+  it('fails a check whose Job was deleted with MoverJobLost instead of waiting for it', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube);
+    const c = new BackupRepositoryController(op.ctx);
+    await c.reconcile(`${NS}/repo`);
+    await op.kube.delete(JOBS, NS, jobs(op.kube, 'check')[0]!.metadata.name!);
+    const r = await c.reconcile(`${NS}/repo`);
+    expect(ready(op)).toMatchObject({ status: 'False', reason: 'MoverJobLost' });
+    expect(status(op)?.activeJob).toBeUndefined();
+    expect(r?.pollAfterMs).toBeUndefined();
+  });
+
+  it('retries an API error while starting maintenance instead of recording InvalidSchedule', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, { maintenance: { schedule: '0 3 * * *', timeZone: 'UTC', full: true, suspend: false } }, readyStatus());
+    op.kube.failNext('create', JOBS, new KubeApiError(500, 'InternalError', 'etcd is having a bad day'));
+    const c = new BackupRepositoryController(op.ctx);
+    op.clock.set(T0 + 24 * 3_600_000);
+    await expect(c.reconcile(`${NS}/repo`)).rejects.toThrow('etcd is having a bad day');
+    expect(getCondition(status(op)?.conditions, 'MaintenanceSucceeded')).toBeUndefined();
+    await c.reconcile(`${NS}/repo`);
+    expect(jobs(op.kube, 'maintenance')).toHaveLength(1);
+  });
+
+  it('records a bad maintenance time zone as InvalidSchedule', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, { maintenance: { schedule: '0 3 * * *', timeZone: 'Mars/Olympus', full: true, suspend: false } }, readyStatus());
+    await new BackupRepositoryController(op.ctx).reconcile(`${NS}/repo`);
+    expect(getCondition(status(op)?.conditions, 'MaintenanceSucceeded')).toMatchObject({ status: 'False', reason: 'InvalidSchedule' });
+  });
+
+  it('names a maintenance Job killed for memory OOMKilled', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, { maintenance: { schedule: '0 3 * * *', timeZone: 'UTC', full: true, suspend: false } }, readyStatus());
+    const c = new BackupRepositoryController(op.ctx);
+    op.clock.set(T0 + 24 * 3_600_000);
+    await c.reconcile(`${NS}/repo`);
+    finishJob(op, jobs(op.kube, 'maintenance')[0]!.metadata.name!, undefined, { oomKilled: true, jobReason: 'BackoffLimitExceeded' });
+    await c.reconcile(`${NS}/repo`);
+    const m = getCondition(status(op)?.conditions, 'MaintenanceSucceeded');
+    expect(m).toMatchObject({ status: 'False', reason: 'OOMKilled' });
+    expect(m?.message).toContain('limit 2Gi');
+  });
+
+  it('surfaces pods the Job controller cannot create (FailedCreate events)', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube);
+    const c = new BackupRepositoryController(op.ctx);
+    await c.reconcile(`${NS}/repo`);
+    const check = jobs(op.kube, 'check')[0]!;
+    op.kube.seed(CORE_EVENTS, {
+      metadata: { name: 'ev1', namespace: NS },
+      involvedObject: { kind: 'Job', name: check.metadata.name, uid: check.metadata.uid },
+      reason: 'FailedCreate',
+      message: 'pods "x" is forbidden: exceeded quota: compute, requested: limits.cpu=1',
+    } as never);
+    await c.reconcile(`${NS}/repo`);
+    expect(getCondition(status(op)?.conditions, 'Progressing')?.reason).toBe('Check'); // too early: the Job controller may still be working
+    op.clock.advance(20_000);
+    const r = await c.reconcile(`${NS}/repo`);
+    expect(getCondition(status(op)?.conditions, 'Progressing')).toMatchObject({ status: 'False', reason: 'FailedCreate' });
+    expect(getCondition(status(op)?.conditions, 'Progressing')?.message).toContain('exceeded quota');
+    expect(r?.pollAfterMs).toBe(30_000);
+  });
+});

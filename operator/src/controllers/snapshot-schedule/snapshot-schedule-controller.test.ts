@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { Job } from '../../api/core-types.ts';
+import type { SnapshotSchedule } from '../../api/resources.ts';
+import { getCondition } from '../../api/conditions.ts';
+import { JOBS, PODS, SNAPSHOT_SCHEDULES } from '../../runtime/resource-type.ts';
+import type { FakeOperator } from '../../testing/fake-operator.ts';
+import { NS, failed, fakeOperator, finishJob, jobs, readyStatus, seedPvc, seedRepository, seedSchedule, snapshotOk } from '../../testing/fake-operator.ts';
+import { SnapshotScheduleController } from './snapshot-schedule-controller.ts';
+
+const status = (op: FakeOperator, name: string): SnapshotSchedule['status'] => op.kube.peek<SnapshotSchedule>(SNAPSHOT_SCHEDULES, NS, name)!.status;
+
+function setup(spec: Partial<SnapshotSchedule['spec']> = {}): { op: FakeOperator; c: SnapshotScheduleController; run: (token: string) => Promise<Job> } {
+  const op = fakeOperator();
+  seedRepository(op.kube, {}, readyStatus());
+  seedPvc(op.kube, 'data');
+  seedSchedule(op.kube, 's', { suspend: true, ...spec });
+  const c = new SnapshotScheduleController(op.ctx);
+  const run = async (token: string): Promise<Job> => {
+    const cur = op.kube.peek<SnapshotSchedule>(SNAPSHOT_SCHEDULES, NS, 's')!;
+    op.kube.seed(SNAPSHOT_SCHEDULES, { ...cur, spec: { ...cur.spec, trigger: { manual: token } }, metadata: { ...cur.metadata, generation: (cur.metadata.generation ?? 1) + 1 } });
+    await c.reconcile(`${NS}/s`);
+    const name = status(op, 's')?.activeRun?.sources?.[0]?.job;
+    if (name === undefined) throw new Error('no Job started');
+    return op.kube.peek<Job>(JOBS, NS, name)!;
+  };
+  return { op, c, run };
+}
+
+describe('SnapshotScheduleController', () => {
+  it('runs one Job per PVC on a manual trigger and records the snapshot', async () => {
+    const { op, c, run } = setup();
+    const job = await run('one');
+    expect(job.metadata.labels).toMatchObject({ 'cairn.dev/schedule': 's', 'cairn.dev/pvc': 'data', 'cairn.dev/purpose': 'snapshot' });
+    finishJob(op, job.metadata.name!, snapshotOk());
+    await c.reconcile(`${NS}/s`);
+    const st = status(op, 's');
+    expect(st?.lastRun).toMatchObject({ result: 'Succeeded' });
+    expect(st?.lastManualTrigger).toBe('one');
+    expect(st?.lastSnapshot).toBeDefined();
+    expect(getCondition(st?.conditions, 'LastRunSucceeded')).toMatchObject({ status: 'True' });
+  });
+
+  it('fails the run with MoverJobLost when its Job vanishes, and the next run works', async () => {
+    const { op, c, run } = setup();
+    const job = await run('one');
+    await op.kube.delete(JOBS, NS, job.metadata.name!);
+    await c.reconcile(`${NS}/s`);
+    expect(status(op, 's')?.lastRun).toMatchObject({ result: 'Failed', reason: 'MoverJobLost' });
+    const next = await run('two');
+    finishJob(op, next.metadata.name!, snapshotOk());
+    await c.reconcile(`${NS}/s`);
+    expect(status(op, 's')?.lastRun?.result).toBe('Succeeded');
+    expect(status(op, 's')?.consecutiveFailures).toBe(0);
+  });
+
+  it('reports a mover pod deleted mid-run as Interrupted, and the next run works', async () => {
+    const { op, c, run } = setup();
+    const job = await run('one');
+    // Deleting the pod sends SIGTERM: the mover leaves an INTERRUPTED result (exit 130), a FailJob code.
+    finishJob(op, job.metadata.name!, failed('snapshot create', 'INTERRUPTED', 130, 'interrupted by a signal'));
+    await c.reconcile(`${NS}/s`);
+    expect(status(op, 's')?.lastRun).toMatchObject({ result: 'Failed', reason: 'Interrupted' });
+    expect(getCondition(status(op, 's')?.conditions, 'LastRunSucceeded')).toMatchObject({ status: 'False', reason: 'Interrupted' });
+    const next = await run('two');
+    finishJob(op, next.metadata.name!, snapshotOk());
+    await c.reconcile(`${NS}/s`);
+    expect(status(op, 's')?.lastRun?.result).toBe('Succeeded');
+  });
+
+  it('adopts the running Job after a restart and records its result once', async () => {
+    const { op, run } = setup();
+    const job = await run('one');
+    const fresh = new SnapshotScheduleController(op.ctx); // a new leader: nothing in memory
+    await fresh.reconcile(`${NS}/s`);
+    expect(jobs(op.kube, 'snapshot')).toHaveLength(1);
+    finishJob(op, job.metadata.name!, snapshotOk());
+    await fresh.reconcile(`${NS}/s`);
+    await fresh.reconcile(`${NS}/s`);
+    expect(status(op, 's')?.lastRun?.result).toBe('Succeeded');
+    const runs = await op.ctx.metrics.scheduleRuns.get();
+    expect(runs.values.filter((v) => v.labels['result'] === 'Succeeded').map((v) => v.value)).toEqual([1]);
+  });
+
+  it('shows a mover pod stuck in image pull on Progressing and keeps polling', async () => {
+    const { op, c, run } = setup();
+    const job = await run('one');
+    op.kube.seed(PODS, {
+      metadata: { name: `${job.metadata.name!}-x`, namespace: NS, labels: { ...job.spec!.template.metadata?.labels, 'batch.kubernetes.io/job-name': job.metadata.name! } },
+      status: { phase: 'Pending', containerStatuses: [{ name: 'mover', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } }] },
+    });
+    const r = await c.reconcile(`${NS}/s`);
+    expect(getCondition(status(op, 's')?.conditions, 'Progressing')).toMatchObject({ status: 'False', reason: 'ImagePullBackOff' });
+    expect(r?.pollAfterMs).toBe(30_000);
+  });
+});
