@@ -74,6 +74,12 @@ describe('buildMoverJob', () => {
     expect(args.slice(args.indexOf('--result-file'), args.indexOf('--result-file') + 2)).toEqual(['--result-file', '/dev/termination-log']);
   });
 
+  it('presents the same client identity in every Job of a repository (maintenance ownership is keyed by it)', () => {
+    const { container } = build();
+    expect(container['env']).toEqual(expect.arrayContaining([{ name: 'CAIRN_USER', value: 'cairn' }, { name: 'CAIRN_HOSTNAME', value: 'r.app' }]));
+    expect((container['args'] as string[]).join(' ')).toContain('--source app@cairn:/pvc/data');
+  });
+
   it('sets deadlines, backoff and a controller owner reference', () => {
     const { job } = build();
     expect(job.spec!['activeDeadlineSeconds']).toBeGreaterThan(0);

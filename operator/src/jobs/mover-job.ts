@@ -97,7 +97,7 @@ export function buildMoverJob(s: MoverJobSpec): Job {
     imagePullPolicy: 'IfNotPresent',
     command: [...s.command],
     args: moverArgs(globals, s.invocation),
-    env: [{ name: 'HOME', value: '/tmp' }],
+    env: [{ name: 'HOME', value: '/tmp' }, ...s.access.env],
     volumeMounts: mounts,
     securityContext: containerSecurityContext(s.privileged),
     terminationMessagePath: TERMINATION_LOG,
