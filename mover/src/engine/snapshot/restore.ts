@@ -217,7 +217,9 @@ class Restorer {
     }
     let names: string[];
     try {
-      names = await readdir(target);
+      // A fresh ext4 volume holds only lost+found (root, 0700): it counts as empty, so a restore into a new
+      // PVC needs no --overwrite.
+      names = (await readdir(target, { withFileTypes: true })).filter((d) => !(d.name === 'lost+found' && d.isDirectory())).map((d) => d.name);
     } catch (e) {
       throw targetError(target, 'list', e);
     }
