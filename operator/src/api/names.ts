@@ -41,6 +41,7 @@ export const ANNOTATIONS = {
   scheduledTime: 'cairn.dev/scheduled-time',
   snapshotId: 'cairn.dev/snapshot-id',
   deleteFromRepository: 'cairn.dev/delete-from-repository',
+  securityContextFrom: 'cairn.dev/security-context-from',
 } as const;
 
 /** A label value: at most 63 characters, alphanumeric at both ends. */

@@ -80,8 +80,10 @@ export interface MoverOverrides {
   image?: string;
   /** Container resources (requests/limits) of the mover. */
   resources?: Record<string, unknown>;
-  /** Pod securityContext fields merged over the restricted defaults (e.g. runAsUser, runAsGroup, fsGroup to match the workload). */
+  /** Pod securityContext fields merged over the defaults and what securityContextFrom takes (e.g. runAsUser, runAsGroup, fsGroup of the workload); these win. */
   podSecurityContext?: Record<string, unknown>;
+  /** Consumer (the default when unset) runs an unprivileged mover with the runAsUser, runAsGroup, fsGroup and supplementalGroups of the pod that mounts the PVC, so it can read the app's files and restore files the app can use; None keeps the mover's own UID/GID 65532. Movers of a filesystem repository keep one UID and only add the app's groups. podSecurityContext is applied on top and wins. */
+  securityContextFrom?: "Consumer" | "None";
   /** Run the mover as root with DAC_OVERRIDE/CHOWN/FOWNER/FSETID (Pod Security "baseline") to read and restore files of any owner. Refused unless the namespace carries the annotation cairn.dev/privileged-movers="true". */
   privileged: boolean;
   nodeSelector?: Record<string, string>;

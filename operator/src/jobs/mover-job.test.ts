@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { BackupRepository } from '../api/resources.ts';
 import type { Json } from '../api/core-types.ts';
 import { buildMoverJob } from './mover-job.ts';
-import { privilegedMoversAllowed } from './pod-security.ts';
 import { repositoryAccess } from './repository-access.ts';
 
 const repo: BackupRepository = {
@@ -100,7 +99,6 @@ describe('buildMoverJob', () => {
     const { pod, container } = build(true);
     expect(pod['securityContext']).toMatchObject({ runAsUser: 0 });
     expect((container['securityContext'] as Json)['capabilities']).toMatchObject({ add: expect.arrayContaining(['DAC_OVERRIDE', 'CHOWN']) });
-    expect(privilegedMoversAllowed({ metadata: { annotations: { 'cairn.dev/privileged-movers': 'true' } } })).toBe(true);
-    expect(privilegedMoversAllowed({ metadata: { annotations: { 'cairn.dev/privileged-movers': 'yes' } } })).toBe(false);
+    expect(pod['securityContext']).not.toHaveProperty('fsGroup');
   });
 });

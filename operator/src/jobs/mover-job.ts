@@ -7,8 +7,9 @@ import type { KubeObject } from '../api/meta.ts';
 import type { MoverOverrides } from '../api/resources.ts';
 import { ERROR_CODES } from '../../../mover/src/contract/error-codes.ts';
 import { moverArgs, type MoverGlobals, type MoverInvocation } from '../../../mover/src/contract/mover-argv.ts';
-import { LABELS, MANAGED_BY, labelValue } from '../api/names.ts';
+import { ANNOTATIONS, LABELS, MANAGED_BY, labelValue } from '../api/names.ts';
 import type { RepositoryAccess } from './repository-access.ts';
+import type { ConsumerIds } from './pod-security.ts';
 import { containerSecurityContext, podSecurityContext } from './pod-security.ts';
 
 export const MOVER_CONTAINER = 'mover';
@@ -46,6 +47,10 @@ export interface MoverJobSpec {
   readonly overrides: Partial<MoverOverrides>;
   /** Already checked against the namespace annotation by the caller. */
   readonly privileged: boolean;
+  /** The app's ids to run with (spec.mover.securityContextFrom: Consumer and a pod mounts the PVC). */
+  readonly consumer?: ConsumerIds;
+  /** fsGroup 65532 unless the consumer's applies (default true; see pod-security.ts). */
+  readonly defaultFsGroup?: boolean;
   readonly nodeSelector?: Record<string, string>;
   readonly tolerations?: Json[];
   /** Pin to a node (co-location with the consumer of a ReadWriteOnce volume). */
@@ -110,7 +115,13 @@ export function buildMoverJob(s: MoverJobSpec): Job {
     restartPolicy: 'Never',
     automountServiceAccountToken: false,
     enableServiceLinks: false,
-    securityContext: podSecurityContext(s.privileged, o.podSecurityContext),
+    securityContext: podSecurityContext({
+      privileged: s.privileged,
+      overrides: o.podSecurityContext,
+      consumer: s.consumer,
+      repositoryOnVolume: s.access.onVolume,
+      defaultFsGroup: s.defaultFsGroup ?? true,
+    }),
     ...(s.initSteps !== undefined && s.initSteps.length > 0
       ? { initContainers: s.initSteps.map((step) => ({ ...container, name: step.name, args: moverArgs(globals, step.invocation) })) }
       : {}),
@@ -130,6 +141,11 @@ export function buildMoverJob(s: MoverJobSpec): Job {
         }
       : {}),
   };
+  const annotations = {
+    ...s.annotations,
+    // Which pod's UID/GIDs the mover took, for whoever wonders why it runs as 999.
+    ...(s.consumer !== undefined && !s.privileged ? { [ANNOTATIONS.securityContextFrom]: `pod/${s.consumer.pod}` } : {}),
+  };
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -137,7 +153,7 @@ export function buildMoverJob(s: MoverJobSpec): Job {
       name: s.name,
       namespace: s.namespace,
       labels,
-      annotations: s.annotations,
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
       ownerReferences: [
         {
           apiVersion: s.owner.apiVersion ?? '',

@@ -19,6 +19,8 @@ export interface RepositoryAccess {
   readonly secretNames: string[];
   /** CAIRN_USER and CAIRN_HOSTNAME: the client identity every mover of this repository presents. */
   readonly env: Json[];
+  /** The repository is a directory on a PVC (filesystem backend) that every mover mounts read-write. */
+  readonly onVolume: boolean;
 }
 
 /** The user every mover presents to a repository (kopia's username). */
@@ -84,5 +86,5 @@ export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
     { name: 'CAIRN_USER', value: id.user },
     { name: 'CAIRN_HOSTNAME', value: id.host },
   ];
-  return { url, globals, volumes, mounts, secretNames, env };
+  return { url, globals, volumes, mounts, secretNames, env, onVolume: storage.filesystem !== undefined };
 }

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Job, Json } from '../../api/core-types.ts';
 import type { Restore } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
-import { JOBS, PVCS, RESTORES } from '../../runtime/resource-type.ts';
+import { JOBS, NAMESPACES, PVCS, RESTORES } from '../../runtime/resource-type.ts';
 import type { FakeOperator } from '../../testing/fake-operator.ts';
-import { NS, fakeOperator, finishJob, jobs, ok, readyStatus, seedRepository, seedRestore } from '../../testing/fake-operator.ts';
+import { NS, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedRestore } from '../../testing/fake-operator.ts';
 import { RestoreController } from './restore-controller.ts';
 
 const status = (op: FakeOperator, name = 'r'): Restore['status'] => op.kube.peek<Restore>(RESTORES, NS, name)!.status;
@@ -39,5 +39,39 @@ describe('RestoreController', () => {
     expect(getCondition(status(op)?.conditions, 'Completed')?.reason).toBe('MoverJobLost');
     expect(await c.reconcile(`${NS}/r`)).toBeUndefined();
     expect(op.kube.all<Job>(JOBS, NS)).toHaveLength(0); // never restarted on its own
+  });
+
+  it('gives a restore into a new PVC a writable root (fsGroup), and one into a used PVC the ids of its consumer', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedRestore(op.kube, 'fresh');
+    const c = new RestoreController(op.ctx);
+    await c.reconcile(`${NS}/fresh`);
+    const sc = (j: Job): Json => j.spec!.template.spec['securityContext'] as Json;
+    expect(sc(jobs(op.kube, 'restore')[0]!)).toMatchObject({ runAsUser: 65532, fsGroup: 65532, fsGroupChangePolicy: 'OnRootMismatch' });
+
+    seedPvc(op.kube, 'idle');
+    seedRestore(op.kube, 'into-idle', { target: { existingPVC: { name: 'idle' } } });
+    await c.reconcile(`${NS}/into-idle`);
+    const idle = jobs(op.kube, 'restore').find((j) => j.metadata.labels?.['cairn.dev/pvc'] === 'idle')!;
+    expect(sc(idle)).not.toHaveProperty('fsGroup'); // the kubelet must not re-group a volume Cairn did not create
+
+    seedPvc(op.kube, 'used');
+    seedConsumer(op.kube, 'web-0', 'used', { securityContext: { runAsUser: 33, runAsGroup: 33, fsGroup: 33 } });
+    seedRestore(op.kube, 'into-used', { target: { existingPVC: { name: 'used' } }, overwrite: true });
+    await c.reconcile(`${NS}/into-used`);
+    const used = jobs(op.kube, 'restore').find((j) => j.metadata.labels?.['cairn.dev/pvc'] === 'used')!;
+    expect(sc(used)).toMatchObject({ runAsUser: 33, runAsGroup: 33, fsGroup: 33 });
+  });
+
+  it('refuses a privileged restore in a namespace that enforces the restricted profile', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    op.kube.seed(NAMESPACES, { metadata: { name: NS, annotations: { 'cairn.dev/privileged-movers': 'true' }, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+    seedRestore(op.kube, 'r', { mover: { privileged: true } });
+    await new RestoreController(op.ctx).reconcile(`${NS}/r`);
+    expect(getCondition(status(op)?.conditions, 'Completed')).toMatchObject({ status: 'False', reason: 'PrivilegedMoverNotPermitted' });
+    expect(getCondition(status(op)?.conditions, 'Completed')?.message).toContain('restricted');
+    expect(jobs(op.kube)).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import type { Restore, RestoreStatus, Snapshot } from '../../api/resources.ts';
 import { setCondition } from '../../api/conditions.ts';
 import { LABELS, MANAGED_BY, childName, labelValue } from '../../api/names.ts';
 import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
-import { privilegedMoversAllowed } from '../../jobs/pod-security.ts';
+import { consumerIds, privilegedMoverDenied } from '../../jobs/pod-security.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
 import type { OperatorContext } from '../../operator-context.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
@@ -79,9 +79,9 @@ export class RestoreController {
       const overrides = { ...(repo.spec.mover ?? {}), ...(r.spec.mover ?? {}) };
       let privileged = false;
       if (overrides.privileged === true) {
-        const nsObj = await this.ctx.client.get<Namespace>(NAMESPACES, undefined, ns);
-        if (!privilegedMoversAllowed(nsObj)) {
-          finish('Failed', 'PrivilegedMoverNotPermitted', `namespace ${ns} does not carry the annotation cairn.dev/privileged-movers: "true"`);
+        const denied = privilegedMoverDenied(await this.ctx.client.get<Namespace>(NAMESPACES, undefined, ns));
+        if (denied !== undefined) {
+          finish('Failed', 'PrivilegedMoverNotPermitted', denied);
           await write();
           return;
         }
@@ -95,7 +95,13 @@ export class RestoreController {
         await write();
         return;
       }
-      const placement = placementFor(pvc, await consumersOf(this.ctx, pvc));
+      // A new PVC has no consumer yet; an existing one may (the app's ids make restored files usable by it).
+      const consumers = r.spec.target.existingPVC !== undefined ? await consumersOf(this.ctx, pvc) : [];
+      const placement = placementFor(pvc, consumers);
+      const consumer = (overrides.securityContextFrom ?? 'Consumer') === 'Consumer' && consumers[0] !== undefined ? consumerIds(consumers[0], target) : undefined;
+      const access = repositoryAccess(repo);
+      // Only a volume Cairn created (or one whose consumer's fsGroup is taken) gets a default fsGroup.
+      const defaultFsGroup = r.spec.target.newPVC !== undefined || consumer !== undefined || access.onVolume;
       await startJob(
         this.ctx,
         buildMoverJob({
@@ -109,10 +115,12 @@ export class RestoreController {
             command: 'snapshot restore', snapshot: resolved.ref, target: DATA_DIR, ...resolved.select,
             ...(r.spec.paths !== undefined ? { paths: r.spec.paths } : {}), overwrite: r.spec.overwrite === true,
           },
-          access: repositoryAccess(repo),
+          access,
           data: { claimName: target, readOnly: false },
           overrides,
           privileged,
+          consumer,
+          defaultFsGroup,
           nodeName: placement.nodeName,
           tolerations: placement.tolerations,
           labels: { [LABELS.repository]: labelValue(r.spec.repository), [LABELS.pvc]: labelValue(target) },

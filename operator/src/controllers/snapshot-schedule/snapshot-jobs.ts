@@ -7,6 +7,7 @@ import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
 import type { OperatorContext } from '../../operator-context.ts';
 import type { Placement } from '../placement/placement.ts';
+import type { ConsumerIds } from '../../jobs/pod-security.ts';
 import type { MoverInvocation } from '../../../../mover/src/contract/mover-argv.ts';
 
 export function sourceIdentity(s: SnapshotSchedule, pvc: string): string {
@@ -43,6 +44,7 @@ export function buildSnapshotJob(
   claimName: string,
   placement: Placement,
   privileged: boolean,
+  consumer?: ConsumerIds,
 ): Job {
   return buildMoverJob({
     name: snapshotJobName(s, run, src.pvc),
@@ -63,6 +65,7 @@ export function buildSnapshotJob(
     data: { claimName, readOnly: true },
     overrides: mergedOverrides(repo, s),
     privileged,
+    consumer,
     nodeName: placement.nodeName,
     tolerations: placement.tolerations,
     labels: runLabels(s, run, src.pvc),

@@ -4,7 +4,7 @@ import type { SnapshotSchedule } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
 import { JOBS, PODS, SNAPSHOT_SCHEDULES } from '../../runtime/resource-type.ts';
 import type { FakeOperator } from '../../testing/fake-operator.ts';
-import { NS, failed, fakeOperator, finishJob, jobs, readyStatus, seedPvc, seedRepository, seedSchedule, snapshotOk } from '../../testing/fake-operator.ts';
+import { NS, failed, fakeOperator, finishJob, jobs, readyStatus, seedConsumer, seedPvc, seedRepository, seedSchedule, snapshotOk } from '../../testing/fake-operator.ts';
 import { SnapshotScheduleController } from './snapshot-schedule-controller.ts';
 
 const status = (op: FakeOperator, name: string): SnapshotSchedule['status'] => op.kube.peek<SnapshotSchedule>(SNAPSHOT_SCHEDULES, NS, name)!.status;
@@ -91,5 +91,19 @@ describe('SnapshotScheduleController', () => {
     const r = await c.reconcile(`${NS}/s`);
     expect(getCondition(status(op, 's')?.conditions, 'Progressing')).toMatchObject({ status: 'False', reason: 'ImagePullBackOff' });
     expect(r?.pollAfterMs).toBe(30_000);
+  });
+
+  it("runs the mover with the UID/GIDs of the pod that mounts the PVC, unless securityContextFrom is None", async () => {
+    const { op, run } = setup();
+    seedConsumer(op.kube, 'db-0', 'data', { securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 } });
+    const job = await run('one');
+    expect(job.spec!.template.spec['securityContext']).toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true });
+    expect(job.metadata.annotations?.['cairn.dev/security-context-from']).toBe('pod/db-0');
+    expect(job.spec!.template.spec['affinity']).toBeDefined(); // Direct on RWO: pinned to db-0's node
+
+    const other = setup({ mover: { privileged: false, securityContextFrom: 'None' } });
+    seedConsumer(other.op.kube, 'db-0', 'data', { securityContext: { runAsUser: 999, fsGroup: 999 } });
+    const plain = await other.run('one');
+    expect(plain.spec!.template.spec['securityContext']).toMatchObject({ runAsUser: 65532, fsGroup: 65532 });
   });
 });

@@ -6,7 +6,8 @@ import type { Namespace, PersistentVolumeClaim, VolumeSnapshot } from '../../api
 import type { BackupRepository, ScheduleRun, ScheduleRunSourcesItem, Snapshot, SnapshotSchedule } from '../../api/resources.ts';
 import { LABELS, childName, labelValue } from '../../api/names.ts';
 import type { MoverResult } from '../../../../mover/src/contract/mover-result.ts';
-import { privilegedMoversAllowed } from '../../jobs/pod-security.ts';
+import type { ConsumerIds } from '../../jobs/pod-security.ts';
+import { consumerIds, privilegedMoverDenied } from '../../jobs/pod-security.ts';
 import type { OperatorContext } from '../../operator-context.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
 import { KubeApiError, isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
@@ -14,6 +15,7 @@ import { JOBS, NAMESPACES, PVCS, SNAPSHOTS, VOLUME_SNAPSHOTS } from '../../runti
 import type { Stuck } from '../job-tracking/job-tracker.ts';
 import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
 import { consumersOf } from '../placement/consumer.ts';
+import type { Placement } from '../placement/placement.ts';
 import { placementFor } from '../placement/placement.ts';
 import {
   buildExpireJob,
@@ -101,9 +103,21 @@ export class SourceRunner {
   private async privileged(): Promise<{ privileged: boolean; denied?: string }> {
     const wanted = mergedOverrides(this.repo, this.s).privileged === true;
     if (!wanted) return { privileged: false };
-    const ns = await this.ctx.client.get<Namespace>(NAMESPACES, undefined, this.ns);
-    if (privilegedMoversAllowed(ns)) return { privileged: true };
-    return { privileged: false, denied: `namespace ${this.ns} does not carry the annotation cairn.dev/privileged-movers: "true"` };
+    const denied = privilegedMoverDenied(await this.ctx.client.get<Namespace>(NAMESPACES, undefined, this.ns));
+    return denied === undefined ? { privileged: true } : { privileged: false, denied };
+  }
+
+  /** The pods using the source PVC decide where a Direct mover runs and (securityContextFrom Consumer) its ids. */
+  private async consumer(pvc: PersistentVolumeClaim): Promise<{ placement: Placement; ids?: ConsumerIds }> {
+    const from = mergedOverrides(this.repo, this.s).securityContextFrom ?? 'Consumer';
+    const direct = this.s.spec.copyMethod === 'Direct';
+    if (!direct && from === 'None') return { placement: {} };
+    const consumers = await consumersOf(this.ctx, pvc);
+    const first = consumers[0];
+    return {
+      placement: direct ? placementFor(pvc, consumers) : {},
+      ...(from === 'Consumer' && first !== undefined ? { ids: consumerIds(first, pvc.metadata.name!) } : {}),
+    };
   }
 
   private async start(src: Source): Promise<StepResult> {
@@ -132,8 +146,8 @@ export class SourceRunner {
       await this.createIfMissing(buildStagingPvc(this.s, this.run, pvc, 'Clone'));
       claim = stagingName(this.s, this.run, src.pvc);
     }
-    const placement = method === 'Direct' ? placementFor(pvc, await consumersOf(this.ctx, pvc)) : {};
-    const job = await startJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, placement, priv.privileged));
+    const { placement, ids } = await this.consumer(pvc);
+    const job = await startJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, placement, priv.privileged, ids));
     src.job = job.metadata.name;
     src.phase = 'Running';
     return {};
@@ -166,9 +180,10 @@ export class SourceRunner {
     if (pvc === undefined) return this.fail(src, 'PVCNotFound', `PersistentVolumeClaim ${this.ns}/${src.pvc} does not exist`);
     await this.createIfMissing(buildStagingPvc(this.s, this.run, pvc, 'Snapshot', vs.status.restoreSize));
     const priv = await this.privileged();
+    const { ids } = await this.consumer(pvc);
     const job = await startJob(
       this.ctx,
-      buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, stagingName(this.s, this.run, src.pvc), {}, priv.privileged),
+      buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, stagingName(this.s, this.run, src.pvc), {}, priv.privileged, ids),
     );
     src.job = job.metadata.name;
     src.phase = 'Running';
