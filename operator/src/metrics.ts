@@ -11,6 +11,8 @@ export class OperatorMetrics {
   readonly scheduleLastFiles: Gauge<'namespace' | 'schedule'>;
   readonly scheduleConsecutiveFailures: Gauge<'namespace' | 'schedule'>;
   readonly scheduleMissedRuns: Counter<'namespace' | 'schedule'>;
+  readonly scheduleLastRunPartial: Gauge<'namespace' | 'schedule'>;
+  readonly scheduleLastSkippedEntries: Gauge<'namespace' | 'schedule'>;
   readonly scheduleRuns: Counter<'namespace' | 'schedule' | 'result'>;
   readonly repositorySize: Gauge<'namespace' | 'repository'>;
   readonly repositorySnapshots: Gauge<'namespace' | 'repository'>;
@@ -29,6 +31,13 @@ export class OperatorMetrics {
     this.scheduleLastFiles = new Gauge({ name: 'cairn_schedule_last_snapshot_files', help: 'Files in the last snapshot(s) of the schedule', labelNames: ns, registers: r });
     this.scheduleConsecutiveFailures = new Gauge({ name: 'cairn_schedule_consecutive_failures', help: 'Failed runs since the last success', labelNames: ns, registers: r });
     this.scheduleMissedRuns = new Counter({ name: 'cairn_schedule_missed_runs_total', help: 'Due times that passed without a run', labelNames: ns, registers: r });
+    this.scheduleLastRunPartial = new Gauge({
+      name: 'cairn_schedule_last_run_partial',
+      help: '1 when the last completed run committed snapshots that miss entries the mover could not read',
+      labelNames: ns,
+      registers: r,
+    });
+    this.scheduleLastSkippedEntries = new Gauge({ name: 'cairn_schedule_last_skipped_entries', help: 'Entries the last completed run could not read', labelNames: ns, registers: r });
     this.scheduleRuns = new Counter({ name: 'cairn_schedule_runs_total', help: 'Completed runs by result', labelNames: ['namespace', 'schedule', 'result'], registers: r });
     const rl = ['namespace', 'repository'] as const;
     this.repositorySize = new Gauge({ name: 'cairn_repository_size_bytes', help: 'Repository size from the last maintenance', labelNames: rl, registers: r });
@@ -58,7 +67,10 @@ export class OperatorMetrics {
   }
 
   forgetSchedule(namespace: string, schedule: string): void {
-    for (const m of [this.scheduleLastSuccess, this.scheduleLastDuration, this.scheduleLastBytes, this.scheduleLastFiles, this.scheduleConsecutiveFailures]) {
+    for (const m of [
+      this.scheduleLastSuccess, this.scheduleLastDuration, this.scheduleLastBytes, this.scheduleLastFiles, this.scheduleConsecutiveFailures,
+      this.scheduleLastRunPartial, this.scheduleLastSkippedEntries,
+    ]) {
       m.remove({ namespace, schedule });
     }
   }

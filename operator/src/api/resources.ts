@@ -337,7 +337,7 @@ export interface SnapshotScheduleSpec {
   stagingStorageClassName?: string;
   /** Snapshots to keep per PVC, applied after each successful snapshot (the engine's keep-* rules). */
   retention?: SnapshotScheduleSpecRetention;
-  /** Ignore patterns (gitignore syntax) relative to the volume root. */
+  /** Ignore patterns (gitignore syntax) relative to the volume root; /lost+found is always excluded. */
   exclude?: string[];
   /** Compression for new content (defaults to the repository's). */
   compression?: "zstd" | "zstd-fastest" | "zstd-better-compression" | "gzip" | "none";
@@ -357,6 +357,8 @@ export interface ScheduleRunSourcesItem {
   bytes?: number;
   files?: number;
   durationSeconds?: number;
+  /** Entries the mover could not read (a partial snapshot). */
+  skipped?: number;
   reason?: string;
   message?: string;
 }
@@ -376,13 +378,14 @@ export interface ScheduleRun {
 
 export interface SnapshotScheduleStatus {
   observedGeneration?: number;
-  /** Idle, Running, Suspended or Failed. */
+  /** Idle, Running, Suspended, Failed, or Partial (the last run committed snapshots that miss entries the mover could not read). */
   state?: string;
   /** The schedule with every H resolved for this resource. */
   effectiveSchedule?: string;
   nextRunTime?: string;
   /** Due time of the most recent run started (or skipped) by the schedule. */
   lastScheduleTime?: string;
+  /** End of the last run that snapshotted every PVC completely (a partial run does not count). */
   lastSuccessTime?: string;
   /** Name of the newest Snapshot resource. */
   lastSnapshot?: string;

@@ -58,7 +58,9 @@ export function buildSnapshotJob(
       path: DATA_DIR,
       source: sourceIdentity(s, src.pvc),
       tags: { 'cairn.dev/schedule': s.metadata.name ?? '' },
-      ...(s.spec.exclude !== undefined ? { exclude: s.spec.exclude } : {}),
+      // lost+found at the root of an ext4 volume is root's and 0700: unreadable to an unprivileged mover, and
+      // never the app's data. Skipping it keeps every backup of such a volume from coming out partial.
+      exclude: [...new Set(['/lost+found', ...(s.spec.exclude ?? [])])],
       ...(s.spec.compression !== undefined ? { compression: s.spec.compression } : {}),
     },
     access: repositoryAccess(repo),

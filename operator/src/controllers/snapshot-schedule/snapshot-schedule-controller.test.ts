@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../api/core-types.ts';
+import type { Job, Json } from '../../api/core-types.ts';
+import { encodeResult } from '../../../../mover/src/contract/mover-result.ts';
 import type { SnapshotSchedule } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
 import { JOBS, PODS, SNAPSHOT_SCHEDULES } from '../../runtime/resource-type.ts';
@@ -105,5 +106,41 @@ describe('SnapshotScheduleController', () => {
     seedConsumer(other.op.kube, 'db-0', 'data', { securityContext: { runAsUser: 999, fsGroup: 999 } });
     const plain = await other.run('one');
     expect(plain.spec!.template.spec['securityContext']).toMatchObject({ runAsUser: 65532, fsGroup: 65532 });
+  });
+
+  it('records a partial run as its own outcome: snapshot kept, no success, no reset of failures, a metric', async () => {
+    const { op, c, run } = setup({ suspend: false });
+    finishJob(op, (await run('ok')).metadata.name!, snapshotOk());
+    await c.reconcile(`${NS}/s`);
+    const success = status(op, 's')?.lastSuccessTime;
+    finishJob(op, (await run('fail')).metadata.name!, failed('snapshot create', 'UNREACHABLE', 16, 'no route to host'), { jobReason: 'BackoffLimitExceeded' });
+    await c.reconcile(`${NS}/s`);
+    expect(status(op, 's')?.consecutiveFailures).toBe(1);
+    op.clock.advance(3_600_000);
+    const partialJob = await run('partial');
+    finishJob(op, partialJob.metadata.name!, failed('snapshot create', 'PARTIAL', 3, 'some files could not be read'), { jobReason: 'PodFailurePolicy' });
+    // The PARTIAL result carries the committed snapshot.
+    const pod = op.kube.all<{ metadata: { name?: string }; status?: { containerStatuses?: { state?: { terminated?: { message?: string } } }[] } }>(PODS, NS).find((p) => p.metadata.name?.startsWith(partialJob.metadata.name!))!;
+    const partial = { ...snapshotOk({ id: 'kpartial000000000000000000000000', partial: true, skipped: ['/pgdata', '/secret.key'], skippedCount: 2 }), ok: false, code: 'PARTIAL' as const, exitCode: 3 };
+    op.kube.setStatus(PODS, NS, pod.metadata.name!, { phase: 'Failed', containerStatuses: [{ name: 'mover', state: { terminated: { exitCode: 3, message: encodeResult(partial) } } }] });
+    await c.reconcile(`${NS}/s`);
+    const st = status(op, 's')!;
+    expect(st.lastRun).toMatchObject({ result: 'PartiallySucceeded', reason: 'PartialSnapshot' });
+    expect(st.lastRun?.message).toContain('/pgdata');
+    expect(st.lastRun?.sources?.[0]).toMatchObject({ skipped: 2, snapshotId: 'kpartial000000000000000000000000' });
+    expect(st.state).toBe('Partial');
+    expect(st.lastSuccessTime).toBe(success);
+    expect(st.consecutiveFailures).toBe(1);
+    expect(st.lastSnapshot).toContain('kpartial');
+    expect(getCondition(st.conditions, 'LastRunSucceeded')).toMatchObject({ status: 'False', reason: 'PartialSnapshot' });
+    expect((await op.ctx.metrics.scheduleLastRunPartial.get()).values).toEqual([expect.objectContaining({ value: 1 })]);
+    expect((await op.ctx.metrics.scheduleLastSkippedEntries.get()).values).toEqual([expect.objectContaining({ value: 2 })]);
+    expect(await op.eventReasons()).toContain('RunPartiallySucceeded');
+  });
+
+  it('always excludes /lost+found, besides the schedule\'s own patterns', async () => {
+    const { run } = setup({ exclude: ['*.tmp'] });
+    const args = ((await run('one')).spec!.template.spec['containers'] as Json[])[0]!['args'] as string[];
+    expect(args.join(' ')).toContain('--exclude /lost+found --exclude *.tmp');
   });
 });

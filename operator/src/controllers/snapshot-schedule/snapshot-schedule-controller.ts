@@ -131,7 +131,12 @@ export class SnapshotScheduleController {
     } else {
       st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'True', reason: s.spec.suspend ? 'Suspended' : 'Scheduled', message: s.spec.suspend ? 'schedule is suspended' : 'schedule is active' }, gen, stamp);
     }
-    st.state = st.activeRun !== undefined ? 'Running' : s.spec.suspend ? 'Suspended' : st.lastRun?.result === 'Failed' ? 'Failed' : 'Idle';
+    st.state =
+      st.activeRun !== undefined ? 'Running'
+      : s.spec.suspend ? 'Suspended'
+      : st.lastRun?.result === 'Failed' ? 'Failed'
+      : st.lastRun?.result === 'PartiallySucceeded' ? 'Partial'
+      : 'Idle';
     if (st.activeRun === undefined) {
       st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no run is active' }, gen, stamp);
     }
@@ -155,6 +160,8 @@ export class SnapshotScheduleController {
     const last = st.lastRun;
     if (last !== undefined && last.result !== 'Failed' && last.result !== 'Running') {
       const sources = last.sources ?? [];
+      m.scheduleLastRunPartial.set(labels, last.result === 'PartiallySucceeded' ? 1 : 0);
+      m.scheduleLastSkippedEntries.set(labels, sources.reduce((a, x) => a + (x.skipped ?? 0), 0));
       m.scheduleLastBytes.set(labels, sources.reduce((a, x) => a + (x.bytes ?? 0), 0));
       m.scheduleLastFiles.set(labels, sources.reduce((a, x) => a + (x.files ?? 0), 0));
       const seconds = (Date.parse(last.completionTime ?? '') - Date.parse(last.startTime ?? '')) / 1000;
@@ -210,13 +217,20 @@ export class SnapshotScheduleController {
     this.finish(s, st, stamp);
   }
 
+  /**
+   * Close the active run. A partial run (some PVC's snapshot misses entries the mover could not read) is its
+   * own outcome: its snapshots are recorded, but it is not a success (lastSuccessTime and the failure count
+   * stay as they are), LastRunSucceeded is False with reason PartialSnapshot, and
+   * cairn_schedule_last_run_partial says so.
+   */
   private finish(s: SnapshotSchedule, st: SnapshotScheduleStatus, stamp: string): void {
     const run = st.activeRun!;
     const ns = s.metadata.namespace!;
     const name = s.metadata.name!;
     const sources = run.sources ?? [];
     const failed = sources.find((x) => x.phase === 'Failed');
-    const partial = sources.some((x) => x.reason === 'PartialSnapshot');
+    const partial = sources.filter((x) => (x.skipped ?? 0) > 0);
+    const skipped = partial.reduce((a, x) => a + (x.skipped ?? 0), 0);
     run.completionTime = stamp;
     if (sources.length === 0) {
       run.result = 'Failed';
@@ -226,9 +240,13 @@ export class SnapshotScheduleController {
       run.result = 'Failed';
       run.reason = failed.reason ?? 'Failed';
       run.message = `PVC ${failed.pvc}: ${failed.message ?? ''}`;
+    } else if (partial.length > 0) {
+      run.result = 'PartiallySucceeded';
+      run.reason = 'PartialSnapshot';
+      run.message = `${sources.length} PVC(s) snapshotted, but ${skipped} entries could not be read: ${partial.map((x) => `PVC ${x.pvc}: ${x.message ?? ''}`).join('; ')}`;
     } else {
-      run.result = partial ? 'PartiallySucceeded' : 'Succeeded';
-      run.reason = partial ? 'PartialSnapshot' : 'Succeeded';
+      run.result = 'Succeeded';
+      run.reason = 'Succeeded';
       run.message = `${sources.length} PVC(s) snapshotted`;
     }
     st.lastRun = run;
@@ -236,18 +254,15 @@ export class SnapshotScheduleController {
     if (run.trigger === 'Manual' && run.manualToken !== undefined) st.lastManualTrigger = run.manualToken;
     const gen = s.metadata.generation;
     const labels = { namespace: ns, schedule: name };
-    this.ctx.metrics.scheduleRuns.inc({ ...labels, result: run.result });
-    const started = Date.parse(run.startTime ?? stamp);
-    const duration = (Date.parse(stamp) - started) / 1000;
+    const m = this.ctx.metrics;
+    m.scheduleRuns.inc({ ...labels, result: run.result });
     if (run.result === 'Failed') {
       st.consecutiveFailures = (st.consecutiveFailures ?? 0) + 1;
-      this.ctx.metrics.scheduleConsecutiveFailures.set(labels, st.consecutiveFailures);
+      m.scheduleConsecutiveFailures.set(labels, st.consecutiveFailures);
       st.conditions = setCondition(st.conditions, { type: 'LastRunSucceeded', status: 'False', reason: run.reason ?? 'Failed', message: run.message ?? '' }, gen, stamp);
       this.ctx.events.record(s, 'Warning', 'RunFailed', `${run.reason ?? ''}: ${run.message ?? ''}`);
       return;
     }
-    st.consecutiveFailures = 0;
-    st.lastSuccessTime = stamp;
     const newest = sources.filter((x) => x.snapshot !== undefined).at(-1);
     if (newest !== undefined) {
       st.lastSnapshot = newest.snapshot;
@@ -255,12 +270,21 @@ export class SnapshotScheduleController {
     }
     const bytes = sources.reduce((a, x) => a + (x.bytes ?? 0), 0);
     const files = sources.reduce((a, x) => a + (x.files ?? 0), 0);
-    const moverSeconds = Math.max(duration, ...sources.map((x) => x.durationSeconds ?? 0));
-    this.ctx.metrics.scheduleLastSuccess.set(labels, Date.parse(stamp) / 1000);
-    this.ctx.metrics.scheduleLastDuration.set(labels, moverSeconds);
-    this.ctx.metrics.scheduleLastBytes.set(labels, bytes);
-    this.ctx.metrics.scheduleLastFiles.set(labels, files);
-    this.ctx.metrics.scheduleConsecutiveFailures.set(labels, 0);
+    const duration = (Date.parse(stamp) - Date.parse(run.startTime ?? stamp)) / 1000;
+    m.scheduleLastDuration.set(labels, Math.max(duration, ...sources.map((x) => x.durationSeconds ?? 0)));
+    m.scheduleLastBytes.set(labels, bytes);
+    m.scheduleLastFiles.set(labels, files);
+    m.scheduleLastRunPartial.set(labels, partial.length > 0 ? 1 : 0);
+    m.scheduleLastSkippedEntries.set(labels, skipped);
+    if (partial.length > 0) {
+      st.conditions = setCondition(st.conditions, { type: 'LastRunSucceeded', status: 'False', reason: 'PartialSnapshot', message: run.message ?? '' }, gen, stamp);
+      this.ctx.events.record(s, 'Warning', 'RunPartiallySucceeded', run.message ?? '');
+      return;
+    }
+    st.consecutiveFailures = 0;
+    st.lastSuccessTime = stamp;
+    m.scheduleLastSuccess.set(labels, Date.parse(stamp) / 1000);
+    m.scheduleConsecutiveFailures.set(labels, 0);
     st.conditions = setCondition(st.conditions, { type: 'LastRunSucceeded', status: 'True', reason: run.reason ?? 'Succeeded', message: run.message ?? '' }, gen, stamp);
     this.ctx.events.record(s, 'Normal', 'RunSucceeded', `${run.message ?? ''}: ${files} files, ${bytes} bytes`);
   }

@@ -218,8 +218,12 @@ export class SourceRunner {
       delete src.reason;
       delete src.message;
       if (snapshot.partial) {
+        const first = snapshot.skipped.slice(0, 3).join(', ');
+        src.skipped = snapshot.skippedCount;
         src.reason = 'PartialSnapshot';
-        src.message = `${snapshot.skippedCount} entries could not be read`;
+        src.message =
+          `${snapshot.skippedCount} entries could not be read${first !== '' ? ` (${first}${snapshot.skippedCount > 3 ? ', ...' : ''})` : ''}; ` +
+          'run the mover as their owner (spec.mover.securityContextFrom, podSecurityContext, privileged) or exclude them';
       }
       if (this.s.spec.retention !== undefined) {
         await startJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
