@@ -10,6 +10,7 @@ import type { ObjectCache } from './runtime/informer.ts';
 import type { KubeClient } from './runtime/kube-client.ts';
 import type { StatusWriter } from './runtime/status-writer.ts';
 import type { MoverLogLevel } from '../../mover/src/contract/mover-argv.ts';
+import type { HistoryLimits } from './controllers/job-tracking/job-history.ts';
 
 export interface OperatorConfig {
   /** Default mover image (overridable per resource). */
@@ -21,6 +22,8 @@ export interface OperatorConfig {
   readonly pendingGraceMs: number;
   /** How often a failing repository check is retried at most (backoff cap). */
   readonly maxCheckBackoffMs: number;
+  /** Finished Jobs kept per BackupRepository and kind (check, create, maintenance) once recorded. */
+  readonly repositoryJobsHistory: HistoryLimits;
 }
 
 export const DEFAULT_CONFIG: OperatorConfig = {
@@ -29,6 +32,7 @@ export const DEFAULT_CONFIG: OperatorConfig = {
   moverLogLevel: 'info',
   pendingGraceMs: 3 * 60_000,
   maxCheckBackoffMs: 60 * 60_000,
+  repositoryJobsHistory: { successful: 1, failed: 3 },
 };
 
 /** What controllers read instead of the API server (informers in the operator, the fake store in unit tests). */

@@ -327,6 +327,10 @@ export interface SnapshotScheduleSpec {
   trigger?: SnapshotScheduleSpecTrigger;
   /** Forbid skips (and counts as missed) a due time while the previous run is active; Replace stops the active run's Jobs and starts the new one. Two snapshots of one PVC never run at once. */
   concurrencyPolicy: "Forbid" | "Replace";
+  /** Finished Jobs (and their pods) of succeeded steps kept per PVC and kind (snapshot, expire) once their results are recorded; older ones are deleted. */
+  successfulJobsHistoryLimit: number;
+  /** Finished Jobs (and their pods) of failed steps kept per PVC and kind, for debugging; older ones are deleted. */
+  failedJobsHistoryLimit: number;
   /** A run that could not start within this many seconds of its due time is counted as missed instead. */
   startingDeadlineSeconds?: number;
   /** Direct mounts the live PVC (on the consumer pod's node for ReadWriteOnce); Snapshot copies from a CSI VolumeSnapshot; Clone from a CSI clone. Never falls back silently. */

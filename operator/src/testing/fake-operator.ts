@@ -95,6 +95,8 @@ export function seedSchedule(kube: FakeKube, name: string, spec: Partial<Snapsho
       timeZone: 'UTC',
       suspend: false,
       concurrencyPolicy: 'Forbid',
+      successfulJobsHistoryLimit: 1,
+      failedJobsHistoryLimit: 3,
       copyMethod: 'Direct',
       sourcePathPrefix: '/pvc',
       ...spec,

@@ -17,6 +17,7 @@ import { BACKUP_REPOSITORIES, SECRETS, SNAPSHOTS } from '../../runtime/resource-
 import { CronSchedule } from '../../schedule/cron-schedule.ts';
 import { checkTimeZone } from '../../schedule/time-zone.ts';
 import { planRun } from '../snapshot-schedule/run-planner.ts';
+import { pruneJobHistory } from '../job-tracking/job-history.ts';
 import { RUNNING_POLL_MS, startJob, trackJob } from '../job-tracking/job-tracker.ts';
 import type { MoverResult } from '../../../../mover/src/contract/mover-result.ts';
 import { expireInvocation } from '../snapshot-schedule/snapshot-jobs.ts';
@@ -178,7 +179,8 @@ export class BackupRepositoryController {
     this.ctx.metrics.repositoryReady.set(labels, getCondition(st.conditions, 'Ready')?.status === 'True' ? 1 : 0);
     if (st.sizeBytes !== undefined) this.ctx.metrics.repositorySize.set(labels, st.sizeBytes);
     if (st.snapshotCount !== undefined) this.ctx.metrics.repositorySnapshots.set(labels, st.snapshotCount);
-    await this.write(repo, st);
+    const written = await this.write(repo, st);
+    await pruneJobHistory(this.ctx, written, this.ctx.config.repositoryJobsHistory, new Set(st.activeJob !== undefined ? [st.activeJob] : []));
     if (st.activeJob !== undefined) poll = Math.min(poll ?? RUNNING_POLL_MS, RUNNING_POLL_MS); // stuck pods emit no events
     return {
       ...(waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {}),
@@ -186,8 +188,8 @@ export class BackupRepositoryController {
     };
   }
 
-  private async write(repo: BackupRepository, st: BackupRepositoryStatus): Promise<void> {
-    await this.ctx.status.update(BACKUP_REPOSITORIES, repo, () => structuredClone(st));
+  private async write(repo: BackupRepository, st: BackupRepositoryStatus): Promise<BackupRepository> {
+    return this.ctx.status.update(BACKUP_REPOSITORIES, repo, () => structuredClone(st));
   }
 
   /**

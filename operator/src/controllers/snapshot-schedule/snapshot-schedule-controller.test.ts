@@ -5,7 +5,7 @@ import type { SnapshotSchedule } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
 import { JOBS, PODS, SNAPSHOT_SCHEDULES } from '../../runtime/resource-type.ts';
 import type { FakeOperator } from '../../testing/fake-operator.ts';
-import { NS, failed, fakeOperator, finishJob, jobs, readyStatus, seedConsumer, seedPvc, seedRepository, seedSchedule, snapshotOk } from '../../testing/fake-operator.ts';
+import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedSchedule, snapshotOk } from '../../testing/fake-operator.ts';
 import { SnapshotScheduleController } from './snapshot-schedule-controller.ts';
 
 const status = (op: FakeOperator, name: string): SnapshotSchedule['status'] => op.kube.peek<SnapshotSchedule>(SNAPSHOT_SCHEDULES, NS, name)!.status;
@@ -142,5 +142,33 @@ describe('SnapshotScheduleController', () => {
     const { run } = setup({ exclude: ['*.tmp'] });
     const args = ((await run('one')).spec!.template.spec['containers'] as Json[])[0]!['args'] as string[];
     expect(args.join(' ')).toContain('--exclude /lost+found --exclude *.tmp');
+  });
+
+  it('keeps a bounded history of finished Jobs once their results are recorded', async () => {
+    const { op, c, run } = setup({ retention: { keepLatest: 2 } });
+    const names: string[] = [];
+    for (const token of ['a', 'b', 'c']) {
+      op.clock.advance(60_000);
+      const job = await run(token);
+      names.push(job.metadata.name!);
+      finishJob(op, job.metadata.name!, snapshotOk({ id: `k${token}000000000000000000000000000000` }));
+      await c.reconcile(`${NS}/s`);
+      const expire = jobs(op.kube, 'expire').find((j) => j.metadata.labels?.['cairn.dev/run'] === job.metadata.labels?.['cairn.dev/run'])!;
+      // The snapshot Job is recorded, but its run is still active (retention): it stays.
+      expect(jobs(op.kube, 'snapshot').map((j) => j.metadata.name)).toContain(job.metadata.name);
+      finishJob(op, expire.metadata.name!, ok('snapshot expire', { deleted: [] }));
+      await c.reconcile(`${NS}/s`);
+    }
+    expect(jobs(op.kube, 'snapshot').map((j) => j.metadata.name)).toEqual([names[2]]);
+    expect(jobs(op.kube, 'expire')).toHaveLength(1);
+    for (const token of ['f1', 'f2', 'f3', 'f4']) {
+      op.clock.advance(60_000);
+      finishJob(op, (await run(token)).metadata.name!, failed('snapshot create', 'WRONG_PASSWORD', 10));
+      await c.reconcile(`${NS}/s`);
+    }
+    const left = jobs(op.kube, 'snapshot');
+    expect(left.filter((j) => j.status?.conditions?.[0]?.type === 'Failed')).toHaveLength(3);
+    expect(left.filter((j) => j.status?.conditions?.[0]?.type === 'Complete').map((j) => j.metadata.name)).toEqual([names[2]]);
+    expect(op.kube.all(PODS, NS).length).toBe(jobs(op.kube).length); // pods go with their Jobs
   });
 });

@@ -18,6 +18,8 @@ import { planRun } from './run-planner.ts';
 import type { StepResult } from './source-runner.ts';
 import { SourceRunner, isTerminal } from './source-runner.ts';
 import { selectorString } from './label-selector.ts';
+import { expireJobName, snapshotJobName } from './snapshot-jobs.ts';
+import { pruneJobHistory } from '../job-tracking/job-history.ts';
 
 const ACTIVE_POLL_MS = 30_000;
 const ms = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
@@ -140,7 +142,10 @@ export class SnapshotScheduleController {
     if (st.activeRun === undefined) {
       st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no run is active' }, gen, stamp);
     }
-    await this.write(s, st);
+    s = await this.write(s, st);
+    const active = st.activeRun;
+    const inUse = new Set((active?.sources ?? []).flatMap((x) => [snapshotJobName(s, active!, x.pvc), expireJobName(s, active!, x.pvc)]));
+    await pruneJobHistory(this.ctx, s, { successful: s.spec.successfulJobsHistoryLimit, failed: s.spec.failedJobsHistoryLimit }, inUse);
 
     this.exportMetrics(ns, name, st);
     // While a run is active, look again now and then: a pod stuck Pending produces no further events.
