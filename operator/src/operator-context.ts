@@ -17,6 +17,8 @@ export interface OperatorConfig {
   readonly moverImage: string;
   /** Entry point of the mover image. */
   readonly moverCommand: readonly string[];
+  /** Pull secrets every mover pod gets (each must exist in the workload's namespace). */
+  readonly moverImagePullSecrets: readonly string[];
   readonly moverLogLevel: MoverLogLevel;
   /** A mover pod Pending this long (not for image pulls, which are reported at once) is reported stuck. */
   readonly pendingGraceMs: number;
@@ -29,6 +31,7 @@ export interface OperatorConfig {
 export const DEFAULT_CONFIG: OperatorConfig = {
   moverImage: 'ghcr.io/cairn-backup/cairn:latest',
   moverCommand: ['cairn'],
+  moverImagePullSecrets: [],
   moverLogLevel: 'info',
   pendingGraceMs: 3 * 60_000,
   maxCheckBackoffMs: 60 * 60_000,

@@ -66,6 +66,11 @@ export interface BackupRepositorySpecMaintenance {
   suspend: boolean;
 }
 
+export interface MoverOverridesImagePullSecretsItem {
+  /** A Secret of type kubernetes.io/dockerconfigjson. */
+  name: string;
+}
+
 /** Cache volume of the mover. Sized independently of the data volume. */
 export interface MoverOverridesCache {
   /** Size of the cache volume (an emptyDir sizeLimit, or the ephemeral PVC size with storageClassName). */
@@ -86,6 +91,12 @@ export interface MoverOverrides {
   securityContextFrom?: "Consumer" | "None";
   /** Run the mover as root with DAC_OVERRIDE/CHOWN/FOWNER/FSETID (Pod Security "baseline") to read and restore files of any owner. Refused unless the namespace carries the annotation cairn.dev/privileged-movers="true". */
   privileged: boolean;
+  /** Extra labels of mover pods (Cairn's own labels win). */
+  podLabels?: Record<string, string>;
+  /** Annotations of mover pods, e.g. sidecar.istio.io/inject "false" or linkerd.io/inject "disabled", so an injected sidecar does not keep mover Jobs from completing. */
+  podAnnotations?: Record<string, string>;
+  /** Secrets of this namespace to pull the mover image with, in addition to the operator's default (CAIRN_MOVER_IMAGE_PULL_SECRETS, chart value mover.imagePullSecrets). */
+  imagePullSecrets?: MoverOverridesImagePullSecretsItem[];
   nodeSelector?: Record<string, string>;
   tolerations?: (Record<string, unknown>)[];
   /** Cache volume of the mover. Sized independently of the data volume. */

@@ -26,7 +26,7 @@ const repo: BackupRepository = {
   },
 };
 
-function build(privileged = false): { job: ReturnType<typeof buildMoverJob>; pod: Json; container: Json } {
+function build(privileged = false, extra: Partial<Parameters<typeof buildMoverJob>[0]> = {}): { job: ReturnType<typeof buildMoverJob>; pod: Json; container: Json } {
   const job = buildMoverJob({
     name: 'j',
     namespace: 'app',
@@ -39,6 +39,7 @@ function build(privileged = false): { job: ReturnType<typeof buildMoverJob>; pod
     data: { claimName: 'data', readOnly: true },
     overrides: {},
     privileged,
+    ...extra,
   });
   const pod = job.spec!.template.spec;
   return { job, pod, container: (pod['containers'] as Json[])[0]! };
@@ -100,5 +101,22 @@ describe('buildMoverJob', () => {
     expect(pod['securityContext']).toMatchObject({ runAsUser: 0 });
     expect((container['securityContext'] as Json)['capabilities']).toMatchObject({ add: expect.arrayContaining(['DAC_OVERRIDE', 'CHOWN']) });
     expect(pod['securityContext']).not.toHaveProperty('fsGroup');
+  });
+
+  it('adds pull secrets, pod labels and annotations without letting them replace Cairn\'s labels', () => {
+    const { job, pod } = build(false, {
+      imagePullSecrets: ['regcred'],
+      overrides: {
+        imagePullSecrets: [{ name: 'team-regcred' }, { name: 'regcred' }],
+        podLabels: { 'app.kubernetes.io/managed-by': 'someone-else', team: 'a' },
+        podAnnotations: { 'sidecar.istio.io/inject': 'false' },
+      },
+    });
+    expect(pod['imagePullSecrets']).toEqual([{ name: 'regcred' }, { name: 'team-regcred' }]);
+    const meta = job.spec!.template.metadata!;
+    expect(meta.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'cairn-operator', team: 'a' });
+    expect(meta.annotations).toEqual({ 'sidecar.istio.io/inject': 'false' });
+    expect(job.metadata.labels?.['team']).toBeUndefined();
+    expect(build().pod).not.toHaveProperty('imagePullSecrets');
   });
 });

@@ -40,6 +40,8 @@ export interface MoverJobSpec {
   readonly purpose: string;
   readonly image: string;
   readonly command: readonly string[];
+  /** The operator's default pull secrets (CAIRN_MOVER_IMAGE_PULL_SECRETS); spec.mover.imagePullSecrets add to them. */
+  readonly imagePullSecrets?: readonly string[];
   /** The cairn command the mover runs (its argv comes from mover/src/contract/mover-argv.ts). */
   readonly invocation: MoverInvocation;
   readonly access: RepositoryAccess;
@@ -111,8 +113,10 @@ export function buildMoverJob(s: MoverJobSpec): Job {
   };
   const nodeSelector = { ...(o.nodeSelector ?? {}), ...(s.nodeSelector ?? {}) };
   const tolerations = [...(o.tolerations ?? []), ...(s.tolerations ?? [])];
+  const pullSecrets = [...new Set([...(s.imagePullSecrets ?? []), ...(o.imagePullSecrets ?? []).map((x) => x.name)])];
   const podSpec: Json = {
     restartPolicy: 'Never',
+    ...(pullSecrets.length > 0 ? { imagePullSecrets: pullSecrets.map((name) => ({ name })) } : {}),
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     securityContext: podSecurityContext({
@@ -175,7 +179,15 @@ export function buildMoverJob(s: MoverJobSpec): Job {
           { action: 'FailJob', onExitCodes: { containerName: MOVER_CONTAINER, operator: 'In', values: FINAL_EXIT_CODES } },
         ],
       },
-      template: { metadata: { labels: { ...labels }, annotations: s.annotations }, spec: podSpec },
+      // The user's pod labels and annotations (sidecar injection switches) go on the pods only; Cairn's
+      // labels win, since the operator finds its pods by them.
+      template: {
+        metadata: {
+          labels: { ...(o.podLabels ?? {}), ...labels },
+          ...(s.annotations !== undefined || o.podAnnotations !== undefined ? { annotations: { ...(o.podAnnotations ?? {}), ...s.annotations } } : {}),
+        },
+        spec: podSpec,
+      },
     },
   };
 }

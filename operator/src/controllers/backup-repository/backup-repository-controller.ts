@@ -274,6 +274,7 @@ export class BackupRepositoryController {
       owner: repo,
       purpose: kind.toLowerCase(),
       image: this.ctx.config.moverImage,
+      imagePullSecrets: this.ctx.config.moverImagePullSecrets,
       command: this.ctx.config.moverCommand,
       invocation,
       access: repositoryAccess(repo),

@@ -110,6 +110,7 @@ export class RestoreController {
           owner: r,
           purpose: 'restore',
           image: this.ctx.config.moverImage,
+          imagePullSecrets: this.ctx.config.moverImagePullSecrets,
           command: this.ctx.config.moverCommand,
           invocation: {
             command: 'snapshot restore', snapshot: resolved.ref, target: DATA_DIR, ...resolved.select,

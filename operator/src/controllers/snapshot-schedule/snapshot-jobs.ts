@@ -52,6 +52,7 @@ export function buildSnapshotJob(
     owner: s,
     purpose: 'snapshot',
     image: ctx.config.moverImage,
+    imagePullSecrets: ctx.config.moverImagePullSecrets,
     command: ctx.config.moverCommand,
     invocation: {
       command: 'snapshot create',
@@ -93,6 +94,7 @@ export function buildExpireJob(ctx: OperatorContext, s: SnapshotSchedule, repo: 
     owner: s,
     purpose: 'expire',
     image: ctx.config.moverImage,
+    imagePullSecrets: ctx.config.moverImagePullSecrets,
     command: ctx.config.moverCommand,
     invocation,
     access: repositoryAccess(repo),

@@ -53,6 +53,7 @@ export class SnapshotController {
           owner: rec,
           purpose: 'delete',
           image: this.ctx.config.moverImage,
+          imagePullSecrets: this.ctx.config.moverImagePullSecrets,
           command: this.ctx.config.moverCommand,
           invocation: { command: 'snapshot delete', id: rec.spec.snapshotId },
           access: repositoryAccess(repo),
