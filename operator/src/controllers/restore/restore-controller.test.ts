@@ -74,4 +74,26 @@ describe('RestoreController', () => {
     expect(getCondition(status(op)?.conditions, 'Completed')?.message).toContain('restricted');
     expect(jobs(op.kube)).toEqual([]);
   });
+
+  it('pins "latest" to the Restore\'s creation time, so a retried pod restores the same snapshot', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    const r = seedRestore(op.kube, 'r');
+    await new RestoreController(op.ctx).reconcile(`${NS}/r`);
+    const args = (jobs(op.kube, 'restore')[0]!.spec!.template.spec['containers'] as Json[])[0]!['args'] as string[];
+    expect(args.slice(args.indexOf('--as-of'), args.indexOf('--as-of') + 2)).toEqual(['--as-of', r.metadata.creationTimestamp]);
+  });
+
+  it('waits for a Ready repository: initialized is not enough after the password check failed', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, {
+      initialized: true,
+      conditions: [{ type: 'Ready', status: 'False', reason: 'WrongPassword', message: 'the repository password is wrong', lastTransitionTime: '2026-05-01T10:00:00Z' }],
+    });
+    seedRestore(op.kube, 'r');
+    await new RestoreController(op.ctx).reconcile(`${NS}/r`);
+    expect(jobs(op.kube)).toEqual([]);
+    expect(status(op)?.progress).toBe('WaitingForRepository');
+    expect(getCondition(status(op)?.conditions, 'Completed')?.message).toContain('WrongPassword');
+  });
 });

@@ -15,6 +15,7 @@ import { toRfc3339 } from '../../runtime/clock.ts';
 import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
 import { NAMESPACES, PVCS, RESTORES } from '../../runtime/resource-type.ts';
 import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
+import { repositoryReadiness } from '../backup-repository/repository-readiness.ts';
 import { consumersOf } from '../placement/consumer.ts';
 import { placementFor } from '../placement/placement.ts';
 
@@ -56,16 +57,18 @@ export class RestoreController {
       await this.ctx.status.update(RESTORES, r, () => structuredClone(st));
     };
 
-    const repo = this.ctx.caches.repositories.get(ns, r.spec.repository);
-    if (repo === undefined || repo.status?.initialized !== true) {
-      st.progress = 'WaitingForRepository';
-      st.conditions = setCondition(st.conditions, { type: 'Completed', status: 'False', reason: 'RepositoryNotReady', message: `BackupRepository ${ns}/${r.spec.repository} is not ready` }, gen, stamp);
-      await write();
-      return;
-    }
-
     const jobName = childName([name, 'restore']);
     if (st.job === undefined) {
+      // A restore starts only on a Ready repository; once its Job runs, it is followed to its end.
+      const repo = this.ctx.caches.repositories.get(ns, r.spec.repository);
+      const readiness = repositoryReadiness(repo, ns, r.spec.repository);
+      if (!readiness.ready || repo === undefined) {
+        st.progress = 'WaitingForRepository';
+        const message = readiness.ready ? '' : readiness.message;
+        st.conditions = setCondition(st.conditions, { type: 'Completed', status: 'False', reason: 'RepositoryNotReady', message }, gen, stamp);
+        await write();
+        return;
+      }
       // Resolve the source.
       const resolved = this.resolve(r);
       if ('missing' in resolved) {
@@ -176,7 +179,10 @@ export class RestoreController {
     if (src.snapshotId !== undefined) return { ref: src.snapshotId, select: {}, snapshotId: src.snapshotId };
     const pvc = src.pvc!;
     const identity = `${pvc.namespace ?? ns}@cairn:${pvc.sourcePathPrefix.replace(/\/+$/, '')}/${pvc.name}`;
-    return { ref: 'latest', select: { source: identity, ...(pvc.asOf !== undefined ? { asOf: pvc.asOf } : {}) } };
+    // "Latest" is pinned to the Restore's creation: a retried pod restores the same snapshot, never one
+    // that a schedule took in between.
+    const asOf = pvc.asOf ?? r.metadata.creationTimestamp;
+    return { ref: 'latest', select: { source: identity, ...(asOf !== undefined ? { asOf } : {}) } };
   }
 
   private async ensureTarget(r: Restore): Promise<PersistentVolumeClaim | undefined> {

@@ -171,4 +171,18 @@ describe('SnapshotScheduleController', () => {
     expect(left.filter((j) => j.status?.conditions?.[0]?.type === 'Complete').map((j) => j.metadata.name)).toEqual([names[2]]);
     expect(op.kube.all(PODS, NS).length).toBe(jobs(op.kube).length); // pods go with their Jobs
   });
+
+  it('starts nothing while the repository is not Ready (wrong password), and says why', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, {
+      initialized: true,
+      conditions: [{ type: 'Ready', status: 'False', reason: 'WrongPassword', message: 'the repository password is wrong', lastTransitionTime: '2026-05-01T10:00:00Z' }],
+    });
+    seedPvc(op.kube, 'data');
+    seedSchedule(op.kube, 's', { trigger: { manual: 'now' } });
+    await new SnapshotScheduleController(op.ctx).reconcile(`${NS}/s`);
+    expect(jobs(op.kube)).toEqual([]);
+    expect(getCondition(status(op, 's')?.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'RepositoryNotReady' });
+    expect(getCondition(status(op, 's')?.conditions, 'Ready')?.message).toContain('WrongPassword');
+  });
 });

@@ -18,6 +18,7 @@ import { planRun } from './run-planner.ts';
 import type { StepResult } from './source-runner.ts';
 import { SourceRunner, isTerminal } from './source-runner.ts';
 import { selectorString } from './label-selector.ts';
+import { repositoryReadiness } from '../backup-repository/repository-readiness.ts';
 import { expireJobName, snapshotJobName } from './snapshot-jobs.ts';
 import { pruneJobHistory } from '../job-tracking/job-history.ts';
 
@@ -68,7 +69,8 @@ export class SnapshotScheduleController {
     st.effectiveSchedule = cron.effective;
 
     const repo = this.ctx.caches.repositories.get(ns, s.spec.repository);
-    const repoReady = repo !== undefined && repo.status?.initialized === true;
+    const readiness = repositoryReadiness(repo, ns, s.spec.repository);
+    const repoReady = readiness.ready;
     let poll: number | undefined;
 
     // 1. Drive the active run.
@@ -126,10 +128,8 @@ export class SnapshotScheduleController {
     }
 
     // 3. Conditions and state.
-    if (repo === undefined) {
-      st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'False', reason: 'RepositoryNotFound', message: `BackupRepository ${ns}/${s.spec.repository} does not exist` }, gen, stamp);
-    } else if (!repoReady) {
-      st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'False', reason: 'RepositoryNotReady', message: `BackupRepository ${ns}/${s.spec.repository} is not ready` }, gen, stamp);
+    if (!readiness.ready) {
+      st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'False', reason: readiness.reason, message: readiness.message }, gen, stamp);
     } else {
       st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'True', reason: s.spec.suspend ? 'Suspended' : 'Scheduled', message: s.spec.suspend ? 'schedule is suspended' : 'schedule is active' }, gen, stamp);
     }

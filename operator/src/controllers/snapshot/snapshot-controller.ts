@@ -13,6 +13,7 @@ import { toRfc3339 } from '../../runtime/clock.ts';
 import { isNotFound } from '../../runtime/kube-client.ts';
 import { SNAPSHOTS } from '../../runtime/resource-type.ts';
 import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
+import { repositoryReadiness } from '../backup-repository/repository-readiness.ts';
 
 export class SnapshotController {
   private readonly ctx: OperatorContext;
@@ -35,8 +36,9 @@ export class SnapshotController {
     const write = async (): Promise<void> => {
       await this.ctx.status.update(SNAPSHOTS, rec, () => structuredClone(st));
     };
-    if (repo === undefined || repo.status?.initialized !== true) {
-      cond('False', 'RepositoryNotReady', `BackupRepository ${ns}/${rec.spec.repository} is not ready`);
+    const readiness = repositoryReadiness(repo, ns, rec.spec.repository);
+    if (!readiness.ready || repo === undefined) {
+      cond('False', 'RepositoryNotReady', readiness.ready ? '' : readiness.message);
       await write();
       return;
     }
