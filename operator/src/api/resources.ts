@@ -348,6 +348,8 @@ export interface SnapshotScheduleSpec {
   copyMethod: "Direct" | "Snapshot" | "Clone";
   /** VolumeSnapshotClass for copyMethod Snapshot (the cluster default when empty). */
   volumeSnapshotClassName?: string;
+  /** How long a run waits for its VolumeSnapshot to become ready to use, or for the staging PVC made from it to bind, before the PVC's step fails with StagingTimedOut and its staging objects are deleted. */
+  stagingTimeout: string;
   /** StorageClass of the temporary PVC made from the snapshot or clone (the source's when empty). */
   stagingStorageClassName?: string;
   /** Snapshots to keep per PVC, applied after each successful snapshot (the engine's keep-* rules). */

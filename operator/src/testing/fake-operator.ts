@@ -98,6 +98,7 @@ export function seedSchedule(kube: FakeKube, name: string, spec: Partial<Snapsho
       successfulJobsHistoryLimit: 1,
       failedJobsHistoryLimit: 3,
       copyMethod: 'Direct',
+      stagingTimeout: '2h',
       sourcePathPrefix: '/pvc',
       ...spec,
     },

@@ -3,7 +3,7 @@
 // spec.initialize allows it (the mover refuses to overwrite an existing one), retries failed checks with
 // backoff, and runs scheduled, single-flight maintenance. Ready's reason is the mover's result reason
 // (WrongPassword, AuthFailed, BucketNotFound, Unreachable ...).
-import type { Pod, Secret } from '../../api/core-types.ts';
+import type { Secret } from '../../api/core-types.ts';
 import type { BackupRepository, BackupRepositoryStatus } from '../../api/resources.ts';
 import { getCondition, setCondition } from '../../api/conditions.ts';
 import { LABELS, childName, labelValue } from '../../api/names.ts';
@@ -13,16 +13,15 @@ import type { OperatorContext } from '../../operator-context.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
 import { isNotFound } from '../../runtime/kube-client.ts';
-import { BACKUP_REPOSITORIES, SECRETS, SNAPSHOTS } from '../../runtime/resource-type.ts';
+import { BACKUP_REPOSITORIES, SECRETS } from '../../runtime/resource-type.ts';
 import { CronSchedule } from '../../schedule/cron-schedule.ts';
 import { checkTimeZone } from '../../schedule/time-zone.ts';
 import { planRun } from '../snapshot-schedule/run-planner.ts';
 import { pruneJobHistory } from '../job-tracking/job-history.ts';
 import { RUNNING_POLL_MS, startJob, trackJob } from '../job-tracking/job-tracker.ts';
 import type { MoverResult } from '../../../../mover/src/contract/mover-result.ts';
-import { expireInvocation } from '../snapshot-schedule/snapshot-jobs.ts';
+import { MAX_EXPIRE_STEPS, applyMaintenanceExpiry, maintenanceExpireSteps } from '../retention/maintenance-expiry.ts';
 import type { MoverInvocation } from '../../../../mover/src/contract/mover-argv.ts';
-import { initResults } from '../../jobs/job-outcome.ts';
 
 type JobKind = 'Check' | 'Create' | 'Maintenance';
 
@@ -94,7 +93,7 @@ export class BackupRepositoryController {
         if (result?.repository?.snapshotCount !== undefined) st.snapshotCount = result.repository.snapshotCount;
         if (result?.repository?.sizeBytes !== undefined) st.sizeBytes = result.repository.sizeBytes;
         if (kind === 'Maintenance') {
-          if (tracked.state === 'Finished') await this.applyExpireResults(repo, tracked.pods);
+          if (tracked.state === 'Finished') await applyMaintenanceExpiry(this.ctx, repo, tracked.pods);
           if (outcome.phase === 'Succeeded') {
             st.lastMaintenanceTime = stamp;
             st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'True', reason: 'Succeeded', message: 'maintenance completed' }, gen, stamp);
@@ -192,41 +191,6 @@ export class BackupRepositoryController {
     return this.ctx.status.update(BACKUP_REPOSITORIES, repo, () => structuredClone(st));
   }
 
-  /**
-   * Maintenance first applies the retention of every SnapshotSchedule using this repository, to each source
-   * identity that has Snapshot records (one init container each), then runs `maintenance run`.
-   */
-  private expireSteps(repo: BackupRepository): { name: string; invocation: MoverInvocation }[] {
-    const ns = repo.metadata.namespace;
-    const steps: { name: string; invocation: MoverInvocation }[] = [];
-    const records = this.ctx.caches.snapshots.list(ns).filter((r) => r.spec.repository === repo.metadata.name);
-    for (const s of this.ctx.caches.schedules.list(ns).sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))) {
-      if (s.spec.repository !== repo.metadata.name || s.spec.retention === undefined) continue;
-      const sources = new Set(records.filter((r) => r.spec.schedule === s.metadata.name).map((r) => r.spec.source));
-      for (const source of [...sources].sort()) {
-        const invocation = expireInvocation(s, source);
-        if (invocation !== undefined) steps.push({ name: `expire-${steps.length}`, invocation });
-      }
-    }
-    return steps.slice(0, 32);
-  }
-
-  /** Remove the Snapshot records of snapshots the maintenance Job's expire steps deleted. */
-  private async applyExpireResults(repo: BackupRepository, pods: readonly Pod[]): Promise<void> {
-    const ns = repo.metadata.namespace!;
-    const deleted = new Set(pods.flatMap((p) => initResults(p).flatMap((r) => r.result.deleted ?? [])));
-    if (deleted.size === 0) return;
-    for (const rec of this.ctx.caches.snapshots.list(ns)) {
-      if (rec.spec.repository !== repo.metadata.name || !deleted.has(rec.spec.snapshotId)) continue;
-      try {
-        await this.ctx.client.delete(SNAPSHOTS, ns, rec.metadata.name!);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
-    this.ctx.events.record(repo, 'Normal', 'RetentionApplied', `maintenance retention removed ${deleted.size} snapshot(s)`);
-  }
-
   /** GET (never list) each referenced Secret and check the keys the mover will need. */
   private async checkSecrets(repo: BackupRepository): Promise<{ reason: string; message: string } | undefined> {
     const ns = repo.metadata.namespace!;
@@ -256,7 +220,11 @@ export class BackupRepositoryController {
     let jobName: string;
     let initSteps: { name: string; invocation: MoverInvocation }[] | undefined;
     if (kind === 'Maintenance') {
-      initSteps = this.expireSteps(repo);
+      const expiry = maintenanceExpireSteps(this.ctx, repo);
+      initSteps = expiry.steps;
+      if (expiry.deferred > 0) {
+        this.ctx.events.record(repo, 'Normal', 'RetentionDeferred', `${expiry.deferred} source(s) did not fit into this maintenance (at most ${MAX_EXPIRE_STEPS}); their schedules' runs and the next maintenance expire them`);
+      }
       jobName = childName([name, 'maint', Math.floor(discriminator / 60_000).toString(36)]);
       invocation = { command: 'maintenance run', full: repo.spec.maintenance.full };
       st.activeJobScheduledTime = toRfc3339(discriminator);

@@ -96,4 +96,20 @@ describe('RestoreController', () => {
     expect(status(op)?.progress).toBe('WaitingForRepository');
     expect(getCondition(status(op)?.conditions, 'Completed')?.message).toContain('WrongPassword');
   });
+
+  it('refuses a block-mode target and a ReadWriteOncePod target a pod is using', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedPvc(op.kube, 'raw', { volumeMode: 'Block' });
+    seedPvc(op.kube, 'solo', { accessModes: ['ReadWriteOncePod'] });
+    seedConsumer(op.kube, 'solo-user', 'solo');
+    seedRestore(op.kube, 'to-raw', { target: { existingPVC: { name: 'raw' } } });
+    seedRestore(op.kube, 'to-solo', { target: { existingPVC: { name: 'solo' } } });
+    const c = new RestoreController(op.ctx);
+    await c.reconcile(`${NS}/to-raw`);
+    await c.reconcile(`${NS}/to-solo`);
+    expect(getCondition(status(op, 'to-raw')?.conditions, 'Completed')?.reason).toBe('BlockVolumeUnsupported');
+    expect(getCondition(status(op, 'to-solo')?.conditions, 'Completed')?.reason).toBe('VolumeInUse');
+    expect(jobs(op.kube)).toEqual([]);
+  });
 });

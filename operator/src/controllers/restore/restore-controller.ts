@@ -17,7 +17,7 @@ import { NAMESPACES, PVCS, RESTORES } from '../../runtime/resource-type.ts';
 import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
 import { repositoryReadiness } from '../backup-repository/repository-readiness.ts';
 import { consumersOf } from '../placement/consumer.ts';
-import { placementFor } from '../placement/placement.ts';
+import { mountRefusal, placementFor } from '../placement/placement.ts';
 
 const TERMINAL = new Set(['Succeeded', 'Skipped', 'Failed']);
 
@@ -100,6 +100,12 @@ export class RestoreController {
       }
       // A new PVC has no consumer yet; an existing one may (the app's ids make restored files usable by it).
       const consumers = r.spec.target.existingPVC !== undefined ? await consumersOf(this.ctx, pvc) : [];
+      const refusal = mountRefusal(pvc, consumers);
+      if (refusal !== undefined) {
+        finish('Failed', refusal.reason, refusal.message);
+        await write();
+        return;
+      }
       const placement = placementFor(pvc, consumers);
       const consumer = (overrides.securityContextFrom ?? 'Consumer') === 'Consumer' && consumers[0] !== undefined ? consumerIds(consumers[0], target) : undefined;
       const access = repositoryAccess(repo);

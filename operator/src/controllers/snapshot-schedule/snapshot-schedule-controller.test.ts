@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Job, Json } from '../../api/core-types.ts';
+import type { Job, Json, VolumeSnapshot } from '../../api/core-types.ts';
 import { encodeResult } from '../../../../mover/src/contract/mover-result.ts';
 import type { SnapshotSchedule } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
-import { JOBS, PODS, SNAPSHOT_SCHEDULES } from '../../runtime/resource-type.ts';
+import { JOBS, PODS, PVCS, SNAPSHOT_SCHEDULES, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
 import type { FakeOperator } from '../../testing/fake-operator.ts';
 import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedSchedule, snapshotOk } from '../../testing/fake-operator.ts';
 import { SnapshotScheduleController } from './snapshot-schedule-controller.ts';
@@ -184,5 +184,67 @@ describe('SnapshotScheduleController', () => {
     expect(jobs(op.kube)).toEqual([]);
     expect(getCondition(status(op, 's')?.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'RepositoryNotReady' });
     expect(getCondition(status(op, 's')?.conditions, 'Ready')?.message).toContain('WrongPassword');
+  });
+
+  it('refuses block-mode PVCs and ReadWriteOncePod PVCs that a pod mounts (Direct), with reasons', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedPvc(op.kube, 'raw', { volumeMode: 'Block' });
+    seedPvc(op.kube, 'solo', { accessModes: ['ReadWriteOncePod'] });
+    seedPvc(op.kube, 'free', { accessModes: ['ReadWriteOncePod'] });
+    seedConsumer(op.kube, 'solo-user', 'solo');
+    seedSchedule(op.kube, 's', { sources: { pvcNames: ['raw', 'solo', 'free'] }, trigger: { manual: 'x' } });
+    const c = new SnapshotScheduleController(op.ctx);
+    await c.reconcile(`${NS}/s`);
+    const sources = status(op, 's')?.activeRun?.sources ?? status(op, 's')?.lastRun?.sources ?? [];
+    expect(sources.map((x) => [x.pvc, x.phase, x.reason])).toEqual([
+      ['free', 'Running', undefined],
+      ['raw', 'Failed', 'BlockVolumeUnsupported'],
+      ['solo', 'Failed', 'VolumeInUse'],
+    ]);
+    expect(sources.find((x) => x.pvc === 'solo')?.message).toContain('copyMethod Snapshot or Clone');
+    expect(jobs(op.kube).map((j) => j.metadata.labels?.['cairn.dev/pvc'])).toEqual(['free']);
+  });
+
+  it('owns its staging objects, fails a VolumeSnapshot that never becomes ready with StagingTimedOut and deletes it', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedPvc(op.kube, 'data');
+    const sched = seedSchedule(op.kube, 's', { copyMethod: 'Snapshot', stagingTimeout: '30m', trigger: { manual: 'x' } });
+    const c = new SnapshotScheduleController(op.ctx);
+    const r = await c.reconcile(`${NS}/s`);
+    const [vs] = op.kube.all<VolumeSnapshot>(VOLUME_SNAPSHOTS, NS);
+    expect(vs!.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'SnapshotSchedule', uid: sched.metadata.uid })]);
+    expect(r?.pollAfterMs).toBe(5_000);
+    op.clock.advance(29 * 60_000);
+    await c.reconcile(`${NS}/s`);
+    expect(status(op, 's')?.activeRun?.sources?.[0]?.phase).toBe('Staging');
+    op.clock.advance(60_000);
+    await c.reconcile(`${NS}/s`);
+    expect(status(op, 's')?.lastRun?.sources?.[0]).toMatchObject({ phase: 'Failed', reason: 'StagingTimedOut' });
+    expect(status(op, 's')?.lastRun?.sources?.[0]?.message).toContain('not ready to use after 30 min');
+    expect(op.kube.all(VOLUME_SNAPSHOTS, NS)).toEqual([]);
+    expect(jobs(op.kube)).toEqual([]);
+  });
+
+  it('deletes the VolumeSnapshot of a failed snapshot and of a source PVC deleted meanwhile', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedPvc(op.kube, 'data');
+    seedPvc(op.kube, 'gone');
+    seedSchedule(op.kube, 's', { copyMethod: 'Snapshot', sources: { pvcNames: ['data', 'gone'] }, trigger: { manual: 'x' } });
+    const c = new SnapshotScheduleController(op.ctx);
+    await c.reconcile(`${NS}/s`);
+    const [a, b] = op.kube.all<VolumeSnapshot>(VOLUME_SNAPSHOTS, NS).sort((x, y) => (x.spec?.source.persistentVolumeClaimName ?? '').localeCompare(y.spec?.source.persistentVolumeClaimName ?? ''));
+    op.kube.setStatus<VolumeSnapshot>(VOLUME_SNAPSHOTS, NS, a!.metadata.name!, { readyToUse: false, error: { message: 'snapshot controller: driver refused' } });
+    op.kube.setStatus<VolumeSnapshot>(VOLUME_SNAPSHOTS, NS, b!.metadata.name!, { readyToUse: true, restoreSize: '1Gi' });
+    await op.kube.delete(PVCS, NS, 'gone');
+    await c.reconcile(`${NS}/s`);
+    expect(status(op, 's')?.lastRun?.sources?.map((x) => [x.pvc, x.reason])).toEqual([
+      ['data', 'VolumeSnapshotFailed'],
+      ['gone', 'PVCNotFound'],
+    ]);
+    expect(op.kube.all(VOLUME_SNAPSHOTS, NS)).toEqual([]);
+    expect(op.kube.all(PVCS, NS).map((p) => p.metadata.name)).toEqual(['data']);
   });
 });

@@ -23,6 +23,14 @@ import { expireJobName, snapshotJobName } from './snapshot-jobs.ts';
 import { pruneJobHistory } from '../job-tracking/job-history.ts';
 
 const ACTIVE_POLL_MS = 30_000;
+
+function fieldDuration(field: string, text: string): number {
+  try {
+    return parseDurationMs(text);
+  } catch (e) {
+    throw new Error(`${field}: ${(e as Error).message}`, { cause: e });
+  }
+}
 const ms = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
 
 export class SnapshotScheduleController {
@@ -56,7 +64,8 @@ export class SnapshotScheduleController {
     try {
       cron = CronSchedule.parse(s.spec.schedule, s.metadata.uid ?? name);
       checkTimeZone(s.spec.timeZone);
-      jitter = s.spec.jitter !== undefined ? jitterMs(s.metadata.uid ?? name, parseDurationMs(s.spec.jitter)) : 0;
+      jitter = s.spec.jitter !== undefined ? jitterMs(s.metadata.uid ?? name, fieldDuration('spec.jitter', s.spec.jitter)) : 0;
+      if (fieldDuration('spec.stagingTimeout', s.spec.stagingTimeout) <= 0) throw new Error('spec.stagingTimeout must be longer than 0s (e.g. 2h)');
     } catch (e) {
       const message = (e as Error).message;
       if (getCondition(st.conditions, 'Ready')?.message !== message) this.ctx.events.record(s, 'Warning', 'InvalidSchedule', message);
@@ -156,6 +165,10 @@ export class SnapshotScheduleController {
     };
   }
 
+  private stagingTimeoutMs(s: SnapshotSchedule): number {
+    return parseDurationMs(s.spec.stagingTimeout);
+  }
+
   /** Gauges from persisted status, so a new leader (or a restarted operator) reports them at once. */
   private exportMetrics(ns: string, name: string, st: SnapshotScheduleStatus): void {
     const labels = { namespace: ns, schedule: name };
@@ -190,7 +203,7 @@ export class SnapshotScheduleController {
   /** Advance every source of the active run; finish the run when all are done. Returns a poll interval. */
   private async progress(s: SnapshotSchedule, repo: BackupRepository, st: SnapshotScheduleStatus, stamp: string): Promise<number | undefined> {
     const run = st.activeRun!;
-    const runner = new SourceRunner(this.ctx, s, repo, run);
+    const runner = new SourceRunner(this.ctx, s, repo, run, this.stagingTimeoutMs(s));
     const gen = s.metadata.generation;
     let poll: number | undefined;
     let stuck: StepResult['stuck'];
@@ -217,7 +230,7 @@ export class SnapshotScheduleController {
 
   private async replace(s: SnapshotSchedule, repo: BackupRepository, st: SnapshotScheduleStatus, stamp: string): Promise<void> {
     const run = st.activeRun!;
-    const runner = new SourceRunner(this.ctx, s, repo, run);
+    const runner = new SourceRunner(this.ctx, s, repo, run, this.stagingTimeoutMs(s));
     for (const src of run.sources ?? []) if (!isTerminal(src)) await runner.stop(src);
     this.finish(s, st, stamp);
   }

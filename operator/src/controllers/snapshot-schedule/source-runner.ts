@@ -1,22 +1,22 @@
 // Moves one source (PVC) of an active SnapshotSchedule run through its phases:
 //   Pending -> [Staging] -> Running -> [Retention] -> Succeeded | Failed
 // Every step is idempotent: objects have deterministic names, so a restarted or new leader picks up a run
-// where the status says it is and adopts Jobs that already exist instead of starting them again.
+// where the status says it is and adopts Jobs that already exist instead of starting them again. Staging
+// objects (VolumeSnapshot, staging PVC) are owned by the schedule, bounded by spec.stagingTimeout, and
+// deleted on every way out of the run (result, failure, timeout, Replace).
 import type { Namespace, PersistentVolumeClaim, VolumeSnapshot } from '../../api/core-types.ts';
-import type { BackupRepository, ScheduleRun, ScheduleRunSourcesItem, Snapshot, SnapshotSchedule } from '../../api/resources.ts';
-import { LABELS, childName, labelValue } from '../../api/names.ts';
-import type { MoverResult } from '../../../../mover/src/contract/mover-result.ts';
+import type { BackupRepository, ScheduleRun, ScheduleRunSourcesItem, SnapshotSchedule } from '../../api/resources.ts';
 import type { ConsumerIds } from '../../jobs/pod-security.ts';
 import { consumerIds, privilegedMoverDenied } from '../../jobs/pod-security.ts';
 import type { OperatorContext } from '../../operator-context.ts';
-import { toRfc3339 } from '../../runtime/clock.ts';
 import { KubeApiError, isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
-import { JOBS, NAMESPACES, PVCS, SNAPSHOTS, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
+import { JOBS, NAMESPACES, PVCS, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
 import type { Stuck } from '../job-tracking/job-tracker.ts';
 import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
 import { consumersOf } from '../placement/consumer.ts';
 import type { Placement } from '../placement/placement.ts';
-import { placementFor } from '../placement/placement.ts';
+import { blockRefusal, mountRefusal, placementFor } from '../placement/placement.ts';
+import { deleteSnapshotRecords, recordSnapshot } from '../retention/snapshot-records.ts';
 import {
   buildExpireJob,
   buildSnapshotJob,
@@ -42,17 +42,21 @@ export interface StepResult {
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 export const isTerminal = (src: Source): boolean => TERMINAL.has(src.phase ?? 'Pending');
 
+const STAGING_POLL_MS = 5_000;
+
 export class SourceRunner {
   private readonly ctx: OperatorContext;
   private readonly s: SnapshotSchedule;
   private readonly repo: BackupRepository;
   private readonly run: ScheduleRun;
+  private readonly stagingTimeoutMs: number;
 
-  constructor(ctx: OperatorContext, s: SnapshotSchedule, repo: BackupRepository, run: ScheduleRun) {
+  constructor(ctx: OperatorContext, s: SnapshotSchedule, repo: BackupRepository, run: ScheduleRun, stagingTimeoutMs: number) {
     this.ctx = ctx;
     this.s = s;
     this.repo = repo;
     this.run = run;
+    this.stagingTimeoutMs = stagingTimeoutMs;
   }
 
   private get ns(): string {
@@ -91,6 +95,12 @@ export class SourceRunner {
     return {};
   }
 
+  /** Fail `src` after deleting its staging objects (they are full-size volume copies). */
+  private async failStaged(src: Source, reason: string, message: string): Promise<StepResult> {
+    await this.cleanupStaging(src);
+    return this.fail(src, reason, message);
+  }
+
   private async getPvc(name: string): Promise<PersistentVolumeClaim | undefined> {
     try {
       return await this.ctx.client.get<PersistentVolumeClaim>(PVCS, this.ns, name);
@@ -108,7 +118,7 @@ export class SourceRunner {
   }
 
   /** The pods using the source PVC decide where a Direct mover runs and (securityContextFrom Consumer) its ids. */
-  private async consumer(pvc: PersistentVolumeClaim): Promise<{ placement: Placement; ids?: ConsumerIds }> {
+  private async consumer(pvc: PersistentVolumeClaim): Promise<{ placement: Placement; ids?: ConsumerIds; refusal?: ReturnType<typeof mountRefusal> }> {
     const from = mergedOverrides(this.repo, this.s).securityContextFrom ?? 'Consumer';
     const direct = this.s.spec.copyMethod === 'Direct';
     if (!direct && from === 'None') return { placement: {} };
@@ -117,12 +127,15 @@ export class SourceRunner {
     return {
       placement: direct ? placementFor(pvc, consumers) : {},
       ...(from === 'Consumer' && first !== undefined ? { ids: consumerIds(first, pvc.metadata.name!) } : {}),
+      ...(direct ? { refusal: mountRefusal(pvc, consumers) } : {}),
     };
   }
 
   private async start(src: Source): Promise<StepResult> {
     const pvc = await this.getPvc(src.pvc);
     if (pvc === undefined) return this.fail(src, 'PVCNotFound', `PersistentVolumeClaim ${this.ns}/${src.pvc} does not exist`);
+    const block = blockRefusal(pvc);
+    if (block !== undefined) return this.fail(src, block.reason, block.message);
     const priv = await this.privileged();
     if (priv.denied !== undefined) {
       this.fail(src, 'PrivilegedMoverNotPermitted', priv.denied);
@@ -141,12 +154,13 @@ export class SourceRunner {
       src.phase = 'Staging';
       return {};
     }
+    const { placement, ids, refusal } = await this.consumer(pvc);
+    if (refusal !== undefined) return this.fail(src, refusal.reason, refusal.message);
     let claim = src.pvc;
     if (method === 'Clone') {
       await this.createIfMissing(buildStagingPvc(this.s, this.run, pvc, 'Clone'));
       claim = stagingName(this.s, this.run, src.pvc);
     }
-    const { placement, ids } = await this.consumer(pvc);
     const job = await startJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, placement, priv.privileged, ids));
     src.job = job.metadata.name;
     src.phase = 'Running';
@@ -161,10 +175,15 @@ export class SourceRunner {
     }
   }
 
+  private timeoutText(): string {
+    return `${Math.round(this.stagingTimeoutMs / 60_000)} min (spec.stagingTimeout ${this.s.spec.stagingTimeout})`;
+  }
+
   private async staging(src: Source): Promise<StepResult> {
+    const name = stagingName(this.s, this.run, src.pvc);
     let vs: VolumeSnapshot;
     try {
-      vs = await this.ctx.client.get<VolumeSnapshot>(VOLUME_SNAPSHOTS, this.ns, stagingName(this.s, this.run, src.pvc));
+      vs = await this.ctx.client.get<VolumeSnapshot>(VOLUME_SNAPSHOTS, this.ns, name);
     } catch (e) {
       if (isNotFound(e)) {
         src.phase = 'Pending';
@@ -173,32 +192,51 @@ export class SourceRunner {
       throw e;
     }
     if (vs.status?.error?.message !== undefined && vs.status.readyToUse !== true) {
-      return this.fail(src, 'VolumeSnapshotFailed', vs.status.error.message);
+      return this.failStaged(src, 'VolumeSnapshotFailed', vs.status.error.message);
     }
-    if (vs.status?.readyToUse !== true) return { pollMs: 5_000 };
+    if (vs.status?.readyToUse !== true) {
+      const left = Date.parse(vs.metadata.creationTimestamp ?? '') + this.stagingTimeoutMs - this.ctx.clock.now();
+      if (left <= 0) {
+        const cls = vs.spec?.volumeSnapshotClassName !== undefined ? ` of class ${vs.spec.volumeSnapshotClassName}` : '';
+        return this.failStaged(
+          src,
+          'StagingTimedOut',
+          `VolumeSnapshot ${this.ns}/${name}${cls} is not ready to use after ${this.timeoutText()}; check the snapshot controller and CSI driver, or use copyMethod Direct`,
+        );
+      }
+      return { pollMs: Math.min(STAGING_POLL_MS, left) };
+    }
     const pvc = await this.getPvc(src.pvc);
-    if (pvc === undefined) return this.fail(src, 'PVCNotFound', `PersistentVolumeClaim ${this.ns}/${src.pvc} does not exist`);
+    if (pvc === undefined) return this.failStaged(src, 'PVCNotFound', `PersistentVolumeClaim ${this.ns}/${src.pvc} does not exist`);
     await this.createIfMissing(buildStagingPvc(this.s, this.run, pvc, 'Snapshot', vs.status.restoreSize));
     const priv = await this.privileged();
     const { ids } = await this.consumer(pvc);
-    const job = await startJob(
-      this.ctx,
-      buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, stagingName(this.s, this.run, src.pvc), {}, priv.privileged, ids),
-    );
+    const job = await startJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, name, {}, priv.privileged, ids));
     src.job = job.metadata.name;
     src.phase = 'Running';
     return {};
   }
 
+  /** A staging PVC still unbound after the staging timeout (its mover pod waits for it forever). */
+  private async unboundStaging(src: Source): Promise<string | undefined> {
+    if (this.s.spec.copyMethod === 'Direct') return undefined;
+    const pvc = await this.getPvc(stagingName(this.s, this.run, src.pvc));
+    if (pvc === undefined || pvc.status?.phase === 'Bound') return undefined;
+    if (Date.parse(pvc.metadata.creationTimestamp ?? '') + this.stagingTimeoutMs > this.ctx.clock.now()) return undefined;
+    return `staging PVC ${this.ns}/${pvc.metadata.name ?? ''} is not bound after ${this.timeoutText()}; check its StorageClass (spec.stagingStorageClassName) and provisioner`;
+  }
+
   private async running(src: Source): Promise<StepResult> {
     const name = snapshotJobName(this.s, this.run, src.pvc);
     const tracked = await trackJob(this.ctx, this.ns, name);
-    if (tracked.state === 'Lost') {
-      await this.cleanupStaging(src);
-      return this.fail(src, tracked.reason, tracked.message);
-    }
+    if (tracked.state === 'Lost') return this.failStaged(src, tracked.reason, tracked.message);
     if (tracked.state === 'Running') {
       if (tracked.stuck !== undefined) {
+        const unbound = await this.unboundStaging(src);
+        if (unbound !== undefined) {
+          await this.deleteJob(name);
+          return this.failStaged(src, 'StagingTimedOut', unbound);
+        }
         src.reason = tracked.stuck.reason;
         src.message = tracked.stuck.message;
         return { stuck: tracked.stuck, pollMs: tracked.pollMs };
@@ -212,9 +250,13 @@ export class SourceRunner {
     const { outcome } = tracked;
     const result = outcome.result;
     const snapshot = result?.snapshot;
+    await this.cleanupStaging(src);
     if (snapshot !== undefined && (outcome.phase === 'Succeeded' || result?.code === 'PARTIAL')) {
-      await this.recordSnapshot(src, result!);
-      await this.cleanupStaging(src);
+      src.snapshot = await recordSnapshot(this.ctx, this.s, src.pvc, sourceIdentity(this.s, src.pvc), result!);
+      src.snapshotId = snapshot.id;
+      src.bytes = snapshot.bytes;
+      src.files = snapshot.files;
+      src.durationSeconds = result!.durationSeconds;
       delete src.reason;
       delete src.message;
       if (snapshot.partial) {
@@ -233,7 +275,6 @@ export class SourceRunner {
       }
       return {};
     }
-    await this.cleanupStaging(src);
     if (outcome.phase === 'Succeeded') return this.fail(src, 'NoResult', `mover Job ${name} succeeded without leaving a snapshot result`);
     return this.fail(src, outcome.reason ?? 'JobFailed', outcome.message ?? `mover Job ${name} failed`);
   }
@@ -245,77 +286,13 @@ export class SourceRunner {
     // The snapshot is recorded either way; retention failing (or its Job lost) is a note on the source,
     // and maintenance applies the schedule's retention again.
     const outcome = tracked.state === 'Finished' ? tracked.outcome : { phase: 'Failed' as const, reason: tracked.reason, message: tracked.message, result: undefined };
-    await this.deleteRecords(src.pvc, outcome.result?.deleted ?? []);
+    await deleteSnapshotRecords(this.ctx, this.s, this.repo.metadata, outcome.result?.deleted ?? [], src.pvc);
     if (outcome.phase === 'Failed') {
       src.reason = 'RetentionFailed';
       src.message = `retention could not be applied: ${outcome.reason ?? ''} ${outcome.message ?? ''}`.trim();
     }
     src.phase = 'Succeeded';
     return {};
-  }
-
-  private async recordSnapshot(src: Source, result: MoverResult): Promise<void> {
-    const snap = result.snapshot!;
-    const name = childName([src.pvc, snap.id.slice(0, 16)]);
-    const record: Snapshot = {
-      apiVersion: 'cairn.dev/v1alpha1',
-      kind: 'Snapshot',
-      metadata: {
-        name,
-        namespace: this.ns,
-        labels: {
-          [LABELS.managedBy]: 'cairn-operator',
-          [LABELS.repository]: labelValue(this.s.spec.repository),
-          [LABELS.schedule]: labelValue(this.s.metadata.name ?? ''),
-          [LABELS.pvc]: labelValue(src.pvc),
-        },
-      },
-      spec: {
-        repository: this.s.spec.repository,
-        schedule: this.s.metadata.name,
-        sourcePVC: src.pvc,
-        snapshotId: snap.id,
-        source: snap.source !== '' ? snap.source : sourceIdentity(this.s, src.pvc),
-        startTime: snap.startTime,
-        endTime: snap.endTime,
-        durationSeconds: result.durationSeconds,
-        bytes: snap.bytes,
-        files: snap.files,
-        dirs: snap.dirs,
-        bytesUploaded: snap.bytesUploaded,
-        partial: snap.partial,
-        skippedCount: snap.skippedCount,
-      },
-    };
-    try {
-      const created = await this.ctx.client.create<Snapshot>(SNAPSHOTS, this.ns, record);
-      if (snap.retentionReasons !== undefined && snap.retentionReasons.length > 0) {
-        await this.ctx.status.update(SNAPSHOTS, created, (): Snapshot['status'] => ({ retentionReasons: [...snap.retentionReasons!] }));
-      }
-      this.ctx.events.record(this.s, 'Normal', 'SnapshotCreated', `snapshot ${snap.id} of PVC ${src.pvc}: ${snap.files} files, ${snap.bytes} bytes`);
-    } catch (e) {
-      if (!isAlreadyExists(e)) throw e;
-    }
-    src.snapshot = name;
-    src.snapshotId = snap.id;
-    src.bytes = snap.bytes;
-    src.files = snap.files;
-    src.durationSeconds = result.durationSeconds;
-  }
-
-  private async deleteRecords(pvc: string, ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const wanted = new Set(ids);
-    for (const rec of this.ctx.caches.snapshots.list(this.ns)) {
-      if (rec.spec.repository === this.s.spec.repository && rec.spec.sourcePVC === pvc && wanted.has(rec.spec.snapshotId)) {
-        try {
-          await this.ctx.client.delete(SNAPSHOTS, this.ns, rec.metadata.name!);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
-    }
-    this.ctx.events.record(this.s, 'Normal', 'RetentionApplied', `retention removed ${ids.length} snapshot(s) of PVC ${pvc}`);
   }
 
   async cleanupStaging(src: Source): Promise<void> {
@@ -330,20 +307,20 @@ export class SourceRunner {
     }
   }
 
+  private async deleteJob(name: string): Promise<void> {
+    try {
+      await this.ctx.client.delete(JOBS, this.ns, name);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
   /** Stop this source's Jobs (concurrencyPolicy Replace). */
   async stop(src: Source): Promise<void> {
-    for (const name of [snapshotJobName(this.s, this.run, src.pvc), expireJobName(this.s, this.run, src.pvc)]) {
-      try {
-        await this.ctx.client.delete(JOBS, this.ns, name);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
+    for (const name of [snapshotJobName(this.s, this.run, src.pvc), expireJobName(this.s, this.run, src.pvc)]) await this.deleteJob(name);
     await this.cleanupStaging(src);
     src.phase = 'Failed';
     src.reason = 'Replaced';
     src.message = 'stopped by a newer run (concurrencyPolicy Replace)';
   }
 }
-
-export const nowStamp = (ctx: OperatorContext): string => toRfc3339(ctx.clock.now());
