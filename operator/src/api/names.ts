@@ -32,6 +32,7 @@ export const LABELS = {
   pvc: 'cairn.dev/pvc',
   repository: 'cairn.dev/repository',
   schedule: 'cairn.dev/schedule',
+  restore: 'cairn.dev/restore',
 } as const;
 
 export const MANAGED_BY = 'cairn-operator';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job, Json } from '../../api/core-types.ts';
+import type { Job, Json, PersistentVolumeClaim } from '../../api/core-types.ts';
 import type { Restore } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
 import { JOBS, NAMESPACES, PVCS, RESTORES } from '../../runtime/resource-type.ts';
@@ -16,7 +16,7 @@ describe('RestoreController', () => {
     seedRestore(op.kube, 'r');
     const c = new RestoreController(op.ctx);
     await c.reconcile(`${NS}/r`);
-    expect(op.kube.peek(PVCS, NS, 'restored')).toBeDefined();
+    expect(op.kube.peek<PersistentVolumeClaim>(PVCS, NS, 'restored')?.metadata.labels).toEqual({ 'cairn.dev/restore': 'r' });
     const [job] = jobs(op.kube, 'restore');
     const args = ((job!.spec!.template.spec['containers'] as Json[])[0]!['args'] as string[]).join(' ');
     expect(args).toContain('snapshot restore');

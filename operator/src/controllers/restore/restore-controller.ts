@@ -5,7 +5,7 @@
 import type { Namespace, PersistentVolumeClaim } from '../../api/core-types.ts';
 import type { Restore, RestoreStatus, Snapshot } from '../../api/resources.ts';
 import { setCondition } from '../../api/conditions.ts';
-import { LABELS, MANAGED_BY, childName, labelValue } from '../../api/names.ts';
+import { LABELS, childName, labelValue } from '../../api/names.ts';
 import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
 import { consumerIds, privilegedMoverDenied } from '../../jobs/pod-security.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
@@ -206,7 +206,9 @@ export class RestoreController {
     const pvc: PersistentVolumeClaim = {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
-      metadata: { name: n.name, namespace: ns, labels: { ...(n.labels ?? {}), [LABELS.managedBy]: MANAGED_BY, 'cairn.dev/restore': labelValue(r.metadata.name ?? '') } },
+      // Not labelled managed-by cairn-operator: once restored, the volume is the app's (and schedules'
+      // selectors must see it). cairn.dev/restore records where it came from.
+      metadata: { name: n.name, namespace: ns, labels: { ...(n.labels ?? {}), [LABELS.restore]: labelValue(r.metadata.name ?? '') } },
       spec: {
         accessModes: n.accessModes,
         ...(n.storageClassName !== undefined ? { storageClassName: n.storageClassName } : {}),

@@ -3,9 +3,9 @@ import type { Job, Json, VolumeSnapshot } from '../../api/core-types.ts';
 import { encodeResult } from '../../../../mover/src/contract/mover-result.ts';
 import type { SnapshotSchedule } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
-import { JOBS, PODS, PVCS, SNAPSHOT_SCHEDULES, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
+import { JOBS, PODS, PVCS, RESTORES, SNAPSHOT_SCHEDULES, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
 import type { FakeOperator } from '../../testing/fake-operator.ts';
-import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedSchedule, snapshotOk } from '../../testing/fake-operator.ts';
+import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedRestore, seedSchedule, snapshotOk } from '../../testing/fake-operator.ts';
 import { SnapshotScheduleController } from './snapshot-schedule-controller.ts';
 
 const status = (op: FakeOperator, name: string): SnapshotSchedule['status'] => op.kube.peek<SnapshotSchedule>(SNAPSHOT_SCHEDULES, NS, name)!.status;
@@ -246,5 +246,19 @@ describe('SnapshotScheduleController', () => {
     ]);
     expect(op.kube.all(VOLUME_SNAPSHOTS, NS)).toEqual([]);
     expect(op.kube.all(PVCS, NS).map((p) => p.metadata.name)).toEqual(['data']);
+  });
+
+  it("does not let selector {} match Cairn's own volumes: staging copies, filesystem repositories, targets of running restores", async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedRepository(op.kube, { storage: { filesystem: { claimName: 'backup-share', path: '/' } } }, readyStatus(), 'nfs');
+    for (const name of ['data', 'backup-share', 'restoring', 'restored']) seedPvc(op.kube, name);
+    seedPvc(op.kube, 'staged', {}, { 'app.kubernetes.io/managed-by': 'cairn-operator' });
+    seedRestore(op.kube, 'busy', { target: { existingPVC: { name: 'restoring' } } });
+    const done = seedRestore(op.kube, 'done', { target: { existingPVC: { name: 'restored' } } });
+    op.kube.setStatus(RESTORES, NS, done.metadata.name!, { phase: 'Succeeded' });
+    seedSchedule(op.kube, 's', { sources: { selector: {} }, trigger: { manual: 'x' } });
+    await new SnapshotScheduleController(op.ctx).reconcile(`${NS}/s`);
+    expect(status(op, 's')?.activeRun?.sources?.map((x) => x.pvc)).toEqual(['data', 'restored']);
   });
 });

@@ -5,7 +5,7 @@
 import type { PersistentVolumeClaim } from '../../api/core-types.ts';
 import type { BackupRepository, ScheduleRun, SnapshotSchedule, SnapshotScheduleStatus } from '../../api/resources.ts';
 import { getCondition, setCondition } from '../../api/conditions.ts';
-import { shortHash } from '../../api/names.ts';
+import { LABELS, MANAGED_BY, shortHash } from '../../api/names.ts';
 import type { OperatorContext } from '../../operator-context.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
@@ -191,11 +191,26 @@ export class SnapshotScheduleController {
     return this.ctx.status.update(SNAPSHOT_SCHEDULES, s, () => structuredClone(st));
   }
 
+  /**
+   * The PVCs of a new run: pvcNames as listed, plus those the selector matches except Cairn's own volumes
+   * (staging copies and caches, labelled managed-by cairn-operator; filesystem repositories of the namespace;
+   * targets of Restores still running), which `selector: {}` would otherwise back up too.
+   */
   private async resolveSources(s: SnapshotSchedule): Promise<string[]> {
     const names = new Set(s.spec.sources.pvcNames ?? []);
     if (s.spec.sources.selector !== undefined) {
-      const { items } = await this.ctx.client.list<PersistentVolumeClaim>(PVCS, s.metadata.namespace, { labelSelector: selectorString(s.spec.sources.selector) });
-      for (const pvc of items) names.add(pvc.metadata.name!);
+      const ns = s.metadata.namespace;
+      const own = new Set<string>();
+      for (const r of this.ctx.caches.repositories.list(ns)) if (r.spec.storage.filesystem !== undefined) own.add(r.spec.storage.filesystem.claimName);
+      for (const r of this.ctx.caches.restores.list(ns)) {
+        if (r.status?.phase === 'Succeeded' || r.status?.phase === 'Failed' || r.status?.phase === 'Skipped') continue;
+        own.add(r.spec.target.existingPVC?.name ?? r.spec.target.newPVC?.name ?? '');
+      }
+      const { items } = await this.ctx.client.list<PersistentVolumeClaim>(PVCS, ns, { labelSelector: selectorString(s.spec.sources.selector) });
+      for (const pvc of items) {
+        if (pvc.metadata.labels?.[LABELS.managedBy] === MANAGED_BY || own.has(pvc.metadata.name!)) continue;
+        names.add(pvc.metadata.name!);
+      }
     }
     return [...names].sort();
   }
