@@ -135,6 +135,8 @@ export interface BackupRepositoryStatus {
   lastCheckTime?: string;
   /** When the last successful maintenance finished. */
   lastMaintenanceTime?: string;
+  /** Maintenance runs that failed since the last one that succeeded. */
+  consecutiveMaintenanceFailures?: number;
   /** Due time of the last maintenance started or skipped. */
   lastMaintenanceScheduleTime?: string;
   nextMaintenanceTime?: string;

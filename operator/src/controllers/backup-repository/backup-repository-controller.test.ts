@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../api/core-types.ts';
 import type { BackupRepository } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
 import { KubeApiError } from '../../runtime/kube-client.ts';
@@ -87,6 +88,19 @@ describe('BackupRepositoryController', () => {
     const m = getCondition(status(op)?.conditions, 'MaintenanceSucceeded');
     expect(m).toMatchObject({ status: 'False', reason: 'OOMKilled' });
     expect(m?.message).toContain('limit 2Gi');
+    expect(status(op)?.consecutiveMaintenanceFailures).toBe(1);
+    const metric = async (g: { get(): Promise<{ values: { value: number }[] }> }): Promise<number[]> => (await g.get()).values.map((v) => v.value);
+    expect(await metric(op.ctx.metrics.maintenanceConsecutiveFailures)).toEqual([1]);
+    expect(await metric(op.ctx.metrics.maintenanceEnabled)).toEqual([1]);
+    // The next maintenance succeeds: failures reset, last success exported.
+    op.clock.set(T0 + 48 * 3_600_000);
+    await c.reconcile(`${NS}/repo`);
+    const next = jobs(op.kube, 'maintenance').find((j) => j.status?.conditions === undefined)!;
+    finishJob(op, next.metadata.name!, ok('maintenance run', { repository: { snapshotCount: 5, sizeBytes: 10 } }));
+    await c.reconcile(`${NS}/repo`);
+    expect(status(op)?.consecutiveMaintenanceFailures).toBe(0);
+    expect(await metric(op.ctx.metrics.maintenanceConsecutiveFailures)).toEqual([0]);
+    expect(await metric(op.ctx.metrics.maintenanceLastSuccess)).toEqual([(T0 + 48 * 3_600_000) / 1000]);
   });
 
   it('surfaces pods the Job controller cannot create (FailedCreate events)', async () => {
@@ -108,5 +122,15 @@ describe('BackupRepositoryController', () => {
     expect(getCondition(status(op)?.conditions, 'Progressing')).toMatchObject({ status: 'False', reason: 'FailedCreate' });
     expect(getCondition(status(op)?.conditions, 'Progressing')?.message).toContain('exceeded quota');
     expect(r?.pollAfterMs).toBe(30_000);
+  });
+
+  it('makes a fresh filesystem-repository volume writable for its movers (fsGroup), all with one identity', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, { storage: { filesystem: { claimName: 'backup-share', path: '/cairn' } } });
+    await new BackupRepositoryController(op.ctx).reconcile(`${NS}/repo`);
+    const pod = jobs(op.kube, 'check')[0]!.spec!.template.spec;
+    expect(pod['securityContext']).toMatchObject({ runAsUser: 65532, fsGroup: 65532, fsGroupChangePolicy: 'OnRootMismatch' });
+    const env = ((pod['containers'] as Json[])[0]!['env'] as Json[]).filter((e) => String(e['name']).startsWith('CAIRN_'));
+    expect(env).toEqual([{ name: 'CAIRN_USER', value: 'cairn' }, { name: 'CAIRN_HOSTNAME', value: `repo.${NS}` }]);
   });
 });

@@ -41,7 +41,7 @@ export class BackupRepositoryController {
       repo = await this.ctx.client.get<BackupRepository>(BACKUP_REPOSITORIES, ns, name);
     } catch (e) {
       if (isNotFound(e)) {
-        for (const m of [this.ctx.metrics.repositorySize, this.ctx.metrics.repositorySnapshots, this.ctx.metrics.repositoryReady]) m.remove({ namespace: ns, repository: name });
+        this.ctx.metrics.forgetRepository(ns, name);
         return;
       }
       throw e;
@@ -94,12 +94,15 @@ export class BackupRepositoryController {
         if (result?.repository?.sizeBytes !== undefined) st.sizeBytes = result.repository.sizeBytes;
         if (kind === 'Maintenance') {
           if (tracked.state === 'Finished') await applyMaintenanceExpiry(this.ctx, repo, tracked.pods);
+          this.ctx.metrics.maintenanceRuns.inc({ namespace: ns, repository: name, result: outcome.phase });
           if (outcome.phase === 'Succeeded') {
             st.lastMaintenanceTime = stamp;
+            st.consecutiveMaintenanceFailures = 0;
             st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'True', reason: 'Succeeded', message: 'maintenance completed' }, gen, stamp);
             this.ctx.events.record(repo, 'Normal', 'MaintenanceSucceeded', `maintenance completed: ${st.snapshotCount ?? '?'} snapshots, ${st.sizeBytes ?? '?'} bytes`);
           } else {
             const reason = outcome.reason ?? 'Failed';
+            st.consecutiveMaintenanceFailures = (st.consecutiveMaintenanceFailures ?? 0) + 1;
             st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'False', reason, message: outcome.message ?? 'maintenance failed' }, gen, stamp);
             this.ctx.events.record(repo, 'Warning', 'MaintenanceFailed', `${reason}: ${outcome.message ?? ''}`);
           }
@@ -174,10 +177,7 @@ export class BackupRepositoryController {
       if (plan.wakeAt !== undefined) waits.push(Math.max(1_000, plan.wakeAt - now));
     }
 
-    const labels = { namespace: ns, repository: name };
-    this.ctx.metrics.repositoryReady.set(labels, getCondition(st.conditions, 'Ready')?.status === 'True' ? 1 : 0);
-    if (st.sizeBytes !== undefined) this.ctx.metrics.repositorySize.set(labels, st.sizeBytes);
-    if (st.snapshotCount !== undefined) this.ctx.metrics.repositorySnapshots.set(labels, st.snapshotCount);
+    this.exportMetrics(repo, st);
     const written = await this.write(repo, st);
     await pruneJobHistory(this.ctx, written, this.ctx.config.repositoryJobsHistory, new Set(st.activeJob !== undefined ? [st.activeJob] : []));
     if (st.activeJob !== undefined) poll = Math.min(poll ?? RUNNING_POLL_MS, RUNNING_POLL_MS); // stuck pods emit no events
@@ -185,6 +185,18 @@ export class BackupRepositoryController {
       ...(waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {}),
       ...(poll !== undefined ? { pollAfterMs: poll } : {}),
     };
+  }
+
+  /** Gauges from persisted status, so a new leader reports them at once. */
+  private exportMetrics(repo: BackupRepository, st: BackupRepositoryStatus): void {
+    const labels = { namespace: repo.metadata.namespace ?? '', repository: repo.metadata.name ?? '' };
+    const m = this.ctx.metrics;
+    m.repositoryReady.set(labels, getCondition(st.conditions, 'Ready')?.status === 'True' ? 1 : 0);
+    if (st.sizeBytes !== undefined) m.repositorySize.set(labels, st.sizeBytes);
+    if (st.snapshotCount !== undefined) m.repositorySnapshots.set(labels, st.snapshotCount);
+    m.maintenanceEnabled.set(labels, repo.spec.maintenance.suspend ? 0 : 1);
+    if (st.lastMaintenanceTime !== undefined) m.maintenanceLastSuccess.set(labels, Date.parse(st.lastMaintenanceTime) / 1000);
+    m.maintenanceConsecutiveFailures.set(labels, st.consecutiveMaintenanceFailures ?? 0);
   }
 
   private async write(repo: BackupRepository, st: BackupRepositoryStatus): Promise<BackupRepository> {

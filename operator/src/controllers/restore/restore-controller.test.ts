@@ -39,6 +39,11 @@ describe('RestoreController', () => {
     expect(getCondition(status(op)?.conditions, 'Completed')?.reason).toBe('MoverJobLost');
     expect(await c.reconcile(`${NS}/r`)).toBeUndefined();
     expect(op.kube.all<Job>(JOBS, NS)).toHaveLength(0); // never restarted on its own
+    expect((await op.ctx.metrics.restoreFailed.get()).values).toEqual([expect.objectContaining({ labels: { namespace: NS, restore: 'r' }, value: 1 })]);
+    expect((await op.ctx.metrics.restores.get()).values).toEqual([expect.objectContaining({ labels: { namespace: NS, result: 'Failed', reason: 'MoverJobLost' }, value: 1 })]);
+    await op.kube.delete(RESTORES, NS, 'r');
+    await c.reconcile(`${NS}/r`);
+    expect((await op.ctx.metrics.restoreFailed.get()).values).toEqual([]);
   });
 
   it('gives a restore into a new PVC a writable root (fsGroup), and one into a used PVC the ids of its consumer', async () => {

@@ -34,10 +34,18 @@ export class RestoreController {
     try {
       r = await this.ctx.client.get<Restore>(RESTORES, ns, name);
     } catch (e) {
-      if (isNotFound(e)) return;
+      if (isNotFound(e)) {
+        this.ctx.metrics.restoreFailed.remove({ namespace: ns, restore: name });
+        return;
+      }
       throw e;
     }
-    if (r.metadata.deletionTimestamp !== undefined || TERMINAL.has(r.status?.phase ?? '')) return;
+    if (r.metadata.deletionTimestamp !== undefined) return;
+    if (TERMINAL.has(r.status?.phase ?? '')) {
+      // Finished: only report it (a new leader sees every Restore once).
+      if (r.status?.phase === 'Failed') this.ctx.metrics.restoreFailed.set({ namespace: ns, restore: name }, 1);
+      return;
+    }
     const stamp = toRfc3339(this.ctx.clock.now());
     const gen = r.metadata.generation;
     const st: RestoreStatus = structuredClone(r.status ?? {});
@@ -52,6 +60,8 @@ export class RestoreController {
       st.progress = 'Done';
       st.conditions = setCondition(st.conditions, { type: 'Completed', status: phase === 'Failed' ? 'False' : 'True', reason, message }, gen, stamp);
       this.ctx.events.record(r, phase === 'Failed' ? 'Warning' : 'Normal', reason, message);
+      this.ctx.metrics.restores.inc({ namespace: ns, result: phase, reason });
+      if (phase === 'Failed') this.ctx.metrics.restoreFailed.set({ namespace: ns, restore: name }, 1);
     };
     const write = async (): Promise<void> => {
       await this.ctx.status.update(RESTORES, r, () => structuredClone(st));
