@@ -16,7 +16,7 @@ import { isNotFound } from '../../runtime/kube-client.ts';
 import { BACKUP_REPOSITORIES, SECRETS } from '../../runtime/resource-type.ts';
 import { CronSchedule } from '../../schedule/cron-schedule.ts';
 import { checkTimeZone } from '../../schedule/time-zone.ts';
-import { planRun } from '../snapshot-schedule/run-planner.ts';
+import { planRun } from '../../schedule/run-planner.ts';
 import { pruneJobHistory } from '../job-tracking/job-history.ts';
 import { RUNNING_POLL_MS, startJob, trackJob } from '../job-tracking/job-tracker.ts';
 import type { MoverResult } from '../../../../mover/src/contract/mover-result.ts';

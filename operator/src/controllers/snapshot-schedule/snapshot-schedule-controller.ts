@@ -14,7 +14,7 @@ import { PVCS, SNAPSHOT_SCHEDULES } from '../../runtime/resource-type.ts';
 import { CronSchedule } from '../../schedule/cron-schedule.ts';
 import { jitterMs, parseDurationMs } from '../../schedule/next-run.ts';
 import { checkTimeZone } from '../../schedule/time-zone.ts';
-import { planRun } from './run-planner.ts';
+import { planRun } from '../../schedule/run-planner.ts';
 import type { StepResult } from './source-runner.ts';
 import { SourceRunner, isTerminal } from './source-runner.ts';
 import { selectorString } from './label-selector.ts';
