@@ -19,6 +19,7 @@ import type { StepResult } from './source-runner.ts';
 import { SourceRunner, isTerminal } from './source-runner.ts';
 import { selectorString } from './label-selector.ts';
 import { repositoryReadiness } from '../backup-repository/repository-readiness.ts';
+import { exportScheduleMetrics, finishRun } from './run-outcome.ts';
 import { expireJobName, snapshotJobName } from './snapshot-jobs.ts';
 import { pruneJobHistory } from '../job-tracking/job-history.ts';
 
@@ -156,7 +157,7 @@ export class SnapshotScheduleController {
     const inUse = new Set((active?.sources ?? []).flatMap((x) => [snapshotJobName(s, active!, x.pvc), expireJobName(s, active!, x.pvc)]));
     await pruneJobHistory(this.ctx, s, { successful: s.spec.successfulJobsHistoryLimit, failed: s.spec.failedJobsHistoryLimit }, inUse);
 
-    this.exportMetrics(ns, name, st);
+    exportScheduleMetrics(this.ctx, ns, name, st);
     // While a run is active, look again now and then: a pod stuck Pending produces no further events.
     if (st.activeRun !== undefined) poll = Math.min(poll ?? ACTIVE_POLL_MS, ACTIVE_POLL_MS);
     return {
@@ -167,24 +168,6 @@ export class SnapshotScheduleController {
 
   private stagingTimeoutMs(s: SnapshotSchedule): number {
     return parseDurationMs(s.spec.stagingTimeout);
-  }
-
-  /** Gauges from persisted status, so a new leader (or a restarted operator) reports them at once. */
-  private exportMetrics(ns: string, name: string, st: SnapshotScheduleStatus): void {
-    const labels = { namespace: ns, schedule: name };
-    const m = this.ctx.metrics;
-    if (st.lastSuccessTime !== undefined) m.scheduleLastSuccess.set(labels, Date.parse(st.lastSuccessTime) / 1000);
-    m.scheduleConsecutiveFailures.set(labels, st.consecutiveFailures ?? 0);
-    const last = st.lastRun;
-    if (last !== undefined && last.result !== 'Failed' && last.result !== 'Running') {
-      const sources = last.sources ?? [];
-      m.scheduleLastRunPartial.set(labels, last.result === 'PartiallySucceeded' ? 1 : 0);
-      m.scheduleLastSkippedEntries.set(labels, sources.reduce((a, x) => a + (x.skipped ?? 0), 0));
-      m.scheduleLastBytes.set(labels, sources.reduce((a, x) => a + (x.bytes ?? 0), 0));
-      m.scheduleLastFiles.set(labels, sources.reduce((a, x) => a + (x.files ?? 0), 0));
-      const seconds = (Date.parse(last.completionTime ?? '') - Date.parse(last.startTime ?? '')) / 1000;
-      m.scheduleLastDuration.set(labels, Math.max(Number.isFinite(seconds) ? seconds : 0, ...sources.map((x) => x.durationSeconds ?? 0)));
-    }
   }
 
   private async write(s: SnapshotSchedule, st: SnapshotScheduleStatus): Promise<SnapshotSchedule> {
@@ -239,7 +222,7 @@ export class SnapshotScheduleController {
     } else {
       st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'True', reason: 'Running', message: `run ${run.id ?? ''} is in progress` }, gen, stamp);
     }
-    if ((run.sources ?? []).every(isTerminal)) this.finish(s, st, stamp);
+    if ((run.sources ?? []).every(isTerminal)) finishRun(this.ctx, s, st, stamp);
     return poll;
   }
 
@@ -247,78 +230,6 @@ export class SnapshotScheduleController {
     const run = st.activeRun!;
     const runner = new SourceRunner(this.ctx, s, repo, run, this.stagingTimeoutMs(s));
     for (const src of run.sources ?? []) if (!isTerminal(src)) await runner.stop(src);
-    this.finish(s, st, stamp);
-  }
-
-  /**
-   * Close the active run. A partial run (some PVC's snapshot misses entries the mover could not read) is its
-   * own outcome: its snapshots are recorded, but it is not a success (lastSuccessTime and the failure count
-   * stay as they are), LastRunSucceeded is False with reason PartialSnapshot, and
-   * cairn_schedule_last_run_partial says so.
-   */
-  private finish(s: SnapshotSchedule, st: SnapshotScheduleStatus, stamp: string): void {
-    const run = st.activeRun!;
-    const ns = s.metadata.namespace!;
-    const name = s.metadata.name!;
-    const sources = run.sources ?? [];
-    const failed = sources.find((x) => x.phase === 'Failed');
-    const partial = sources.filter((x) => (x.skipped ?? 0) > 0);
-    const skipped = partial.reduce((a, x) => a + (x.skipped ?? 0), 0);
-    run.completionTime = stamp;
-    if (sources.length === 0) {
-      run.result = 'Failed';
-      run.reason = 'NoMatchingPVCs';
-      run.message = 'no PersistentVolumeClaim matched spec.sources';
-    } else if (failed !== undefined) {
-      run.result = 'Failed';
-      run.reason = failed.reason ?? 'Failed';
-      run.message = `PVC ${failed.pvc}: ${failed.message ?? ''}`;
-    } else if (partial.length > 0) {
-      run.result = 'PartiallySucceeded';
-      run.reason = 'PartialSnapshot';
-      run.message = `${sources.length} PVC(s) snapshotted, but ${skipped} entries could not be read: ${partial.map((x) => `PVC ${x.pvc}: ${x.message ?? ''}`).join('; ')}`;
-    } else {
-      run.result = 'Succeeded';
-      run.reason = 'Succeeded';
-      run.message = `${sources.length} PVC(s) snapshotted`;
-    }
-    st.lastRun = run;
-    delete st.activeRun;
-    if (run.trigger === 'Manual' && run.manualToken !== undefined) st.lastManualTrigger = run.manualToken;
-    const gen = s.metadata.generation;
-    const labels = { namespace: ns, schedule: name };
-    const m = this.ctx.metrics;
-    m.scheduleRuns.inc({ ...labels, result: run.result });
-    if (run.result === 'Failed') {
-      st.consecutiveFailures = (st.consecutiveFailures ?? 0) + 1;
-      m.scheduleConsecutiveFailures.set(labels, st.consecutiveFailures);
-      st.conditions = setCondition(st.conditions, { type: 'LastRunSucceeded', status: 'False', reason: run.reason ?? 'Failed', message: run.message ?? '' }, gen, stamp);
-      this.ctx.events.record(s, 'Warning', 'RunFailed', `${run.reason ?? ''}: ${run.message ?? ''}`);
-      return;
-    }
-    const newest = sources.filter((x) => x.snapshot !== undefined).at(-1);
-    if (newest !== undefined) {
-      st.lastSnapshot = newest.snapshot;
-      st.lastSnapshotTime = stamp;
-    }
-    const bytes = sources.reduce((a, x) => a + (x.bytes ?? 0), 0);
-    const files = sources.reduce((a, x) => a + (x.files ?? 0), 0);
-    const duration = (Date.parse(stamp) - Date.parse(run.startTime ?? stamp)) / 1000;
-    m.scheduleLastDuration.set(labels, Math.max(duration, ...sources.map((x) => x.durationSeconds ?? 0)));
-    m.scheduleLastBytes.set(labels, bytes);
-    m.scheduleLastFiles.set(labels, files);
-    m.scheduleLastRunPartial.set(labels, partial.length > 0 ? 1 : 0);
-    m.scheduleLastSkippedEntries.set(labels, skipped);
-    if (partial.length > 0) {
-      st.conditions = setCondition(st.conditions, { type: 'LastRunSucceeded', status: 'False', reason: 'PartialSnapshot', message: run.message ?? '' }, gen, stamp);
-      this.ctx.events.record(s, 'Warning', 'RunPartiallySucceeded', run.message ?? '');
-      return;
-    }
-    st.consecutiveFailures = 0;
-    st.lastSuccessTime = stamp;
-    m.scheduleLastSuccess.set(labels, Date.parse(stamp) / 1000);
-    m.scheduleConsecutiveFailures.set(labels, 0);
-    st.conditions = setCondition(st.conditions, { type: 'LastRunSucceeded', status: 'True', reason: run.reason ?? 'Succeeded', message: run.message ?? '' }, gen, stamp);
-    this.ctx.events.record(s, 'Normal', 'RunSucceeded', `${run.message ?? ''}: ${files} files, ${bytes} bytes`);
+    finishRun(this.ctx, s, st, stamp);
   }
 }

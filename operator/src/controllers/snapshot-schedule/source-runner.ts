@@ -2,32 +2,22 @@
 //   Pending -> [Staging] -> Running -> [Retention] -> Succeeded | Failed
 // Every step is idempotent: objects have deterministic names, so a restarted or new leader picks up a run
 // where the status says it is and adopts Jobs that already exist instead of starting them again. Staging
-// objects (VolumeSnapshot, staging PVC) are owned by the schedule, bounded by spec.stagingTimeout, and
-// deleted on every way out of the run (result, failure, timeout, Replace).
-import type { Namespace, PersistentVolumeClaim, VolumeSnapshot } from '../../api/core-types.ts';
+// objects (staging.ts) are deleted on every way out of the run (result, failure, timeout, Replace).
+import type { Namespace, PersistentVolumeClaim } from '../../api/core-types.ts';
 import type { BackupRepository, ScheduleRun, ScheduleRunSourcesItem, SnapshotSchedule } from '../../api/resources.ts';
 import type { ConsumerIds } from '../../jobs/pod-security.ts';
 import { consumerIds, privilegedMoverDenied } from '../../jobs/pod-security.ts';
 import type { OperatorContext } from '../../operator-context.ts';
-import { KubeApiError, isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
-import { JOBS, NAMESPACES, PVCS, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
+import { isNotFound } from '../../runtime/kube-client.ts';
+import { JOBS, NAMESPACES, PVCS } from '../../runtime/resource-type.ts';
 import type { Stuck } from '../job-tracking/job-tracker.ts';
 import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
 import { consumersOf } from '../placement/consumer.ts';
 import type { Placement } from '../placement/placement.ts';
 import { blockRefusal, mountRefusal, placementFor } from '../placement/placement.ts';
 import { deleteSnapshotRecords, recordSnapshot } from '../retention/snapshot-records.ts';
-import {
-  buildExpireJob,
-  buildSnapshotJob,
-  buildStagingPvc,
-  buildVolumeSnapshot,
-  expireJobName,
-  mergedOverrides,
-  snapshotJobName,
-  sourceIdentity,
-  stagingName,
-} from './snapshot-jobs.ts';
+import { buildExpireJob, buildSnapshotJob, expireJobName, mergedOverrides, snapshotJobName, sourceIdentity } from './snapshot-jobs.ts';
+import { Staging } from './staging.ts';
 
 export type Source = ScheduleRunSourcesItem;
 
@@ -42,21 +32,20 @@ export interface StepResult {
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 export const isTerminal = (src: Source): boolean => TERMINAL.has(src.phase ?? 'Pending');
 
-const STAGING_POLL_MS = 5_000;
 
 export class SourceRunner {
   private readonly ctx: OperatorContext;
   private readonly s: SnapshotSchedule;
   private readonly repo: BackupRepository;
   private readonly run: ScheduleRun;
-  private readonly stagingTimeoutMs: number;
+  private readonly staged: Staging;
 
   constructor(ctx: OperatorContext, s: SnapshotSchedule, repo: BackupRepository, run: ScheduleRun, stagingTimeoutMs: number) {
     this.ctx = ctx;
     this.s = s;
     this.repo = repo;
     this.run = run;
-    this.stagingTimeoutMs = stagingTimeoutMs;
+    this.staged = new Staging(ctx, s, run, stagingTimeoutMs);
   }
 
   private get ns(): string {
@@ -143,87 +132,38 @@ export class SourceRunner {
     }
     const method = this.s.spec.copyMethod;
     if (method === 'Snapshot') {
-      try {
-        await this.ctx.client.create(VOLUME_SNAPSHOTS, this.ns, buildVolumeSnapshot(this.s, this.run, src.pvc));
-      } catch (e) {
-        if (e instanceof KubeApiError && e.status === 404) {
-          return this.fail(src, 'VolumeSnapshotUnsupported', 'the snapshot.storage.k8s.io/v1 API is not installed; use copyMethod Direct or Clone explicitly');
-        }
-        if (!isAlreadyExists(e)) throw e;
+      if (!(await this.staged.createSnapshot(src.pvc))) {
+        return this.fail(src, 'VolumeSnapshotUnsupported', 'the snapshot.storage.k8s.io/v1 API is not installed; use copyMethod Direct or Clone explicitly');
       }
       src.phase = 'Staging';
       return {};
     }
     const { placement, ids, refusal } = await this.consumer(pvc);
     if (refusal !== undefined) return this.fail(src, refusal.reason, refusal.message);
-    let claim = src.pvc;
-    if (method === 'Clone') {
-      await this.createIfMissing(buildStagingPvc(this.s, this.run, pvc, 'Clone'));
-      claim = stagingName(this.s, this.run, src.pvc);
-    }
+    const claim = method === 'Clone' ? await this.staged.createPvc(pvc, 'Clone') : src.pvc;
     const job = await startJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, placement, priv.privileged, ids));
     src.job = job.metadata.name;
     src.phase = 'Running';
     return {};
   }
 
-  private async createIfMissing(pvc: PersistentVolumeClaim): Promise<void> {
-    try {
-      await this.ctx.client.create(PVCS, this.ns, pvc);
-    } catch (e) {
-      if (!isAlreadyExists(e)) throw e;
-    }
-  }
-
-  private timeoutText(): string {
-    return `${Math.round(this.stagingTimeoutMs / 60_000)} min (spec.stagingTimeout ${this.s.spec.stagingTimeout})`;
-  }
-
   private async staging(src: Source): Promise<StepResult> {
-    const name = stagingName(this.s, this.run, src.pvc);
-    let vs: VolumeSnapshot;
-    try {
-      vs = await this.ctx.client.get<VolumeSnapshot>(VOLUME_SNAPSHOTS, this.ns, name);
-    } catch (e) {
-      if (isNotFound(e)) {
-        src.phase = 'Pending';
-        return {};
-      }
-      throw e;
+    const vs = await this.staged.snapshotState(src.pvc);
+    if (vs.state === 'missing') {
+      src.phase = 'Pending'; // deleted under us: take it again
+      return {};
     }
-    if (vs.status?.error?.message !== undefined && vs.status.readyToUse !== true) {
-      return this.failStaged(src, 'VolumeSnapshotFailed', vs.status.error.message);
-    }
-    if (vs.status?.readyToUse !== true) {
-      const left = Date.parse(vs.metadata.creationTimestamp ?? '') + this.stagingTimeoutMs - this.ctx.clock.now();
-      if (left <= 0) {
-        const cls = vs.spec?.volumeSnapshotClassName !== undefined ? ` of class ${vs.spec.volumeSnapshotClassName}` : '';
-        return this.failStaged(
-          src,
-          'StagingTimedOut',
-          `VolumeSnapshot ${this.ns}/${name}${cls} is not ready to use after ${this.timeoutText()}; check the snapshot controller and CSI driver, or use copyMethod Direct`,
-        );
-      }
-      return { pollMs: Math.min(STAGING_POLL_MS, left) };
-    }
+    if (vs.state === 'failed') return this.failStaged(src, vs.reason, vs.message);
+    if (vs.state === 'pending') return { pollMs: vs.pollMs };
     const pvc = await this.getPvc(src.pvc);
     if (pvc === undefined) return this.failStaged(src, 'PVCNotFound', `PersistentVolumeClaim ${this.ns}/${src.pvc} does not exist`);
-    await this.createIfMissing(buildStagingPvc(this.s, this.run, pvc, 'Snapshot', vs.status.restoreSize));
+    const claim = await this.staged.createPvc(pvc, 'Snapshot', vs.restoreSize);
     const priv = await this.privileged();
     const { ids } = await this.consumer(pvc);
-    const job = await startJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, name, {}, priv.privileged, ids));
+    const job = await startJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, {}, priv.privileged, ids));
     src.job = job.metadata.name;
     src.phase = 'Running';
     return {};
-  }
-
-  /** A staging PVC still unbound after the staging timeout (its mover pod waits for it forever). */
-  private async unboundStaging(src: Source): Promise<string | undefined> {
-    if (this.s.spec.copyMethod === 'Direct') return undefined;
-    const pvc = await this.getPvc(stagingName(this.s, this.run, src.pvc));
-    if (pvc === undefined || pvc.status?.phase === 'Bound') return undefined;
-    if (Date.parse(pvc.metadata.creationTimestamp ?? '') + this.stagingTimeoutMs > this.ctx.clock.now()) return undefined;
-    return `staging PVC ${this.ns}/${pvc.metadata.name ?? ''} is not bound after ${this.timeoutText()}; check its StorageClass (spec.stagingStorageClassName) and provisioner`;
   }
 
   private async running(src: Source): Promise<StepResult> {
@@ -232,7 +172,7 @@ export class SourceRunner {
     if (tracked.state === 'Lost') return this.failStaged(src, tracked.reason, tracked.message);
     if (tracked.state === 'Running') {
       if (tracked.stuck !== undefined) {
-        const unbound = await this.unboundStaging(src);
+        const unbound = await this.staged.unbound(src.pvc);
         if (unbound !== undefined) {
           await this.deleteJob(name);
           return this.failStaged(src, 'StagingTimedOut', unbound);
@@ -296,15 +236,7 @@ export class SourceRunner {
   }
 
   async cleanupStaging(src: Source): Promise<void> {
-    if (this.s.spec.copyMethod === 'Direct') return;
-    const name = stagingName(this.s, this.run, src.pvc);
-    for (const type of this.s.spec.copyMethod === 'Snapshot' ? [PVCS, VOLUME_SNAPSHOTS] : [PVCS]) {
-      try {
-        await this.ctx.client.delete(type, this.ns, name);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
+    await this.staged.cleanup(src.pvc);
   }
 
   private async deleteJob(name: string): Promise<void> {
