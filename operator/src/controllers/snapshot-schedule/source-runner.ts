@@ -32,7 +32,6 @@ export interface StepResult {
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 export const isTerminal = (src: Source): boolean => TERMINAL.has(src.phase ?? 'Pending');
 
-
 export class SourceRunner {
   private readonly ctx: OperatorContext;
   private readonly s: SnapshotSchedule;
