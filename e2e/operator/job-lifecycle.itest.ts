@@ -4,13 +4,14 @@
 // being waited for, finished Jobs are pruned to the history limit once recorded, and staging objects are
 // owned by their schedule.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job, VolumeSnapshot } from '../../operator/src/api/core-types.ts';
+import type { Job, Pod, VolumeSnapshot } from '../../operator/src/api/core-types.ts';
+import { encodeResult } from '../../mover/src/contract/mover-result.ts';
 import type { KubeObject } from '../../operator/src/api/meta.ts';
 import type { Operator } from '../../operator/src/operator.ts';
 import { FakeClock } from '../../operator/src/runtime/fake-clock.ts';
-import { CORE_EVENTS, JOBS, VOLUME_SNAPSHOTS } from '../../operator/src/runtime/resource-type.ts';
+import { CORE_EVENTS, JOBS, PODS, VOLUME_SNAPSHOTS } from '../../operator/src/runtime/resource-type.ts';
 import type { OperatorCluster } from '../support/kube-operator.ts';
-import { finishJob, newOperator, snapshotResult, startOperatorCluster, waitFor } from '../support/kube-operator.ts';
+import { createJobPod, failureResult, finishJob, newOperator, snapshotResult, startOperatorCluster, waitFor } from '../support/kube-operator.ts';
 import { installVolumeSnapshotCrd } from '../support/kube-fixtures.ts';
 import { requireKubeTools } from '../support/kube-tools.ts';
 import { createSchedule, getSchedule, jobsOf, makeRepositoryReady, setupApp } from './app-fixture.ts';
@@ -91,6 +92,40 @@ describe.skipIf(tools === undefined)('mover Job lifecycle', () => {
     const next = await activeJob('quota', 'three');
     await finishJob(oc.admin, NS, next.metadata.name!, snapshotResult());
     await waitFor('run three succeeded', async () => ((await getSchedule(oc.admin, NS, 'quota')).status?.lastRun?.result === 'Succeeded' ? true : undefined));
+  });
+
+  it('reports a mover pod deleted mid-run as Interrupted even once the pod object is gone', async () => {
+    trigger('quota', 'four');
+    const job = await activeJob('quota', 'four');
+    // SIGTERM: the mover leaves INTERRUPTED (exit 130, a FailJob code) and its pod object goes away, and
+    // only then does the Job controller mark the Job Failed (it removes its finalizer from the pod first).
+    const pod = await createJobPod(oc.admin, NS, job.metadata.name!);
+    const result = failureResult('snapshot create', 'INTERRUPTED', 'interrupted by a signal');
+    await oc.admin.replaceStatus<Pod>(PODS, NS, {
+      ...pod,
+      status: { phase: 'Failed', containerStatuses: [{ name: 'mover', state: { terminated: { exitCode: 130, reason: 'Error', message: encodeResult(result) } } }] },
+    });
+    await waitFor('the operator saw the pod end', async () => (await getSchedule(oc.admin, NS, 'quota')).status?.activeRun !== undefined || undefined);
+    await oc.admin.delete(PODS, NS, pod.metadata.name!);
+    await waitFor('pod gone', async () => ((await oc.admin.list<Pod>(PODS, NS)).items.some((p) => p.metadata.name === pod.metadata.name) ? undefined : true));
+    const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const current = await oc.admin.get<Job>(JOBS, NS, job.metadata.name!);
+    await oc.admin.replaceStatus<Job>(JOBS, NS, {
+      ...current,
+      status: {
+        startTime: stamp,
+        failed: 1,
+        conditions: [
+          { type: 'FailureTarget', status: 'True', reason: 'PodFailurePolicy', message: 'Container mover for pod x failed with exit code 130 matching FailJob rule at index 1', lastTransitionTime: stamp },
+          { type: 'Failed', status: 'True', reason: 'PodFailurePolicy', message: 'Container mover for pod x failed with exit code 130 matching FailJob rule at index 1', lastTransitionTime: stamp },
+        ],
+      },
+    });
+    const last = await waitFor('run failed', async () => {
+      const r = (await getSchedule(oc.admin, NS, 'quota')).status?.lastRun;
+      return r?.manualToken === 'four' ? r : undefined;
+    });
+    expect(last).toMatchObject({ result: 'Failed', reason: 'Interrupted' });
   });
 
   it('keeps only the newest finished Jobs once their results are recorded', async () => {

@@ -25,6 +25,7 @@ import type { KubeClient } from './runtime/kube-client.ts';
 import type { LeaderElectionOptions } from './runtime/leader-elector.ts';
 import { LeaderElector } from './runtime/leader-elector.ts';
 import { BACKUP_REPOSITORIES, JOBS, PODS, RESTORES, SNAPSHOTS, SNAPSHOT_SCHEDULES } from './runtime/resource-type.ts';
+import { RecentlyDeletedCache } from './runtime/recently-deleted-cache.ts';
 import { StatusWriter } from './runtime/status-writer.ts';
 import { WorkQueue } from './runtime/work-queue.ts';
 
@@ -101,7 +102,8 @@ export class Operator {
       status: new StatusWriter(this.client, this.runtimeClock),
       metrics: this.metrics,
       config: { ...DEFAULT_CONFIG, ...o.config },
-      caches: this.caches,
+      // Pods stay listed for a while after deletion: a deleted mover pod's result is in its last state.
+      caches: { ...this.caches, pods: new RecentlyDeletedCache(this.caches.pods, this.runtimeClock) },
     };
     this.elector =
       o.leaderElection === false ? undefined : new LeaderElector(this.client, this.runtimeClock, this.log, { ...o.leaderElection, identity: o.identity });

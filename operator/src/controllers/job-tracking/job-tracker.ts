@@ -74,8 +74,11 @@ export async function trackJob(ctx: OperatorContext, namespace: string, name: st
   let outcome = readJobOutcome(job, pods, now, ctx.config.pendingGraceMs);
   if (outcome.phase !== 'Running' && outcome.result === undefined) {
     // Job and Pod events arrive on separate watches: a finished Job can be cached before its pod's
-    // termination message. Read the pods fresh before concluding that the mover left no result.
-    pods = (await ctx.client.list<Pod>(PODS, namespace, { labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
+    // termination message. Read the pods fresh before concluding that the mover left no result, keeping
+    // the cache's recently deleted ones (a pod deleted by hand is gone from the API server by now).
+    const fresh = (await ctx.client.list<Pod>(PODS, namespace, { labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
+    const names = new Set(fresh.map((p) => p.metadata.name));
+    pods = [...fresh, ...pods.filter((p) => !names.has(p.metadata.name))];
     outcome = readJobOutcome(job, pods, now, ctx.config.pendingGraceMs);
   }
   if (outcome.phase !== 'Running') return { state: 'Finished', job, outcome: outcome as FinishedOutcome, pods };
