@@ -92,7 +92,7 @@ describe('buildMoverJob', () => {
     expect(rules[0]).toEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });
     expect(rules[1]).toMatchObject({ action: 'FailJob', onExitCodes: { containerName: 'mover', operator: 'In' } });
     const codes = (rules[1]!['onExitCodes'] as { values: number[] }).values;
-    expect(codes).toEqual(expect.arrayContaining([2, 3, 10, 130]));
+    expect(codes).toEqual(expect.arrayContaining([2, 3, 10, 13, 25, 130])); // 13, 25: permission denied on storage or target
     expect(codes).not.toContain(16); // Unreachable: worth a retry
   });
 

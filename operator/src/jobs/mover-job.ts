@@ -24,7 +24,10 @@ export const TERMINATION_LOG = '/dev/termination-log';
  * counting against backoffLimit (the first podFailurePolicy rule).
  */
 export const FINAL_EXIT_CODES = (
-  ['USAGE', 'PARTIAL', 'WRONG_PASSWORD', 'REPO_NOT_FOUND', 'REPO_EXISTS', 'AUTH_FAILED', 'BUCKET_NOT_FOUND', 'CORRUPT', 'TARGET_NOT_EMPTY', 'NOT_FOUND', 'UNSUPPORTED', 'MAINTENANCE_OWNED', 'APPEND_ONLY', 'REFUSED', 'INTERRUPTED'] as const
+  [
+    'USAGE', 'PARTIAL', 'WRONG_PASSWORD', 'REPO_NOT_FOUND', 'REPO_EXISTS', 'STORAGE_PERMISSION', 'AUTH_FAILED', 'BUCKET_NOT_FOUND', 'CORRUPT',
+    'TARGET_NOT_EMPTY', 'NOT_FOUND', 'UNSUPPORTED', 'MAINTENANCE_OWNED', 'APPEND_ONLY', 'REFUSED', 'TARGET_ERROR', 'INTERRUPTED',
+  ] as const
 ).map((c) => ERROR_CODES[c].exitCode);
 
 export interface DataVolume {
