@@ -147,6 +147,8 @@ export interface BackupRepositoryStatus {
   activeJobKind?: "Check" | "Create" | "Maintenance";
   activeJobScheduledTime?: string;
   checkAttempts?: number;
+  /** resourceVersions of the referenced Secrets when the repository was last checked; a failing repository is checked again as soon as one of them changes (a fixed password), not only after its backoff. */
+  checkedSecretVersions?: string;
   /** Standard conditions (Ready, plus per-resource ones); reasons come from a closed set. */
   conditions?: Condition[];
 }

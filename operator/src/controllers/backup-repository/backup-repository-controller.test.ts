@@ -3,7 +3,7 @@ import type { Json } from '../../api/core-types.ts';
 import type { BackupRepository } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
 import { KubeApiError } from '../../runtime/kube-client.ts';
-import { BACKUP_REPOSITORIES, CORE_EVENTS, JOBS } from '../../runtime/resource-type.ts';
+import { BACKUP_REPOSITORIES, CORE_EVENTS, JOBS, SECRETS } from '../../runtime/resource-type.ts';
 import type { FakeOperator } from '../../testing/fake-operator.ts';
 import { NS, T0, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedRepository } from '../../testing/fake-operator.ts';
 import { BackupRepositoryController } from './backup-repository-controller.ts';
@@ -132,5 +132,48 @@ describe('BackupRepositoryController', () => {
     expect(pod['securityContext']).toMatchObject({ runAsUser: 65532, fsGroup: 65532, fsGroupChangePolicy: 'OnRootMismatch' });
     const env = ((pod['containers'] as Json[])[0]!['env'] as Json[]).filter((e) => String(e['name']).startsWith('CAIRN_'));
     expect(env).toEqual([{ name: 'CAIRN_USER', value: 'cairn' }, { name: 'CAIRN_HOSTNAME', value: `repo.${NS}` }]);
+  });
+
+  it('checks again as soon as a failing repository\'s Secret changes (a fixed password), not only after its backoff', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube);
+    const c = new BackupRepositoryController(op.ctx);
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) op.clock.advance(60_000 * 2 ** (i - 1)); // the backoff after attempt i
+      await c.reconcile(`${NS}/repo`);
+      const check = jobs(op.kube, 'check').find((j) => j.status === undefined)!;
+      finishJob(op, check.metadata.name!, failed('repository status', 'WRONG_PASSWORD', 10, 'the repository password is wrong'));
+      await c.reconcile(`${NS}/repo`);
+    }
+    expect(status(op)?.checkAttempts).toBe(3);
+    const r = await c.reconcile(`${NS}/repo`);
+    expect(r?.requeueAfterMs).toBe(60_000); // backoff is 4 min, but the Secrets are looked at every minute
+    expect(jobs(op.kube, 'check')).toHaveLength(3);
+    await op.kube.patch(SECRETS, NS, 'pw', { data: { password: 'Zml4ZWQ=' } });
+    await c.reconcile(`${NS}/repo`);
+    expect(jobs(op.kube, 'check')).toHaveLength(4);
+    expect(status(op)?.checkAttempts).toBe(0);
+  });
+
+  it('retries a failed repository create with a new Job, not the failed one', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, { storage: { filesystem: { claimName: 'share', path: '/' } } });
+    const c = new BackupRepositoryController(op.ctx);
+    await c.reconcile(`${NS}/repo`);
+    finishJob(op, jobs(op.kube, 'check')[0]!.metadata.name!, failed('repository status', 'REPO_NOT_FOUND', 11));
+    await c.reconcile(`${NS}/repo`);
+    const [create] = jobs(op.kube, 'create');
+    finishJob(op, create!.metadata.name!, failed('repository create', 'STORAGE_PERMISSION', 13, 'permission denied: /repository'));
+    await c.reconcile(`${NS}/repo`);
+    expect(ready(op)).toMatchObject({ status: 'False', reason: 'StoragePermissionDenied' });
+    op.clock.advance(60_000);
+    await c.reconcile(`${NS}/repo`); // a new check
+    finishJob(op, jobs(op.kube, 'check').find((j) => j.status === undefined)!.metadata.name!, failed('repository status', 'REPO_NOT_FOUND', 11));
+    await c.reconcile(`${NS}/repo`);
+    const creates = jobs(op.kube, 'create');
+    expect(creates).toHaveLength(2);
+    finishJob(op, creates.find((j) => j.status === undefined)!.metadata.name!, ok('repository create', { repository: { uniqueId: 'u9' } }));
+    await c.reconcile(`${NS}/repo`);
+    expect(ready(op)).toMatchObject({ status: 'True', reason: 'Created' });
   });
 });

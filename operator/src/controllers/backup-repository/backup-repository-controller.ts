@@ -6,7 +6,7 @@
 import type { Secret } from '../../api/core-types.ts';
 import type { BackupRepository, BackupRepositoryStatus } from '../../api/resources.ts';
 import { getCondition, setCondition } from '../../api/conditions.ts';
-import { LABELS, childName, labelValue } from '../../api/names.ts';
+import { LABELS, childName, labelValue, shortHash } from '../../api/names.ts';
 import { buildMoverJob } from '../../jobs/mover-job.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
 import type { OperatorContext } from '../../operator-context.ts';
@@ -24,6 +24,9 @@ import { MAX_EXPIRE_STEPS, applyMaintenanceExpiry, maintenanceExpireSteps } from
 import type { MoverInvocation } from '../../../../mover/src/contract/mover-argv.ts';
 
 type JobKind = 'Check' | 'Create' | 'Maintenance';
+
+/** A failing repository looks at its Secrets this often (they are not watched: GET only). */
+const SECRET_POLL_MS = 60_000;
 
 const ms = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
 
@@ -62,7 +65,7 @@ export class BackupRepositoryController {
       st.conditions = setCondition(st.conditions, { type: 'Ready', status, reason, message }, gen, stamp);
     };
 
-    const secretProblem = await this.checkSecrets(repo);
+    const { problem: secretProblem, versions: secretVersions } = await this.checkSecrets(repo);
     if (secretProblem !== undefined) {
       ready('False', secretProblem.reason, secretProblem.message);
       this.ctx.metrics.repositoryReady.set({ namespace: ns, repository: name }, 0);
@@ -130,16 +133,20 @@ export class BackupRepositoryController {
     const readyCond = getCondition(st.conditions, 'Ready');
     if (st.activeJob === undefined && next === undefined) {
       const specChanged = st.observedGeneration !== gen;
+      // A changed Secret (say, the password fixed after WrongPassword) is worth a check at once.
+      const secretsChanged = st.checkedSecretVersions !== undefined && st.checkedSecretVersions !== secretVersions;
       if (st.initialized !== true || specChanged || readyCond?.status !== 'True') {
         const attempts = st.checkAttempts ?? 0;
-        const backoff = attempts === 0 || specChanged ? 0 : Math.min(this.ctx.config.maxCheckBackoffMs, 60_000 * 2 ** (attempts - 1));
+        const fresh = attempts === 0 || specChanged || secretsChanged;
+        const backoff = fresh ? 0 : Math.min(this.ctx.config.maxCheckBackoffMs, 60_000 * 2 ** (attempts - 1));
         const dueAt = (ms(st.lastCheckTime) ?? 0) + backoff;
         if (now >= dueAt) next = 'Check';
-        else waits.push(dueAt - now);
-        if (specChanged) st.checkAttempts = 0;
+        else waits.push(Math.min(dueAt - now, SECRET_POLL_MS)); // Secrets are not watched: look again soon
+        if (specChanged || secretsChanged) st.checkAttempts = 0;
       }
     }
     if (next !== undefined) {
+      st.checkedSecretVersions = secretVersions;
       await this.startJob(repo, st, next, gen ?? 0);
       if (readyCond === undefined) st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'Unknown', reason: 'Connecting', message: 'checking the repository' }, gen, stamp);
     }
@@ -203,8 +210,11 @@ export class BackupRepositoryController {
     return this.ctx.status.update(BACKUP_REPOSITORIES, repo, () => structuredClone(st));
   }
 
-  /** GET (never list) each referenced Secret and check the keys the mover will need. */
-  private async checkSecrets(repo: BackupRepository): Promise<{ reason: string; message: string } | undefined> {
+  /**
+   * GET (never list) each referenced Secret and check the keys the mover will need. `versions` names the
+   * Secrets' resourceVersions, so a later change is noticed.
+   */
+  private async checkSecrets(repo: BackupRepository): Promise<{ problem?: { reason: string; message: string }; versions: string }> {
     const ns = repo.metadata.namespace!;
     const wants: [string, string[]][] = [[repo.spec.passwordSecretRef.name, [repo.spec.passwordSecretRef.key]]];
     const s3 = repo.spec.storage.s3;
@@ -212,18 +222,20 @@ export class BackupRepositoryController {
       wants.push([s3.credentialsSecretRef.name, ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']]);
       if (s3.caBundle?.secretName !== undefined) wants.push([s3.caBundle.secretName, [s3.caBundle.key]]);
     }
+    const versions: string[] = [];
     for (const [secretName, keys] of wants) {
       let secret: Secret;
       try {
         secret = await this.ctx.client.get<Secret>(SECRETS, ns, secretName);
       } catch (e) {
-        if (isNotFound(e)) return { reason: 'SecretNotFound', message: `Secret ${ns}/${secretName} does not exist` };
+        if (isNotFound(e)) return { problem: { reason: 'SecretNotFound', message: `Secret ${ns}/${secretName} does not exist` }, versions: '' };
         throw e;
       }
       const missing = keys.filter((k) => secret.data?.[k] === undefined);
-      if (missing.length > 0) return { reason: 'SecretKeyMissing', message: `Secret ${ns}/${secretName} has no key ${missing.join(', ')}` };
+      if (missing.length > 0) return { problem: { reason: 'SecretKeyMissing', message: `Secret ${ns}/${secretName} has no key ${missing.join(', ')}` }, versions: '' };
+      versions.push(`${secretName}=${secret.metadata.resourceVersion ?? ''}`);
     }
-    return undefined;
+    return { versions: versions.join(',') };
   }
 
   private async startJob(repo: BackupRepository, st: BackupRepositoryStatus, kind: JobKind, discriminator: number): Promise<void> {
@@ -241,11 +253,14 @@ export class BackupRepositoryController {
       invocation = { command: 'maintenance run', full: repo.spec.maintenance.full };
       st.activeJobScheduledTime = toRfc3339(discriminator);
     } else if (kind === 'Create') {
-      jobName = childName([name, 'create', `g${discriminator}`]);
+      // Like checks: a create retried after a failure (say, a storage permission fixed since) is a new Job.
+      jobName = childName([name, 'create', `g${discriminator}`, `a${st.checkAttempts ?? 0}`, shortHash(st.checkedSecretVersions ?? '', 6)]);
       const c = repo.spec.creation;
       invocation = { command: 'repository create', hash: c.hash, encryption: c.encryption, compression: c.compression };
     } else {
-      jobName = childName([name, 'check', `g${discriminator}`, `a${st.checkAttempts ?? 0}`]);
+      // Named after generation, attempt and Secret versions: a fixed Secret restarts the attempts at 0
+      // under a new name instead of adopting the first, failed check.
+      jobName = childName([name, 'check', `g${discriminator}`, `a${st.checkAttempts ?? 0}`, shortHash(st.checkedSecretVersions ?? '', 6)]);
       invocation = { command: 'repository status' };
     }
     const job = buildMoverJob({
