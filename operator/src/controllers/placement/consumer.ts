@@ -3,12 +3,14 @@
 import type { PersistentVolumeClaim, Pod } from '../../api/core-types.ts';
 import type { OperatorContext } from '../../operator-context.ts';
 import { PODS } from '../../runtime/resource-type.ts';
+import { LABELS, MANAGED_BY } from '../../api/names.ts';
 
-/** Pods that mount `pvc` and have not finished, running ones first. */
+/** Pods that mount `pvc` and have not finished, running ones first; Cairn's own mover pods are not consumers. */
 export async function consumersOf(ctx: OperatorContext, pvc: PersistentVolumeClaim): Promise<Pod[]> {
   const { items } = await ctx.client.list<Pod>(PODS, pvc.metadata.namespace);
   const users = items.filter(
     (p) =>
+      p.metadata.labels?.[LABELS.managedBy] !== MANAGED_BY &&
       p.spec?.nodeName !== undefined &&
       p.status?.phase !== 'Succeeded' &&
       p.status?.phase !== 'Failed' &&

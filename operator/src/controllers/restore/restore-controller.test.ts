@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Job, Json, PersistentVolumeClaim } from '../../api/core-types.ts';
+import type { Job, Json, PersistentVolumeClaim, Pod } from '../../api/core-types.ts';
 import type { Restore } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
-import { JOBS, NAMESPACES, PVCS, RESTORES } from '../../runtime/resource-type.ts';
+import { JOBS, NAMESPACES, PODS, PVCS, RESTORES } from '../../runtime/resource-type.ts';
 import type { FakeOperator } from '../../testing/fake-operator.ts';
 import { NS, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedRestore } from '../../testing/fake-operator.ts';
 import { RestoreController } from './restore-controller.ts';
@@ -116,5 +116,18 @@ describe('RestoreController', () => {
     expect(getCondition(status(op, 'to-raw')?.conditions, 'Completed')?.reason).toBe('BlockVolumeUnsupported');
     expect(getCondition(status(op, 'to-solo')?.conditions, 'Completed')?.reason).toBe('VolumeInUse');
     expect(jobs(op.kube)).toEqual([]);
+  });
+
+  it("does not take Cairn's own mover pods for the app", async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedPvc(op.kube, 'solo', { accessModes: ['ReadWriteOncePod'] });
+    seedConsumer(op.kube, 'old-mover', 'solo', { securityContext: { runAsUser: 65532 } });
+    const mover = op.kube.peek<Pod>(PODS, NS, 'old-mover')!;
+    op.kube.seed(PODS, { ...mover, metadata: { ...mover.metadata, labels: { 'app.kubernetes.io/managed-by': 'cairn-operator' } } });
+    seedRestore(op.kube, 'r', { target: { existingPVC: { name: 'solo' } } });
+    await new RestoreController(op.ctx).reconcile(`${NS}/r`);
+    expect(jobs(op.kube, 'restore')).toHaveLength(1);
+    expect(jobs(op.kube, 'restore')[0]!.metadata.annotations?.['cairn.dev/security-context-from']).toBeUndefined();
   });
 });
