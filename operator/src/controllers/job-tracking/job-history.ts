@@ -30,7 +30,14 @@ const when = (job: Job): number =>
  * `inUse` (still referenced by the owner's status) and unfinished Jobs are never touched, so a result is
  * always recorded before its Job can go. Returns how many were deleted.
  */
-export async function pruneJobHistory(ctx: OperatorContext, owner: KubeObject, limits: HistoryLimits, inUse: ReadonlySet<string>): Promise<number> {
+export async function pruneJobHistory(
+  ctx: OperatorContext,
+  owner: KubeObject,
+  limits: HistoryLimits,
+  inUse: ReadonlySet<string>,
+  /** Jobs known to be the newest (e.g. the last run's): kept first even when timestamps tie (1 s resolution). */
+  newest: ReadonlySet<string> = new Set(),
+): Promise<number> {
   const uid = owner.metadata.uid;
   if (uid === undefined) return 0;
   const groups = new Map<string, Job[]>();
@@ -42,7 +49,8 @@ export async function pruneJobHistory(ctx: OperatorContext, owner: KubeObject, l
   }
   let deleted = 0;
   for (const jobs of groups.values()) {
-    jobs.sort((a, b) => when(b) - when(a) || (b.metadata.name ?? '').localeCompare(a.metadata.name ?? ''));
+    const rank = (j: Job): number => (newest.has(j.metadata.name ?? '') ? 1 : 0);
+    jobs.sort((a, b) => rank(b) - rank(a) || when(b) - when(a) || (b.metadata.name ?? '').localeCompare(a.metadata.name ?? ''));
     const kept = { Succeeded: 0, Failed: 0 };
     for (const job of jobs) {
       const outcome = finished(job)!;

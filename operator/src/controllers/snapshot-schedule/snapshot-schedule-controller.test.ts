@@ -261,4 +261,16 @@ describe('SnapshotScheduleController', () => {
     await new SnapshotScheduleController(op.ctx).reconcile(`${NS}/s`);
     expect(status(op, 's')?.activeRun?.sources?.map((x) => x.pvc)).toEqual(['data', 'restored']);
   });
+
+  it('keeps the last run\'s Job when finish times tie (timestamps have whole seconds)', async () => {
+    const { op, c, run } = setup();
+    const names: string[] = [];
+    for (const token of ['z', 'y', 'x', 'w']) {
+      const job = await run(token);
+      names.push(job.metadata.name!);
+      finishJob(op, job.metadata.name!, snapshotOk({ id: `k${token}000000000000000000000000000000` }));
+      await c.reconcile(`${NS}/s`);
+      expect(jobs(op.kube, 'snapshot').map((j) => j.metadata.name)).toEqual([job.metadata.name]);
+    }
+  });
 });

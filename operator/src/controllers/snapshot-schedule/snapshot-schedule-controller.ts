@@ -153,9 +153,9 @@ export class SnapshotScheduleController {
       st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no run is active' }, gen, stamp);
     }
     s = await this.write(s, st);
-    const active = st.activeRun;
-    const inUse = new Set((active?.sources ?? []).flatMap((x) => [snapshotJobName(s, active!, x.pvc), expireJobName(s, active!, x.pvc)]));
-    await pruneJobHistory(this.ctx, s, { successful: s.spec.successfulJobsHistoryLimit, failed: s.spec.failedJobsHistoryLimit }, inUse);
+    const jobsOf = (run: ScheduleRun | undefined): Set<string> => new Set((run?.sources ?? []).flatMap((x) => [snapshotJobName(s, run!, x.pvc), expireJobName(s, run!, x.pvc)]));
+    const limits = { successful: s.spec.successfulJobsHistoryLimit, failed: s.spec.failedJobsHistoryLimit };
+    await pruneJobHistory(this.ctx, s, limits, jobsOf(st.activeRun), jobsOf(st.lastRun));
 
     exportScheduleMetrics(this.ctx, ns, name, st);
     // While a run is active, look again now and then: a pod stuck Pending produces no further events.
