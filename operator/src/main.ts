@@ -1,6 +1,7 @@
 // Operator entry point: wiring only. Configuration comes from the environment (set by the Deployment):
 //   CAIRN_MOVER_IMAGE        mover image (required in a cluster)
 //   CAIRN_MOVER_COMMAND      entry point of the mover image, space separated (default: cairn)
+//   CAIRN_MOVER_IMAGE_PULL_SECRETS  comma-separated pull secrets of every mover pod (in its namespace)
 //   CAIRN_LOG_LEVEL          pino level (default info); CAIRN_MOVER_LOG_LEVEL for movers
 //   CAIRN_METRICS_PORT       /metrics, /healthz, /readyz port (default 8080)
 //   CAIRN_LEADER_ELECTION    "false" to run without a Lease (single replica)
@@ -30,6 +31,9 @@ const operator = new Operator({
   config: {
     ...(env['CAIRN_MOVER_IMAGE'] !== undefined ? { moverImage: env['CAIRN_MOVER_IMAGE'] } : {}),
     ...(env['CAIRN_MOVER_COMMAND'] !== undefined ? { moverCommand: env['CAIRN_MOVER_COMMAND'].split(' ').filter((x) => x !== '') } : {}),
+    ...(env['CAIRN_MOVER_IMAGE_PULL_SECRETS'] !== undefined
+      ? { moverImagePullSecrets: env['CAIRN_MOVER_IMAGE_PULL_SECRETS'].split(',').map((x) => x.trim()).filter((x) => x !== '') }
+      : {}),
     ...(moverLogLevel !== undefined ? { moverLogLevel } : {}),
   },
   leaderElection:

@@ -17,6 +17,24 @@ export interface RepositoryAccess {
   readonly mounts: Json[];
   /** Secrets the mover mounts (so the operator can check they exist). */
   readonly secretNames: string[];
+  /** CAIRN_USER and CAIRN_HOSTNAME: the client identity every mover of this repository presents. */
+  readonly env: Json[];
+  /** The repository is a directory on a PVC (filesystem backend) that every mover mounts read-write. */
+  readonly onVolume: boolean;
+}
+
+/** The user every mover presents to a repository (kopia's username). */
+export const MOVER_USER = 'cairn';
+
+/**
+ * The client identity (kopia's username@hostname) of every mover of one repository. Maintenance ownership is
+ * keyed by it, so it must not change from one Job to the next: the default (the process user and the pod's
+ * random hostname) made every maintenance after the first fail with "owned by another client". It names the
+ * BackupRepository, `<name>.<namespace>` (namespaces have no dots, so the split is unambiguous). Snapshot
+ * sources are unaffected: they are passed explicitly as <namespace>@cairn:/pvc/<pvc>.
+ */
+export function moverIdentity(repo: BackupRepository): { readonly user: string; readonly host: string } {
+  return { user: MOVER_USER, host: `${repo.metadata.name ?? ''}.${repo.metadata.namespace ?? ''}` };
 }
 
 export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
@@ -63,5 +81,10 @@ export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
     throw new Error(`BackupRepository ${repo.metadata.name ?? ''} has no storage backend`);
   }
   const globals = { repo: url, passwordFile: `${PASSWORD_DIR}/password`, ...(s3CredentialsDir !== undefined ? { s3CredentialsDir } : {}) };
-  return { url, globals, volumes, mounts, secretNames };
+  const id = moverIdentity(repo);
+  const env = [
+    { name: 'CAIRN_USER', value: id.user },
+    { name: 'CAIRN_HOSTNAME', value: id.host },
+  ];
+  return { url, globals, volumes, mounts, secretNames, env, onVolume: storage.filesystem !== undefined };
 }

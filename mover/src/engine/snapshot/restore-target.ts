@@ -122,9 +122,11 @@ export class RestoreTarget {
       if (!st.isDirectory()) {
         throw new CairnError('TARGET_ERROR', `restore target ${target} exists and is not a directory`, { hint: 'Choose a directory as the restore target.' });
       }
-      const names = await readdir(target).catch((e: unknown) => {
+      // A fresh ext4 volume holds only lost+found (root, 0700): it counts as empty, so a restore into a new
+      // PVC needs no --overwrite.
+      const names = (await readdir(target, { withFileTypes: true }).catch((e: unknown) => {
         throw targetError(target, 'list', e);
-      });
+      })).filter((d) => !(d.name === 'lost+found' && d.isDirectory())).map((d) => d.name);
       if (names.length > 0 && !overwrite) {
         throw new CairnError('TARGET_NOT_EMPTY', `restore target ${target} is not empty (${names.length} entries)`, { hint: notEmptyHint });
       }

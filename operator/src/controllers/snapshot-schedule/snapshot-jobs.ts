@@ -1,13 +1,15 @@
 // The mover Jobs and staging objects of one SnapshotSchedule run: `snapshot create` of a PVC (directly, or
 // from a CSI VolumeSnapshot or clone of it) and `snapshot expire` with the schedule's retention.
 import type { Job, PersistentVolumeClaim, VolumeSnapshot } from '../../api/core-types.ts';
+import type { OwnerReference } from '../../api/meta.ts';
 import type { BackupRepository, MoverOverrides, ScheduleRun, ScheduleRunSourcesItem, SnapshotSchedule } from '../../api/resources.ts';
 import { ANNOTATIONS, LABELS, MANAGED_BY, childName, labelValue } from '../../api/names.ts';
 import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
 import type { OperatorContext } from '../../operator-context.ts';
-import type { Placement } from '../job-tracking.ts';
-import type { MoverInvocation } from '../../../../mover/src/contract/mover-argv.ts';
+import type { Placement } from '../placement/placement.ts';
+import type { ConsumerIds } from '../../jobs/pod-security.ts';
+import { expireInvocation } from '../retention/maintenance-expiry.ts';
 
 export function sourceIdentity(s: SnapshotSchedule, pvc: string): string {
   const prefix = s.spec.sourcePathPrefix.replace(/\/+$/, '');
@@ -43,6 +45,7 @@ export function buildSnapshotJob(
   claimName: string,
   placement: Placement,
   privileged: boolean,
+  consumer?: ConsumerIds,
 ): Job {
   return buildMoverJob({
     name: snapshotJobName(s, run, src.pvc),
@@ -50,32 +53,29 @@ export function buildSnapshotJob(
     owner: s,
     purpose: 'snapshot',
     image: ctx.config.moverImage,
+    imagePullSecrets: ctx.config.moverImagePullSecrets,
     command: ctx.config.moverCommand,
     invocation: {
       command: 'snapshot create',
       path: DATA_DIR,
       source: sourceIdentity(s, src.pvc),
       tags: { 'cairn.dev/schedule': s.metadata.name ?? '' },
-      ...(s.spec.exclude !== undefined ? { exclude: s.spec.exclude } : {}),
+      // lost+found at the root of an ext4 volume is root's and 0700: unreadable to an unprivileged mover, and
+      // never the app's data. Skipping it keeps every backup of such a volume from coming out partial.
+      exclude: [...new Set(['/lost+found', ...(s.spec.exclude ?? [])])],
       ...(s.spec.compression !== undefined ? { compression: s.spec.compression } : {}),
     },
     access: repositoryAccess(repo),
     data: { claimName, readOnly: true },
     overrides: mergedOverrides(repo, s),
     privileged,
+    consumer,
     nodeName: placement.nodeName,
     tolerations: placement.tolerations,
     labels: runLabels(s, run, src.pvc),
     annotations: { [ANNOTATIONS.scheduledTime]: run.scheduledTime ?? run.startTime ?? '' },
     logLevel: ctx.config.moverLogLevel,
   });
-}
-
-/** The `snapshot expire` of one source under the schedule's retention, or undefined without retention. */
-export function expireInvocation(s: SnapshotSchedule, source: string): MoverInvocation | undefined {
-  const r = s.spec.retention;
-  if (r === undefined) return undefined;
-  return { command: 'snapshot expire', source, retention: r, timeZone: s.spec.timeZone, apply: true };
 }
 
 export function buildExpireJob(ctx: OperatorContext, s: SnapshotSchedule, repo: BackupRepository, run: ScheduleRun, pvc: string): Job {
@@ -88,6 +88,7 @@ export function buildExpireJob(ctx: OperatorContext, s: SnapshotSchedule, repo: 
     owner: s,
     purpose: 'expire',
     image: ctx.config.moverImage,
+    imagePullSecrets: ctx.config.moverImagePullSecrets,
     command: ctx.config.moverCommand,
     invocation,
     access: repositoryAccess(repo),
@@ -98,6 +99,14 @@ export function buildExpireJob(ctx: OperatorContext, s: SnapshotSchedule, repo: 
   });
 }
 
+/**
+ * Staging objects are owned by their schedule: deleting the schedule mid-run garbage-collects them instead
+ * of leaking full-size volume copies. (Not a controller reference: nothing routes their events.)
+ */
+function stagingOwner(s: SnapshotSchedule): OwnerReference[] {
+  return [{ apiVersion: s.apiVersion, kind: s.kind, name: s.metadata.name ?? '', uid: s.metadata.uid ?? '', blockOwnerDeletion: true }];
+}
+
 export function buildVolumeSnapshot(s: SnapshotSchedule, run: ScheduleRun, pvc: string): VolumeSnapshot {
   return {
     apiVersion: 'snapshot.storage.k8s.io/v1',
@@ -105,7 +114,8 @@ export function buildVolumeSnapshot(s: SnapshotSchedule, run: ScheduleRun, pvc: 
     metadata: {
       name: stagingName(s, run, pvc),
       namespace: s.metadata.namespace,
-      labels: { [LABELS.managedBy]: MANAGED_BY, ...runLabels(s, run, pvc) },
+      labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.component]: 'staging', ...runLabels(s, run, pvc) },
+      ownerReferences: stagingOwner(s),
     },
     spec: {
       source: { persistentVolumeClaimName: pvc },
@@ -125,7 +135,8 @@ export function buildStagingPvc(s: SnapshotSchedule, run: ScheduleRun, source: P
     metadata: {
       name: stagingName(s, run, pvc),
       namespace: s.metadata.namespace,
-      labels: { [LABELS.managedBy]: MANAGED_BY, ...runLabels(s, run, pvc) },
+      labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.component]: 'staging', ...runLabels(s, run, pvc) },
+      ownerReferences: stagingOwner(s),
     },
     spec: {
       accessModes: ['ReadWriteOnce'],
