@@ -56,7 +56,8 @@ export async function createSchedule(admin: HttpKubeClient, ns: string, name: st
     apiVersion: 'cairn.dev/v1alpha1',
     kind: 'SnapshotSchedule',
     metadata: { name, namespace: ns },
-    spec: { repository: 'repo', sources: { pvcNames: ['data'] }, schedule: '0 * * * *', copyMethod: 'Direct', ...spec },
+    // A long Job history: these tests count the Jobs each run created (history pruning has its own tests).
+    spec: { repository: 'repo', sources: { pvcNames: ['data'] }, schedule: '0 * * * *', copyMethod: 'Direct', successfulJobsHistoryLimit: 100, failedJobsHistoryLimit: 100, ...spec },
   } as unknown as SnapshotSchedule);
 }
 

@@ -11,7 +11,7 @@ import type { OperatorCluster } from '../support/kube-operator.ts';
 import { finishJob, newOperator, snapshotResult, startOperatorCluster, waitFor } from '../support/kube-operator.ts';
 import { installVolumeSnapshotCrd } from '../support/kube-fixtures.ts';
 import { requireKubeTools } from '../support/kube-tools.ts';
-import { createSchedule, getSchedule, jobsOf, makeRepositoryReady, setupApp } from './app-fixture.ts';
+import { createPvc, createSchedule, getSchedule, jobsOf, makeRepositoryReady, setupApp } from './app-fixture.ts';
 
 const tools = requireKubeTools();
 const NS = 'copies';
@@ -60,7 +60,8 @@ describe.skipIf(tools === undefined)('copy methods', () => {
     expect(vols.find((v) => v['name'] === 'data')).toMatchObject({ persistentVolumeClaim: { claimName: 'data', readOnly: true } });
   });
 
-  it('resolves a label selector to one Job per PVC per run', async () => {
+  it('resolves a label selector to one Job per PVC per run, leaving out the repository volume', async () => {
+    await createPvc(oc.admin, NS, 'more');
     await createSchedule(oc.admin, NS, 'by-label', {
       schedule: '0 0 1 1 *',
       suspend: true,
@@ -72,13 +73,14 @@ describe.skipIf(tools === undefined)('copy methods', () => {
       const j = await jobsOf(oc.admin, NS, 'cairn.dev/schedule=by-label');
       return j.length === 2 ? j : undefined;
     });
-    expect(jobs.map((j) => j.metadata.labels?.['cairn.dev/pvc']).sort()).toEqual(['data', 'repo']);
+    // PVC "repo" carries the label too, but it holds the namespace's filesystem repository.
+    expect(jobs.map((j) => j.metadata.labels?.['cairn.dev/pvc']).sort()).toEqual(['data', 'more']);
     for (const j of jobs) await finishJob(oc.admin, NS, j.metadata.name!, snapshotResult({ bytes: 1000, files: 10 }));
     const st = await waitFor('run done', async () => (await getSchedule(oc.admin, NS, 'by-label')).status?.lastRun);
     expect(st.result).toBe('Succeeded');
     expect(st.sources?.map((x) => [x.pvc, x.phase])).toEqual([
       ['data', 'Succeeded'],
-      ['repo', 'Succeeded'],
+      ['more', 'Succeeded'],
     ]);
   });
 

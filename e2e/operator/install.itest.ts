@@ -59,6 +59,15 @@ describe.skipIf(tools === undefined)('install manifests', () => {
     expect(r.stdout).toContain('{{ $labels.namespace }}');
   });
 
+  it.skipIf(helm === undefined)('passes mover pull secrets to the operator, which movers run in tenant namespaces', () => {
+    const r = template(['--set', 'mover.imagePullSecrets[0].name=regcred,mover.imagePullSecrets[1].name=mirror', '--show-only', 'templates/deployment.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/- name: CAIRN_MOVER_IMAGE_PULL_SECRETS\n\s+value: "regcred,mirror"/);
+    expect(template(['--show-only', 'templates/deployment.yaml']).stdout).not.toContain('CAIRN_MOVER_IMAGE_PULL_SECRETS');
+    const bad = template(['--set', 'mover.imagePullSecrets[0].nme=x']);
+    expect(bad.code).not.toBe(0);
+  });
+
   it.skipIf(helm === undefined)('rejects values that break values.schema.json', () => {
     const r = template(['--set', 'replicaCount=0']);
     expect(r.code).not.toBe(0);

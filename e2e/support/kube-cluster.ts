@@ -150,7 +150,9 @@ export async function startKubeCluster(tools: KubeTools, users: readonly KubeUse
       `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       '--service-cluster-ip-range=10.0.0.0/24',
-      '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,PodSecurity,DefaultStorageClass',
+      // OwnerReferencesPermissionEnforcement as on OpenShift: blockOwnerDeletion needs update on the owner's
+      // finalizers, which the operator's RBAC must grant for every kind that owns its objects.
+      '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,PodSecurity,DefaultStorageClass,OwnerReferencesPermissionEnforcement',
       `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
       `--audit-log-path=${auditLog}`,
       '--audit-log-format=json',

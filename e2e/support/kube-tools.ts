@@ -1,13 +1,16 @@
-// Locates the pinned Kubernetes test components (etcd, kube-apiserver, kubectl) that
-// e2e/tools/install-kube.sh builds into $HOME/.cache/cairn/kube-<version>/bin. Same rule as tools.ts:
+// Locates the pinned Kubernetes test components (etcd, kube-apiserver, kubectl, ...) that
+// e2e/tools/install-kube.sh builds into $HOME/.cache/cairn/kube-<version>-<go.mod hash>/bin. Same rule as tools.ts:
 // a missing tool skips the test locally; with CAIRN_REQUIRE_TOOLS=1 (CI) requireKubeTools() throws while
 // the test file is collected, so the run fails instead of silently skipping.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { findExecutable } from './tools.ts';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type KubeToolName = 'etcd' | 'kube-apiserver' | 'kubectl' | 'helm';
+export type KubeToolName =
+  | 'etcd' | 'kube-apiserver' | 'kubectl' | 'helm' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy'
+  | 'csi-provisioner' | 'csi-snapshotter' | 'snapshot-controller';
 
 export interface KubeTools {
   readonly etcd: string;
@@ -24,9 +27,12 @@ export function pinnedKubeVersion(): string {
   return m[1]!;
 }
 
+/** Same directory as install-kube.sh: keyed by the release and a hash of the three pinning go.mod files. */
 export function kubeBinDir(): string {
   const root = process.env['CAIRN_TOOLS_CACHE'] ?? join(homedir(), '.cache', 'cairn');
-  return join(root, `kube-${pinnedKubeVersion()}`, 'bin');
+  const hash = createHash('sha256');
+  for (const f of ['go.mod', 'etcd/go.mod', 'helm/go.mod']) hash.update(readFileSync(new URL(`../tools/kube/${f}`, import.meta.url)));
+  return join(root, `kube-${pinnedKubeVersion()}-${hash.digest('hex').slice(0, 12)}`, 'bin');
 }
 
 /** The pinned cached binary, else one on PATH, else undefined. */

@@ -62,6 +62,10 @@ export interface StartMinioOptions {
   readonly readyTimeoutMs?: number;
   /** Serve https with a fresh self-signed certificate for 127.0.0.1 (needs the openssl CLI). */
   readonly tls?: boolean;
+  /** Address to listen on (default 127.0.0.1); the e2e cluster uses its bridge address so pods reach it. */
+  readonly host?: string;
+  /** Directory for data and certificates (default: a fresh temp dir); removed by stop(). */
+  readonly dir?: string;
 }
 
 /** Whether startMinio({ tls: true }) can work here. */
@@ -84,12 +88,12 @@ function makeSelfSignedCert(certsDir: string): string {
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(0, host, () => {
       const addr = srv.address();
       const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
       srv.close(() => resolve(port));
@@ -114,22 +118,24 @@ export async function startMinio(options: StartMinioOptions = {}): Promise<Minio
   const region = options.region ?? 'us-east-1';
   const accessKey = 'cairn-root';
   const secretKey = 'cairn-root-secret-0123456789';
-  const base = await mkdtemp(join(tmpdir(), 'cairn-minio-'));
+  const base = options.dir ?? (await mkdtemp(join(tmpdir(), 'cairn-minio-')));
+  await mkdir(base, { recursive: true });
   const dataDir = join(base, 'data');
   const certsDir = join(base, 'certs');
   await mkdir(certsDir);
   const caFile = options.tls === true ? makeSelfSignedCert(certsDir) : undefined;
   const ca = caFile === undefined ? undefined : readFileSync(caFile);
   const scheme = caFile === undefined ? 'http' : 'https';
+  const host = options.host ?? '127.0.0.1';
 
   let proc: ChildProcess | undefined;
   let port: number;
   let log = '';
   for (let attempt = 1; ; attempt++) {
-    port = await freePort();
-    const consolePort = await freePort();
+    port = await freePort(host);
+    const consolePort = await freePort(host);
     log = '';
-    const p = spawn(binary, ['server', dataDir, '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`,
+    const p = spawn(binary, ['server', dataDir, '--address', `${host}:${port}`, '--console-address', `${host}:${consolePort}`,
       '--certs-dir', certsDir, '--quiet'], {
       env: {
         PATH: process.env['PATH'] ?? '/usr/bin:/bin',
@@ -145,7 +151,7 @@ export async function startMinio(options: StartMinioOptions = {}): Promise<Minio
     });
     p.stdout?.on('data', (d: Buffer) => (log += d.toString()));
     p.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-    const ready = await waitReady(p, `${scheme}://127.0.0.1:${port}/minio/health/ready`, ca, options.readyTimeoutMs ?? 60_000);
+    const ready = await waitReady(p, `${scheme}://${host}:${port}/minio/health/ready`, ca, options.readyTimeoutMs ?? 60_000);
     if (ready) {
       proc = p;
       break;
@@ -157,7 +163,7 @@ export async function startMinio(options: StartMinioOptions = {}): Promise<Minio
     }
   }
 
-  const endpoint = `${scheme}://127.0.0.1:${port}`;
+  const endpoint = `${scheme}://${host}:${port}`;
   const credentials = { accessKeyId: accessKey, secretAccessKey: secretKey };
   const admin = new S3Client({
     endpoint, region, forcePathStyle: true, credentials, maxAttempts: 3,

@@ -10,7 +10,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
-export type ToolName = 'kopia' | 'minio';
+export type ToolName = 'kopia' | 'minio' | 'restic';
 
 const VERSIONS_FILE = new URL('../tools/versions.env', import.meta.url);
 

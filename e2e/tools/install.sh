@@ -8,15 +8,16 @@
 # To add a tool: add <NAME>_MODULE / <NAME>_VERSION (and optionally <NAME>_PACKAGE, <NAME>_BINARY,
 # <NAME>_TAGS) to versions.env, and its lowercase name to TOOLS. Tools that are not `go install`-able
 # can define an install_<name> function instead; it receives the bin dir and version.
-# "kube" (kube-apiserver, etcd, kubectl) is delegated to install-kube.sh, which pins them with its own
-# go.mod/go.sum under e2e/tools/kube.
+# "kube" (Kubernetes components, CSI sidecars, etcd, helm) is delegated to install-kube.sh, which pins them
+# with its own go.mod/go.sum under e2e/tools/kube; "cluster" (Cairn's own Go programs of the e2e cluster) to
+# install-cluster.sh.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
 
-TOOLS=(kopia minio kube)
+TOOLS=(kopia minio kube cluster)
 CACHE_ROOT="${CAIRN_TOOLS_CACHE:-$HOME/.cache/cairn}"
 
 die() { echo "install.sh: $*" >&2; exit 1; }
@@ -59,6 +60,10 @@ go_install() { # tool bindir version
 install_tool() { # tool
   if [[ "$1" == kube ]]; then
     echo "kube $(bash "$here/install-kube.sh" | tail -n 1)"
+    return
+  fi
+  if [[ "$1" == cluster ]]; then
+    echo "cluster $(bash "$here/install-cluster.sh" | tail -n 1)"
     return
   fi
   local tool="$1" version binary bindir

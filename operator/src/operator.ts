@@ -13,7 +13,7 @@ import { SnapshotScheduleController } from './controllers/snapshot-schedule/snap
 import { SnapshotController } from './controllers/snapshot/snapshot-controller.ts';
 import { OperatorHttpServer } from './http-server.ts';
 import { OperatorMetrics } from './metrics.ts';
-import type { Caches, OperatorConfig, OperatorContext } from './operator-context.ts';
+import type { OperatorConfig, OperatorContext } from './operator-context.ts';
 import { DEFAULT_CONFIG } from './operator-context.ts';
 import type { Clock } from './runtime/clock.ts';
 import { systemClock } from './runtime/clock.ts';
@@ -25,6 +25,7 @@ import type { KubeClient } from './runtime/kube-client.ts';
 import type { LeaderElectionOptions } from './runtime/leader-elector.ts';
 import { LeaderElector } from './runtime/leader-elector.ts';
 import { BACKUP_REPOSITORIES, JOBS, PODS, RESTORES, SNAPSHOTS, SNAPSHOT_SCHEDULES } from './runtime/resource-type.ts';
+import { RecentlyDeletedCache } from './runtime/recently-deleted-cache.ts';
 import { StatusWriter } from './runtime/status-writer.ts';
 import { WorkQueue } from './runtime/work-queue.ts';
 
@@ -50,6 +51,16 @@ export interface OperatorOptions {
 
 type Kind = 'repositories' | 'schedules' | 'restores' | 'snapshots';
 
+/** The list+watch caches behind OperatorContext.caches. */
+interface Informers {
+  readonly repositories: Informer<BackupRepository>;
+  readonly schedules: Informer<SnapshotSchedule>;
+  readonly restores: Informer<Restore>;
+  readonly snapshots: Informer<Snapshot>;
+  readonly jobs: Informer<Job>;
+  readonly pods: Informer<Pod>;
+}
+
 export class Operator {
   readonly metrics = new OperatorMetrics();
   readonly client: KubeClient;
@@ -57,7 +68,7 @@ export class Operator {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly runtimeClock: Clock;
-  private readonly caches: Caches;
+  private readonly caches: Informers;
   private readonly ctx: OperatorContext;
   private readonly elector: LeaderElector | undefined;
   private http: OperatorHttpServer | undefined;
@@ -91,7 +102,8 @@ export class Operator {
       status: new StatusWriter(this.client, this.runtimeClock),
       metrics: this.metrics,
       config: { ...DEFAULT_CONFIG, ...o.config },
-      caches: this.caches,
+      // Pods stay listed for a while after deletion: a deleted mover pod's result is in its last state.
+      caches: { ...this.caches, pods: new RecentlyDeletedCache(this.caches.pods, this.runtimeClock) },
     };
     this.elector =
       o.leaderElection === false ? undefined : new LeaderElector(this.client, this.runtimeClock, this.log, { ...o.leaderElection, identity: o.identity });

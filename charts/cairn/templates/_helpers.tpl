@@ -23,3 +23,10 @@ app.kubernetes.io/component: operator
 {{- define "cairn.image" -}}
 {{ .Values.image.repository }}:{{ default .Chart.AppVersion .Values.image.tag }}
 {{- end -}}
+
+{{- /* "a,b" from a list of {name: ...} (imagePullSecrets style). */ -}}
+{{- define "cairn.secretNames" -}}
+{{- $names := list -}}
+{{- range . }}{{ $names = append $names .name }}{{ end -}}
+{{- join "," $names -}}
+{{- end -}}

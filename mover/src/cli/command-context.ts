@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { openBlobStore } from '../engine/blob/open-blob-store.ts';
 import type { BlobStore } from '../engine/blob/blob-store.ts';
 import type { SafetySpec } from '../engine/maintenance/safety.ts';
+import { CommitGate } from '../engine/util/commit-gate.ts';
 import { openRepository, type Repository } from '../engine/repo/open-repository.ts';
 import { SecretScrubber } from './secret-scrubber.ts';
 import { UsageError } from './usage-error.ts';
@@ -41,6 +42,8 @@ export interface CommandContext {
   readonly progress: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly signal: AbortSignal;
+  /** The run's commit gate on `signal` (main.ts waits for a commit in flight before a forced exit). */
+  readonly commitGate: CommitGate;
   readonly seams: TestSeams;
   repositoryUrl(): string;
   password(): Promise<string>;
@@ -56,14 +59,15 @@ export interface CommandContext {
 }
 
 export function createCommandContext(values: ParsedValues, env: Readonly<Record<string, string | undefined>>,
-  output: Output, logger: Logger, signal: AbortSignal, seams: TestSeams = {}, secrets = new SecretScrubber()): CommandContext {
+  output: Output, logger: Logger, signal: AbortSignal, commitGate: CommitGate = new CommitGate(signal), seams: TestSeams = {},
+  secrets = new SecretScrubber()): CommandContext {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
   const json = values['json'] === true;
   const progress = values['no-progress'] === true ? false : values['progress'] === true || (output.stderrIsTTY && !json);
   let store: Promise<BlobStore> | undefined;
 
   const ctx: CommandContext = {
-    json, logger, output, progress, env, signal, seams,
+    json, logger, output, progress, env, signal, commitGate, seams,
     repositoryUrl() {
       const url = str('repo') ?? env['CAIRN_REPOSITORY'];
       if (url === undefined || url === '') {

@@ -5,7 +5,6 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   repo: { type: 'string', description: 'repository URL (file:///path or s3://bucket/prefix?endpoint=..&region=..); or CAIRN_REPOSITORY', valueName: 'URL' },
   'password-file': { type: 'string', description: 'file holding the repository password; or CAIRN_PASSWORD', valueName: 'PATH' },
   's3-credentials-dir': { type: 'string', description: 'directory with files AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY', valueName: 'DIR' },
-  'cache-dir': { type: 'string', description: 'local cache directory; or CAIRN_CACHE_DIR', valueName: 'DIR' },
   json: { type: 'boolean', description: 'print machine-readable JSON on stdout' },
   'result-file': { type: 'string', description: 'write a one-line JSON result here (mover Jobs: /dev/termination-log)', valueName: 'PATH' },
   'log-level': { type: 'string', description: 'log level: debug, info, warn, error (default: info, warn on a terminal)', valueName: 'LEVEL' },

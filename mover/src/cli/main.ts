@@ -1,20 +1,19 @@
 // `cairn` entry: argv -> command -> engine call -> output, result file and exit code. Errors become one
 // line on stderr (the cause, then the fix) and the documented exit code of their class; stack traces only
 // with --debug. Nothing here knows about storage formats.
-import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../contract/error-codes.ts';
 import { encodeResult, RESULT_SCHEMA_VERSION, type MoverResult } from '../contract/mover-result.ts';
 import { isCairnError } from '../engine/errors.ts';
+import { CommitGate } from '../engine/util/commit-gate.ts';
 import { COMMANDS } from './commands/index.ts';
 import { createCommandContext, type Output, type TestSeams } from './command-context.ts';
-import { GLOBAL_OPTIONS } from './global-options.ts';
-import { joinNegativeValues } from './negative-values.ts';
-import { scrubberFor, type SecretScrubber } from './secret-scrubber.ts';
 import { commandHelp, generalHelp } from './help.ts';
 import { UsageError } from './usage-error.ts';
+import { parseCommandLine } from './parse-command-line.ts';
+import { scrubberFor, type SecretScrubber } from './secret-scrubber.ts';
 import type { Command, ParsedValues } from './command.ts';
 
 export interface MainIO {
@@ -40,41 +39,55 @@ const defaultIO = (): MainIO => ({
   env: process.env,
 });
 
-function findCommand(argv: readonly string[]): { command: Command | undefined; rest: string[] } {
-  const words = argv.filter((a) => !a.startsWith('-')).slice(0, 2);
-  for (const c of COMMANDS) {
-    const parts = c.name.split(' ');
-    if (parts.every((p, i) => words[i] === p)) {
-      const rest = [...argv];
-      for (const p of parts) rest.splice(rest.indexOf(p), 1);
-      return { command: c, rest };
-    }
-  }
-  return { command: undefined, rest: [...argv] };
-}
-
 export async function main(argv: readonly string[], rawIO: MainIO = defaultIO()): Promise<number> {
   const started = process.hrtime.bigint();
   // every output channel goes through the scrubber: no credential is ever printed or written
   const secrets = scrubberFor(argv, rawIO.env);
   const io = scrubbedIO(rawIO, secrets);
-  const { command, rest } = findCommand(argv);
+  let command: Command | undefined;
   let values: ParsedValues = {};
   let logger: Logger | undefined;
   let resultFile: string | undefined;
   const abort = new AbortController();
-  // First signal: stop walking and let the command unwind (it prints why and writes the result file).
-  // Nothing is committed before a run's final index blob, and that write is atomic, so if unwinding takes
-  // longer than a moment (workers mid-chunk, uploads in flight) exiting is safe; a second signal exits now.
+  const gate = new CommitGate(abort.signal);
+  // First signal: stop and let the command unwind (it prints why and writes the result file). A run commits
+  // only through the gate's one index blob write, which the gate refuses once aborted; so if unwinding takes
+  // longer than a moment (uploads in flight), exiting is safe — unless that write had already begun: then the
+  // run finishes it and reports the snapshot. A second signal exits at once, saying where the run stood.
+  const exitInterrupted = (message: string): never => {
+    io.output.err(`cairn: error: ${message}`);
+    if (resultFile !== undefined) {
+      const result: MoverResult = {
+        v: RESULT_SCHEMA_VERSION, command: command?.name ?? argv.join(' '), ok: false, code: 'INTERRUPTED',
+        exitCode: ERROR_CODES.INTERRUPTED.exitCode, message, durationSeconds: seconds(started),
+      };
+      try {
+        writeFileSync(resultFile, `${secrets.scrub(encodeResult(result))}\n`);
+      } catch {
+        // exiting anyway; stderr has the message
+      }
+    }
+    process.exit(ERROR_CODES.INTERRUPTED.exitCode);
+  };
+  let finished = false;
+  const forceExit = (): void => {
+    if (finished) return; // the command ended and reported itself
+    if (gate.state !== 'open') {
+      setTimeout(forceExit, 1000).unref(); // the commit is in flight or done: the run reports it
+      return;
+    }
+    exitInterrupted('interrupted; nothing was committed by this run');
+  };
   const onSignal = (): void => {
-    if (abort.signal.aborted) process.exit(ERROR_CODES.INTERRUPTED.exitCode);
+    if (abort.signal.aborted) {
+      exitInterrupted(gate.state === 'open' ? 'interrupted; nothing was committed by this run'
+        : gate.state === 'committing' ? 'interrupted while committing: the snapshot may have been recorded; `cairn snapshot list` shows it'
+          : 'interrupted after the snapshot was committed');
+    }
     abort.abort(new Error('interrupted'));
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    setTimeout(() => {
-      io.output.err('cairn: error: interrupted; nothing was committed by this run');
-      process.exit(ERROR_CODES.INTERRUPTED.exitCode);
-    }, 3000).unref();
+    setTimeout(forceExit, 3000).unref();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -88,26 +101,14 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
   process.on('unhandledRejection', onStray);
   process.on('uncaughtException', onFatal);
   try {
-    if (command === undefined) {
-      if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
-        io.output.out(generalHelp());
-        return 0;
-      }
-      throw new UsageError(`unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}"`, 'run `cairn --help` for the list of commands');
-    }
-    let positionals: string[];
-    try {
-      const options = { ...GLOBAL_OPTIONS, ...command.options };
-      const parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true });
-      values = parsed.values as ParsedValues;
-      positionals = parsed.positionals;
-    } catch (e) {
-      throw new UsageError(`${command.name}: ${(e as Error).message.split('\n')[0]}`, `run \`cairn ${command.name} --help\``);
-    }
-    if (values['help'] === true) {
-      io.output.out(commandHelp(command));
+    const line = parseCommandLine(argv, COMMANDS);
+    if (line.kind === 'help') {
+      io.output.out(line.command === undefined ? generalHelp() : commandHelp(line.command));
       return 0;
     }
+    command = line.command;
+    values = line.values;
+    const positionals = line.positionals;
     resultFile = typeof values['result-file'] === 'string' ? values['result-file'] : undefined;
     if (resultFile !== undefined) {
       // Fail before doing any work if the result cannot be delivered (a Job would lose its outcome).
@@ -123,7 +124,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
         `usage: cairn ${command.name} ${command.args}`.trimEnd());
     }
     logger = makeLogger(values, io, secrets);
-    const ctx = createCommandContext(values, io.env, io.output, logger, abort.signal, io.seams, secrets);
+    const ctx = createCommandContext(values, io.env, io.output, logger, abort.signal, gate, io.seams, secrets);
     const outcome = await command.run(ctx, positionals, values);
     if (stray !== undefined) throw stray.error;
     const code: ErrorCode = outcome.code ?? 'OK';
@@ -135,9 +136,12 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     return result.exitCode;
   } catch (e) {
     const result = failure(e);
+    // A command line that did not parse still names its result file: a mover Job must learn why it failed.
+    resultFile ??= command === undefined ? resultFileIn(argv) : undefined;
     if (resultFile !== undefined) await writeResult(resultFile, result, secrets).catch(() => undefined);
     return result.exitCode;
   } finally {
+    finished = true;
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('unhandledRejection', onStray);
@@ -146,7 +150,8 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
 
   /** Prints the one-line error (and hint) and returns the failure's result. */
   function failure(e: unknown): MoverResult {
-    const interrupted = abort.signal.aborted;
+    // Once a commit went through, a later failure is reported as itself, never as "nothing was committed".
+    const interrupted = abort.signal.aborted && gate.state === 'open';
     const code: ErrorCode = interrupted ? 'INTERRUPTED' : isCairnError(e) ? e.code : 'INTERNAL';
     const message = interrupted ? 'interrupted; nothing was committed by this run' : e instanceof Error ? e.message : String(e);
     const hint = isCairnError(e) ? e.hint : code === 'INTERNAL' ? 'this is a bug in Cairn; rerun with --debug and report it' : undefined;
@@ -154,7 +159,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     if ((values['debug'] === true || io.env['CAIRN_DEBUG'] === '1') && e instanceof Error && e.stack !== undefined) io.output.err(e.stack);
     logger?.debug({ err: e }, 'command failed');
     const result: MoverResult = {
-      v: RESULT_SCHEMA_VERSION, command: command?.name ?? argv.join(' '), ok: false, code,
+      v: RESULT_SCHEMA_VERSION, command: command?.name ?? 'unknown', ok: false, code,
       exitCode: ERROR_CODES[code].exitCode, message, ...(hint === undefined ? {} : { hint }), durationSeconds: seconds(started),
     };
     if (values['json'] === true) io.output.out(JSON.stringify(result));
@@ -166,6 +171,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
    * it like any failure — one line, the result file — and exit, instead of Node's stack trace and exit 1.
    */
   function onFatal(e: unknown): void {
+    finished = true;
     const result = failure(e);
     if (resultFile !== undefined) {
       try {
@@ -176,6 +182,17 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     }
     process.exit(result.exitCode);
   }
+}
+
+/** The --result-file value of a command line that failed to parse, if one is there. */
+function resultFileIn(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return undefined;
+    if (a === '--result-file') return argv[i + 1];
+    if (a.startsWith('--result-file=')) return a.slice('--result-file='.length);
+  }
+  return undefined;
 }
 
 function seconds(started: bigint): number {

@@ -19,6 +19,8 @@ export interface SnapshotSummary {
   readonly partial: boolean;
   readonly skipped: readonly string[]; // truncated; see skippedCount
   readonly skippedCount: number;
+  /** Files that grew, shrank or were replaced while read: stored as read (size = bytes stored). */
+  readonly changedWhileRead?: number;
   readonly retentionReasons?: readonly string[];
 }
 

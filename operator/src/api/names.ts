@@ -32,6 +32,7 @@ export const LABELS = {
   pvc: 'cairn.dev/pvc',
   repository: 'cairn.dev/repository',
   schedule: 'cairn.dev/schedule',
+  restore: 'cairn.dev/restore',
 } as const;
 
 export const MANAGED_BY = 'cairn-operator';
@@ -41,6 +42,7 @@ export const ANNOTATIONS = {
   scheduledTime: 'cairn.dev/scheduled-time',
   snapshotId: 'cairn.dev/snapshot-id',
   deleteFromRepository: 'cairn.dev/delete-from-repository',
+  securityContextFrom: 'cairn.dev/security-context-from',
 } as const;
 
 /** A label value: at most 63 characters, alphanumeric at both ends. */

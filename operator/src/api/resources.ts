@@ -66,6 +66,11 @@ export interface BackupRepositorySpecMaintenance {
   suspend: boolean;
 }
 
+export interface MoverOverridesImagePullSecretsItem {
+  /** A Secret of type kubernetes.io/dockerconfigjson. */
+  name: string;
+}
+
 /** Cache volume of the mover. Sized independently of the data volume. */
 export interface MoverOverridesCache {
   /** Size of the cache volume (an emptyDir sizeLimit, or the ephemeral PVC size with storageClassName). */
@@ -80,10 +85,18 @@ export interface MoverOverrides {
   image?: string;
   /** Container resources (requests/limits) of the mover. */
   resources?: Record<string, unknown>;
-  /** Pod securityContext fields merged over the restricted defaults (e.g. runAsUser, runAsGroup, fsGroup to match the workload). */
+  /** Pod securityContext fields merged over the defaults and what securityContextFrom takes (e.g. runAsUser, runAsGroup, fsGroup of the workload); these win. */
   podSecurityContext?: Record<string, unknown>;
+  /** Consumer (the default when unset) runs an unprivileged mover with the runAsUser, runAsGroup, fsGroup and supplementalGroups of the pod that mounts the PVC, so it can read the app's files and restore files the app can use; None keeps the mover's own UID/GID 65532. Movers of a filesystem repository keep one UID and only add the app's groups. podSecurityContext is applied on top and wins. */
+  securityContextFrom?: "Consumer" | "None";
   /** Run the mover as root with DAC_OVERRIDE/CHOWN/FOWNER/FSETID (Pod Security "baseline") to read and restore files of any owner. Refused unless the namespace carries the annotation cairn.dev/privileged-movers="true". */
   privileged: boolean;
+  /** Extra labels of mover pods (Cairn's own labels win). */
+  podLabels?: Record<string, string>;
+  /** Annotations of mover pods, e.g. sidecar.istio.io/inject "false" or linkerd.io/inject "disabled", so an injected sidecar does not keep mover Jobs from completing. */
+  podAnnotations?: Record<string, string>;
+  /** Secrets of this namespace to pull the mover image with, in addition to the operator's default (CAIRN_MOVER_IMAGE_PULL_SECRETS, chart value mover.imagePullSecrets). */
+  imagePullSecrets?: MoverOverridesImagePullSecretsItem[];
   nodeSelector?: Record<string, string>;
   tolerations?: (Record<string, unknown>)[];
   /** Cache volume of the mover. Sized independently of the data volume. */
@@ -122,6 +135,8 @@ export interface BackupRepositoryStatus {
   lastCheckTime?: string;
   /** When the last successful maintenance finished. */
   lastMaintenanceTime?: string;
+  /** Maintenance runs that failed since the last one that succeeded. */
+  consecutiveMaintenanceFailures?: number;
   /** Due time of the last maintenance started or skipped. */
   lastMaintenanceScheduleTime?: string;
   nextMaintenanceTime?: string;
@@ -132,6 +147,8 @@ export interface BackupRepositoryStatus {
   activeJobKind?: "Check" | "Create" | "Maintenance";
   activeJobScheduledTime?: string;
   checkAttempts?: number;
+  /** resourceVersions of the referenced Secrets when the repository was last checked; a failing repository is checked again as soon as one of them changes (a fixed password), not only after its backoff. */
+  checkedSecretVersions?: string;
   /** Standard conditions (Ready, plus per-resource ones); reasons come from a closed set. */
   conditions?: Condition[];
 }
@@ -325,17 +342,23 @@ export interface SnapshotScheduleSpec {
   trigger?: SnapshotScheduleSpecTrigger;
   /** Forbid skips (and counts as missed) a due time while the previous run is active; Replace stops the active run's Jobs and starts the new one. Two snapshots of one PVC never run at once. */
   concurrencyPolicy: "Forbid" | "Replace";
+  /** Finished Jobs (and their pods) of succeeded steps kept per PVC and kind (snapshot, expire) once their results are recorded; older ones are deleted. */
+  successfulJobsHistoryLimit: number;
+  /** Finished Jobs (and their pods) of failed steps kept per PVC and kind, for debugging; older ones are deleted. */
+  failedJobsHistoryLimit: number;
   /** A run that could not start within this many seconds of its due time is counted as missed instead. */
   startingDeadlineSeconds?: number;
   /** Direct mounts the live PVC (on the consumer pod's node for ReadWriteOnce); Snapshot copies from a CSI VolumeSnapshot; Clone from a CSI clone. Never falls back silently. */
   copyMethod: "Direct" | "Snapshot" | "Clone";
   /** VolumeSnapshotClass for copyMethod Snapshot (the cluster default when empty). */
   volumeSnapshotClassName?: string;
+  /** How long a run waits for its VolumeSnapshot to become ready to use, or for the staging PVC made from it to bind, before the PVC's step fails with StagingTimedOut and its staging objects are deleted. */
+  stagingTimeout: string;
   /** StorageClass of the temporary PVC made from the snapshot or clone (the source's when empty). */
   stagingStorageClassName?: string;
   /** Snapshots to keep per PVC, applied after each successful snapshot (the engine's keep-* rules). */
   retention?: SnapshotScheduleSpecRetention;
-  /** Ignore patterns (gitignore syntax) relative to the volume root. */
+  /** Ignore patterns (gitignore syntax) relative to the volume root; /lost+found is always excluded. */
   exclude?: string[];
   /** Compression for new content (defaults to the repository's). */
   compression?: "zstd" | "zstd-fastest" | "zstd-better-compression" | "gzip" | "none";
@@ -355,6 +378,8 @@ export interface ScheduleRunSourcesItem {
   bytes?: number;
   files?: number;
   durationSeconds?: number;
+  /** Entries the mover could not read (a partial snapshot). */
+  skipped?: number;
   reason?: string;
   message?: string;
 }
@@ -374,13 +399,14 @@ export interface ScheduleRun {
 
 export interface SnapshotScheduleStatus {
   observedGeneration?: number;
-  /** Idle, Running, Suspended or Failed. */
+  /** Idle, Running, Suspended, Failed, or Partial (the last run committed snapshots that miss entries the mover could not read). */
   state?: string;
   /** The schedule with every H resolved for this resource. */
   effectiveSchedule?: string;
   nextRunTime?: string;
   /** Due time of the most recent run started (or skipped) by the schedule. */
   lastScheduleTime?: string;
+  /** End of the last run that snapshotted every PVC completely (a partial run does not count). */
   lastSuccessTime?: string;
   /** Name of the newest Snapshot resource. */
   lastSnapshot?: string;

@@ -37,4 +37,18 @@ describe('readJobOutcome', () => {
     expect(readJobOutcome(job(), [unsched], t0 + 60_000).stuck).toBeUndefined();
     expect(readJobOutcome(job(), [unsched], t0 + 600_000).stuck).toEqual({ reason: 'Unschedulable', message: '0/3 nodes' });
   });
+
+  it('names an OOM-killed mover that left no result, with its memory limit', () => {
+    const j: Job = {
+      metadata: { name: 'j' },
+      spec: { template: { spec: { containers: [{ name: 'mover', resources: { limits: { memory: '512Mi' } } }] } } },
+      status: { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] },
+    };
+    const older = pod({ phase: 'Failed', containerStatuses: [{ name: 'mover', state: { terminated: { exitCode: 16, message: encodeResult({ v: 1, command: 'snapshot create', ok: false, code: 'UNREACHABLE', exitCode: 16, durationSeconds: 1 }) } } }] }, t0);
+    const killed = pod({ phase: 'Failed', containerStatuses: [{ name: 'mover', state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }] }, t0 + 60_000);
+    const o = readJobOutcome(j, [older, killed], t0 + 120_000);
+    expect(o).toMatchObject({ phase: 'Failed', reason: 'OOMKilled' });
+    expect(o.message).toContain('limit 512Mi');
+    expect(o.message).toContain('spec.mover.resources.limits.memory');
+  });
 });

@@ -1,7 +1,7 @@
 // What happened to a mover Job, read from the Job's conditions and its pods' container termination messages
 // (the mover's --result-file JSON). Never from logs. Also spots pods that cannot start: image pull errors
 // at once, unschedulable or otherwise Pending pods after a grace period.
-import type { ContainerStatus, Job, Pod } from '../api/core-types.ts';
+import type { ContainerStatus, Job, Json, Pod } from '../api/core-types.ts';
 import { ERROR_CODES } from '../../../mover/src/contract/error-codes.ts';
 import type { ErrorCode } from '../../../mover/src/contract/error-codes.ts';
 import type { MoverResult } from '../../../mover/src/contract/mover-result.ts';
@@ -58,6 +58,20 @@ export function initResults(pod: Pod): { container: string; result: MoverResult 
 
 const created = (p: Pod): number => Date.parse(p.metadata.creationTimestamp ?? '') || 0;
 
+/** The container of `pod` the kernel killed for exceeding its memory limit, if any (it leaves no result). */
+function oomKilled(pod: Pod): string | undefined {
+  for (const st of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    if (st.state?.terminated?.reason === 'OOMKilled' || st.lastState?.terminated?.reason === 'OOMKilled') return st.name;
+  }
+  return undefined;
+}
+
+function memoryLimit(job: Job, container: string): string | undefined {
+  const spec = job.spec?.template.spec as { containers?: Json[]; initContainers?: Json[] } | undefined;
+  const c = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].find((x) => x['name'] === container);
+  return ((c?.['resources'] as { limits?: Record<string, string> } | undefined)?.limits ?? {})['memory'];
+}
+
 /** `pods` are the Job's pods (any order); `nowMs` and `pendingGraceMs` decide when Pending becomes stuck. */
 export function readJobOutcome(job: Job, pods: readonly Pod[], nowMs: number, pendingGraceMs = 3 * 60_000): JobOutcome {
   const newestFirst = [...pods].sort((a, b) => created(b) - created(a));
@@ -68,6 +82,18 @@ export function readJobOutcome(job: Job, pods: readonly Pod[], nowMs: number, pe
   }
   const failed = cond(job, 'Failed') ?? cond(job, 'FailureTarget');
   if (failed !== undefined) {
+    // The newest attempt decides: one killed for memory left no result, and an older attempt's result
+    // would hide why the Job finally failed.
+    const newest = newestFirst.find((p) => p.status?.phase === 'Failed');
+    const killed = newest !== undefined && resultOf(newest) === undefined ? oomKilled(newest) : undefined;
+    if (killed !== undefined) {
+      const limit = memoryLimit(job, killed);
+      return {
+        phase: 'Failed',
+        reason: 'OOMKilled',
+        message: `mover container ${killed} ran out of memory${limit !== undefined ? ` (limit ${limit})` : ''}; raise spec.mover.resources.limits.memory`,
+      };
+    }
     const last = withResult[0]?.result;
     if (last !== undefined) return { phase: 'Failed', result: last, reason: reasonOf(last), message: last.message ?? last.hint };
     return { phase: 'Failed', reason: jobReason(failed.reason), message: failed.message ?? 'the mover Job failed without leaving a result' };

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { BackupRepository } from '../api/resources.ts';
 import type { Json } from '../api/core-types.ts';
 import { buildMoverJob } from './mover-job.ts';
-import { privilegedMoversAllowed } from './pod-security.ts';
 import { repositoryAccess } from './repository-access.ts';
 
 const repo: BackupRepository = {
@@ -27,7 +26,7 @@ const repo: BackupRepository = {
   },
 };
 
-function build(privileged = false): { job: ReturnType<typeof buildMoverJob>; pod: Json; container: Json } {
+function build(privileged = false, extra: Partial<Parameters<typeof buildMoverJob>[0]> = {}): { job: ReturnType<typeof buildMoverJob>; pod: Json; container: Json } {
   const job = buildMoverJob({
     name: 'j',
     namespace: 'app',
@@ -35,11 +34,12 @@ function build(privileged = false): { job: ReturnType<typeof buildMoverJob>; pod
     purpose: 'snapshot',
     image: 'cairn:test',
     command: ['cairn'],
-    args: ['snapshot', 'create', '/data'],
+    invocation: { command: 'snapshot create', path: '/data', source: 'app@cairn:/pvc/data' },
     access: repositoryAccess(repo),
     data: { claimName: 'data', readOnly: true },
     overrides: {},
     privileged,
+    ...extra,
   });
   const pod = job.spec!.template.spec;
   return { job, pod, container: (pod['containers'] as Json[])[0]! };
@@ -74,6 +74,12 @@ describe('buildMoverJob', () => {
     expect(args.slice(args.indexOf('--result-file'), args.indexOf('--result-file') + 2)).toEqual(['--result-file', '/dev/termination-log']);
   });
 
+  it('presents the same client identity in every Job of a repository (maintenance ownership is keyed by it)', () => {
+    const { container } = build();
+    expect(container['env']).toEqual(expect.arrayContaining([{ name: 'CAIRN_USER', value: 'cairn' }, { name: 'CAIRN_HOSTNAME', value: 'r.app' }]));
+    expect((container['args'] as string[]).join(' ')).toContain('--source app@cairn:/pvc/data');
+  });
+
   it('sets deadlines, backoff and a controller owner reference', () => {
     const { job } = build();
     expect(job.spec!['activeDeadlineSeconds']).toBeGreaterThan(0);
@@ -81,11 +87,36 @@ describe('buildMoverJob', () => {
     expect(job.metadata.ownerReferences![0]).toMatchObject({ kind: 'SnapshotSchedule', uid: 'u2', controller: true });
   });
 
+  it('retries pods the cluster disrupted, and fails at once on codes a retry cannot fix (a deleted pod included)', () => {
+    const rules = (build().job.spec!['podFailurePolicy'] as { rules: Json[] }).rules;
+    expect(rules[0]).toEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });
+    expect(rules[1]).toMatchObject({ action: 'FailJob', onExitCodes: { containerName: 'mover', operator: 'In' } });
+    const codes = (rules[1]!['onExitCodes'] as { values: number[] }).values;
+    expect(codes).toEqual(expect.arrayContaining([2, 3, 10, 13, 25, 130])); // 13, 25: permission denied on storage or target
+    expect(codes).not.toContain(16); // Unreachable: worth a retry
+  });
+
   it('runs as root with file capabilities only when privileged', () => {
     const { pod, container } = build(true);
     expect(pod['securityContext']).toMatchObject({ runAsUser: 0 });
     expect((container['securityContext'] as Json)['capabilities']).toMatchObject({ add: expect.arrayContaining(['DAC_OVERRIDE', 'CHOWN']) });
-    expect(privilegedMoversAllowed({ metadata: { annotations: { 'cairn.dev/privileged-movers': 'true' } } })).toBe(true);
-    expect(privilegedMoversAllowed({ metadata: { annotations: { 'cairn.dev/privileged-movers': 'yes' } } })).toBe(false);
+    expect(pod['securityContext']).not.toHaveProperty('fsGroup');
+  });
+
+  it('adds pull secrets, pod labels and annotations without letting them replace Cairn\'s labels', () => {
+    const { job, pod } = build(false, {
+      imagePullSecrets: ['regcred'],
+      overrides: {
+        imagePullSecrets: [{ name: 'team-regcred' }, { name: 'regcred' }],
+        podLabels: { 'app.kubernetes.io/managed-by': 'someone-else', team: 'a' },
+        podAnnotations: { 'sidecar.istio.io/inject': 'false' },
+      },
+    });
+    expect(pod['imagePullSecrets']).toEqual([{ name: 'regcred' }, { name: 'team-regcred' }]);
+    const meta = job.spec!.template.metadata!;
+    expect(meta.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'cairn-operator', team: 'a' });
+    expect(meta.annotations).toEqual({ 'sidecar.istio.io/inject': 'false' });
+    expect(job.metadata.labels?.['team']).toBeUndefined();
+    expect(build().pod).not.toHaveProperty('imagePullSecrets');
   });
 });

@@ -6,8 +6,10 @@ import type { Job, Json } from '../api/core-types.ts';
 import type { KubeObject } from '../api/meta.ts';
 import type { MoverOverrides } from '../api/resources.ts';
 import { ERROR_CODES } from '../../../mover/src/contract/error-codes.ts';
-import { LABELS, MANAGED_BY, labelValue } from '../api/names.ts';
+import { moverArgs, type MoverGlobals, type MoverInvocation } from '../../../mover/src/contract/mover-argv.ts';
+import { ANNOTATIONS, LABELS, MANAGED_BY, labelValue } from '../api/names.ts';
 import type { RepositoryAccess } from './repository-access.ts';
+import type { ConsumerIds } from './pod-security.ts';
 import { containerSecurityContext, podSecurityContext } from './pod-security.ts';
 
 export const MOVER_CONTAINER = 'mover';
@@ -15,9 +17,17 @@ export const DATA_DIR = '/data';
 export const CACHE_DIR = '/cache';
 export const TERMINATION_LOG = '/dev/termination-log';
 
-/** Exit codes a retry cannot fix: the Job fails at once instead of burning its backoffLimit. */
-const FINAL_EXIT_CODES = (
-  ['USAGE', 'PARTIAL', 'WRONG_PASSWORD', 'REPO_NOT_FOUND', 'REPO_EXISTS', 'AUTH_FAILED', 'BUCKET_NOT_FOUND', 'CORRUPT', 'TARGET_NOT_EMPTY', 'NOT_FOUND', 'UNSUPPORTED', 'MAINTENANCE_OWNED', 'APPEND_ONLY', 'REFUSED'] as const
+/**
+ * Exit codes a retry cannot fix: the Job fails at once instead of burning its backoffLimit. INTERRUPTED
+ * (SIGTERM) is among them because a pod deleted by hand is a request to stop; pods stopped by the cluster
+ * (eviction, preemption, node shutdown) carry the DisruptionTarget condition and are retried without
+ * counting against backoffLimit (the first podFailurePolicy rule).
+ */
+export const FINAL_EXIT_CODES = (
+  [
+    'USAGE', 'PARTIAL', 'WRONG_PASSWORD', 'REPO_NOT_FOUND', 'REPO_EXISTS', 'STORAGE_PERMISSION', 'AUTH_FAILED', 'BUCKET_NOT_FOUND', 'CORRUPT',
+    'TARGET_NOT_EMPTY', 'NOT_FOUND', 'UNSUPPORTED', 'MAINTENANCE_OWNED', 'APPEND_ONLY', 'REFUSED', 'TARGET_ERROR', 'INTERRUPTED',
+  ] as const
 ).map((c) => ERROR_CODES[c].exitCode);
 
 export interface DataVolume {
@@ -33,22 +43,28 @@ export interface MoverJobSpec {
   readonly purpose: string;
   readonly image: string;
   readonly command: readonly string[];
-  /** The cairn command and its arguments, e.g. ['snapshot', 'create', '/data', ...]. */
-  readonly args: readonly string[];
+  /** The operator's default pull secrets (CAIRN_MOVER_IMAGE_PULL_SECRETS); spec.mover.imagePullSecrets add to them. */
+  readonly imagePullSecrets?: readonly string[];
+  /** The cairn command the mover runs (its argv comes from mover/src/contract/mover-argv.ts). */
+  readonly invocation: MoverInvocation;
   readonly access: RepositoryAccess;
   readonly data?: DataVolume;
   readonly overrides: Partial<MoverOverrides>;
   /** Already checked against the namespace annotation by the caller. */
   readonly privileged: boolean;
+  /** The app's ids to run with (spec.mover.securityContextFrom: Consumer and a pod mounts the PVC). */
+  readonly consumer?: ConsumerIds;
+  /** fsGroup 65532 unless the consumer's applies (default true; see pod-security.ts). */
+  readonly defaultFsGroup?: boolean;
   readonly nodeSelector?: Record<string, string>;
   readonly tolerations?: Json[];
   /** Pin to a node (co-location with the consumer of a ReadWriteOnce volume). */
   readonly nodeName?: string;
   readonly labels?: Record<string, string>;
   readonly annotations?: Record<string, string>;
-  readonly logLevel?: string;
+  readonly logLevel?: MoverGlobals['logLevel'];
   /** Commands run one after another before the main one (init containers expire-0, expire-1, ...). */
-  readonly initSteps?: readonly { readonly name: string; readonly args: readonly string[] }[];
+  readonly initSteps?: readonly { readonly name: string; readonly invocation: MoverInvocation }[];
   readonly defaultActiveDeadlineSeconds?: number;
   readonly ttlSecondsAfterFinished?: number;
 }
@@ -84,14 +100,14 @@ export function buildMoverJob(s: MoverJobSpec): Job {
     volumes.push({ name: 'data', persistentVolumeClaim: { claimName: s.data.claimName, readOnly: s.data.readOnly } });
     mounts.push({ name: 'data', mountPath: s.data.mountPath ?? DATA_DIR, readOnly: s.data.readOnly });
   }
-  const globalArgs = [...s.access.args, '--cache-dir', CACHE_DIR, '--result-file', TERMINATION_LOG, '--log-level', s.logLevel ?? 'info'];
+  const globals: MoverGlobals = { ...s.access.globals, resultFile: TERMINATION_LOG, logLevel: s.logLevel ?? 'info' };
   const container: Json = {
     name: MOVER_CONTAINER,
     image: o.image ?? s.image,
     imagePullPolicy: 'IfNotPresent',
     command: [...s.command],
-    args: [...globalArgs, ...s.args],
-    env: [{ name: 'HOME', value: '/tmp' }],
+    args: moverArgs(globals, s.invocation),
+    env: [{ name: 'HOME', value: '/tmp' }, ...s.access.env],
     volumeMounts: mounts,
     securityContext: containerSecurityContext(s.privileged),
     terminationMessagePath: TERMINATION_LOG,
@@ -100,13 +116,21 @@ export function buildMoverJob(s: MoverJobSpec): Job {
   };
   const nodeSelector = { ...(o.nodeSelector ?? {}), ...(s.nodeSelector ?? {}) };
   const tolerations = [...(o.tolerations ?? []), ...(s.tolerations ?? [])];
+  const pullSecrets = [...new Set([...(s.imagePullSecrets ?? []), ...(o.imagePullSecrets ?? []).map((x) => x.name)])];
   const podSpec: Json = {
     restartPolicy: 'Never',
+    ...(pullSecrets.length > 0 ? { imagePullSecrets: pullSecrets.map((name) => ({ name })) } : {}),
     automountServiceAccountToken: false,
     enableServiceLinks: false,
-    securityContext: podSecurityContext(s.privileged, o.podSecurityContext),
+    securityContext: podSecurityContext({
+      privileged: s.privileged,
+      overrides: o.podSecurityContext,
+      consumer: s.consumer,
+      repositoryOnVolume: s.access.onVolume,
+      defaultFsGroup: s.defaultFsGroup ?? true,
+    }),
     ...(s.initSteps !== undefined && s.initSteps.length > 0
-      ? { initContainers: s.initSteps.map((step) => ({ ...container, name: step.name, args: [...globalArgs, ...step.args] })) }
+      ? { initContainers: s.initSteps.map((step) => ({ ...container, name: step.name, args: moverArgs(globals, step.invocation) })) }
       : {}),
     containers: [container],
     volumes,
@@ -124,6 +148,11 @@ export function buildMoverJob(s: MoverJobSpec): Job {
         }
       : {}),
   };
+  const annotations = {
+    ...s.annotations,
+    // Which pod's UID/GIDs the mover took, for whoever wonders why it runs as 999.
+    ...(s.consumer !== undefined && !s.privileged ? { [ANNOTATIONS.securityContextFrom]: `pod/${s.consumer.pod}` } : {}),
+  };
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -131,7 +160,7 @@ export function buildMoverJob(s: MoverJobSpec): Job {
       name: s.name,
       namespace: s.namespace,
       labels,
-      annotations: s.annotations,
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
       ownerReferences: [
         {
           apiVersion: s.owner.apiVersion ?? '',
@@ -148,9 +177,20 @@ export function buildMoverJob(s: MoverJobSpec): Job {
       activeDeadlineSeconds: o.activeDeadlineSeconds ?? s.defaultActiveDeadlineSeconds ?? 6 * 3600,
       ttlSecondsAfterFinished: s.ttlSecondsAfterFinished ?? 7 * 86_400,
       podFailurePolicy: {
-        rules: [{ action: 'FailJob', onExitCodes: { containerName: MOVER_CONTAINER, operator: 'In', values: FINAL_EXIT_CODES } }],
+        rules: [
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+          { action: 'FailJob', onExitCodes: { containerName: MOVER_CONTAINER, operator: 'In', values: FINAL_EXIT_CODES } },
+        ],
       },
-      template: { metadata: { labels: { ...labels }, annotations: s.annotations }, spec: podSpec },
+      // The user's pod labels and annotations (sidecar injection switches) go on the pods only; Cairn's
+      // labels win, since the operator finds its pods by them.
+      template: {
+        metadata: {
+          labels: { ...(o.podLabels ?? {}), ...labels },
+          ...(s.annotations !== undefined || o.podAnnotations !== undefined ? { annotations: { ...(o.podAnnotations ?? {}), ...s.annotations } } : {}),
+        },
+        spec: podSpec,
+      },
     },
   };
 }

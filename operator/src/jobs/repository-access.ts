@@ -2,6 +2,7 @@
 // credentials and CA bundle as files (never environment variables or command-line arguments).
 import type { BackupRepository } from '../api/resources.ts';
 import type { Json } from '../api/core-types.ts';
+import type { MoverGlobals } from '../../../mover/src/contract/mover-argv.ts';
 
 export const PASSWORD_DIR = '/etc/cairn/repository';
 export const S3_CREDENTIALS_DIR = '/etc/cairn/s3';
@@ -10,11 +11,30 @@ export const FILESYSTEM_ROOT = '/repository';
 
 export interface RepositoryAccess {
   readonly url: string;
-  readonly args: string[];
+  /** The repository flags of every mover command. */
+  readonly globals: Pick<MoverGlobals, 'repo' | 'passwordFile' | 's3CredentialsDir'>;
   readonly volumes: Json[];
   readonly mounts: Json[];
   /** Secrets the mover mounts (so the operator can check they exist). */
   readonly secretNames: string[];
+  /** CAIRN_USER and CAIRN_HOSTNAME: the client identity every mover of this repository presents. */
+  readonly env: Json[];
+  /** The repository is a directory on a PVC (filesystem backend) that every mover mounts read-write. */
+  readonly onVolume: boolean;
+}
+
+/** The user every mover presents to a repository (kopia's username). */
+export const MOVER_USER = 'cairn';
+
+/**
+ * The client identity (kopia's username@hostname) of every mover of one repository. Maintenance ownership is
+ * keyed by it, so it must not change from one Job to the next: the default (the process user and the pod's
+ * random hostname) made every maintenance after the first fail with "owned by another client". It names the
+ * BackupRepository, `<name>.<namespace>` (namespaces have no dots, so the split is unambiguous). Snapshot
+ * sources are unaffected: they are passed explicitly as <namespace>@cairn:/pvc/<pvc>.
+ */
+export function moverIdentity(repo: BackupRepository): { readonly user: string; readonly host: string } {
+  return { user: MOVER_USER, host: `${repo.metadata.name ?? ''}.${repo.metadata.namespace ?? ''}` };
 }
 
 export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
@@ -26,7 +46,7 @@ export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
     },
   ];
   const mounts: Json[] = [{ name: 'repository-password', mountPath: PASSWORD_DIR, readOnly: true }];
-  const args = ['--password-file', `${PASSWORD_DIR}/password`];
+  let s3CredentialsDir: string | undefined;
   const secretNames = [passwordSecretRef.name];
   let url: string;
   if (storage.s3 !== undefined) {
@@ -49,7 +69,7 @@ export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
     url = `s3://${s3.bucket}/${prefix}?${params.toString()}`;
     volumes.push({ name: 'repository-s3', secret: { secretName: s3.credentialsSecretRef.name, defaultMode: 0o444 } });
     mounts.push({ name: 'repository-s3', mountPath: S3_CREDENTIALS_DIR, readOnly: true });
-    args.push('--s3-credentials-dir', S3_CREDENTIALS_DIR);
+    s3CredentialsDir = S3_CREDENTIALS_DIR;
     secretNames.push(s3.credentialsSecretRef.name);
   } else if (storage.filesystem !== undefined) {
     const fs = storage.filesystem;
@@ -60,5 +80,11 @@ export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
   } else {
     throw new Error(`BackupRepository ${repo.metadata.name ?? ''} has no storage backend`);
   }
-  return { url, args: ['--repo', url, ...args], volumes, mounts, secretNames };
+  const globals = { repo: url, passwordFile: `${PASSWORD_DIR}/password`, ...(s3CredentialsDir !== undefined ? { s3CredentialsDir } : {}) };
+  const id = moverIdentity(repo);
+  const env = [
+    { name: 'CAIRN_USER', value: id.user },
+    { name: 'CAIRN_HOSTNAME', value: id.host },
+  ];
+  return { url, globals, volumes, mounts, secretNames, env, onVolume: storage.filesystem !== undefined };
 }

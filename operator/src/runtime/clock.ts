@@ -12,11 +12,24 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): Timer;
 }
 
+/**
+ * The longest delay one setTimeout can take: Node turns anything above 2^31-1 ms (about 24.8 days) into
+ * 1 ms, which once made a @monthly schedule reconcile hundreds of times a second.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(ms, fn) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    t.unref?.();
+    // Longer delays are chained: wait the longest allowed step, then the rest, against the wall clock.
+    const due = Date.now() + Math.max(0, ms);
+    let t: NodeJS.Timeout;
+    const arm = (): void => {
+      const left = due - Date.now();
+      t = setTimeout(left > MAX_TIMEOUT_MS ? arm : fn, Math.min(Math.max(0, left), MAX_TIMEOUT_MS));
+      t.unref?.();
+    };
+    arm();
     return { cancel: () => clearTimeout(t) };
   },
 };

@@ -23,18 +23,27 @@ export interface InformerOptions {
   readonly maxBackoffMs?: number;
 }
 
+/** What reconcilers read: a namespace-indexed, possibly slightly stale view of one resource type. */
+export interface ObjectCache<T extends KubeObject> {
+  get(namespace: string | undefined, name: string): T | undefined;
+  /** Every object, or those of one namespace. */
+  list(namespace?: string): T[];
+}
+
 export function objectKey(obj: KubeObject): string {
   const ns = obj.metadata.namespace;
   return ns !== undefined && ns !== '' ? `${ns}/${obj.metadata.name ?? ''}` : (obj.metadata.name ?? '');
 }
 
-export class Informer<T extends KubeObject> {
+export class Informer<T extends KubeObject> implements ObjectCache<T> {
   readonly type: ResourceType;
   private readonly client: KubeClient;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly opts: Required<Omit<InformerOptions, 'namespace' | 'labelSelector'>> & InformerOptions;
   private readonly store = new Map<string, T>();
+  /** namespace -> key -> object, so list(ns) does not scan every object of the cluster. */
+  private readonly byNamespace = new Map<string, Map<string, T>>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private abort = new AbortController();
   private synced = false;
@@ -59,8 +68,24 @@ export class Informer<T extends KubeObject> {
   }
 
   list(namespace?: string): T[] {
-    const all = [...this.store.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+    if (namespace === undefined) return [...this.store.values()];
+    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
+  }
+
+  private put(key: string, obj: T): void {
+    this.store.set(key, obj);
+    const ns = obj.metadata.namespace ?? '';
+    let m = this.byNamespace.get(ns);
+    if (m === undefined) this.byNamespace.set(ns, (m = new Map()));
+    m.set(key, obj);
+  }
+
+  private remove(key: string, obj: T): void {
+    this.store.delete(key);
+    const ns = obj.metadata.namespace ?? '';
+    const m = this.byNamespace.get(ns);
+    m?.delete(key);
+    if (m?.size === 0) this.byNamespace.delete(ns);
   }
 
   get hasSynced(): boolean {
@@ -118,7 +143,7 @@ export class Informer<T extends KubeObject> {
     }
     for (const [key, old] of [...this.store]) {
       if (!seen.has(key)) {
-        this.store.delete(key);
+        this.remove(key, old);
         for (const h of this.handlers) h.onDelete?.(old);
       }
     }
@@ -173,11 +198,11 @@ export class Informer<T extends KubeObject> {
     const key = objectKey(obj);
     const old = this.store.get(key);
     if (type === 'DELETED') {
-      this.store.delete(key);
+      if (old !== undefined) this.remove(key, old);
       for (const h of this.handlers) h.onDelete?.(obj);
       return;
     }
-    this.store.set(key, obj);
+    this.put(key, obj);
     if (old === undefined) {
       for (const h of this.handlers) h.onAdd?.(obj);
     } else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {

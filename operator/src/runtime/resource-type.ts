@@ -30,6 +30,8 @@ export const CONFIG_MAPS = rt('', 'v1', 'configmaps', 'ConfigMap');
 export const NAMESPACES = rt('', 'v1', 'namespaces', 'Namespace', false);
 export const LEASES = rt('coordination.k8s.io', 'v1', 'leases', 'Lease');
 export const EVENTS = rt('events.k8s.io', 'v1', 'events', 'Event');
+/** core/v1 Events: what the Job controller writes (FailedCreate), read by field selector on the Job's uid. */
+export const CORE_EVENTS = rt('', 'v1', 'events', 'Event');
 export const VOLUME_SNAPSHOTS = rt('snapshot.storage.k8s.io', 'v1', 'volumesnapshots', 'VolumeSnapshot');
 export const CRDS = rt('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false);
 

@@ -10,6 +10,13 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 5 * 60_000 };
 
+/**
+ * A key asked back later than this is looked at after this long instead, and its reconcile plans again. No
+ * timer is ever armed for weeks (a monthly schedule's next run), and a clock step or a missed event costs at
+ * most this much delay.
+ */
+export const MAX_REQUEUE_MS = 60 * 60_000;
+
 export class WorkQueue {
   private readonly clock: Clock;
   private readonly backoffClock: Clock;
@@ -52,9 +59,9 @@ export class WorkQueue {
     }
   }
 
-  /** Add `key` after `ms`; an earlier pending deadline for the same key wins. */
+  /** Add `key` after `ms` (at most MAX_REQUEUE_MS); an earlier pending deadline for the same key wins. */
   addAfter(key: string, ms: number): void {
-    this.schedule(key, ms, this.clock, this.delayed);
+    this.schedule(key, Math.min(ms, MAX_REQUEUE_MS), this.clock, this.delayed);
   }
 
   private schedule(key: string, ms: number, clock: Clock, pending: Map<string, { at: number; timer: Timer }>): void {
@@ -76,9 +83,9 @@ export class WorkQueue {
     pending.set(key, { at, timer });
   }
 
-  /** Add `key` after `ms` of runtime-clock time (polling objects we do not watch). */
+  /** Add `key` after `ms` (at most MAX_REQUEUE_MS) of runtime-clock time (polling objects we do not watch). */
   addAfterRuntime(key: string, ms: number): void {
-    this.schedule(key, ms, this.backoffClock, this.polls);
+    this.schedule(key, Math.min(ms, MAX_REQUEUE_MS), this.backoffClock, this.polls);
   }
 
   /** Re-add after this key's next backoff step (1s, 2s, 4s ... capped). */

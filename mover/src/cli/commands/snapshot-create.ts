@@ -1,5 +1,6 @@
 // `cairn snapshot create PATH`: one snapshot of a directory. Exit 0 when every file was stored, 3 (partial)
-// when some could not be read — the snapshot is still committed and lists the skipped paths.
+// when some could not be read — the snapshot is still committed and lists the skipped paths. Interrupted
+// (130), it commits nothing; the next run reuses the packs it uploaded.
 import { resolve } from 'node:path';
 import { Uploader } from '../../engine/snapshot/uploader.ts';
 import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
@@ -57,6 +58,7 @@ export const snapshotCreate: Command = {
         ...(parallel !== undefined ? { workers: parallel } : {}),
         ...(values['full-scan'] === true ? { previous: null } : {}),
         signal: ctx.signal,
+        commitGate: ctx.commitGate,
       });
       const progress = startProgress(ctx, 'snapshot', () => {
         const p = uploader.progress;
@@ -77,6 +79,7 @@ export const snapshotCreate: Command = {
         rootObject: m.rootEntry?.obj ?? '', files: m.stats.fileCount, dirs: m.stats.dirCount, bytes: m.stats.totalSize,
         bytesRead: p.bytesRead, bytesUploaded: p.bytesUploaded, partial,
         skipped: result.failures.slice(0, MAX_SKIPPED_IN_RESULT).map((f) => f.path), skippedCount: result.failures.length,
+        changedWhileRead: p.changedWhileRead,
       };
       ctx.logger.info({ snapshot: summary, progress: p }, 'snapshot created');
       if (ctx.json) ctx.output.out(JSON.stringify({ snapshot: summary, progress: p, failures: result.failures }));
@@ -87,6 +90,12 @@ export const snapshotCreate: Command = {
           `uploaded ${formatBytes(p.bytesUploaded)}) in ${formatDuration(secs)}.`);
         for (const f of result.failures.slice(0, 20)) ctx.output.err(`skipped ${f.path}: ${f.errno} ${f.message}`);
         if (result.failures.length > 20) ctx.output.err(`... and ${result.failures.length - 20} more skipped paths (see --json)`);
+        if (p.resumedPacks > 0) {
+          ctx.output.err(`note: reused ${formatCount(p.resumedPacks)} pack(s), ${formatBytes(p.resumedBytes)}, that an interrupted earlier run had uploaded`);
+        }
+        if (p.changedWhileRead > 0) {
+          ctx.output.err(`note: ${formatCount(p.changedWhileRead)} file(s) changed while being read; each is stored as read (its size is the bytes stored)`);
+        }
         if (partial) ctx.output.err(`cairn: snapshot is PARTIAL: ${result.failures.length} path(s) could not be read (exit code 3)`);
       }
       return { snapshot: summary, ...(partial ? { code: 'PARTIAL' as const, ok: true, message: `${result.failures.length} path(s) could not be read` } : {}) };

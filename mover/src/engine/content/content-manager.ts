@@ -6,7 +6,9 @@
 // - contents of prefixed IDs go to `q` packs, others to `p` packs (§5.1 layout, pack-writer.ts); packs
 //   are sealed at maxPackSize and uploaded with bounded parallelism while writes continue;
 // - a session marker exists before the first pack of a session is stored and is deleted after the
-//   session's index blob is written; flush() = all packs, then ONE index blob (the commit point);
+//   session's index blob is written; flush() = all packs, then ONE index blob (the commit point), which a
+//   caller's CommitGate can refuse once its run is aborted; packs of this client's interrupted sessions
+//   are indexed again by resumeInterruptedSessions() (interrupted-sessions.ts), never their manifests;
 // - reads decrypt with IV = last 16 bytes of the hash and decompress per the index entry; any damage
 //   is a CorruptionError naming content and pack.
 // Format sources: kopia repo/content/{content_manager,content_manager_lock_free,committed_read_manager,
@@ -26,7 +28,8 @@ import { InvalidContentIdError } from './content-errors.ts';
 import { isValidContentPrefix, packPrefixForContentId, validateContentId } from './content-id.ts';
 import { ContentIdSet } from './content-id-set.ts';
 import type { ContentInfo } from './content-info.ts';
-import type { ContentWriter, PreparedContent, WriteContentOptions } from './content-store.ts';
+import type { ContentWriter, FlushOptions, PreparedContent, ResumeStats, WriteContentOptions } from './content-store.ts';
+import { findInterruptedPacks } from './interrupted-sessions.ts';
 import { EpochManager } from './epoch-manager.ts';
 import type { IndexBlobManager } from './index-blob-manager.ts';
 import { IndexBuilder } from './index-builder.ts';
@@ -96,6 +99,8 @@ export class ContentManager implements ContentWriter {
   /** Data-pack buffers sized for a full pack plus its largest content, reused across packs. */
   private readonly packBuffers: PackBufferPool;
   private readonly formatBlobReplica: Uint8Array | undefined;
+  private readonly sessionUser: string;
+  private readonly sessionHost: string;
   /** Contents in uploaded packs (and tombstones) not yet in an index blob. */
   private readonly pending = new IndexBuilder();
   private readonly openPacks = new Map<'p' | 'q', PackWriter>();
@@ -127,6 +132,8 @@ export class ContentManager implements ContentWriter {
     this.autoFlushMs = options.autoFlushMs ?? 10 * 60_000;
     this.autoFlushAtMs = this.autoFlushMs > 0 ? this.now().getTime() + this.autoFlushMs : Number.POSITIVE_INFINITY;
     this.formatBlobReplica = cfg.enablePasswordChange ? undefined : formatBlobReplica(format.formatBlobBytes);
+    this.sessionUser = options.sessionUser ?? '';
+    this.sessionHost = options.sessionHost ?? '';
     const crypto = { hasher: this.hasher, encryptor: this.encryptor, now: this.now };
     this.indexBlobs = cfg.epochParameters.enabled
       ? new EpochManager(store, cfg.epochParameters, crypto)
@@ -139,8 +146,8 @@ export class ContentManager implements ContentWriter {
     this.session = new WriteSession(store, this.hasher, this.encryptor, {
       now: this.now,
       logger: this.logger,
-      username: options.sessionUser ?? '',
-      hostname: options.sessionHost ?? '',
+      username: this.sessionUser,
+      hostname: this.sessionHost,
       uploadParallelism: Math.max(1, options.uploadParallelism ?? DEFAULT_UPLOAD_PARALLELISM),
       onUploaded: (pack, bytes) => this.packUploaded(pack, bytes),
     });
@@ -320,10 +327,13 @@ export class ContentManager implements ContentWriter {
     return true;
   }
 
-  /** Uploads all pending packs, then writes one index blob for them, then ends the write session. */
-  async flush(): Promise<void> {
+  /**
+   * Uploads all pending packs, then writes one index blob for them (through `options.gate`, the run's
+   * commit point), then ends the write session.
+   */
+  async flush(options: FlushOptions = {}): Promise<void> {
     const previous = this.flushing ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.doFlush());
+    const run = previous.catch(() => undefined).then(() => this.doFlush(options));
     this.flushing = run;
     try {
       await run;
@@ -337,7 +347,24 @@ export class ContentManager implements ContentWriter {
     await this.session.waitForUploads();
   }
 
-  private async doFlush(): Promise<void> {
+  /**
+   * Finds the packs this client's interrupted sessions stored (their markers are still there) that no index
+   * names, and indexes their contents with the next flush, so that they are reused instead of uploaded
+   * again (interrupted-sessions.ts). Call before writing.
+   */
+  async resumeInterruptedSessions(options: { readonly maxAgeMs?: number } = {}): Promise<ResumeStats> {
+    const found = await findInterruptedPacks(this.store, this.encryptor, () => {
+      const packs = new Set<string>();
+      for (const i of this.committed.index.iterate({ includeDeleted: true })) packs.add(i.packBlobId);
+      return (id) => packs.has(id);
+    }, { username: this.sessionUser, hostname: this.sessionHost, now: this.now(), ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}) });
+    // Stamped now: to maintenance these contents are as young as this run's own until a snapshot uses them.
+    for (const info of found.entries) this.pending.add({ ...info, timestampSeconds: this.writeTime(info.timestampSeconds) });
+    if (found.packs > 0) this.logger?.debug({ sessions: found.sessions, packs: found.packs, bytes: found.bytes }, 'resumed interrupted sessions');
+    return { sessions: found.sessions, packs: found.packs, bytes: found.bytes, contents: found.entries.length, skipped: found.skipped };
+  }
+
+  private async doFlush(options: FlushOptions): Promise<void> {
     if (this.autoFlushMs > 0) this.autoFlushAtMs = this.now().getTime() + this.autoFlushMs;
     for (const [prefix, pack] of this.openPacks) {
       this.openPacks.delete(prefix);
@@ -348,7 +375,8 @@ export class ContentManager implements ContentWriter {
     if (this.pending.size === 0) return;
     const data = buildIndex(this.pending, this.indexVersion);
     const sessionId = this.session.currentId();
-    const written = await this.indexBlobs.writeIndexBlobs([data], sessionId);
+    const write = (): ReturnType<IndexBlobManager['writeIndexBlobs']> => this.indexBlobs.writeIndexBlobs([data], sessionId);
+    const written = options.gate === undefined ? await write() : await options.gate.pass(write);
     this.stats.indexBlobsWritten += written.length;
     this.logger?.debug({ indexBlobs: written.map((w) => w.id), entries: this.pending.size }, 'wrote index blob');
     await this.session.commit();

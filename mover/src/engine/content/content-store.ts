@@ -1,6 +1,7 @@
 // What the layers above need from the content layer (CABS). Implemented by the content manager.
 import type { ContentInfo } from './content-info.ts';
 import type { ContentIdSet } from './content-id-set.ts';
+import type { CommitGate } from '../util/commit-gate.ts';
 
 export interface ContentReader {
   /** Reads, decrypts and decompresses a content (also a deleted one not yet dropped, as kopia does). NotFoundError when unknown; CorruptionError when it fails authentication. */
@@ -33,13 +34,30 @@ export interface PreparedContent {
   readonly compressionHeaderId: number;
 }
 
+export interface FlushOptions {
+  /** The index blob write is the run's commit point: it passes this gate (refused once the run is aborted). */
+  readonly gate?: CommitGate | undefined;
+}
+
+/** What resuming interrupted sessions found (interrupted-sessions.ts). */
+export interface ResumeStats {
+  readonly sessions: number;
+  readonly packs: number;
+  /** Stored bytes of the packs whose contents are now reused. */
+  readonly bytes: number;
+  readonly contents: number;
+  readonly skipped: number;
+}
+
 export interface ContentWriter extends ContentReader {
   /** Stores the content unless a live copy exists; returns its ID either way. */
   writeContent(data: Uint8Array, options: WriteContentOptions): Promise<string>;
   /** Appends a content prepared by a worker unless a live copy exists. */
   addPreparedContent(content: PreparedContent): Promise<void>;
   /** Writes pending packs, then the index blob for them (the commit point for contents). */
-  flush(): Promise<void>;
+  flush(options?: FlushOptions): Promise<void>;
+  /** Indexes the packs this client's interrupted sessions stored (interrupted-sessions.ts) with the next flush. */
+  resumeInterruptedSessions?(options?: { readonly maxAgeMs?: number }): Promise<ResumeStats>;
   /** Marks a content deleted (a tombstone index entry); maintenance only. */
   deleteContent(contentId: string): Promise<void>;
 }

@@ -10,7 +10,7 @@
 // format summary in kopia-format.md §9.
 import { randomBytes } from 'node:crypto';
 import type { ContentInfo } from '../content/content-info.ts';
-import type { WriteContentOptions } from '../content/content-store.ts';
+import type { FlushOptions, WriteContentOptions } from '../content/content-store.ts';
 import { CairnError, CorruptionError, NotFoundError, UnsupportedError, isCairnError } from '../errors.ts';
 import { GoRawJson, goJsonEncode } from './go-json.ts';
 import type { ManifestRecord } from './manifest-codec.ts';
@@ -31,7 +31,7 @@ export interface ManifestContents {
   iterateContents(options?: { readonly prefix?: string; readonly includeDeleted?: boolean }): Iterable<ContentInfo>;
   writeContent?(data: Uint8Array, options: WriteContentOptions): Promise<string>;
   deleteContent?(contentId: string): Promise<void>;
-  flush?(): Promise<void>;
+  flush?(options?: FlushOptions): Promise<void>;
 }
 
 export interface ManifestManagerOptions {
@@ -154,8 +154,8 @@ export class ManifestManager implements ManifestStore {
     this.pending.set(id, { id, labels: null, modified: formatRfc3339Nano(ns), modifiedNs: ns, deleted: true, data: null });
   }
 
-  /** Writes pending entries as one manifest content, then flushes the content layer. */
-  async flush(): Promise<void> {
+  /** Writes pending entries as one manifest content, then flushes the content layer (through `options.gate`). */
+  async flush(options: FlushOptions = {}): Promise<void> {
     if (this.pending.size > 0) {
       const committed = await this.load();
       const batch = [...this.pending.values()];
@@ -167,7 +167,7 @@ export class ManifestManager implements ManifestStore {
       }
       committed.contentIds.add(contentId);
     }
-    if (this.flushContents) await this.contents.flush?.();
+    if (this.flushContents) await this.contents.flush?.(options);
   }
 
   /** Forgets what was loaded, so the next call sees other writers' manifests. Pending entries stay. */

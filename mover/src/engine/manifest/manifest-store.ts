@@ -1,4 +1,6 @@
 // Label-addressed manifests (LAMS, kopia repo/manifest). Every manifest has a "type" label.
+import type { FlushOptions } from '../content/content-store.ts';
+
 export type Labels = Readonly<Record<string, string>>;
 
 export interface ManifestEntryMetadata {
@@ -19,5 +21,6 @@ export interface ManifestStore {
   /** Adds a manifest (written at the next flush); returns its new ID. */
   put(labels: Labels, payload: unknown): Promise<string>;
   delete(id: string): Promise<void>;
-  flush(): Promise<void>;
+  /** Writes pending manifests and commits (the gate guards the commit point, see content-store.ts). */
+  flush(options?: FlushOptions): Promise<void>;
 }

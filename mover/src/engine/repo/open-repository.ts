@@ -4,6 +4,7 @@
 import type { BlobStore } from '../blob/blob-store.ts';
 import { ReadOnlyBlobStore } from '../blob/read-only-store.ts';
 import { ContentManager, type ContentLogger } from '../content/content-manager.ts';
+import type { FlushOptions } from '../content/content-store.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
 import { createRepositoryFormat, type CreateFormatOptions } from '../format/create-repository-format.ts';
@@ -43,9 +44,9 @@ export class Repository implements RepositoryWriter {
     this.encryptor = contents.encryptor;
   }
 
-  async flush(): Promise<void> {
-    await this.manifests.flush();
-    await this.contents.flush();
+  async flush(options: FlushOptions = {}): Promise<void> {
+    await this.manifests.flush(options);
+    await this.contents.flush(options);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // Repo layer: composes blob -> format -> content -> object -> manifest into one handle, as kopia's repo
 // package does. Upper layers (snapshot, policy, maintenance, cli) depend on these interfaces only.
 import type { BlobReader, BlobStore } from '../blob/blob-store.ts';
-import type { ContentReader, ContentWriter } from '../content/content-store.ts';
+import type { ContentReader, ContentWriter, FlushOptions } from '../content/content-store.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import type { RepositoryFormat } from '../format/repository-config.ts';
@@ -22,6 +22,6 @@ export interface RepositoryReader {
 export interface RepositoryWriter extends RepositoryReader {
   readonly blobs: BlobStore;
   readonly contents: ContentWriter;
-  /** Commits everything written so far: packs, then the index blob, then manifests. */
-  flush(): Promise<void>;
+  /** Commits everything written so far: manifests and packs, then the index blob (through `options.gate`). */
+  flush(options?: FlushOptions): Promise<void>;
 }

@@ -1,13 +1,15 @@
 // One entry of a kopia directory listing (snapshot/manifest.go DirEntry) and the directory summary
 // (fs/entry.go DirectorySummary), with kopia's exact JSON keys, key order and omitempty rules.
 // Field names mirror the JSON keys. `mode` holds POSIX bits (0..0o7777); `mtime` is kopia's canonical
-// RFC3339Nano UTC text (ns precision; compare as strings or convert with mtimeToNs).
+// RFC3339Nano UTC text (ns precision; compare as strings or convert with mtimeToNs). A `name` may hold
+// lone surrogates: the escapes of bytes that are not UTF-8 (entry-name.ts), written as `\udcXX`.
 import { CorruptionError } from '../errors.ts';
 import { formatKopiaMode, parseKopiaMode } from './file-mode.ts';
 import {
   EPOCH_RFC3339,
   formatRfc3339Nano,
   goField,
+  goJsonCompact,
   goJsonString,
   isJsonObject,
   parseRfc3339Nano,
@@ -83,10 +85,18 @@ export function encodeDirectorySummary(s: DirectorySummary): string {
   return out + '}';
 }
 
+/**
+ * A name as JSON: Go's escaping, except that lone surrogates (escaped non-UTF-8 bytes) stay `\udcXX`
+ * escapes instead of becoming U+FFFD, so the original bytes come back (JSON.stringify writes them so).
+ */
+function goJsonName(name: string): string {
+  return name.isWellFormed() ? goJsonString(name) : goJsonCompact(JSON.stringify(name));
+}
+
 /** Go's encoding of a DirEntry (no trailing newline); omitempty fields are left out when zero. */
 export function encodeDirEntry(e: DirEntry): string {
   const parts: string[] = [];
-  if (e.name !== '') parts.push(`"name":${goJsonString(e.name)}`);
+  if (e.name !== '') parts.push(`"name":${goJsonName(e.name)}`);
   if (e.type !== '') parts.push(`"type":"${e.type}"`);
   const mode = formatKopiaMode(e.mode);
   if (mode !== '') parts.push(`"mode":"${mode}"`);

@@ -13,6 +13,7 @@ import {
 } from './dir-entry.ts';
 import type { DirectorySummary, DirEntry, EntryWithError } from './dir-entry.ts';
 import { compareUtf8 } from '../manifest/go-json.ts';
+import { nameToBytes } from './entry-name.ts';
 import { EPOCH_RFC3339, goField, isJsonObject, parseRfc3339Nano } from './snapshot-json.ts';
 
 export const DIRECTORY_STREAM_TYPE = 'kopia:directory';
@@ -26,11 +27,12 @@ export interface DirManifest {
 /** Compares two strings in UTF-8 byte order (Go string order), not JS's UTF-16 order. */
 export { compareUtf8 };
 
-/** Kopia's listing order: directories first, then by name in UTF-8 byte order. */
+/** Kopia's listing order: directories first, then by the name's bytes (UTF-8 order; Go string order). */
 export function compareDirEntries(a: DirEntry, b: DirEntry): number {
   const ad = a.type === 'd';
   if (ad !== (b.type === 'd')) return ad ? -1 : 1;
-  return compareUtf8(a.name, b.name);
+  if (a.name.isWellFormed() && b.name.isWellFormed()) return compareUtf8(a.name, b.name);
+  return Buffer.compare(nameToBytes(a.name), nameToBytes(b.name));
 }
 
 export interface SummarizeOptions {

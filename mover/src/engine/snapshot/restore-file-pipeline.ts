@@ -3,8 +3,8 @@
 // to a writer worker (restore-worker.ts) that decodes the contents once and writes them to every file
 // offset that uses them. Multi-chunk files are finished (truncate, owner, mode, times, rename) when their
 // last chunk lands; empty files are created in batches; legacy "Z" objects stream through the object layer.
+import { constants as fsConstants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { ContentInfo } from '../content/content-info.ts';
 import { openPackedContent } from '../content/pack-reader.ts';
@@ -16,6 +16,8 @@ import { fileAttributes, finishFile, moveIntoPlace, targetError, writeSparse } f
 import { Semaphore } from '../util/semaphore.ts';
 import type { RestoreOptions } from './restore-options.ts';
 import { planPackReads, resolveObjectLayout } from './restore-plan.ts';
+import type { FsPath } from './restore-target.ts';
+import type { AnyPath } from './fs-path.ts';
 import type { ObjectLayout, PackRange } from './restore-plan.ts';
 import { RestoreWorkerPool } from './restore-worker-pool.ts';
 import type { FinishItem, TaskContent, TaskReply, TaskUse } from './restore-worker-protocol.ts';
@@ -39,7 +41,7 @@ export interface RestoreContext {
   readonly overwrite: boolean;
   readonly ownership: boolean;
   /** Temp files that exist and are not yet renamed (removed on failure). */
-  readonly tmpFiles: Set<string>;
+  readonly tmpFiles: Set<AnyPath>;
   readonly counters: RestoreCounters;
   readonly fileLimiter: Semaphore;
   /** Throws the first failure (or INTERRUPTED) so work stops early. */
@@ -48,15 +50,15 @@ export interface RestoreContext {
   /** Runs background work whose failure fails the restore. */
   track(p: Promise<void>): void;
   report(): void;
-  tmpName(dir: string): string;
+  tmpName(dir: FsPath): FsPath;
 }
 
 interface FileJob {
   readonly id: number;
   readonly entry: DirEntry;
-  readonly path: string;
+  readonly path: FsPath;
   readonly rel: string;
-  readonly tmp: string;
+  readonly tmp: FsPath;
   readonly layout: ObjectLayout;
   remaining: number;
   written: number;
@@ -111,9 +113,10 @@ export class RestoreFilePipeline {
     return this.pool.close();
   }
 
-  async addFile(entry: DirEntry, path: string, rel: string): Promise<void> {
+  /** Queues file `path` (in directory `dir`, verified by the caller; see restore-target.ts). */
+  async addFile(entry: DirEntry, dir: FsPath, path: FsPath, rel: string): Promise<void> {
     const layout = await resolveObjectLayout(this.ctx.repo, entry.obj, `file ${rel}`);
-    const tmp = this.ctx.tmpName(dirname(path));
+    const tmp = this.ctx.tmpName(dir);
     if (layout === undefined) {
       this.ctx.track(this.ctx.fileLimiter.run(() => this.writeThroughObject(entry, path, tmp)));
       return;
@@ -300,10 +303,10 @@ export class RestoreFilePipeline {
   }
 
   /** Legacy objects ("Z" IDs): streamed through the object layer. */
-  private async writeThroughObject(entry: DirEntry, path: string, tmp: string): Promise<void> {
+  private async writeThroughObject(entry: DirEntry, path: FsPath, tmp: FsPath): Promise<void> {
     const reader = await this.ctx.repo.objects.openObject(entry.obj);
     try {
-      const fh = await open(tmp, 'wx', 0o600);
+      const fh = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
       this.ctx.tmpFiles.add(tmp);
       try {
         let pos = 0;

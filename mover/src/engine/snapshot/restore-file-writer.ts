@@ -2,10 +2,7 @@
 // clears setuid/setgid — then times), atomic replacement and TARGET_ERROR reporting. File data is written
 // by restore workers with synchronous calls (one libuv round trip per call costs more than the call
 // itself on small files); the async variants serve the main thread's rare paths.
-//
-// Times: Node's fs API (libuv) sets times with microsecond resolution, so the sub-microsecond part of a
-// stored nanosecond mtime is lost on restore (kopia/Go sets nanoseconds). mtimeSeconds() encodes the
-// value so libuv's truncation lands exactly on the stored microsecond.
+// Times go through utimeArg (utime-arg.ts): exact to the microsecond, before 1970 too.
 import {
   closeSync,
   fchmodSync,
@@ -18,56 +15,44 @@ import {
   writeSync,
   constants as fsConstants,
 } from 'node:fs';
-import { lchown, lutimes, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { CairnError } from '../errors.ts';
 import type { DirEntry } from './dir-entry.ts';
-import { mtimeToNs } from './dir-entry.ts';
+import { displayPath, fsPath, type AnyPath } from './fs-path.ts';
+import { utimeArg } from './utime-arg.ts';
 
 /** Zero runs shorter than this are written as data (keeps writes large; holes form per fs block). */
 export const MIN_HOLE_BYTES = 32 * 1024;
 const SCAN_BLOCK = 4096;
 const ZEROS = Buffer.alloc(SCAN_BLOCK);
 
-/** What a restored file gets after its data: owner (optional), mode, mtime (seconds for fs.utimes). */
+/** What a restored file gets after its data: owner (optional), mode, mtime (utimeArg). */
 export interface FileAttributes {
   readonly mode: number;
   readonly uid: number;
   readonly gid: number;
-  readonly mtimeSeconds: number;
+  readonly mtime: string;
 }
 
-export function targetError(path: string, operation: string, cause: unknown): CairnError {
+export function targetError(path: AnyPath, operation: string, cause: unknown): CairnError {
   const detail = cause instanceof Error ? cause.message : String(cause);
-  return new CairnError('TARGET_ERROR', `cannot ${operation} ${path}: ${detail}`, {
+  return new CairnError('TARGET_ERROR', `cannot ${operation} ${displayPath(path)}: ${detail}`, {
     cause,
     hint: 'Check that the restore target is writable and has free space.',
   });
 }
 
-/** Seconds for fs.utimes that libuv truncates to exactly the stored microsecond. */
-export function mtimeSeconds(mtime: string): number {
-  const ns = mtimeToNs(mtime);
-  let sec = ns / 1_000_000_000n;
-  let frac = ns % 1_000_000_000n;
-  if (frac < 0n) {
-    frac += 1_000_000_000n;
-    sec -= 1n;
-  }
-  const micros = Number(frac / 1000n);
-  return Number(sec) + (micros + 0.5) / 1e6;
-}
-
 let lastMtime = '';
-let lastSeconds = 0;
+let lastArg = '';
 
 export function fileAttributes(entry: DirEntry): FileAttributes {
   // Many files of a tree share an mtime; skip re-parsing the same text.
   if (entry.mtime !== lastMtime) {
-    lastSeconds = mtimeSeconds(entry.mtime);
+    lastArg = utimeArg(entry.mtime);
     lastMtime = entry.mtime;
   }
-  return { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtimeSeconds: lastSeconds };
+  return { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime: lastArg };
 }
 
 function isZero(data: Uint8Array, start: number, end: number): boolean {
@@ -138,7 +123,7 @@ export function finishFileSync(fd: number, length: number, written: number, attr
   if (written < length) ftruncateSync(fd, length);
   if (ownership) fchownSync(fd, attrs.uid, attrs.gid);
   fchmodSync(fd, attrs.mode);
-  futimesSync(fd, attrs.mtimeSeconds, attrs.mtimeSeconds);
+  futimesSync(fd, attrs.mtime, attrs.mtime);
 }
 
 /** Async variant of finishFileSync. */
@@ -146,13 +131,16 @@ export async function finishFile(fh: FileHandle, length: number, written: number
   if (written < length) await fh.truncate(length);
   if (ownership) await fh.chown(attrs.uid, attrs.gid);
   await fh.chmod(attrs.mode);
-  await fh.utimes(attrs.mtimeSeconds, attrs.mtimeSeconds);
+  await fh.utimes(attrs.mtime, attrs.mtime);
 }
 
-/** Opens a temp file for data: `exclusive` creates it (fails if present), otherwise creates or reuses it. */
-export function openTempSync(path: string, exclusive: boolean): number {
-  const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | (exclusive ? fsConstants.O_EXCL : 0);
-  return openSync(path, flags, 0o600);
+/**
+ * Opens a temp file for data: `exclusive` creates it (fails if present), otherwise creates or reuses it.
+ * Never through a symlink (O_NOFOLLOW; O_EXCL refuses any existing name).
+ */
+export function openTempSync(path: AnyPath, exclusive: boolean): number {
+  const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW | (exclusive ? fsConstants.O_EXCL : 0);
+  return openSync(fsPath(path), flags, 0o600);
 }
 
 function isReplaceable(e: unknown): boolean {
@@ -161,32 +149,27 @@ function isReplaceable(e: unknown): boolean {
 }
 
 /** Renames `tmp` to `path`; with `replace`, an existing directory at `path` is removed first. */
-export function moveIntoPlaceSync(tmp: string, path: string, replace: boolean): void {
+export function moveIntoPlaceSync(tmp: AnyPath, path: AnyPath, replace: boolean): void {
+  const [from, to] = [fsPath(tmp), fsPath(path)];
   try {
-    renameSync(tmp, path);
+    renameSync(from, to);
   } catch (e) {
     if (!replace || !isReplaceable(e)) throw e;
-    rmSync(path, { recursive: true, force: true });
-    renameSync(tmp, path);
+    rmSync(to, { recursive: true, force: true });
+    renameSync(from, to);
   }
 }
 
 /** Async variant of moveIntoPlaceSync. */
-export async function moveIntoPlace(tmp: string, path: string, replace: boolean): Promise<void> {
+export async function moveIntoPlace(tmp: AnyPath, path: AnyPath, replace: boolean): Promise<void> {
+  const [from, to] = [fsPath(tmp), fsPath(path)];
   try {
-    await rename(tmp, path);
+    await rename(from, to);
   } catch (e) {
     if (!replace || !isReplaceable(e)) throw e;
-    await rm(path, { recursive: true, force: true });
-    await rename(tmp, path);
+    await rm(to, { recursive: true, force: true });
+    await rename(from, to);
   }
-}
-
-/** Sets owner and times of a symlink itself (Linux has no symlink modes). */
-export async function applySymlinkAttributes(path: string, entry: DirEntry, ownership: boolean): Promise<void> {
-  if (ownership) await lchown(path, entry.uid, entry.gid);
-  const t = mtimeSeconds(entry.mtime);
-  await lutimes(path, t, t);
 }
 
 export function closeQuietly(fd: number): void {

@@ -13,12 +13,20 @@ interface PoolWorker {
 
 export class RestoreWorkerPool {
   private readonly workers: PoolWorker[] = [];
+  private readonly size: number;
+  private readonly config: RestoreWorkerConfig;
   private nextId = 1;
   private closed = false;
 
+  /** Workers start with the first task: a restore that writes no file data never loads them. */
   constructor(size: number, config: RestoreWorkerConfig) {
-    for (let i = 0; i < Math.max(1, size); i++) {
-      const worker = new Worker(new URL('./restore-worker.ts', import.meta.url), { workerData: config });
+    this.size = Math.max(1, size);
+    this.config = config;
+  }
+
+  private start(): void {
+    for (let i = 0; i < this.size; i++) {
+      const worker = new Worker(new URL('./restore-worker.ts', import.meta.url), { workerData: this.config });
       const pw: PoolWorker = { worker, inFlight: new Map() };
       worker.on('message', (msg: TaskReply) => {
         const t = pw.inFlight.get(msg.id);
@@ -42,6 +50,7 @@ export class RestoreWorkerPool {
 
   /** Runs a task; `transfer` lists buffers handed over to the worker (zero-copy). */
   run(task: TaskInput, transfer: ArrayBuffer[] = []): Promise<TaskReply> {
+    if (this.workers.length === 0) this.start();
     let best = this.workers[0]!;
     for (const w of this.workers) if (w.inFlight.size < best.inFlight.size) best = w;
     const id = this.nextId++;

@@ -2,6 +2,10 @@
 // range (or already-decoded bytes) and, per content, every file offset to write it to; a finish task
 // completes multi-chunk files and creates empty ones. Workers reply per task.
 import type { FileAttributes } from './restore-file-writer.ts';
+import type { AnyPath } from './fs-path.ts';
+
+/** A path as the worker gets it: a string, or bytes (a Buffer arrives as a Uint8Array) for non-UTF-8 names. */
+export type TaskPath = AnyPath;
 
 export interface RestoreWorkerConfig {
   /** Decode in the worker: content encryption algorithm and master key (else tasks carry plain bytes). */
@@ -25,9 +29,9 @@ export interface TaskUse {
   /** Job number on the main side. */
   readonly file: number;
   readonly offset: number;
-  readonly tmp: string;
+  readonly tmp: TaskPath;
   /** Single-chunk file: create, write, finish and rename in one go. */
-  readonly whole?: { readonly path: string; readonly length: number; readonly attrs: FileAttributes } | undefined;
+  readonly whole?: { readonly path: TaskPath; readonly length: number; readonly attrs: FileAttributes } | undefined;
 }
 
 export interface TaskContent {
@@ -50,8 +54,8 @@ export interface WriteTask {
 
 export interface FinishItem {
   readonly file: number;
-  readonly tmp: string;
-  readonly path: string;
+  readonly tmp: TaskPath;
+  readonly path: TaskPath;
   readonly length: number;
   /** File offset after the last byte written so far (truncate when short of length). */
   readonly written: number;
@@ -73,7 +77,6 @@ export interface TaskFailure {
   readonly kind: 'target' | 'data';
   readonly message: string;
   readonly file?: number | undefined;
-  readonly path?: string | undefined;
   readonly code?: string | undefined;
 }
 

@@ -8,8 +8,9 @@ import { isCairnError } from '../errors.ts';
 import type { ContentInfo } from '../content/content-info.ts';
 import { openPackedContent } from '../content/pack-reader.ts';
 import { closeQuietly, finishFileSync, moveIntoPlaceSync, openTempSync, writeSparseSync } from './restore-file-writer.ts';
+import { displayPath } from './fs-path.ts';
 import { closeSync } from 'node:fs';
-import type { FinishTask, RestoreTask, RestoreWorkerConfig, TaskFailure, TaskReply, WriteTask } from './restore-worker-protocol.ts';
+import type { FinishTask, RestoreTask, RestoreWorkerConfig, TaskFailure, TaskPath, TaskReply, WriteTask } from './restore-worker-protocol.ts';
 
 const config = workerData as RestoreWorkerConfig;
 const encryptor: ContentEncryptor | undefined =
@@ -23,10 +24,10 @@ class TaskError extends Error {
   }
 }
 
-function targetFailure(e: unknown, file: number, path: string, operation: string): TaskError {
+function targetFailure(e: unknown, file: number, path: TaskPath, operation: string): TaskError {
   if (e instanceof TaskError) return e;
   const err = e as NodeJS.ErrnoException;
-  return new TaskError({ kind: 'target', message: `cannot ${operation} ${path}: ${err.message}`, file, path, code: err.code });
+  return new TaskError({ kind: 'target', message: `cannot ${operation} ${displayPath(path)}: ${err.message}`, file, code: err.code });
 }
 
 function runWrite(task: WriteTask, reply: { ends: { file: number; end: number }[]; filesDone: number; bytesWritten: number }): void {

@@ -81,6 +81,17 @@ describe('restore', () => {
     expect(await readdir(target)).toEqual(['keep.txt']);
   });
 
+  it('counts a target holding only lost+found (a fresh ext4 volume) as empty, and leaves lost+found alone', async () => {
+    const target = join(work, 'out-ext4');
+    await mkdir(join(target, 'lost+found'), { recursive: true, mode: 0o700 });
+    await restoreEntry(repo, root, target);
+    expect(await compareTrees(fixture.root, target)).toEqual(['lost+found: extra']);
+    const other = join(work, 'out-ext4-file');
+    await mkdir(other);
+    await writeFile(join(other, 'lost+found'), 'not a directory');
+    await expect(restoreEntry(repo, root, other)).rejects.toMatchObject({ code: 'TARGET_NOT_EMPTY' });
+  });
+
   it('with overwrite replaces files and type conflicts and keeps extra files', async () => {
     const target = join(work, 'out-overwrite');
     await mkdir(join(target, 'links/to-file'), { recursive: true }); // a dir where a symlink goes

@@ -9,24 +9,27 @@
 // - Files are written under a temporary name in their directory and renamed into place when complete,
 //   so a file never appears half-written under its own name; with `overwrite` the rename replaces an
 //   existing file atomically. Long zero runs are skipped (holes), so sparse files stay sparse.
+// - Safety: a listing is untrusted input; restore-target.ts says how nothing outside the target is ever
+//   touched (checked names, verified directories, symlinks made last, attributes through descriptors).
 // - Attributes: owner (only when running as root, or when asked), then mode — chown clears setuid/setgid —
 //   then times; directories get theirs after their children, deepest first. Times have microsecond
 //   precision (Node's fs API), the stored nanoseconds beyond that are lost.
 // - Hard links: kopia stores each link as a separate file entry, so they restore as separate files with
 //   identical content (as kopia itself does).
 // - Extra files already in the target are left alone; a non-empty target needs `overwrite`.
-import { lstat, mkdir, readdir, rm, symlink, unlink, chmod, chown, utimes } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { CairnError, CorruptionError, isCairnError, NotFoundError } from '../errors.ts';
+import { CairnError, isCairnError, NotFoundError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
 import type { DirEntry } from './dir-entry.ts';
 import { readDirManifest } from './dir-manifest.ts';
 import type { DirManifest } from './dir-manifest.ts';
-import { applySymlinkAttributes, moveIntoPlace, mtimeSeconds, targetError } from './restore-file-writer.ts';
+import { targetError } from './restore-file-writer.ts';
 import { RestoreFilePipeline } from './restore-file-pipeline.ts';
 import type { RestoreCounters } from './restore-file-pipeline.ts';
-import { makeDirectories } from '../util/make-directories.ts';
+import { checkListingNames, RestoreTarget } from './restore-target.ts';
+import type { FsPath, TargetDir } from './restore-target.ts';
+import { childPath, fsPath, type AnyPath, type EntryName } from './fs-path.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import type { RestoreOptions, RestoreStats } from './restore-options.ts';
 import type { SnapshotManifest } from './snapshot-manifest.ts';
@@ -38,23 +41,19 @@ const LISTING_READS = 8;
 const PROGRESS_INTERVAL_MS = 100;
 
 interface DirToFinish {
-  readonly path: string;
+  readonly dir: TargetDir;
   readonly entry: DirEntry;
   readonly depth: number;
 }
 
-function checkName(name: string, dirObject: string): void {
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    throw new CorruptionError(`directory object ${dirObject}: unsafe entry name ${JSON.stringify(name)}`, {
-      hint: 'The directory metadata is damaged or hostile; nothing outside the target was written.',
-    });
-  }
+interface SymlinkToMake {
+  readonly parent: TargetDir;
+  readonly name: EntryName;
+  readonly entry: DirEntry;
+  readonly rel: string;
 }
 
-function errno(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | undefined)?.code;
-}
-
+/** Awaits every promise (none is left unobserved), then throws the first rejection. */
 async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
   const results = await Promise.allSettled(promises);
   for (const r of results) if (r.status === 'rejected') throw r.reason;
@@ -80,6 +79,10 @@ function minimalSubPaths(paths: readonly string[]): string[][] {
   return out;
 }
 
+function childRel(rel: string, name: string): string {
+  return rel === '' ? name : `${rel}/${name}`;
+}
+
 class Restorer {
   private readonly repo: RepositoryReader;
   private readonly overwrite: boolean;
@@ -87,11 +90,13 @@ class Restorer {
   private readonly options: RestoreOptions;
   private readonly fileLimiter = new Semaphore(FILE_OPS);
   private readonly listLimiter = new Semaphore(LISTING_READS);
-  private readonly listings = new Map<string, Promise<DirManifest>>();
+  private readonly listings = new Map<string, Promise<{ listing: DirManifest; names: EntryName[] }>>();
   private readonly dirs: DirToFinish[] = [];
-  private readonly dirsSeen = new Set<string>();
-  private readonly tmpFiles = new Set<string>();
-  private readonly tmpPrefix = `.cairn-${randomBytes(4).toString('hex')}-`;
+  /** Directories made on the way to sub-paths, by snapshot-relative path. */
+  private readonly pathDirs = new Map<string, TargetDir>();
+  private readonly symlinks: SymlinkToMake[] = [];
+  private readonly tmpFiles = new Set<AnyPath>();
+  private readonly tmpPrefix = `.cairn-${randomBytes(8).toString('hex')}-`;
   private tmpCounter = 0;
   private readonly pending = new Set<Promise<void>>();
   private failure: unknown;
@@ -99,6 +104,7 @@ class Restorer {
   private readonly counters: RestoreCounters = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   private readonly skipped: string[] = [];
   private files: RestoreFilePipeline | undefined;
+  private target: RestoreTarget | undefined;
 
   constructor(repo: RepositoryReader, options: RestoreOptions) {
     this.repo = repo;
@@ -107,9 +113,15 @@ class Restorer {
     this.ownership = options.restoreOwnership ?? process.getuid?.() === 0;
   }
 
-  async run(root: DirEntry, target: string): Promise<RestoreStats> {
+  async run(root: DirEntry, targetPath: string): Promise<RestoreStats> {
     try {
-      await this.prepareTarget(root, target);
+      if (root.type !== 'd' && (this.options.paths ?? []).length > 0) {
+        throw new CairnError('USAGE', 'restore paths need a snapshot whose root is a directory', {
+          hint: 'Restore the whole snapshot, without --path.',
+        });
+      }
+      const opened = await RestoreTarget.open(targetPath, root.type, this.overwrite);
+      this.target = opened.target;
       this.files = new RestoreFilePipeline({
         repo: this.repo,
         options: this.options,
@@ -124,22 +136,21 @@ class Restorer {
         report: () => this.report(),
         tmpName: (dir) => this.tmpName(dir),
       });
-      const paths = this.options.paths ?? [];
-      if (root.type === 'd') {
-        this.addDir(target, root, 0);
-        const subPaths = minimalSubPaths(paths);
-        if (subPaths.length === 0 || subPaths.some((p) => p.length === 0)) await this.walkDir(root, target, '', 0);
-        else for (const p of subPaths) await this.restorePath(root, target, p);
-      } else if (paths.length > 0) {
-        throw new CairnError('USAGE', 'restore paths need a snapshot whose root is a directory', {
-          hint: 'Restore the whole snapshot, without --path.',
-        });
+      // 1. Directories and files. No symlink made by this restore exists until every file is in place.
+      if (opened.name === undefined) {
+        this.dirs.push({ dir: opened.dir, entry: root, depth: 0 });
+        const subPaths = minimalSubPaths(this.options.paths ?? []);
+        if (subPaths.length === 0 || subPaths.some((p) => p.length === 0)) await this.walkDir(root, opened.dir, 0);
+        else for (const p of subPaths) await this.restorePath(root, opened.dir, p);
       } else {
-        await this.restoreChild(root, target, root.name, 0);
+        await this.restoreChild(root, opened.dir, opened.name, root.name, 0);
       }
       await this.files.flush();
       await this.drain();
       this.check();
+      // 2. Symlinks, each in a directory verified again just before.
+      await this.makeSymlinks();
+      // 3. Directory owners, modes and times, deepest first (creating entries changed their mtimes).
       await this.finishDirs();
     } catch (e) {
       this.fail(e);
@@ -186,102 +197,52 @@ class Restorer {
   }
 
   private async cleanup(): Promise<void> {
-    await Promise.allSettled([...this.tmpFiles].map((f) => unlink(f)));
+    await Promise.allSettled([...this.tmpFiles].map((f) => unlink(fsPath(f))));
   }
 
-  private tmpName(dir: string): string {
-    return join(dir, `${this.tmpPrefix}${(this.tmpCounter++).toString(36)}.tmp`);
+  private tmpName(dir: FsPath): FsPath {
+    const text = `${this.tmpPrefix}${(this.tmpCounter++).toString(36)}.tmp`;
+    return childPath(dir, { text, bytes: Buffer.from(text) });
   }
 
-  private async prepareTarget(root: DirEntry, target: string): Promise<void> {
-    let st;
-    try {
-      st = await lstat(target);
-    } catch (e) {
-      if (errno(e) !== 'ENOENT') throw targetError(target, 'inspect', e);
-      try {
-        await makeDirectories(root.type === 'd' ? target : dirname(target));
-      } catch (e2) {
-        throw targetError(target, 'create', e2);
-      }
-      return;
-    }
-    const hint = 'Restore into an empty or new directory, or pass --overwrite to replace existing files.';
-    if (root.type !== 'd') {
-      if (!this.overwrite) throw new CairnError('TARGET_NOT_EMPTY', `restore target ${target} already exists`, { hint });
-      return;
-    }
-    if (!st.isDirectory()) {
-      throw new CairnError('TARGET_ERROR', `restore target ${target} exists and is not a directory`, {
-        hint: 'Choose a directory as the restore target.',
-      });
-    }
-    let names: string[];
-    try {
-      names = await readdir(target);
-    } catch (e) {
-      throw targetError(target, 'list', e);
-    }
-    if (names.length > 0 && !this.overwrite) {
-      throw new CairnError('TARGET_NOT_EMPTY', `restore target ${target} is not empty (${names.length} entries)`, { hint });
-    }
-  }
-
-  private readListing(objectId: string): Promise<DirManifest> {
-    let p = this.listings.get(objectId);
+  /** A listing with its names checked (CORRUPT before anything of it is created). */
+  private readListing(entry: DirEntry, rel: string): Promise<{ listing: DirManifest; names: EntryName[] }> {
+    let p = this.listings.get(entry.obj);
     if (p === undefined) {
-      p = this.listLimiter.run(() => readDirManifest(this.repo.objects, objectId));
+      p = this.listLimiter.run(async () => {
+        const listing = await readDirManifest(this.repo.objects, entry.obj);
+        return { listing, names: checkListingNames(listing.entries, entry.obj, rel) };
+      });
       // Only the path lookups reuse listings; the walk reads each directory once.
-      this.listings.set(objectId, p);
+      if ((this.options.paths ?? []).length > 0) this.listings.set(entry.obj, p);
     }
     return p;
   }
 
-  private addDir(path: string, entry: DirEntry, depth: number): void {
-    if (this.dirsSeen.has(path)) return;
-    this.dirsSeen.add(path);
-    this.dirs.push({ path, entry, depth });
-  }
-
-  private async makeDir(path: string): Promise<void> {
-    try {
-      await mkdir(path, { mode: 0o700 });
-    } catch (e) {
-      if (errno(e) !== 'EEXIST') throw targetError(path, 'create directory', e);
-      const st = await lstat(path).catch((e2: unknown) => {
-        throw targetError(path, 'inspect', e2);
-      });
-      if (st.isDirectory()) return;
-      if (!this.overwrite) throw targetError(path, 'create directory', e);
-      try {
-        await rm(path, { force: true });
-        await mkdir(path, { mode: 0o700 });
-      } catch (e2) {
-        throw targetError(path, 'replace with a directory', e2);
-      }
-    }
+  private async makeDir(parent: TargetDir, name: EntryName, rel: string, entry: DirEntry, depth: number): Promise<TargetDir> {
+    const dir = await this.target!.makeDir(parent, name, rel);
     this.counters.dirs++;
+    this.dirs.push({ dir, entry, depth });
+    return dir;
   }
 
-  private async restorePath(root: DirEntry, target: string, parts: readonly string[]): Promise<void> {
+  private async restorePath(root: DirEntry, rootDir: TargetDir, parts: readonly string[]): Promise<void> {
     const subPath = parts.join('/');
-    let dir = root;
-    let abs = target;
+    let entry = root;
+    let dir = rootDir;
     let rel = '';
     for (let i = 0; i < parts.length; i++) {
-      const name = parts[i]!;
-      const listing = await this.readListing(dir.obj);
-      const child = listing.entries.find((e) => e.name === name);
-      rel = rel === '' ? name : `${rel}/${name}`;
-      if (child === undefined) {
+      const { listing, names } = await this.readListing(entry, rel);
+      const at = listing.entries.findIndex((e) => e.name === parts[i]);
+      rel = childRel(rel, parts[i]!);
+      if (at < 0) {
         throw new NotFoundError(`restore path "${subPath}": "${rel}" is not in the snapshot`, {
           hint: 'List the snapshot contents and give a path relative to its root.',
         });
       }
-      abs = join(abs, name);
+      const child = listing.entries[at]!;
       if (i === parts.length - 1) {
-        if (this.dirsSeen.has(abs)) return; // already restored by an earlier path
-        await this.restoreChild(child, abs, rel, i + 1);
+        await this.restoreChild(child, dir, names[at]!, rel, i + 1);
         return;
       }
       if (child.type !== 'd') {
@@ -289,78 +250,73 @@ class Restorer {
           hint: 'List the snapshot contents and give a path relative to its root.',
         });
       }
-      if (!this.dirsSeen.has(abs)) {
-        await this.makeDir(abs);
-        this.addDir(abs, child, i + 1);
+      let next = this.pathDirs.get(rel);
+      if (next === undefined) {
+        next = await this.makeDir(dir, names[at]!, rel, child, i + 1);
+        this.pathDirs.set(rel, next);
       }
-      dir = child;
+      dir = next;
+      entry = child;
     }
   }
 
-  private async restoreChild(entry: DirEntry, path: string, rel: string, depth: number): Promise<void> {
+  private async restoreChild(entry: DirEntry, parent: TargetDir, name: EntryName, rel: string, depth: number): Promise<void> {
     switch (entry.type) {
       case 'd':
-        await this.makeDir(path);
-        this.addDir(path, entry, depth);
-        await this.walkDir(entry, path, rel, depth);
+        await this.walkDir(entry, await this.makeDir(parent, name, rel, entry, depth), depth);
         return;
       case 'f':
-        await this.files!.addFile(entry, path, rel);
+        await this.files!.addFile(entry, parent.path, childPath(parent.path, name), rel);
         return;
       case 's':
-        await this.makeSymlink(entry, path, rel);
+        this.symlinks.push({ parent, name, entry, rel });
         return;
       default:
         this.skipped.push(rel);
     }
   }
 
-  private async walkDir(entry: DirEntry, path: string, rel: string, depth: number): Promise<void> {
+  private async walkDir(entry: DirEntry, dir: TargetDir, depth: number): Promise<void> {
     this.check();
-    const listing = await this.listLimiter.run(() => readDirManifest(this.repo.objects, entry.obj));
+    const { listing, names } = await this.readListing(entry, dir.rel);
     const subdirs: Promise<void>[] = [];
-    for (const child of listing.entries) {
-      this.check();
-      checkName(child.name, entry.obj);
-      const cPath = join(path, child.name);
-      const cRel = rel === '' ? child.name : `${rel}/${child.name}`;
-      if (child.type === 'd') {
-        await this.makeDir(cPath);
-        this.addDir(cPath, child, depth + 1);
-        const sub = this.walkDir(child, cPath, cRel, depth + 1);
-        // handled now, rethrown by settleAll below: a subdirectory failing while this loop still awaits
-        // would otherwise be an unhandled rejection, which ends the process with a stack trace (exit 1)
-        sub.catch(() => undefined);
-        subdirs.push(sub);
-      } else {
-        await this.restoreChild(child, cPath, cRel, depth + 1);
+    try {
+      for (let i = 0; i < listing.entries.length; i++) {
+        this.check();
+        const child = listing.entries[i]!;
+        const rel = childRel(dir.rel, child.name);
+        if (child.type === 'd') {
+          const sub = await this.makeDir(dir, names[i]!, rel, child, depth + 1);
+          // Observed at once: a failing subdirectory must not be an unhandled rejection while siblings run.
+          subdirs.push(this.walkDir(child, sub, depth + 1).catch((e: unknown) => this.fail(e)));
+        } else {
+          await this.restoreChild(child, dir, names[i]!, rel, depth + 1);
+        }
       }
+    } finally {
+      // Every subdirectory walk is awaited, even when this one failed.
+      await Promise.all(subdirs);
     }
-    await settleAll(subdirs);
+    this.check();
   }
 
-  private async makeSymlink(entry: DirEntry, path: string, rel: string): Promise<void> {
-    const p = this.fileLimiter.run(async () => {
-      const linkTarget = await (await this.repo.objects.openObject(entry.obj)).readAll();
+  private async makeSymlinks(): Promise<void> {
+    const tmp = {
+      name: (dir: FsPath) => this.tmpName(dir),
+      track: (p: FsPath) => this.tmpFiles.add(p),
+      untrack: (p: FsPath) => this.tmpFiles.delete(p),
+    };
+    await settleAll(this.symlinks.map((s) => this.fileLimiter.run(async () => {
+      this.check();
+      const linkTarget = await (await this.repo.objects.openObject(s.entry.obj)).readAll();
       try {
-        try {
-          await symlink(linkTarget, path);
-        } catch (e) {
-          if (errno(e) !== 'EEXIST' || !this.overwrite) throw e;
-          const tmp = this.tmpName(dirname(path));
-          await symlink(linkTarget, tmp);
-          this.tmpFiles.add(tmp);
-          await moveIntoPlace(tmp, path, true);
-          this.tmpFiles.delete(tmp);
-        }
-        await applySymlinkAttributes(path, entry, this.ownership);
+        await this.target!.symlink(s.parent, s.name, linkTarget, s.entry, this.ownership, tmp);
       } catch (e) {
-        throw isCairnError(e) ? e : targetError(path, `create symlink (${rel})`, e);
+        throw isCairnError(e) ? e : targetError(childPath(s.parent.path, s.name), `create symlink (${s.rel})`, e);
       }
       this.counters.symlinks++;
       this.report();
-    });
-    this.track(p);
+    })));
   }
 
   private async finishDirs(): Promise<void> {
@@ -376,12 +332,9 @@ class Restorer {
         byDepth.get(depth)!.map((d) =>
           this.fileLimiter.run(async () => {
             try {
-              if (this.ownership) await chown(d.path, d.entry.uid, d.entry.gid);
-              await chmod(d.path, d.entry.mode);
-              const t = mtimeSeconds(d.entry.mtime);
-              await utimes(d.path, t, t);
+              await this.target!.finishDir(d.dir, d.entry, this.ownership);
             } catch (e) {
-              throw targetError(d.path, 'set attributes of', e);
+              throw isCairnError(e) ? e : targetError(d.dir.path, 'set attributes of', e);
             }
           }),
         ),

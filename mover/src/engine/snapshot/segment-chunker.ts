@@ -1,6 +1,7 @@
 // Reads one segment of a file with large positional reads into a reused window, cuts it into chunks with a
 // content-defined splitter and hands each chunk to a preparer. Runs inside hashing workers.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { fsPath } from './fs-path.ts';
 import type { ChunkRecord, SegmentJob, SegmentResult } from './upload-protocol.ts';
 
 /** The incremental splitter contract (object layer): returns the exclusive end index of the next chunk, or -1. */
@@ -28,7 +29,7 @@ export class SegmentChunker {
     const chunks: ChunkRecord[] = [];
     let fd: number;
     try {
-      fd = openSync(job.path, 'r');
+      fd = openSync(fsPath(job.path), 'r');
     } catch (e) {
       return { fileKey: job.fileKey, offset: job.offset, bytesRead: 0, chunks, error: errorOf(e) };
     }
@@ -70,13 +71,21 @@ export class SegmentChunker {
         // The tail of the segment (or an empty file: the content of zero bytes).
         chunks.push(sink.accept(win.subarray(chunkStart, filled)));
       }
-      return { fileKey: job.fileKey, offset: job.offset, bytesRead, chunks };
+      return { fileKey: job.fileKey, offset: job.offset, bytesRead, chunks, changed: changedWhileRead(fd, job, bytesRead) };
     } catch (e) {
       return { fileKey: job.fileKey, offset: job.offset, bytesRead, chunks: [], error: errorOf(e) };
     } finally {
       closeSync(fd);
     }
   }
+}
+
+/** One fstat after the read: did the file the walk saw change (or get replaced) while we read it? */
+function changedWhileRead(fd: number, job: SegmentJob, bytesRead: number): boolean {
+  if (bytesRead < job.length) return true;
+  if (job.expect === undefined) return false;
+  const st = fstatSync(fd, { bigint: true });
+  return st.ino !== job.expect.ino || st.size !== job.expect.size || st.mtimeNs !== job.expect.mtimeNs;
 }
 
 function errorOf(e: unknown): { errno: string; message: string } {

@@ -16,11 +16,16 @@ export interface UploadProgress {
   bytesUploaded: number;
   excluded: number;
   errors: number;
+  /** Files that grew, shrank or were replaced while being read (stored as read, size = bytes stored). */
+  changedWhileRead: number;
+  /** Packs an interrupted earlier run of this client stored, reused instead of uploaded again, and their bytes. */
+  resumedPacks: number;
+  resumedBytes: number;
   /** Sum of file sizes seen by the walk (total work estimate). */
   bytesTotal: number;
 }
 
 export function newUploadProgress(): UploadProgress {
   return { dirs: 0, files: 0, cachedFiles: 0, cachedBytes: 0, hashedFiles: 0, bytesRead: 0, bytesNew: 0,
-    bytesUploaded: 0, excluded: 0, errors: 0, bytesTotal: 0 };
+    bytesUploaded: 0, excluded: 0, errors: 0, changedWhileRead: 0, resumedPacks: 0, resumedBytes: 0, bytesTotal: 0 };
 }

@@ -19,9 +19,12 @@ export interface WorkerConfig {
 export interface SegmentJob {
   /** Caller's key for the file this segment belongs to. */
   readonly fileKey: number;
-  readonly path: string;
+  /** Bytes when a name on the way is not valid UTF-8 (fs-path.ts). */
+  readonly path: string | Uint8Array;
   readonly offset: number;
   readonly length: number;
+  /** What the walk's lstat saw; the worker reports the segment as changed when the open file differs. */
+  readonly expect?: { readonly size: bigint; readonly mtimeNs: bigint; readonly ino: bigint };
 }
 
 /** A payload buffer the main thread is done with, handed back for reuse (avoids fresh allocations). */
@@ -57,6 +60,8 @@ export interface SegmentResult {
   readonly bytesRead: number;
   readonly chunks: readonly ChunkRecord[];
   readonly error?: SegmentError;
+  /** The file was not what the walk saw (another inode, size or mtime) or ended early: it changed while read. */
+  readonly changed?: boolean;
 }
 
 export interface JobResult {

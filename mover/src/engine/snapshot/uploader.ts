@@ -3,7 +3,9 @@
 // mode; nothing read) -> changed files go to the hashing pool in batches (large files as independently
 // chunked 32 MiB segments so both cores work on one big file) -> directory listings bottom-up -> snapshot
 // manifest -> flush. The flush writes packs, then ONE index blob (the commit point); a crash before it
-// leaves earlier snapshots untouched and only unreferenced packs behind.
+// leaves earlier snapshots untouched and only unreferenced packs behind, which the next run of the same
+// client reuses (content/interrupted-sessions.ts). An abort (signal) at any moment before the commit point
+// commits nothing: the walk and the hashing stop at once and the commit gate refuses the index write.
 import { availableParallelism } from 'node:os';
 import { lstat, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -20,7 +22,9 @@ import { HashingPool } from './hashing-pool.ts';
 import { UploadBatcher } from './upload-batcher.ts';
 import { newUploadProgress, type UploadProgress } from './upload-progress.ts';
 import { readSourceDirectory, type SourceEntry } from './directory-reader.ts';
+import { childPath } from './fs-path.ts';
 import { Semaphore } from '../util/semaphore.ts';
+import { CommitGate } from '../util/commit-gate.ts';
 import { PreviousDirectory } from './previous-directory.ts';
 import type { SegmentResult } from './upload-protocol.ts';
 
@@ -52,6 +56,10 @@ export interface UploadOptions {
   readonly previous?: SnapshotManifest | null;
   readonly now?: () => Date;
   readonly signal?: AbortSignal;
+  /** The run's commit gate (default: one on `signal`); the CLI shares it to know when a commit is in flight. */
+  readonly commitGate?: CommitGate;
+  /** Reuse what this client's interrupted runs uploaded (default true). */
+  readonly resume?: boolean;
 }
 
 export interface UploadFailure {
@@ -112,7 +120,13 @@ export class Uploader {
   async run(): Promise<UploadResult> {
     const now = this.options.now ?? (() => new Date());
     const startTime = now();
+    const gate = this.options.commitGate ?? new CommitGate(this.options.signal);
     try {
+      if (this.options.resume !== false) {
+        const resumed = await gate.race(this.repo.contents.resumeInterruptedSessions?.() ?? Promise.resolve(undefined));
+        this.progress.resumedPacks = resumed?.packs ?? 0;
+        this.progress.resumedBytes = resumed?.bytes ?? 0;
+      }
       const previous = this.options.previous === undefined
         ? (await listSnapshots(this.repo.manifests, this.options.source)).filter((m) => m.incomplete === '').at(-1)
         : this.options.previous ?? undefined;
@@ -135,11 +149,11 @@ export class Uploader {
           { hint: 'make the ignore file readable, or remove it; without its rules the files it excludes would be backed up', cause: e });
       }
       const scope = this.options.ignore?.root(rootIgnoreText);
-      const root = await this.processDirectory(this.options.sourcePath, '', basename(this.options.sourcePath) || '/', rootStat, prevRoot, scope);
+      const root = await gate.race(this.processDirectory(this.options.sourcePath, '', basename(this.options.sourcePath) || '/', rootStat, prevRoot, scope));
       if (root === undefined) {
         throw new CairnError('SOURCE_ERROR', `cannot read source directory ${this.options.sourcePath}`, { hint: 'check permissions' });
       }
-      await this.batcher.drain();
+      await gate.race(this.batcher.drain());
       const endTime = now();
       const manifest: SnapshotManifest = {
         id: '',
@@ -153,8 +167,10 @@ export class Uploader {
         tags: this.options.tags ?? {},
         pins: [],
       };
+      gate.check();
       const snapshotId = await saveSnapshot(this.repo.manifests, manifest);
-      await this.repo.flush();
+      // The commit point: refused by the gate if the run was aborted meanwhile (after the uploads finished).
+      await this.repo.flush({ gate });
       return { snapshotId, manifest: { ...manifest, id: snapshotId }, failures: this.failures, progress: this.progress };
     } finally {
       await this.pool.close();
@@ -182,11 +198,11 @@ export class Uploader {
    * error, not "no rules": the files it excludes must not be backed up silently (kopia fails the
    * directory too).
    */
-  private async readIgnoreFile(dir: string): Promise<string | undefined> {
+  private async readIgnoreFile(dir: string | Buffer): Promise<string | undefined> {
     const name = this.options.ignore?.fileName;
     if (name === undefined) return undefined;
     try {
-      return await this.fsLimit.run(() => readFile(join(dir, name), 'utf8'));
+      return await this.fsLimit.run(() => readFile(childPath(dir, { text: name, bytes: Buffer.from(name) }), 'utf8'));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
@@ -194,7 +210,7 @@ export class Uploader {
     }
   }
 
-  private async processDirectory(abs: string, rel: string, name: string, stat: BigIntStats,
+  private async processDirectory(abs: string | Buffer, rel: string, name: string, stat: BigIntStats,
     previous: PreviousDirectory | undefined, scope: IgnoreScope | undefined,
   ): Promise<{ entry: DirEntry; totals: Totals } | undefined> {
     this.options.signal?.throwIfAborted();
@@ -319,8 +335,9 @@ export class Uploader {
     }
     const key = this.batcher.newFileKey();
     const segments: Promise<SegmentResult>[] = [];
+    const expect = { size: se.stat.size, mtimeNs: se.stat.mtimeNs, ino: se.stat.ino };
     for (let off = 0; off < size; off += SEGMENT_BYTES) {
-      segments.push(this.batcher.add({ fileKey: key, path: se.path, offset: off, length: Math.min(SEGMENT_BYTES, size - off) }));
+      segments.push(this.batcher.add({ fileKey: key, path: se.path, offset: off, length: Math.min(SEGMENT_BYTES, size - off), expect }));
     }
     const results = await Promise.all(segments);
     const failed = results.find((r) => r.error !== undefined);
@@ -340,7 +357,10 @@ export class Uploader {
         return e;
       }), { prefix: '' });
     }
-    // A file that changed size while we read it is recorded with the bytes we actually stored.
+    // A file that grew, shrank or was replaced while we read it is recorded with the bytes actually stored
+    // (its size then matches the object), keeps the mtime the walk saw (so the next backup, seeing another
+    // size or mtime, reads it again) and is counted.
+    if (results.some((r) => r.changed === true)) this.progress.changedWhileRead++;
     const entry: DirEntry = bytes === size ? { ...base, obj } : { ...base, size: bytes, obj };
     const totals = this.leafTotals(se.stat, 'file');
     totals.size = bytes;

@@ -3,25 +3,30 @@
 // spec.initialize allows it (the mover refuses to overwrite an existing one), retries failed checks with
 // backoff, and runs scheduled, single-flight maintenance. Ready's reason is the mover's result reason
 // (WrongPassword, AuthFailed, BucketNotFound, Unreachable ...).
-import type { Pod, Secret } from '../../api/core-types.ts';
+import type { Secret } from '../../api/core-types.ts';
 import type { BackupRepository, BackupRepositoryStatus } from '../../api/resources.ts';
 import { getCondition, setCondition } from '../../api/conditions.ts';
-import { LABELS, childName, labelValue } from '../../api/names.ts';
+import { LABELS, childName, labelValue, shortHash } from '../../api/names.ts';
 import { buildMoverJob } from '../../jobs/mover-job.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
 import type { OperatorContext } from '../../operator-context.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
 import { isNotFound } from '../../runtime/kube-client.ts';
-import { BACKUP_REPOSITORIES, JOBS, PODS, SECRETS, SNAPSHOTS } from '../../runtime/resource-type.ts';
+import { BACKUP_REPOSITORIES, SECRETS } from '../../runtime/resource-type.ts';
 import { CronSchedule } from '../../schedule/cron-schedule.ts';
 import { checkTimeZone } from '../../schedule/time-zone.ts';
-import { planRun } from '../snapshot-schedule/run-planner.ts';
-import { ensureJob, jobOutcome } from '../job-tracking.ts';
-import { retentionArgs } from '../snapshot-schedule/snapshot-jobs.ts';
-import { initResults } from '../../jobs/job-outcome.ts';
+import { planRun } from '../../schedule/run-planner.ts';
+import { pruneJobHistory } from '../job-tracking/job-history.ts';
+import { RUNNING_POLL_MS, startJob, trackJob } from '../job-tracking/job-tracker.ts';
+import type { MoverResult } from '../../../../mover/src/contract/mover-result.ts';
+import { MAX_EXPIRE_STEPS, applyMaintenanceExpiry, maintenanceExpireSteps } from '../retention/maintenance-expiry.ts';
+import type { MoverInvocation } from '../../../../mover/src/contract/mover-argv.ts';
 
 type JobKind = 'Check' | 'Create' | 'Maintenance';
+
+/** A failing repository looks at its Secrets this often (they are not watched: GET only). */
+const SECRET_POLL_MS = 60_000;
 
 const ms = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
 
@@ -39,7 +44,7 @@ export class BackupRepositoryController {
       repo = await this.ctx.client.get<BackupRepository>(BACKUP_REPOSITORIES, ns, name);
     } catch (e) {
       if (isNotFound(e)) {
-        for (const m of [this.ctx.metrics.repositorySize, this.ctx.metrics.repositorySnapshots, this.ctx.metrics.repositoryReady]) m.remove({ namespace: ns, repository: name });
+        this.ctx.metrics.forgetRepository(ns, name);
         return;
       }
       throw e;
@@ -60,7 +65,7 @@ export class BackupRepositoryController {
       st.conditions = setCondition(st.conditions, { type: 'Ready', status, reason, message }, gen, stamp);
     };
 
-    const secretProblem = await this.checkSecrets(repo);
+    const { problem: secretProblem, versions: secretVersions } = await this.checkSecrets(repo);
     if (secretProblem !== undefined) {
       ready('False', secretProblem.reason, secretProblem.message);
       this.ctx.metrics.repositoryReady.set({ namespace: ns, repository: name }, 0);
@@ -71,26 +76,19 @@ export class BackupRepositoryController {
     // 1. Finish the active Job, if any.
     let next: JobKind | undefined;
     if (st.activeJob !== undefined) {
-      const found = await jobOutcome(this.ctx, ns, st.activeJob);
-      if (found === undefined) {
-        try {
-          await this.ctx.client.get(JOBS, ns, st.activeJob);
-          poll = 2_000;
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-          delete st.activeJob; // deleted under us: start over
-          delete st.activeJobKind;
-        }
-      } else if (found.outcome.phase === 'Running') {
-        if (found.outcome.stuck !== undefined) {
-          const { reason, message } = found.outcome.stuck;
+      const kind = st.activeJobKind as JobKind;
+      const tracked = await trackJob(this.ctx, ns, st.activeJob);
+      if (tracked.state === 'Running') {
+        poll = tracked.pollMs;
+        if (tracked.stuck !== undefined) {
+          const { reason, message } = tracked.stuck;
           if (getCondition(st.conditions, 'Progressing')?.reason !== reason) this.ctx.events.record(repo, 'Warning', reason, message, 'MoverPodStuck');
           st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason, message }, gen, stamp);
         }
       } else {
-        const { outcome } = found;
+        const outcome: { phase: 'Succeeded' | 'Failed'; result?: MoverResult; reason?: string; message?: string } =
+          tracked.state === 'Finished' ? tracked.outcome : { phase: 'Failed', reason: tracked.reason, message: tracked.message };
         const result = outcome.result;
-        const kind = st.activeJobKind as JobKind;
         delete st.activeJob;
         delete st.activeJobKind;
         st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no repository Job is running' }, gen, stamp);
@@ -98,13 +96,16 @@ export class BackupRepositoryController {
         if (result?.repository?.snapshotCount !== undefined) st.snapshotCount = result.repository.snapshotCount;
         if (result?.repository?.sizeBytes !== undefined) st.sizeBytes = result.repository.sizeBytes;
         if (kind === 'Maintenance') {
-          await this.applyExpireResults(repo, found.job.metadata.name!);
+          if (tracked.state === 'Finished') await applyMaintenanceExpiry(this.ctx, repo, tracked.pods);
+          this.ctx.metrics.maintenanceRuns.inc({ namespace: ns, repository: name, result: outcome.phase });
           if (outcome.phase === 'Succeeded') {
             st.lastMaintenanceTime = stamp;
+            st.consecutiveMaintenanceFailures = 0;
             st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'True', reason: 'Succeeded', message: 'maintenance completed' }, gen, stamp);
             this.ctx.events.record(repo, 'Normal', 'MaintenanceSucceeded', `maintenance completed: ${st.snapshotCount ?? '?'} snapshots, ${st.sizeBytes ?? '?'} bytes`);
           } else {
             const reason = outcome.reason ?? 'Failed';
+            st.consecutiveMaintenanceFailures = (st.consecutiveMaintenanceFailures ?? 0) + 1;
             st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'False', reason, message: outcome.message ?? 'maintenance failed' }, gen, stamp);
             this.ctx.events.record(repo, 'Warning', 'MaintenanceFailed', `${reason}: ${outcome.message ?? ''}`);
           }
@@ -132,25 +133,36 @@ export class BackupRepositoryController {
     const readyCond = getCondition(st.conditions, 'Ready');
     if (st.activeJob === undefined && next === undefined) {
       const specChanged = st.observedGeneration !== gen;
+      // A changed Secret (say, the password fixed after WrongPassword) is worth a check at once.
+      const secretsChanged = st.checkedSecretVersions !== undefined && st.checkedSecretVersions !== secretVersions;
       if (st.initialized !== true || specChanged || readyCond?.status !== 'True') {
         const attempts = st.checkAttempts ?? 0;
-        const backoff = attempts === 0 || specChanged ? 0 : Math.min(this.ctx.config.maxCheckBackoffMs, 60_000 * 2 ** (attempts - 1));
+        const fresh = attempts === 0 || specChanged || secretsChanged;
+        const backoff = fresh ? 0 : Math.min(this.ctx.config.maxCheckBackoffMs, 60_000 * 2 ** (attempts - 1));
         const dueAt = (ms(st.lastCheckTime) ?? 0) + backoff;
         if (now >= dueAt) next = 'Check';
-        else waits.push(dueAt - now);
-        if (specChanged) st.checkAttempts = 0;
+        else waits.push(Math.min(dueAt - now, SECRET_POLL_MS)); // Secrets are not watched: look again soon
+        if (specChanged || secretsChanged) st.checkAttempts = 0;
       }
     }
     if (next !== undefined) {
+      st.checkedSecretVersions = secretVersions;
       await this.startJob(repo, st, next, gen ?? 0);
       if (readyCond === undefined) st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'Unknown', reason: 'Connecting', message: 'checking the repository' }, gen, stamp);
     }
 
-    // 3. Scheduled maintenance: single-flight, only on a ready repository.
+    // 3. Scheduled maintenance: single-flight, only on a ready repository. Only a bad schedule is
+    // InvalidSchedule; an API error while starting the Job is thrown, so the reconcile is retried.
     const m = repo.spec.maintenance;
+    let cron: CronSchedule | undefined;
     try {
-      const cron = CronSchedule.parse(m.schedule, `${repo.metadata.uid ?? name}/maintenance`);
+      cron = CronSchedule.parse(m.schedule, `${repo.metadata.uid ?? name}/maintenance`);
       checkTimeZone(m.timeZone);
+    } catch (e) {
+      cron = undefined;
+      st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'False', reason: 'InvalidSchedule', message: (e as Error).message }, gen, stamp);
+    }
+    if (cron !== undefined) {
       st.effectiveMaintenanceSchedule = cron.effective;
       const plan = planRun({
         now,
@@ -170,64 +182,39 @@ export class BackupRepositoryController {
       if (plan.nextRunTime !== undefined) st.nextMaintenanceTime = toRfc3339(plan.nextRunTime);
       else delete st.nextMaintenanceTime;
       if (plan.wakeAt !== undefined) waits.push(Math.max(1_000, plan.wakeAt - now));
-    } catch (e) {
-      st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'False', reason: 'InvalidSchedule', message: (e as Error).message }, gen, stamp);
     }
 
-    const labels = { namespace: ns, repository: name };
-    this.ctx.metrics.repositoryReady.set(labels, getCondition(st.conditions, 'Ready')?.status === 'True' ? 1 : 0);
-    if (st.sizeBytes !== undefined) this.ctx.metrics.repositorySize.set(labels, st.sizeBytes);
-    if (st.snapshotCount !== undefined) this.ctx.metrics.repositorySnapshots.set(labels, st.snapshotCount);
-    await this.write(repo, st);
-    if (st.activeJob !== undefined) poll = Math.min(poll ?? 30_000, 30_000); // stuck pods emit no events
+    this.exportMetrics(repo, st);
+    const written = await this.write(repo, st);
+    await pruneJobHistory(this.ctx, written, this.ctx.config.repositoryJobsHistory, new Set(st.activeJob !== undefined ? [st.activeJob] : []));
+    if (st.activeJob !== undefined) poll = Math.min(poll ?? RUNNING_POLL_MS, RUNNING_POLL_MS); // stuck pods emit no events
     return {
       ...(waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {}),
       ...(poll !== undefined ? { pollAfterMs: poll } : {}),
     };
   }
 
-  private async write(repo: BackupRepository, st: BackupRepositoryStatus): Promise<void> {
-    await this.ctx.status.update(BACKUP_REPOSITORIES, repo, () => structuredClone(st));
+  /** Gauges from persisted status, so a new leader reports them at once. */
+  private exportMetrics(repo: BackupRepository, st: BackupRepositoryStatus): void {
+    const labels = { namespace: repo.metadata.namespace ?? '', repository: repo.metadata.name ?? '' };
+    const m = this.ctx.metrics;
+    m.repositoryReady.set(labels, getCondition(st.conditions, 'Ready')?.status === 'True' ? 1 : 0);
+    if (st.sizeBytes !== undefined) m.repositorySize.set(labels, st.sizeBytes);
+    if (st.snapshotCount !== undefined) m.repositorySnapshots.set(labels, st.snapshotCount);
+    m.maintenanceEnabled.set(labels, repo.spec.maintenance.suspend ? 0 : 1);
+    if (st.lastMaintenanceTime !== undefined) m.maintenanceLastSuccess.set(labels, Date.parse(st.lastMaintenanceTime) / 1000);
+    m.maintenanceConsecutiveFailures.set(labels, st.consecutiveMaintenanceFailures ?? 0);
+  }
+
+  private async write(repo: BackupRepository, st: BackupRepositoryStatus): Promise<BackupRepository> {
+    return this.ctx.status.update(BACKUP_REPOSITORIES, repo, () => structuredClone(st));
   }
 
   /**
-   * Maintenance first applies the retention of every SnapshotSchedule using this repository, to each source
-   * identity that has Snapshot records (one init container each), then runs `maintenance run`.
+   * GET (never list) each referenced Secret and check the keys the mover will need. `versions` names the
+   * Secrets' resourceVersions, so a later change is noticed.
    */
-  private expireSteps(repo: BackupRepository): { name: string; args: string[] }[] {
-    const ns = repo.metadata.namespace;
-    const steps: { name: string; args: string[] }[] = [];
-    const records = this.ctx.caches.snapshots.list(ns).filter((r) => r.spec.repository === repo.metadata.name);
-    for (const s of this.ctx.caches.schedules.list(ns).sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))) {
-      const keep = retentionArgs(s);
-      if (s.spec.repository !== repo.metadata.name || keep === undefined) continue;
-      const sources = new Set(records.filter((r) => r.spec.schedule === s.metadata.name).map((r) => r.spec.source));
-      for (const source of [...sources].sort()) {
-        steps.push({ name: `expire-${steps.length}`, args: ['snapshot', 'expire', '--source', source, ...keep, '--time-zone', s.spec.timeZone, '--apply'] });
-      }
-    }
-    return steps.slice(0, 32);
-  }
-
-  /** Remove the Snapshot records of snapshots the maintenance Job's expire steps deleted. */
-  private async applyExpireResults(repo: BackupRepository, jobName: string): Promise<void> {
-    const ns = repo.metadata.namespace!;
-    const { items } = await this.ctx.client.list<Pod>(PODS, ns, { labelSelector: `batch.kubernetes.io/job-name=${jobName}` });
-    const deleted = new Set(items.flatMap((p) => initResults(p).flatMap((r) => r.result.deleted ?? [])));
-    if (deleted.size === 0) return;
-    for (const rec of this.ctx.caches.snapshots.list(ns)) {
-      if (rec.spec.repository !== repo.metadata.name || !deleted.has(rec.spec.snapshotId)) continue;
-      try {
-        await this.ctx.client.delete(SNAPSHOTS, ns, rec.metadata.name!);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
-    this.ctx.events.record(repo, 'Normal', 'RetentionApplied', `maintenance retention removed ${deleted.size} snapshot(s)`);
-  }
-
-  /** GET (never list) each referenced Secret and check the keys the mover will need. */
-  private async checkSecrets(repo: BackupRepository): Promise<{ reason: string; message: string } | undefined> {
+  private async checkSecrets(repo: BackupRepository): Promise<{ problem?: { reason: string; message: string }; versions: string }> {
     const ns = repo.metadata.namespace!;
     const wants: [string, string[]][] = [[repo.spec.passwordSecretRef.name, [repo.spec.passwordSecretRef.key]]];
     const s3 = repo.spec.storage.s3;
@@ -235,37 +222,46 @@ export class BackupRepositoryController {
       wants.push([s3.credentialsSecretRef.name, ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']]);
       if (s3.caBundle?.secretName !== undefined) wants.push([s3.caBundle.secretName, [s3.caBundle.key]]);
     }
+    const versions: string[] = [];
     for (const [secretName, keys] of wants) {
       let secret: Secret;
       try {
         secret = await this.ctx.client.get<Secret>(SECRETS, ns, secretName);
       } catch (e) {
-        if (isNotFound(e)) return { reason: 'SecretNotFound', message: `Secret ${ns}/${secretName} does not exist` };
+        if (isNotFound(e)) return { problem: { reason: 'SecretNotFound', message: `Secret ${ns}/${secretName} does not exist` }, versions: '' };
         throw e;
       }
       const missing = keys.filter((k) => secret.data?.[k] === undefined);
-      if (missing.length > 0) return { reason: 'SecretKeyMissing', message: `Secret ${ns}/${secretName} has no key ${missing.join(', ')}` };
+      if (missing.length > 0) return { problem: { reason: 'SecretKeyMissing', message: `Secret ${ns}/${secretName} has no key ${missing.join(', ')}` }, versions: '' };
+      versions.push(`${secretName}=${secret.metadata.resourceVersion ?? ''}`);
     }
-    return undefined;
+    return { versions: versions.join(',') };
   }
 
   private async startJob(repo: BackupRepository, st: BackupRepositoryStatus, kind: JobKind, discriminator: number): Promise<void> {
     const name = repo.metadata.name!;
-    let args: string[];
+    let invocation: MoverInvocation;
     let jobName: string;
-    let initSteps: { name: string; args: string[] }[] | undefined;
+    let initSteps: { name: string; invocation: MoverInvocation }[] | undefined;
     if (kind === 'Maintenance') {
-      initSteps = this.expireSteps(repo);
+      const expiry = maintenanceExpireSteps(this.ctx, repo);
+      initSteps = expiry.steps;
+      if (expiry.deferred > 0) {
+        this.ctx.events.record(repo, 'Normal', 'RetentionDeferred', `${expiry.deferred} source(s) did not fit into this maintenance (at most ${MAX_EXPIRE_STEPS}); their schedules' runs and the next maintenance expire them`);
+      }
       jobName = childName([name, 'maint', Math.floor(discriminator / 60_000).toString(36)]);
-      args = ['maintenance', 'run', ...(repo.spec.maintenance.full ? ['--full'] : [])];
+      invocation = { command: 'maintenance run', full: repo.spec.maintenance.full };
       st.activeJobScheduledTime = toRfc3339(discriminator);
     } else if (kind === 'Create') {
-      jobName = childName([name, 'create', `g${discriminator}`]);
+      // Like checks: a create retried after a failure (say, a storage permission fixed since) is a new Job.
+      jobName = childName([name, 'create', `g${discriminator}`, `a${st.checkAttempts ?? 0}`, shortHash(st.checkedSecretVersions ?? '', 6)]);
       const c = repo.spec.creation;
-      args = ['repository', 'create', '--hash', c.hash, '--encryption', c.encryption, '--compression', c.compression];
+      invocation = { command: 'repository create', hash: c.hash, encryption: c.encryption, compression: c.compression };
     } else {
-      jobName = childName([name, 'check', `g${discriminator}`, `a${st.checkAttempts ?? 0}`]);
-      args = ['repository', 'status'];
+      // Named after generation, attempt and Secret versions: a fixed Secret restarts the attempts at 0
+      // under a new name instead of adopting the first, failed check.
+      jobName = childName([name, 'check', `g${discriminator}`, `a${st.checkAttempts ?? 0}`, shortHash(st.checkedSecretVersions ?? '', 6)]);
+      invocation = { command: 'repository status' };
     }
     const job = buildMoverJob({
       name: jobName,
@@ -273,8 +269,9 @@ export class BackupRepositoryController {
       owner: repo,
       purpose: kind.toLowerCase(),
       image: this.ctx.config.moverImage,
+      imagePullSecrets: this.ctx.config.moverImagePullSecrets,
       command: this.ctx.config.moverCommand,
-      args,
+      invocation,
       access: repositoryAccess(repo),
       overrides: { ...(repo.spec.mover ?? {}), privileged: false },
       privileged: false,
@@ -283,7 +280,7 @@ export class BackupRepositoryController {
       initSteps,
       defaultActiveDeadlineSeconds: kind === 'Maintenance' ? 12 * 3600 : 600,
     });
-    await ensureJob(this.ctx, job);
+    await startJob(this.ctx, job);
     st.activeJob = jobName;
     st.activeJobKind = kind;
     st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'True', reason: kind, message: `${kind.toLowerCase()} Job ${jobName} is running` }, repo.metadata.generation, toRfc3339(this.ctx.clock.now()));

@@ -5,16 +5,19 @@
 import type { Namespace, PersistentVolumeClaim } from '../../api/core-types.ts';
 import type { Restore, RestoreStatus, Snapshot } from '../../api/resources.ts';
 import { setCondition } from '../../api/conditions.ts';
-import { LABELS, MANAGED_BY, childName, labelValue } from '../../api/names.ts';
+import { LABELS, childName, labelValue } from '../../api/names.ts';
 import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
-import { privilegedMoversAllowed } from '../../jobs/pod-security.ts';
+import { consumerIds, privilegedMoverDenied } from '../../jobs/pod-security.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
 import type { OperatorContext } from '../../operator-context.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
 import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
 import { NAMESPACES, PVCS, RESTORES } from '../../runtime/resource-type.ts';
-import { ensureJob, jobOutcome, placementFor } from '../job-tracking.ts';
+import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
+import { repositoryReadiness } from '../backup-repository/repository-readiness.ts';
+import { consumersOf } from '../placement/consumer.ts';
+import { mountRefusal, placementFor } from '../placement/placement.ts';
 
 const TERMINAL = new Set(['Succeeded', 'Skipped', 'Failed']);
 
@@ -31,10 +34,18 @@ export class RestoreController {
     try {
       r = await this.ctx.client.get<Restore>(RESTORES, ns, name);
     } catch (e) {
-      if (isNotFound(e)) return;
+      if (isNotFound(e)) {
+        this.ctx.metrics.restoreFailed.remove({ namespace: ns, restore: name });
+        return;
+      }
       throw e;
     }
-    if (r.metadata.deletionTimestamp !== undefined || TERMINAL.has(r.status?.phase ?? '')) return;
+    if (r.metadata.deletionTimestamp !== undefined) return;
+    if (TERMINAL.has(r.status?.phase ?? '')) {
+      // Finished: only report it (a new leader sees every Restore once).
+      if (r.status?.phase === 'Failed') this.ctx.metrics.restoreFailed.set({ namespace: ns, restore: name }, 1);
+      return;
+    }
     const stamp = toRfc3339(this.ctx.clock.now());
     const gen = r.metadata.generation;
     const st: RestoreStatus = structuredClone(r.status ?? {});
@@ -49,21 +60,25 @@ export class RestoreController {
       st.progress = 'Done';
       st.conditions = setCondition(st.conditions, { type: 'Completed', status: phase === 'Failed' ? 'False' : 'True', reason, message }, gen, stamp);
       this.ctx.events.record(r, phase === 'Failed' ? 'Warning' : 'Normal', reason, message);
+      this.ctx.metrics.restores.inc({ namespace: ns, result: phase, reason });
+      if (phase === 'Failed') this.ctx.metrics.restoreFailed.set({ namespace: ns, restore: name }, 1);
     };
     const write = async (): Promise<void> => {
       await this.ctx.status.update(RESTORES, r, () => structuredClone(st));
     };
 
-    const repo = this.ctx.caches.repositories.get(ns, r.spec.repository);
-    if (repo === undefined || repo.status?.initialized !== true) {
-      st.progress = 'WaitingForRepository';
-      st.conditions = setCondition(st.conditions, { type: 'Completed', status: 'False', reason: 'RepositoryNotReady', message: `BackupRepository ${ns}/${r.spec.repository} is not ready` }, gen, stamp);
-      await write();
-      return;
-    }
-
     const jobName = childName([name, 'restore']);
     if (st.job === undefined) {
+      // A restore starts only on a Ready repository; once its Job runs, it is followed to its end.
+      const repo = this.ctx.caches.repositories.get(ns, r.spec.repository);
+      const readiness = repositoryReadiness(repo, ns, r.spec.repository);
+      if (!readiness.ready || repo === undefined) {
+        st.progress = 'WaitingForRepository';
+        const message = readiness.ready ? '' : readiness.message;
+        st.conditions = setCondition(st.conditions, { type: 'Completed', status: 'False', reason: 'RepositoryNotReady', message }, gen, stamp);
+        await write();
+        return;
+      }
       // Resolve the source.
       const resolved = this.resolve(r);
       if ('missing' in resolved) {
@@ -77,9 +92,9 @@ export class RestoreController {
       const overrides = { ...(repo.spec.mover ?? {}), ...(r.spec.mover ?? {}) };
       let privileged = false;
       if (overrides.privileged === true) {
-        const nsObj = await this.ctx.client.get<Namespace>(NAMESPACES, undefined, ns);
-        if (!privilegedMoversAllowed(nsObj)) {
-          finish('Failed', 'PrivilegedMoverNotPermitted', `namespace ${ns} does not carry the annotation cairn.dev/privileged-movers: "true"`);
+        const denied = privilegedMoverDenied(await this.ctx.client.get<Namespace>(NAMESPACES, undefined, ns));
+        if (denied !== undefined) {
+          finish('Failed', 'PrivilegedMoverNotPermitted', denied);
           await write();
           return;
         }
@@ -93,11 +108,20 @@ export class RestoreController {
         await write();
         return;
       }
-      const placement = await placementFor(this.ctx, pvc);
-      const args = ['snapshot', 'restore', resolved.ref, DATA_DIR, ...resolved.extra];
-      for (const p of r.spec.paths ?? []) args.push('--path', p);
-      if (r.spec.overwrite) args.push('--overwrite');
-      await ensureJob(
+      // A new PVC has no consumer yet; an existing one may (the app's ids make restored files usable by it).
+      const consumers = r.spec.target.existingPVC !== undefined ? await consumersOf(this.ctx, pvc) : [];
+      const refusal = mountRefusal(pvc, consumers);
+      if (refusal !== undefined) {
+        finish('Failed', refusal.reason, refusal.message);
+        await write();
+        return;
+      }
+      const placement = placementFor(pvc, consumers);
+      const consumer = (overrides.securityContextFrom ?? 'Consumer') === 'Consumer' && consumers[0] !== undefined ? consumerIds(consumers[0], target) : undefined;
+      const access = repositoryAccess(repo);
+      // Only a volume Cairn created (or one whose consumer's fsGroup is taken) gets a default fsGroup.
+      const defaultFsGroup = r.spec.target.newPVC !== undefined || consumer !== undefined || access.onVolume;
+      await startJob(
         this.ctx,
         buildMoverJob({
           name: jobName,
@@ -105,12 +129,18 @@ export class RestoreController {
           owner: r,
           purpose: 'restore',
           image: this.ctx.config.moverImage,
+          imagePullSecrets: this.ctx.config.moverImagePullSecrets,
           command: this.ctx.config.moverCommand,
-          args,
-          access: repositoryAccess(repo),
+          invocation: {
+            command: 'snapshot restore', snapshot: resolved.ref, target: DATA_DIR, ...resolved.select,
+            ...(r.spec.paths !== undefined ? { paths: r.spec.paths } : {}), overwrite: r.spec.overwrite === true,
+          },
+          access,
           data: { claimName: target, readOnly: false },
           overrides,
           privileged,
+          consumer,
+          defaultFsGroup,
           nodeName: placement.nodeName,
           tolerations: placement.tolerations,
           labels: { [LABELS.repository]: labelValue(r.spec.repository), [LABELS.pvc]: labelValue(target) },
@@ -126,17 +156,22 @@ export class RestoreController {
       return;
     }
 
-    const found = await jobOutcome(this.ctx, ns, st.job);
-    if (found === undefined) return { pollAfterMs: 2_000 };
-    const { outcome } = found;
-    if (outcome.phase === 'Running') {
-      st.progress = outcome.stuck !== undefined ? outcome.stuck.reason : found.job.status?.active !== undefined && found.job.status.active > 0 ? 'Restoring' : 'WaitingForPod';
-      if (outcome.stuck !== undefined) {
-        st.conditions = setCondition(st.conditions, { type: 'Completed', status: 'False', reason: outcome.stuck.reason, message: outcome.stuck.message }, gen, stamp);
+    const tracked = await trackJob(this.ctx, ns, st.job);
+    if (tracked.state === 'Lost') {
+      // Never re-run a restore on its own: the target may hold part of the data now.
+      finish('Failed', tracked.reason, `${tracked.message}; create a new Restore to try again`);
+      await write();
+      return;
+    }
+    if (tracked.state === 'Running') {
+      st.progress = tracked.stuck !== undefined ? tracked.stuck.reason : (tracked.job?.status?.active ?? 0) > 0 ? 'Restoring' : 'WaitingForPod';
+      if (tracked.stuck !== undefined) {
+        st.conditions = setCondition(st.conditions, { type: 'Completed', status: 'False', reason: tracked.stuck.reason, message: tracked.stuck.message }, gen, stamp);
       }
       await write();
-      return { pollAfterMs: 30_000 }; // a pod stuck Pending produces no further events
+      return { pollAfterMs: tracked.pollMs };
     }
+    const { outcome } = tracked;
     const result = outcome.result;
     if (result?.snapshot?.id !== undefined) st.snapshotId = result.snapshot.id;
     if (result?.restore !== undefined) {
@@ -149,18 +184,21 @@ export class RestoreController {
   }
 
   /** The `snapshot restore` reference and extra flags, or why there is nothing to restore. */
-  private resolve(r: Restore): { ref: string; extra: string[]; snapshotId?: string } | { missing: string } {
+  private resolve(r: Restore): { ref: string; select: { source?: string; asOf?: string }; snapshotId?: string } | { missing: string } {
     const ns = r.metadata.namespace!;
     const src = r.spec.source;
     if (src.snapshotRef !== undefined) {
       const rec: Snapshot | undefined = this.ctx.caches.snapshots.get(ns, src.snapshotRef.name);
       if (rec === undefined) return { missing: `Snapshot ${ns}/${src.snapshotRef.name} does not exist` };
-      return { ref: rec.spec.snapshotId, extra: [], snapshotId: rec.spec.snapshotId };
+      return { ref: rec.spec.snapshotId, select: {}, snapshotId: rec.spec.snapshotId };
     }
-    if (src.snapshotId !== undefined) return { ref: src.snapshotId, extra: [], snapshotId: src.snapshotId };
+    if (src.snapshotId !== undefined) return { ref: src.snapshotId, select: {}, snapshotId: src.snapshotId };
     const pvc = src.pvc!;
     const identity = `${pvc.namespace ?? ns}@cairn:${pvc.sourcePathPrefix.replace(/\/+$/, '')}/${pvc.name}`;
-    return { ref: 'latest', extra: ['--source', identity, ...(pvc.asOf !== undefined ? ['--as-of', pvc.asOf] : [])] };
+    // "Latest" is pinned to the Restore's creation: a retried pod restores the same snapshot, never one
+    // that a schedule took in between.
+    const asOf = pvc.asOf ?? r.metadata.creationTimestamp;
+    return { ref: 'latest', select: { source: identity, ...(asOf !== undefined ? { asOf } : {}) } };
   }
 
   private async ensureTarget(r: Restore): Promise<PersistentVolumeClaim | undefined> {
@@ -178,7 +216,9 @@ export class RestoreController {
     const pvc: PersistentVolumeClaim = {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
-      metadata: { name: n.name, namespace: ns, labels: { ...(n.labels ?? {}), [LABELS.managedBy]: MANAGED_BY, 'cairn.dev/restore': labelValue(r.metadata.name ?? '') } },
+      // Not labelled managed-by cairn-operator: once restored, the volume is the app's (and schedules'
+      // selectors must see it). cairn.dev/restore records where it came from.
+      metadata: { name: n.name, namespace: ns, labels: { ...(n.labels ?? {}), [LABELS.restore]: labelValue(r.metadata.name ?? '') } },
       spec: {
         accessModes: n.accessModes,
         ...(n.storageClassName !== undefined ? { storageClassName: n.storageClassName } : {}),

@@ -1,12 +1,15 @@
 // The mover Jobs and staging objects of one SnapshotSchedule run: `snapshot create` of a PVC (directly, or
 // from a CSI VolumeSnapshot or clone of it) and `snapshot expire` with the schedule's retention.
 import type { Job, PersistentVolumeClaim, VolumeSnapshot } from '../../api/core-types.ts';
+import type { OwnerReference } from '../../api/meta.ts';
 import type { BackupRepository, MoverOverrides, ScheduleRun, ScheduleRunSourcesItem, SnapshotSchedule } from '../../api/resources.ts';
 import { ANNOTATIONS, LABELS, MANAGED_BY, childName, labelValue } from '../../api/names.ts';
 import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
 import type { OperatorContext } from '../../operator-context.ts';
-import type { Placement } from '../job-tracking.ts';
+import type { Placement } from '../placement/placement.ts';
+import type { ConsumerIds } from '../../jobs/pod-security.ts';
+import { expireInvocation } from '../retention/maintenance-expiry.ts';
 
 export function sourceIdentity(s: SnapshotSchedule, pvc: string): string {
   const prefix = s.spec.sourcePathPrefix.replace(/\/+$/, '');
@@ -42,22 +45,31 @@ export function buildSnapshotJob(
   claimName: string,
   placement: Placement,
   privileged: boolean,
+  consumer?: ConsumerIds,
 ): Job {
-  const args = ['snapshot', 'create', DATA_DIR, '--source', sourceIdentity(s, src.pvc), '--tag', `cairn.dev/schedule=${s.metadata.name ?? ''}`];
-  for (const e of s.spec.exclude ?? []) args.push('--exclude', e);
-  if (s.spec.compression !== undefined) args.push('--compression', s.spec.compression);
   return buildMoverJob({
     name: snapshotJobName(s, run, src.pvc),
     namespace: s.metadata.namespace!,
     owner: s,
     purpose: 'snapshot',
     image: ctx.config.moverImage,
+    imagePullSecrets: ctx.config.moverImagePullSecrets,
     command: ctx.config.moverCommand,
-    args,
+    invocation: {
+      command: 'snapshot create',
+      path: DATA_DIR,
+      source: sourceIdentity(s, src.pvc),
+      tags: { 'cairn.dev/schedule': s.metadata.name ?? '' },
+      // lost+found at the root of an ext4 volume is root's and 0700: unreadable to an unprivileged mover, and
+      // never the app's data. Skipping it keeps every backup of such a volume from coming out partial.
+      exclude: [...new Set(['/lost+found', ...(s.spec.exclude ?? [])])],
+      ...(s.spec.compression !== undefined ? { compression: s.spec.compression } : {}),
+    },
     access: repositoryAccess(repo),
     data: { claimName, readOnly: true },
     overrides: mergedOverrides(repo, s),
     privileged,
+    consumer,
     nodeName: placement.nodeName,
     tolerations: placement.tolerations,
     labels: runLabels(s, run, src.pvc),
@@ -66,25 +78,9 @@ export function buildSnapshotJob(
   });
 }
 
-export function retentionArgs(s: SnapshotSchedule): string[] | undefined {
-  const r = s.spec.retention;
-  if (r === undefined) return undefined;
-  const args: string[] = [];
-  const add = (flag: string, v: number | string | undefined): void => {
-    if (v !== undefined) args.push(flag, String(v));
-  };
-  add('--keep-latest', r.keepLatest);
-  add('--keep-hourly', r.keepHourly);
-  add('--keep-daily', r.keepDaily);
-  add('--keep-weekly', r.keepWeekly);
-  add('--keep-monthly', r.keepMonthly);
-  add('--keep-annual', r.keepAnnual);
-  add('--keep-within', r.keepWithin);
-  return args;
-}
-
 export function buildExpireJob(ctx: OperatorContext, s: SnapshotSchedule, repo: BackupRepository, run: ScheduleRun, pvc: string): Job {
-  const keep = retentionArgs(s) ?? [];
+  const invocation = expireInvocation(s, sourceIdentity(s, pvc));
+  if (invocation === undefined) throw new Error(`SnapshotSchedule ${s.metadata.name ?? ''} has no retention to apply`);
   const overrides = { ...mergedOverrides(repo, s), privileged: false };
   return buildMoverJob({
     name: expireJobName(s, run, pvc),
@@ -92,14 +88,23 @@ export function buildExpireJob(ctx: OperatorContext, s: SnapshotSchedule, repo: 
     owner: s,
     purpose: 'expire',
     image: ctx.config.moverImage,
+    imagePullSecrets: ctx.config.moverImagePullSecrets,
     command: ctx.config.moverCommand,
-    args: ['snapshot', 'expire', '--source', sourceIdentity(s, pvc), ...keep, '--time-zone', s.spec.timeZone, '--apply'],
+    invocation,
     access: repositoryAccess(repo),
     overrides,
     privileged: false,
     labels: runLabels(s, run, pvc),
     logLevel: ctx.config.moverLogLevel,
   });
+}
+
+/**
+ * Staging objects are owned by their schedule: deleting the schedule mid-run garbage-collects them instead
+ * of leaking full-size volume copies. (Not a controller reference: nothing routes their events.)
+ */
+function stagingOwner(s: SnapshotSchedule): OwnerReference[] {
+  return [{ apiVersion: s.apiVersion, kind: s.kind, name: s.metadata.name ?? '', uid: s.metadata.uid ?? '', blockOwnerDeletion: true }];
 }
 
 export function buildVolumeSnapshot(s: SnapshotSchedule, run: ScheduleRun, pvc: string): VolumeSnapshot {
@@ -109,7 +114,8 @@ export function buildVolumeSnapshot(s: SnapshotSchedule, run: ScheduleRun, pvc: 
     metadata: {
       name: stagingName(s, run, pvc),
       namespace: s.metadata.namespace,
-      labels: { [LABELS.managedBy]: MANAGED_BY, ...runLabels(s, run, pvc) },
+      labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.component]: 'staging', ...runLabels(s, run, pvc) },
+      ownerReferences: stagingOwner(s),
     },
     spec: {
       source: { persistentVolumeClaimName: pvc },
@@ -129,7 +135,8 @@ export function buildStagingPvc(s: SnapshotSchedule, run: ScheduleRun, source: P
     metadata: {
       name: stagingName(s, run, pvc),
       namespace: s.metadata.namespace,
-      labels: { [LABELS.managedBy]: MANAGED_BY, ...runLabels(s, run, pvc) },
+      labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.component]: 'staging', ...runLabels(s, run, pvc) },
+      ownerReferences: stagingOwner(s),
     },
     spec: {
       accessModes: ['ReadWriteOnce'],

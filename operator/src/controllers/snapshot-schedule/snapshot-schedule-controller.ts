@@ -5,7 +5,7 @@
 import type { PersistentVolumeClaim } from '../../api/core-types.ts';
 import type { BackupRepository, ScheduleRun, SnapshotSchedule, SnapshotScheduleStatus } from '../../api/resources.ts';
 import { getCondition, setCondition } from '../../api/conditions.ts';
-import { shortHash } from '../../api/names.ts';
+import { LABELS, MANAGED_BY, shortHash } from '../../api/names.ts';
 import type { OperatorContext } from '../../operator-context.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
@@ -14,12 +14,24 @@ import { PVCS, SNAPSHOT_SCHEDULES } from '../../runtime/resource-type.ts';
 import { CronSchedule } from '../../schedule/cron-schedule.ts';
 import { jitterMs, parseDurationMs } from '../../schedule/next-run.ts';
 import { checkTimeZone } from '../../schedule/time-zone.ts';
-import { planRun } from './run-planner.ts';
+import { planRun } from '../../schedule/run-planner.ts';
 import type { StepResult } from './source-runner.ts';
 import { SourceRunner, isTerminal } from './source-runner.ts';
 import { selectorString } from './label-selector.ts';
+import { repositoryReadiness } from '../backup-repository/repository-readiness.ts';
+import { exportScheduleMetrics, finishRun } from './run-outcome.ts';
+import { expireJobName, snapshotJobName } from './snapshot-jobs.ts';
+import { pruneJobHistory } from '../job-tracking/job-history.ts';
 
 const ACTIVE_POLL_MS = 30_000;
+
+function fieldDuration(field: string, text: string): number {
+  try {
+    return parseDurationMs(text);
+  } catch (e) {
+    throw new Error(`${field}: ${(e as Error).message}`, { cause: e });
+  }
+}
 const ms = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
 
 export class SnapshotScheduleController {
@@ -53,7 +65,8 @@ export class SnapshotScheduleController {
     try {
       cron = CronSchedule.parse(s.spec.schedule, s.metadata.uid ?? name);
       checkTimeZone(s.spec.timeZone);
-      jitter = s.spec.jitter !== undefined ? jitterMs(s.metadata.uid ?? name, parseDurationMs(s.spec.jitter)) : 0;
+      jitter = s.spec.jitter !== undefined ? jitterMs(s.metadata.uid ?? name, fieldDuration('spec.jitter', s.spec.jitter)) : 0;
+      if (fieldDuration('spec.stagingTimeout', s.spec.stagingTimeout) <= 0) throw new Error('spec.stagingTimeout must be longer than 0s (e.g. 2h)');
     } catch (e) {
       const message = (e as Error).message;
       if (getCondition(st.conditions, 'Ready')?.message !== message) this.ctx.events.record(s, 'Warning', 'InvalidSchedule', message);
@@ -66,7 +79,8 @@ export class SnapshotScheduleController {
     st.effectiveSchedule = cron.effective;
 
     const repo = this.ctx.caches.repositories.get(ns, s.spec.repository);
-    const repoReady = repo !== undefined && repo.status?.initialized === true;
+    const readiness = repositoryReadiness(repo, ns, s.spec.repository);
+    const repoReady = readiness.ready;
     let poll: number | undefined;
 
     // 1. Drive the active run.
@@ -124,20 +138,26 @@ export class SnapshotScheduleController {
     }
 
     // 3. Conditions and state.
-    if (repo === undefined) {
-      st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'False', reason: 'RepositoryNotFound', message: `BackupRepository ${ns}/${s.spec.repository} does not exist` }, gen, stamp);
-    } else if (!repoReady) {
-      st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'False', reason: 'RepositoryNotReady', message: `BackupRepository ${ns}/${s.spec.repository} is not ready` }, gen, stamp);
+    if (!readiness.ready) {
+      st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'False', reason: readiness.reason, message: readiness.message }, gen, stamp);
     } else {
       st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'True', reason: s.spec.suspend ? 'Suspended' : 'Scheduled', message: s.spec.suspend ? 'schedule is suspended' : 'schedule is active' }, gen, stamp);
     }
-    st.state = st.activeRun !== undefined ? 'Running' : s.spec.suspend ? 'Suspended' : st.lastRun?.result === 'Failed' ? 'Failed' : 'Idle';
+    st.state =
+      st.activeRun !== undefined ? 'Running'
+      : s.spec.suspend ? 'Suspended'
+      : st.lastRun?.result === 'Failed' ? 'Failed'
+      : st.lastRun?.result === 'PartiallySucceeded' ? 'Partial'
+      : 'Idle';
     if (st.activeRun === undefined) {
       st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no run is active' }, gen, stamp);
     }
-    await this.write(s, st);
+    s = await this.write(s, st);
+    const jobsOf = (run: ScheduleRun | undefined): Set<string> => new Set((run?.sources ?? []).flatMap((x) => [snapshotJobName(s, run!, x.pvc), expireJobName(s, run!, x.pvc)]));
+    const limits = { successful: s.spec.successfulJobsHistoryLimit, failed: s.spec.failedJobsHistoryLimit };
+    await pruneJobHistory(this.ctx, s, limits, jobsOf(st.activeRun), jobsOf(st.lastRun));
 
-    this.exportMetrics(ns, name, st);
+    exportScheduleMetrics(this.ctx, ns, name, st);
     // While a run is active, look again now and then: a pod stuck Pending produces no further events.
     if (st.activeRun !== undefined) poll = Math.min(poll ?? ACTIVE_POLL_MS, ACTIVE_POLL_MS);
     return {
@@ -146,31 +166,34 @@ export class SnapshotScheduleController {
     };
   }
 
-  /** Gauges from persisted status, so a new leader (or a restarted operator) reports them at once. */
-  private exportMetrics(ns: string, name: string, st: SnapshotScheduleStatus): void {
-    const labels = { namespace: ns, schedule: name };
-    const m = this.ctx.metrics;
-    if (st.lastSuccessTime !== undefined) m.scheduleLastSuccess.set(labels, Date.parse(st.lastSuccessTime) / 1000);
-    m.scheduleConsecutiveFailures.set(labels, st.consecutiveFailures ?? 0);
-    const last = st.lastRun;
-    if (last !== undefined && last.result !== 'Failed' && last.result !== 'Running') {
-      const sources = last.sources ?? [];
-      m.scheduleLastBytes.set(labels, sources.reduce((a, x) => a + (x.bytes ?? 0), 0));
-      m.scheduleLastFiles.set(labels, sources.reduce((a, x) => a + (x.files ?? 0), 0));
-      const seconds = (Date.parse(last.completionTime ?? '') - Date.parse(last.startTime ?? '')) / 1000;
-      m.scheduleLastDuration.set(labels, Math.max(Number.isFinite(seconds) ? seconds : 0, ...sources.map((x) => x.durationSeconds ?? 0)));
-    }
+  private stagingTimeoutMs(s: SnapshotSchedule): number {
+    return parseDurationMs(s.spec.stagingTimeout);
   }
 
   private async write(s: SnapshotSchedule, st: SnapshotScheduleStatus): Promise<SnapshotSchedule> {
     return this.ctx.status.update(SNAPSHOT_SCHEDULES, s, () => structuredClone(st));
   }
 
+  /**
+   * The PVCs of a new run: pvcNames as listed, plus those the selector matches except Cairn's own volumes
+   * (staging copies and caches, labelled managed-by cairn-operator; filesystem repositories of the namespace;
+   * targets of Restores still running), which `selector: {}` would otherwise back up too.
+   */
   private async resolveSources(s: SnapshotSchedule): Promise<string[]> {
     const names = new Set(s.spec.sources.pvcNames ?? []);
     if (s.spec.sources.selector !== undefined) {
-      const { items } = await this.ctx.client.list<PersistentVolumeClaim>(PVCS, s.metadata.namespace, { labelSelector: selectorString(s.spec.sources.selector) });
-      for (const pvc of items) names.add(pvc.metadata.name!);
+      const ns = s.metadata.namespace;
+      const own = new Set<string>();
+      for (const r of this.ctx.caches.repositories.list(ns)) if (r.spec.storage.filesystem !== undefined) own.add(r.spec.storage.filesystem.claimName);
+      for (const r of this.ctx.caches.restores.list(ns)) {
+        if (r.status?.phase === 'Succeeded' || r.status?.phase === 'Failed' || r.status?.phase === 'Skipped') continue;
+        own.add(r.spec.target.existingPVC?.name ?? r.spec.target.newPVC?.name ?? '');
+      }
+      const { items } = await this.ctx.client.list<PersistentVolumeClaim>(PVCS, ns, { labelSelector: selectorString(s.spec.sources.selector) });
+      for (const pvc of items) {
+        if (pvc.metadata.labels?.[LABELS.managedBy] === MANAGED_BY || own.has(pvc.metadata.name!)) continue;
+        names.add(pvc.metadata.name!);
+      }
     }
     return [...names].sort();
   }
@@ -178,7 +201,7 @@ export class SnapshotScheduleController {
   /** Advance every source of the active run; finish the run when all are done. Returns a poll interval. */
   private async progress(s: SnapshotSchedule, repo: BackupRepository, st: SnapshotScheduleStatus, stamp: string): Promise<number | undefined> {
     const run = st.activeRun!;
-    const runner = new SourceRunner(this.ctx, s, repo, run);
+    const runner = new SourceRunner(this.ctx, s, repo, run, this.stagingTimeoutMs(s));
     const gen = s.metadata.generation;
     let poll: number | undefined;
     let stuck: StepResult['stuck'];
@@ -199,69 +222,14 @@ export class SnapshotScheduleController {
     } else {
       st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'True', reason: 'Running', message: `run ${run.id ?? ''} is in progress` }, gen, stamp);
     }
-    if ((run.sources ?? []).every(isTerminal)) this.finish(s, st, stamp);
+    if ((run.sources ?? []).every(isTerminal)) finishRun(this.ctx, s, st, stamp);
     return poll;
   }
 
   private async replace(s: SnapshotSchedule, repo: BackupRepository, st: SnapshotScheduleStatus, stamp: string): Promise<void> {
     const run = st.activeRun!;
-    const runner = new SourceRunner(this.ctx, s, repo, run);
+    const runner = new SourceRunner(this.ctx, s, repo, run, this.stagingTimeoutMs(s));
     for (const src of run.sources ?? []) if (!isTerminal(src)) await runner.stop(src);
-    this.finish(s, st, stamp);
-  }
-
-  private finish(s: SnapshotSchedule, st: SnapshotScheduleStatus, stamp: string): void {
-    const run = st.activeRun!;
-    const ns = s.metadata.namespace!;
-    const name = s.metadata.name!;
-    const sources = run.sources ?? [];
-    const failed = sources.find((x) => x.phase === 'Failed');
-    const partial = sources.some((x) => x.reason === 'PartialSnapshot');
-    run.completionTime = stamp;
-    if (sources.length === 0) {
-      run.result = 'Failed';
-      run.reason = 'NoMatchingPVCs';
-      run.message = 'no PersistentVolumeClaim matched spec.sources';
-    } else if (failed !== undefined) {
-      run.result = 'Failed';
-      run.reason = failed.reason ?? 'Failed';
-      run.message = `PVC ${failed.pvc}: ${failed.message ?? ''}`;
-    } else {
-      run.result = partial ? 'PartiallySucceeded' : 'Succeeded';
-      run.reason = partial ? 'PartialSnapshot' : 'Succeeded';
-      run.message = `${sources.length} PVC(s) snapshotted`;
-    }
-    st.lastRun = run;
-    delete st.activeRun;
-    if (run.trigger === 'Manual' && run.manualToken !== undefined) st.lastManualTrigger = run.manualToken;
-    const gen = s.metadata.generation;
-    const labels = { namespace: ns, schedule: name };
-    this.ctx.metrics.scheduleRuns.inc({ ...labels, result: run.result });
-    const started = Date.parse(run.startTime ?? stamp);
-    const duration = (Date.parse(stamp) - started) / 1000;
-    if (run.result === 'Failed') {
-      st.consecutiveFailures = (st.consecutiveFailures ?? 0) + 1;
-      this.ctx.metrics.scheduleConsecutiveFailures.set(labels, st.consecutiveFailures);
-      st.conditions = setCondition(st.conditions, { type: 'LastRunSucceeded', status: 'False', reason: run.reason ?? 'Failed', message: run.message ?? '' }, gen, stamp);
-      this.ctx.events.record(s, 'Warning', 'RunFailed', `${run.reason ?? ''}: ${run.message ?? ''}`);
-      return;
-    }
-    st.consecutiveFailures = 0;
-    st.lastSuccessTime = stamp;
-    const newest = sources.filter((x) => x.snapshot !== undefined).at(-1);
-    if (newest !== undefined) {
-      st.lastSnapshot = newest.snapshot;
-      st.lastSnapshotTime = stamp;
-    }
-    const bytes = sources.reduce((a, x) => a + (x.bytes ?? 0), 0);
-    const files = sources.reduce((a, x) => a + (x.files ?? 0), 0);
-    const moverSeconds = Math.max(duration, ...sources.map((x) => x.durationSeconds ?? 0));
-    this.ctx.metrics.scheduleLastSuccess.set(labels, Date.parse(stamp) / 1000);
-    this.ctx.metrics.scheduleLastDuration.set(labels, moverSeconds);
-    this.ctx.metrics.scheduleLastBytes.set(labels, bytes);
-    this.ctx.metrics.scheduleLastFiles.set(labels, files);
-    this.ctx.metrics.scheduleConsecutiveFailures.set(labels, 0);
-    st.conditions = setCondition(st.conditions, { type: 'LastRunSucceeded', status: 'True', reason: run.reason ?? 'Succeeded', message: run.message ?? '' }, gen, stamp);
-    this.ctx.events.record(s, 'Normal', 'RunSucceeded', `${run.message ?? ''}: ${files} files, ${bytes} bytes`);
+    finishRun(this.ctx, s, st, stamp);
   }
 }

@@ -1,29 +1,23 @@
 // Moves one source (PVC) of an active SnapshotSchedule run through its phases:
 //   Pending -> [Staging] -> Running -> [Retention] -> Succeeded | Failed
 // Every step is idempotent: objects have deterministic names, so a restarted or new leader picks up a run
-// where the status says it is and adopts Jobs that already exist instead of starting them again.
-import type { Namespace, PersistentVolumeClaim, VolumeSnapshot } from '../../api/core-types.ts';
-import type { BackupRepository, ScheduleRun, ScheduleRunSourcesItem, Snapshot, SnapshotSchedule } from '../../api/resources.ts';
-import { LABELS, childName, labelValue } from '../../api/names.ts';
-import type { MoverResult } from '../../../../mover/src/contract/mover-result.ts';
-import { privilegedMoversAllowed } from '../../jobs/pod-security.ts';
+// where the status says it is and adopts Jobs that already exist instead of starting them again. Staging
+// objects (staging.ts) are deleted on every way out of the run (result, failure, timeout, Replace).
+import type { Namespace, PersistentVolumeClaim } from '../../api/core-types.ts';
+import type { BackupRepository, ScheduleRun, ScheduleRunSourcesItem, SnapshotSchedule } from '../../api/resources.ts';
+import type { ConsumerIds } from '../../jobs/pod-security.ts';
+import { consumerIds, privilegedMoverDenied } from '../../jobs/pod-security.ts';
 import type { OperatorContext } from '../../operator-context.ts';
-import { toRfc3339 } from '../../runtime/clock.ts';
-import { KubeApiError, isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
-import { JOBS, NAMESPACES, PVCS, SNAPSHOTS, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
-import { ensureJob, jobOutcome, placementFor } from '../job-tracking.ts';
-import {
-  buildExpireJob,
-  buildSnapshotJob,
-  buildStagingPvc,
-  buildVolumeSnapshot,
-  expireJobName,
-  mergedOverrides,
-  retentionArgs,
-  snapshotJobName,
-  sourceIdentity,
-  stagingName,
-} from './snapshot-jobs.ts';
+import { isNotFound } from '../../runtime/kube-client.ts';
+import { JOBS, NAMESPACES, PVCS } from '../../runtime/resource-type.ts';
+import type { Stuck } from '../job-tracking/job-tracker.ts';
+import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
+import { consumersOf } from '../placement/consumer.ts';
+import type { Placement } from '../placement/placement.ts';
+import { blockRefusal, mountRefusal, placementFor } from '../placement/placement.ts';
+import { deleteSnapshotRecords, recordSnapshot } from '../retention/snapshot-records.ts';
+import { buildExpireJob, buildSnapshotJob, expireJobName, mergedOverrides, snapshotJobName, sourceIdentity } from './snapshot-jobs.ts';
+import { Staging } from './staging.ts';
 
 export type Source = ScheduleRunSourcesItem;
 
@@ -31,7 +25,7 @@ export interface StepResult {
   /** Poll again after this long (objects we do not watch, such as VolumeSnapshots). */
   readonly pollMs?: number;
   /** A pod that cannot start, reported on the schedule. */
-  readonly stuck?: { reason: string; message: string };
+  readonly stuck?: Stuck;
   readonly permissionDenied?: string;
 }
 
@@ -43,12 +37,14 @@ export class SourceRunner {
   private readonly s: SnapshotSchedule;
   private readonly repo: BackupRepository;
   private readonly run: ScheduleRun;
+  private readonly staged: Staging;
 
-  constructor(ctx: OperatorContext, s: SnapshotSchedule, repo: BackupRepository, run: ScheduleRun) {
+  constructor(ctx: OperatorContext, s: SnapshotSchedule, repo: BackupRepository, run: ScheduleRun, stagingTimeoutMs: number) {
     this.ctx = ctx;
     this.s = s;
     this.repo = repo;
     this.run = run;
+    this.staged = new Staging(ctx, s, run, stagingTimeoutMs);
   }
 
   private get ns(): string {
@@ -87,6 +83,12 @@ export class SourceRunner {
     return {};
   }
 
+  /** Fail `src` after deleting its staging objects (they are full-size volume copies). */
+  private async failStaged(src: Source, reason: string, message: string): Promise<StepResult> {
+    await this.cleanupStaging(src);
+    return this.fail(src, reason, message);
+  }
+
   private async getPvc(name: string): Promise<PersistentVolumeClaim | undefined> {
     try {
       return await this.ctx.client.get<PersistentVolumeClaim>(PVCS, this.ns, name);
@@ -99,14 +101,29 @@ export class SourceRunner {
   private async privileged(): Promise<{ privileged: boolean; denied?: string }> {
     const wanted = mergedOverrides(this.repo, this.s).privileged === true;
     if (!wanted) return { privileged: false };
-    const ns = await this.ctx.client.get<Namespace>(NAMESPACES, undefined, this.ns);
-    if (privilegedMoversAllowed(ns)) return { privileged: true };
-    return { privileged: false, denied: `namespace ${this.ns} does not carry the annotation cairn.dev/privileged-movers: "true"` };
+    const denied = privilegedMoverDenied(await this.ctx.client.get<Namespace>(NAMESPACES, undefined, this.ns));
+    return denied === undefined ? { privileged: true } : { privileged: false, denied };
+  }
+
+  /** The pods using the source PVC decide where a Direct mover runs and (securityContextFrom Consumer) its ids. */
+  private async consumer(pvc: PersistentVolumeClaim): Promise<{ placement: Placement; ids?: ConsumerIds; refusal?: ReturnType<typeof mountRefusal> }> {
+    const from = mergedOverrides(this.repo, this.s).securityContextFrom ?? 'Consumer';
+    const direct = this.s.spec.copyMethod === 'Direct';
+    if (!direct && from === 'None') return { placement: {} };
+    const consumers = await consumersOf(this.ctx, pvc);
+    const first = consumers[0];
+    return {
+      placement: direct ? placementFor(pvc, consumers) : {},
+      ...(from === 'Consumer' && first !== undefined ? { ids: consumerIds(first, pvc.metadata.name!) } : {}),
+      ...(direct ? { refusal: mountRefusal(pvc, consumers) } : {}),
+    };
   }
 
   private async start(src: Source): Promise<StepResult> {
     const pvc = await this.getPvc(src.pvc);
     if (pvc === undefined) return this.fail(src, 'PVCNotFound', `PersistentVolumeClaim ${this.ns}/${src.pvc} does not exist`);
+    const block = blockRefusal(pvc);
+    if (block !== undefined) return this.fail(src, block.reason, block.message);
     const priv = await this.privileged();
     if (priv.denied !== undefined) {
       this.fail(src, 'PrivilegedMoverNotPermitted', priv.denied);
@@ -114,60 +131,35 @@ export class SourceRunner {
     }
     const method = this.s.spec.copyMethod;
     if (method === 'Snapshot') {
-      try {
-        await this.ctx.client.create(VOLUME_SNAPSHOTS, this.ns, buildVolumeSnapshot(this.s, this.run, src.pvc));
-      } catch (e) {
-        if (e instanceof KubeApiError && e.status === 404) {
-          return this.fail(src, 'VolumeSnapshotUnsupported', 'the snapshot.storage.k8s.io/v1 API is not installed; use copyMethod Direct or Clone explicitly');
-        }
-        if (!isAlreadyExists(e)) throw e;
+      if (!(await this.staged.createSnapshot(src.pvc))) {
+        return this.fail(src, 'VolumeSnapshotUnsupported', 'the snapshot.storage.k8s.io/v1 API is not installed; use copyMethod Direct or Clone explicitly');
       }
       src.phase = 'Staging';
       return {};
     }
-    let claim = src.pvc;
-    if (method === 'Clone') {
-      await this.createIfMissing(buildStagingPvc(this.s, this.run, pvc, 'Clone'));
-      claim = stagingName(this.s, this.run, src.pvc);
-    }
-    const placement = method === 'Direct' ? await placementFor(this.ctx, pvc) : {};
-    const job = await ensureJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, placement, priv.privileged));
+    const { placement, ids, refusal } = await this.consumer(pvc);
+    if (refusal !== undefined) return this.fail(src, refusal.reason, refusal.message);
+    const claim = method === 'Clone' ? await this.staged.createPvc(pvc, 'Clone') : src.pvc;
+    const job = await startJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, placement, priv.privileged, ids));
     src.job = job.metadata.name;
     src.phase = 'Running';
     return {};
   }
 
-  private async createIfMissing(pvc: PersistentVolumeClaim): Promise<void> {
-    try {
-      await this.ctx.client.create(PVCS, this.ns, pvc);
-    } catch (e) {
-      if (!isAlreadyExists(e)) throw e;
-    }
-  }
-
   private async staging(src: Source): Promise<StepResult> {
-    let vs: VolumeSnapshot;
-    try {
-      vs = await this.ctx.client.get<VolumeSnapshot>(VOLUME_SNAPSHOTS, this.ns, stagingName(this.s, this.run, src.pvc));
-    } catch (e) {
-      if (isNotFound(e)) {
-        src.phase = 'Pending';
-        return {};
-      }
-      throw e;
+    const vs = await this.staged.snapshotState(src.pvc);
+    if (vs.state === 'missing') {
+      src.phase = 'Pending'; // deleted under us: take it again
+      return {};
     }
-    if (vs.status?.error?.message !== undefined && vs.status.readyToUse !== true) {
-      return this.fail(src, 'VolumeSnapshotFailed', vs.status.error.message);
-    }
-    if (vs.status?.readyToUse !== true) return { pollMs: 5_000 };
+    if (vs.state === 'failed') return this.failStaged(src, vs.reason, vs.message);
+    if (vs.state === 'pending') return { pollMs: vs.pollMs };
     const pvc = await this.getPvc(src.pvc);
-    if (pvc === undefined) return this.fail(src, 'PVCNotFound', `PersistentVolumeClaim ${this.ns}/${src.pvc} does not exist`);
-    await this.createIfMissing(buildStagingPvc(this.s, this.run, pvc, 'Snapshot', vs.status.restoreSize));
+    if (pvc === undefined) return this.failStaged(src, 'PVCNotFound', `PersistentVolumeClaim ${this.ns}/${src.pvc} does not exist`);
+    const claim = await this.staged.createPvc(pvc, 'Snapshot', vs.restoreSize);
     const priv = await this.privileged();
-    const job = await ensureJob(
-      this.ctx,
-      buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, stagingName(this.s, this.run, src.pvc), {}, priv.privileged),
-    );
+    const { ids } = await this.consumer(pvc);
+    const job = await startJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, {}, priv.privileged, ids));
     src.job = job.metadata.name;
     src.phase = 'Running';
     return {};
@@ -175,163 +167,91 @@ export class SourceRunner {
 
   private async running(src: Source): Promise<StepResult> {
     const name = snapshotJobName(this.s, this.run, src.pvc);
-    const found = await jobOutcome(this.ctx, this.ns, name);
-    if (found === undefined) {
-      // Not in the cache: either just created or lost. Adopt it if it exists; recreate it only if it does not.
-      try {
-        await this.ctx.client.get(JOBS, this.ns, name);
-        return { pollMs: 2_000 };
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-      src.phase = this.s.spec.copyMethod === 'Snapshot' ? 'Staging' : 'Pending';
-      return {};
-    }
-    const { outcome } = found;
-    if (outcome.phase === 'Running') {
-      if (outcome.stuck !== undefined) {
-        src.reason = outcome.stuck.reason;
-        src.message = outcome.stuck.message;
-        return { stuck: outcome.stuck };
+    const tracked = await trackJob(this.ctx, this.ns, name);
+    if (tracked.state === 'Lost') return this.failStaged(src, tracked.reason, tracked.message);
+    if (tracked.state === 'Running') {
+      if (tracked.stuck !== undefined) {
+        const unbound = await this.staged.unbound(src.pvc);
+        if (unbound !== undefined) {
+          await this.deleteJob(name);
+          return this.failStaged(src, 'StagingTimedOut', unbound);
+        }
+        src.reason = tracked.stuck.reason;
+        src.message = tracked.stuck.message;
+        return { stuck: tracked.stuck, pollMs: tracked.pollMs };
       }
       if (src.reason !== undefined) {
         delete src.reason;
         delete src.message;
       }
-      return {};
+      return { pollMs: tracked.pollMs };
     }
+    const { outcome } = tracked;
     const result = outcome.result;
     const snapshot = result?.snapshot;
+    await this.cleanupStaging(src);
     if (snapshot !== undefined && (outcome.phase === 'Succeeded' || result?.code === 'PARTIAL')) {
-      await this.recordSnapshot(src, result!);
-      await this.cleanupStaging(src);
+      src.snapshot = await recordSnapshot(this.ctx, this.s, src.pvc, sourceIdentity(this.s, src.pvc), result!);
+      src.snapshotId = snapshot.id;
+      src.bytes = snapshot.bytes;
+      src.files = snapshot.files;
+      src.durationSeconds = result!.durationSeconds;
       delete src.reason;
       delete src.message;
       if (snapshot.partial) {
+        const first = snapshot.skipped.slice(0, 3).join(', ');
+        src.skipped = snapshot.skippedCount;
         src.reason = 'PartialSnapshot';
-        src.message = `${snapshot.skippedCount} entries could not be read`;
+        src.message =
+          `${snapshot.skippedCount} entries could not be read${first !== '' ? ` (${first}${snapshot.skippedCount > 3 ? ', ...' : ''})` : ''}; ` +
+          'run the mover as their owner (spec.mover.securityContextFrom, podSecurityContext, privileged) or exclude them';
       }
-      if (retentionArgs(this.s) !== undefined) {
-        await ensureJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
+      if (this.s.spec.retention !== undefined) {
+        await startJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
         src.phase = 'Retention';
       } else {
         src.phase = 'Succeeded';
       }
       return {};
     }
-    await this.cleanupStaging(src);
     if (outcome.phase === 'Succeeded') return this.fail(src, 'NoResult', `mover Job ${name} succeeded without leaving a snapshot result`);
     return this.fail(src, outcome.reason ?? 'JobFailed', outcome.message ?? `mover Job ${name} failed`);
   }
 
   private async retention(src: Source): Promise<StepResult> {
     const name = expireJobName(this.s, this.run, src.pvc);
-    const found = await jobOutcome(this.ctx, this.ns, name);
-    if (found === undefined) {
-      await ensureJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
-      return {};
-    }
-    if (found.outcome.phase === 'Running') return found.outcome.stuck !== undefined ? { stuck: found.outcome.stuck } : {};
-    const deleted = found.outcome.result?.deleted ?? [];
-    await this.deleteRecords(src.pvc, deleted);
-    if (found.outcome.phase === 'Failed') {
+    const tracked = await trackJob(this.ctx, this.ns, name);
+    if (tracked.state === 'Running') return { pollMs: tracked.pollMs, ...(tracked.stuck !== undefined ? { stuck: tracked.stuck } : {}) };
+    // The snapshot is recorded either way; retention failing (or its Job lost) is a note on the source,
+    // and maintenance applies the schedule's retention again.
+    const outcome = tracked.state === 'Finished' ? tracked.outcome : { phase: 'Failed' as const, reason: tracked.reason, message: tracked.message, result: undefined };
+    await deleteSnapshotRecords(this.ctx, this.s, this.repo.metadata, outcome.result?.deleted ?? [], src.pvc);
+    if (outcome.phase === 'Failed') {
       src.reason = 'RetentionFailed';
-      src.message = `retention could not be applied: ${found.outcome.reason ?? ''} ${found.outcome.message ?? ''}`.trim();
+      src.message = `retention could not be applied: ${outcome.reason ?? ''} ${outcome.message ?? ''}`.trim();
     }
     src.phase = 'Succeeded';
     return {};
   }
 
-  private async recordSnapshot(src: Source, result: MoverResult): Promise<void> {
-    const snap = result.snapshot!;
-    const name = childName([src.pvc, snap.id.slice(0, 16)]);
-    const record: Snapshot = {
-      apiVersion: 'cairn.dev/v1alpha1',
-      kind: 'Snapshot',
-      metadata: {
-        name,
-        namespace: this.ns,
-        labels: {
-          [LABELS.managedBy]: 'cairn-operator',
-          [LABELS.repository]: labelValue(this.s.spec.repository),
-          [LABELS.schedule]: labelValue(this.s.metadata.name ?? ''),
-          [LABELS.pvc]: labelValue(src.pvc),
-        },
-      },
-      spec: {
-        repository: this.s.spec.repository,
-        schedule: this.s.metadata.name,
-        sourcePVC: src.pvc,
-        snapshotId: snap.id,
-        source: snap.source !== '' ? snap.source : sourceIdentity(this.s, src.pvc),
-        startTime: snap.startTime,
-        endTime: snap.endTime,
-        durationSeconds: result.durationSeconds,
-        bytes: snap.bytes,
-        files: snap.files,
-        dirs: snap.dirs,
-        bytesUploaded: snap.bytesUploaded,
-        partial: snap.partial,
-        skippedCount: snap.skippedCount,
-      },
-    };
-    try {
-      const created = await this.ctx.client.create<Snapshot>(SNAPSHOTS, this.ns, record);
-      if (snap.retentionReasons !== undefined && snap.retentionReasons.length > 0) {
-        await this.ctx.status.update(SNAPSHOTS, created, (): Snapshot['status'] => ({ retentionReasons: [...snap.retentionReasons!] }));
-      }
-      this.ctx.events.record(this.s, 'Normal', 'SnapshotCreated', `snapshot ${snap.id} of PVC ${src.pvc}: ${snap.files} files, ${snap.bytes} bytes`);
-    } catch (e) {
-      if (!isAlreadyExists(e)) throw e;
-    }
-    src.snapshot = name;
-    src.snapshotId = snap.id;
-    src.bytes = snap.bytes;
-    src.files = snap.files;
-    src.durationSeconds = result.durationSeconds;
-  }
-
-  private async deleteRecords(pvc: string, ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const wanted = new Set(ids);
-    for (const rec of this.ctx.caches.snapshots.list(this.ns)) {
-      if (rec.spec.repository === this.s.spec.repository && rec.spec.sourcePVC === pvc && wanted.has(rec.spec.snapshotId)) {
-        try {
-          await this.ctx.client.delete(SNAPSHOTS, this.ns, rec.metadata.name!);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
-    }
-    this.ctx.events.record(this.s, 'Normal', 'RetentionApplied', `retention removed ${ids.length} snapshot(s) of PVC ${pvc}`);
-  }
-
   async cleanupStaging(src: Source): Promise<void> {
-    if (this.s.spec.copyMethod === 'Direct') return;
-    const name = stagingName(this.s, this.run, src.pvc);
-    for (const type of this.s.spec.copyMethod === 'Snapshot' ? [PVCS, VOLUME_SNAPSHOTS] : [PVCS]) {
-      try {
-        await this.ctx.client.delete(type, this.ns, name);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
+    await this.staged.cleanup(src.pvc);
+  }
+
+  private async deleteJob(name: string): Promise<void> {
+    try {
+      await this.ctx.client.delete(JOBS, this.ns, name);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
     }
   }
 
   /** Stop this source's Jobs (concurrencyPolicy Replace). */
   async stop(src: Source): Promise<void> {
-    for (const name of [snapshotJobName(this.s, this.run, src.pvc), expireJobName(this.s, this.run, src.pvc)]) {
-      try {
-        await this.ctx.client.delete(JOBS, this.ns, name);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
+    for (const name of [snapshotJobName(this.s, this.run, src.pvc), expireJobName(this.s, this.run, src.pvc)]) await this.deleteJob(name);
     await this.cleanupStaging(src);
     src.phase = 'Failed';
     src.reason = 'Replaced';
     src.message = 'stopped by a newer run (concurrencyPolicy Replace)';
   }
 }
-
-export const nowStamp = (ctx: OperatorContext): string => toRfc3339(ctx.clock.now());

@@ -12,7 +12,8 @@ import type { ReconcileResult } from '../../runtime/controller.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
 import { isNotFound } from '../../runtime/kube-client.ts';
 import { SNAPSHOTS } from '../../runtime/resource-type.ts';
-import { ensureJob, jobOutcome } from '../job-tracking.ts';
+import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
+import { repositoryReadiness } from '../backup-repository/repository-readiness.ts';
 
 export class SnapshotController {
   private readonly ctx: OperatorContext;
@@ -35,15 +36,18 @@ export class SnapshotController {
     const write = async (): Promise<void> => {
       await this.ctx.status.update(SNAPSHOTS, rec, () => structuredClone(st));
     };
-    if (repo === undefined || repo.status?.initialized !== true) {
-      cond('False', 'RepositoryNotReady', `BackupRepository ${ns}/${rec.spec.repository} is not ready`);
+    const readiness = repositoryReadiness(repo, ns, rec.spec.repository);
+    if (!readiness.ready || repo === undefined) {
+      cond('False', 'RepositoryNotReady', readiness.ready ? '' : readiness.message);
       await write();
       return;
     }
     const jobName = childName([name, 'delete']);
-    const found = await jobOutcome(this.ctx, ns, jobName);
-    if (found === undefined) {
-      await ensureJob(
+    // Deleting a snapshot is idempotent (the mover's NOT_FOUND counts as done), so a Job that was never
+    // started or got lost is simply started (again).
+    const tracked = st.deleteJob === undefined ? undefined : await trackJob(this.ctx, ns, st.deleteJob);
+    if (tracked === undefined || tracked.state === 'Lost') {
+      await startJob(
         this.ctx,
         buildMoverJob({
           name: jobName,
@@ -51,8 +55,9 @@ export class SnapshotController {
           owner: rec,
           purpose: 'delete',
           image: this.ctx.config.moverImage,
+          imagePullSecrets: this.ctx.config.moverImagePullSecrets,
           command: this.ctx.config.moverCommand,
-          args: ['snapshot', 'delete', rec.spec.snapshotId],
+          invocation: { command: 'snapshot delete', id: rec.spec.snapshotId },
           access: repositoryAccess(repo),
           overrides: { ...(repo.spec.mover ?? {}), privileged: false },
           privileged: false,
@@ -66,8 +71,8 @@ export class SnapshotController {
       await write();
       return;
     }
-    const { outcome } = found;
-    if (outcome.phase === 'Running') return;
+    if (tracked.state === 'Running') return { pollAfterMs: tracked.pollMs };
+    const { outcome } = tracked;
     if (outcome.phase === 'Succeeded' || outcome.result?.code === 'NOT_FOUND') {
       this.ctx.events.record(rec, 'Normal', 'SnapshotDeleted', `snapshot ${rec.spec.snapshotId} deleted from repository ${rec.spec.repository}`);
       try {

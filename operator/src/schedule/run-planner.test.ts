@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CronSchedule } from '../../schedule/cron-schedule.ts';
+import { CronSchedule } from './cron-schedule.ts';
 import type { PlanInput } from './run-planner.ts';
 import { planRun } from './run-planner.ts';
 

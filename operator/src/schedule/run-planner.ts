@@ -2,8 +2,8 @@
 // now, which due times were missed, and when to look again. Pure (no I/O, time passed in), so restarts and
 // leader changes make the same decision: the persisted lastScheduleTime is the only memory, and a run is
 // named after its due time, so deciding twice starts nothing twice.
-import type { CronSchedule } from '../../schedule/cron-schedule.ts';
-import { nextDueTime } from '../../schedule/next-run.ts';
+import type { CronSchedule } from './cron-schedule.ts';
+import { nextDueTime } from './next-run.ts';
 
 export interface PlanInput {
   readonly now: number;

@@ -1,0 +1,72 @@
+// A file that grows, shrinks or is replaced between the walk's lstat and its read is stored as read: its
+// entry's size is the size of the stored object, it keeps the mtime the walk saw, and it is counted
+// (issue 8, item 4). The moment between lstat and read is reached through the ignore rules, which the
+// walker consults for every entry after listing its directory and before reading it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryBlobStore } from '../blob/memory-store.ts';
+import { createRepository, openRepository, type Repository } from '../repo/open-repository.ts';
+import { decodeDirManifest } from './dir-manifest.ts';
+import { restoreEntry } from './restore.ts';
+import { Uploader, type IgnoreScope } from './uploader.ts';
+
+let work: string;
+let repo: Repository;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'cairn-changing-'));
+  const store = new MemoryBlobStore();
+  await createRepository(store, 'pw');
+  repo = await openRepository(store, 'pw');
+}, 60_000);
+
+afterAll(async () => {
+  await repo?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('backup of files that change while being read', () => {
+  it('stores each as read, with its size matching the stored object, and counts it', async () => {
+    const src = join(work, 'src');
+    await mkdir(src);
+    const body = (n: number, c: string): Buffer => Buffer.alloc(n, c);
+    for (const name of ['grows', 'shrinks', 'replaced', 'steady']) await writeFile(join(src, name), body(100_000, name[0]!));
+    const change: Record<string, () => void> = {
+      grows: () => appendFileSync(join(src, 'grows'), body(50_000, '+')),
+      shrinks: () => truncateSync(join(src, 'shrinks'), 30_000),
+      replaced: () => {
+        writeFileSync(join(src, '.new'), body(150_000, 'n'));
+        renameSync(join(src, '.new'), join(src, 'replaced'));
+      },
+    };
+    const scope: IgnoreScope = {
+      ignores: (name) => {
+        change[name]?.(); // after the walk's lstat, before the read
+        return false;
+      },
+      child: () => scope,
+    };
+    const uploader = new Uploader(repo, {
+      sourcePath: src, source: { host: 'h', userName: 'u', path: '/src' }, workers: 1, previous: null,
+      ignore: { fileName: '.kopiaignore', root: () => scope },
+    });
+    const result = await uploader.run();
+    expect(result.progress.changedWhileRead).toBe(3);
+    expect(result.failures).toEqual([]);
+
+    const listing = decodeDirManifest(await (await repo.objects.openObject(result.manifest.rootEntry!.obj)).readAll(), 'root');
+    const sizes = Object.fromEntries(listing.entries.map((e) => [e.name, e.size]));
+    expect(sizes).toEqual({ grows: 100_000, shrinks: 30_000, replaced: 100_000, steady: 100_000 });
+    for (const e of listing.entries) expect((await repo.objects.openObject(e.obj)).length).toBe(e.size);
+    expect(result.manifest.stats.totalSize).toBe(330_000);
+
+    const out = join(work, 'out');
+    await restoreEntry(repo, result.manifest.rootEntry!, out);
+    expect(await readFile(join(out, 'grows'))).toEqual(body(100_000, 'g'));
+    expect(await readFile(join(out, 'shrinks'))).toEqual(body(30_000, 's'));
+    expect(await readFile(join(out, 'replaced'))).toEqual(body(100_000, 'n'));
+  });
+});

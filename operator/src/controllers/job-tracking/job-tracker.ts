@@ -1,0 +1,110 @@
+// The one path every controller takes with a mover Job, from creation to result:
+//   startJob(job)          create it, or adopt the existing one (names are deterministic: AlreadyExists
+//                          means this step already started, e.g. before a restart or on another leader)
+//   trackJob(ns, name)     Running (with why it cannot start, if it cannot), Finished (outcome read from the
+//                          Job's conditions and the pods' termination messages), or Lost
+// "Lost" means the Job is neither in the cache nor on the API server although the caller recorded that it
+// started: somebody deleted it, or its TTL ran out while the operator was down. Each controller decides what
+// a lost Job means for its resource (a failed step with reason MoverJobLost, or a harmless restart), but
+// none of them polls for it forever.
+import type { Job, Pod } from '../../api/core-types.ts';
+import type { OperatorContext } from '../../operator-context.ts';
+import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
+import { CORE_EVENTS, JOBS, PODS } from '../../runtime/resource-type.ts';
+import type { JobOutcome } from '../../jobs/job-outcome.ts';
+import { readJobOutcome } from '../../jobs/job-outcome.ts';
+
+/** Why a mover pod cannot start or run. */
+export interface Stuck {
+  readonly reason: string;
+  readonly message: string;
+}
+
+export type FinishedOutcome = JobOutcome & { readonly phase: 'Succeeded' | 'Failed' };
+
+export type TrackedJob =
+  | { readonly state: 'Running'; readonly job?: Job; readonly stuck?: Stuck; readonly pollMs: number }
+  | { readonly state: 'Finished'; readonly job: Job; readonly outcome: FinishedOutcome; readonly pods: readonly Pod[] }
+  | { readonly state: 'Lost'; readonly reason: 'MoverJobLost'; readonly message: string };
+
+/** A running Job is looked at this often: a pod stuck Pending or never created produces no further events. */
+export const RUNNING_POLL_MS = 30_000;
+/** A Job just created but not in the cache yet. */
+const NOT_CACHED_POLL_MS = 2_000;
+/** A Job without pods for this long is checked for FailedCreate events (quota, admission, PSA). */
+export const FAILED_CREATE_AFTER_MS = 15_000;
+
+export const LOST_REASON = 'MoverJobLost';
+
+/** Create `job`, or return the existing Job of that name (cached, or AlreadyExists on create). */
+export async function startJob(ctx: OperatorContext, job: Job): Promise<Job> {
+  const ns = job.metadata.namespace!;
+  const cached = ctx.caches.jobs.get(ns, job.metadata.name!);
+  if (cached !== undefined) return cached;
+  try {
+    return await ctx.client.create<Job>(JOBS, ns, job);
+  } catch (e) {
+    if (isAlreadyExists(e)) return ctx.client.get<Job>(JOBS, ns, job.metadata.name!);
+    throw e;
+  }
+}
+
+export function podsOfJob(ctx: OperatorContext, job: Job): Pod[] {
+  const name = job.metadata.name;
+  return ctx.caches.pods
+    .list(job.metadata.namespace)
+    .filter((p) => p.metadata.labels?.['batch.kubernetes.io/job-name'] === name || p.metadata.labels?.['job-name'] === name);
+}
+
+/** Where the Job named `name` stands. */
+export async function trackJob(ctx: OperatorContext, namespace: string, name: string): Promise<TrackedJob> {
+  const job = ctx.caches.jobs.get(namespace, name);
+  if (job === undefined) {
+    // Not in the cache: just created (the watch has not delivered it yet), or gone.
+    try {
+      const live = await ctx.client.get<Job>(JOBS, namespace, name);
+      return { state: 'Running', job: live, pollMs: NOT_CACHED_POLL_MS };
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      return { state: 'Lost', reason: LOST_REASON, message: `mover Job ${namespace}/${name} was deleted before its result was recorded` };
+    }
+  }
+  const now = ctx.clock.now();
+  let pods = podsOfJob(ctx, job);
+  let outcome = readJobOutcome(job, pods, now, ctx.config.pendingGraceMs);
+  if (outcome.phase !== 'Running' && outcome.result === undefined) {
+    // Job and Pod events arrive on separate watches: a finished Job can be cached before its pod's
+    // termination message. Read the pods fresh before concluding that the mover left no result, keeping
+    // the cache's recently deleted ones (a pod deleted by hand is gone from the API server by now).
+    const fresh = (await ctx.client.list<Pod>(PODS, namespace, { labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
+    const names = new Set(fresh.map((p) => p.metadata.name));
+    pods = [...fresh, ...pods.filter((p) => !names.has(p.metadata.name))];
+    outcome = readJobOutcome(job, pods, now, ctx.config.pendingGraceMs);
+  }
+  if (outcome.phase !== 'Running') return { state: 'Finished', job, outcome: outcome as FinishedOutcome, pods };
+  const stuck = outcome.stuck ?? (pods.length === 0 ? await failedCreate(ctx, job, now) : undefined);
+  return { state: 'Running', job, pollMs: RUNNING_POLL_MS, ...(stuck !== undefined ? { stuck } : {}) };
+}
+
+interface CoreEvent {
+  readonly metadata: { readonly creationTimestamp?: string };
+  readonly message?: string;
+  readonly lastTimestamp?: string;
+  readonly eventTime?: string;
+}
+
+/**
+ * A Job whose pods cannot be created (ResourceQuota, LimitRange, Pod Security admission, a policy webhook)
+ * has no pods and no condition: the Job controller only records FailedCreate Events on it.
+ */
+async function failedCreate(ctx: OperatorContext, job: Job, now: number): Promise<Stuck | undefined> {
+  const created = Date.parse(job.metadata.creationTimestamp ?? '');
+  if (!(now - created >= FAILED_CREATE_AFTER_MS)) return undefined;
+  const { items } = await ctx.client.list<CoreEvent & { metadata: { name?: string } }>(CORE_EVENTS, job.metadata.namespace, {
+    fieldSelector: `involvedObject.uid=${job.metadata.uid ?? ''},reason=FailedCreate`,
+  });
+  const when = (e: CoreEvent): number => Date.parse(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '') || 0;
+  const newest = items.sort((a, b) => when(b) - when(a))[0];
+  if (newest === undefined) return undefined;
+  return { reason: 'FailedCreate', message: `the Job controller cannot create the mover pod: ${newest.message ?? 'see the Job events'}` };
+}

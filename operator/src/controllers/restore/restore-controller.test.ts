@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { Job, Json, PersistentVolumeClaim, Pod } from '../../api/core-types.ts';
+import type { Restore } from '../../api/resources.ts';
+import { getCondition } from '../../api/conditions.ts';
+import { JOBS, NAMESPACES, PODS, PVCS, RESTORES } from '../../runtime/resource-type.ts';
+import type { FakeOperator } from '../../testing/fake-operator.ts';
+import { NS, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedRestore } from '../../testing/fake-operator.ts';
+import { RestoreController } from './restore-controller.ts';
+
+const status = (op: FakeOperator, name = 'r'): Restore['status'] => op.kube.peek<Restore>(RESTORES, NS, name)!.status;
+
+describe('RestoreController', () => {
+  it('creates the target PVC, runs one restore Job and records the result', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedRestore(op.kube, 'r');
+    const c = new RestoreController(op.ctx);
+    await c.reconcile(`${NS}/r`);
+    expect(op.kube.peek<PersistentVolumeClaim>(PVCS, NS, 'restored')?.metadata.labels).toEqual({ 'cairn.dev/restore': 'r' });
+    const [job] = jobs(op.kube, 'restore');
+    const args = ((job!.spec!.template.spec['containers'] as Json[])[0]!['args'] as string[]).join(' ');
+    expect(args).toContain('snapshot restore');
+    expect(status(op)?.phase).toBe('Running');
+    finishJob(op, job!.metadata.name!, ok('snapshot restore', { restore: { files: 3, dirs: 1, bytes: 30 } }));
+    await c.reconcile(`${NS}/r`);
+    expect(status(op)).toMatchObject({ phase: 'Succeeded', result: { files: 3, dirs: 1, bytes: 30 } });
+  });
+
+  it('fails with MoverJobLost when its Job vanishes instead of polling forever', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedRestore(op.kube, 'r');
+    const c = new RestoreController(op.ctx);
+    await c.reconcile(`${NS}/r`);
+    await op.kube.delete(JOBS, NS, jobs(op.kube, 'restore')[0]!.metadata.name!);
+    const r = await c.reconcile(`${NS}/r`);
+    expect(r).toBeUndefined();
+    expect(status(op)?.phase).toBe('Failed');
+    expect(getCondition(status(op)?.conditions, 'Completed')?.reason).toBe('MoverJobLost');
+    expect(await c.reconcile(`${NS}/r`)).toBeUndefined();
+    expect(op.kube.all<Job>(JOBS, NS)).toHaveLength(0); // never restarted on its own
+    expect((await op.ctx.metrics.restoreFailed.get()).values).toEqual([expect.objectContaining({ labels: { namespace: NS, restore: 'r' }, value: 1 })]);
+    expect((await op.ctx.metrics.restores.get()).values).toEqual([expect.objectContaining({ labels: { namespace: NS, result: 'Failed', reason: 'MoverJobLost' }, value: 1 })]);
+    await op.kube.delete(RESTORES, NS, 'r');
+    await c.reconcile(`${NS}/r`);
+    expect((await op.ctx.metrics.restoreFailed.get()).values).toEqual([]);
+  });
+
+  it('gives a restore into a new PVC a writable root (fsGroup), and one into a used PVC the ids of its consumer', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedRestore(op.kube, 'fresh');
+    const c = new RestoreController(op.ctx);
+    await c.reconcile(`${NS}/fresh`);
+    const sc = (j: Job): Json => j.spec!.template.spec['securityContext'] as Json;
+    expect(sc(jobs(op.kube, 'restore')[0]!)).toMatchObject({ runAsUser: 65532, fsGroup: 65532, fsGroupChangePolicy: 'OnRootMismatch' });
+
+    seedPvc(op.kube, 'idle');
+    seedRestore(op.kube, 'into-idle', { target: { existingPVC: { name: 'idle' } } });
+    await c.reconcile(`${NS}/into-idle`);
+    const idle = jobs(op.kube, 'restore').find((j) => j.metadata.labels?.['cairn.dev/pvc'] === 'idle')!;
+    expect(sc(idle)).not.toHaveProperty('fsGroup'); // the kubelet must not re-group a volume Cairn did not create
+
+    seedPvc(op.kube, 'used');
+    seedConsumer(op.kube, 'web-0', 'used', { securityContext: { runAsUser: 33, runAsGroup: 33, fsGroup: 33 } });
+    seedRestore(op.kube, 'into-used', { target: { existingPVC: { name: 'used' } }, overwrite: true });
+    await c.reconcile(`${NS}/into-used`);
+    const used = jobs(op.kube, 'restore').find((j) => j.metadata.labels?.['cairn.dev/pvc'] === 'used')!;
+    expect(sc(used)).toMatchObject({ runAsUser: 33, runAsGroup: 33, fsGroup: 33 });
+  });
+
+  it('refuses a privileged restore in a namespace that enforces the restricted profile', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    op.kube.seed(NAMESPACES, { metadata: { name: NS, annotations: { 'cairn.dev/privileged-movers': 'true' }, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+    seedRestore(op.kube, 'r', { mover: { privileged: true } });
+    await new RestoreController(op.ctx).reconcile(`${NS}/r`);
+    expect(getCondition(status(op)?.conditions, 'Completed')).toMatchObject({ status: 'False', reason: 'PrivilegedMoverNotPermitted' });
+    expect(getCondition(status(op)?.conditions, 'Completed')?.message).toContain('restricted');
+    expect(jobs(op.kube)).toEqual([]);
+  });
+
+  it('pins "latest" to the Restore\'s creation time, so a retried pod restores the same snapshot', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    const r = seedRestore(op.kube, 'r');
+    await new RestoreController(op.ctx).reconcile(`${NS}/r`);
+    const args = (jobs(op.kube, 'restore')[0]!.spec!.template.spec['containers'] as Json[])[0]!['args'] as string[];
+    expect(args.slice(args.indexOf('--as-of'), args.indexOf('--as-of') + 2)).toEqual(['--as-of', r.metadata.creationTimestamp]);
+  });
+
+  it('waits for a Ready repository: initialized is not enough after the password check failed', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, {
+      initialized: true,
+      conditions: [{ type: 'Ready', status: 'False', reason: 'WrongPassword', message: 'the repository password is wrong', lastTransitionTime: '2026-05-01T10:00:00Z' }],
+    });
+    seedRestore(op.kube, 'r');
+    await new RestoreController(op.ctx).reconcile(`${NS}/r`);
+    expect(jobs(op.kube)).toEqual([]);
+    expect(status(op)?.progress).toBe('WaitingForRepository');
+    expect(getCondition(status(op)?.conditions, 'Completed')?.message).toContain('WrongPassword');
+  });
+
+  it('refuses a block-mode target and a ReadWriteOncePod target a pod is using', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedPvc(op.kube, 'raw', { volumeMode: 'Block' });
+    seedPvc(op.kube, 'solo', { accessModes: ['ReadWriteOncePod'] });
+    seedConsumer(op.kube, 'solo-user', 'solo');
+    seedRestore(op.kube, 'to-raw', { target: { existingPVC: { name: 'raw' } } });
+    seedRestore(op.kube, 'to-solo', { target: { existingPVC: { name: 'solo' } } });
+    const c = new RestoreController(op.ctx);
+    await c.reconcile(`${NS}/to-raw`);
+    await c.reconcile(`${NS}/to-solo`);
+    expect(getCondition(status(op, 'to-raw')?.conditions, 'Completed')?.reason).toBe('BlockVolumeUnsupported');
+    expect(getCondition(status(op, 'to-solo')?.conditions, 'Completed')?.reason).toBe('VolumeInUse');
+    expect(jobs(op.kube)).toEqual([]);
+  });
+
+  it("does not take Cairn's own mover pods for the app", async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedPvc(op.kube, 'solo', { accessModes: ['ReadWriteOncePod'] });
+    seedConsumer(op.kube, 'old-mover', 'solo', { securityContext: { runAsUser: 65532 } });
+    const mover = op.kube.peek<Pod>(PODS, NS, 'old-mover')!;
+    op.kube.seed(PODS, { ...mover, metadata: { ...mover.metadata, labels: { 'app.kubernetes.io/managed-by': 'cairn-operator' } } });
+    seedRestore(op.kube, 'r', { target: { existingPVC: { name: 'solo' } } });
+    await new RestoreController(op.ctx).reconcile(`${NS}/r`);
+    expect(jobs(op.kube, 'restore')).toHaveLength(1);
+    expect(jobs(op.kube, 'restore')[0]!.metadata.annotations?.['cairn.dev/security-context-from']).toBeUndefined();
+  });
+});
