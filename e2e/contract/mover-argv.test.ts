@@ -108,7 +108,7 @@ describe('mover argv contract', () => {
     const containers = [...(pod['initContainers'] as Json[]), ...(pod['containers'] as Json[])];
     expect(containers.map((c) => parse(c['args'] as string[]).name)).toEqual(['snapshot expire', 'maintenance run']);
     for (const c of containers) {
-      expect(parse(c['args'] as string[]).values).toMatchObject({ repo: 'file:///repository/cairn', 'result-file': '/dev/termination-log' });
+      expect(parse(c['args'] as string[]).values).toMatchObject({ repo: 'file:///repository/cairn?shared=group', 'result-file': '/dev/termination-log' });
     }
   });
 });

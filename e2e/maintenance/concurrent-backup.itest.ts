@@ -15,7 +15,9 @@ import { connectKopia, newScenario, type Scenario, type TreeOptions } from './su
 const kopiaBinary = requireTool('kopia');
 const TREE: TreeOptions = { seed: 'concurrent', stableBytes: 1_000_000, changingBytes: 1_000_000 };
 const CONCURRENT_SAFETY = 'none,sessionExpirationAge=96h';
-const BIG_FILES = 60;
+// Large enough that the backup outlasts a full maintenance run by a wide margin (60 files left a few hundred
+// ms on an idle machine, and none on a loaded one, where no run finished while the backup ran).
+const BIG_FILES = 150;
 const BIG_FILE_BYTES = 4 << 20;
 
 async function filesUnder(dir: string): Promise<string[]> {

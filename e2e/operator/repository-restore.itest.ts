@@ -91,7 +91,7 @@ describe.skipIf(tools === undefined)('BackupRepository and Restore', () => {
     await finishJob(oc.admin, NS, check.metadata.name!, failureResult('repository status', 'REPO_NOT_FOUND', 'no repository at file:///repository/backups'));
     const create = await jobFor('fs', 'create');
     const args = (create.spec!.template.spec['containers'] as Json[])[0]!['args'] as string[];
-    expect(args).toEqual(expect.arrayContaining(['--repo', 'file:///repository/backups', 'repository', 'create', '--compression', 'none', '--hash', 'HMAC-SHA256-128']));
+    expect(args).toEqual(expect.arrayContaining(['--repo', 'file:///repository/backups?shared=group', 'repository', 'create', '--compression', 'none', '--hash', 'HMAC-SHA256-128']));
     await finishJob(oc.admin, NS, create.metadata.name!, okResult('repository create', { repository: { uniqueId: 'f00d' } }));
     const c = await waitFor('Ready', async () => {
       const x = await ready('fs');

@@ -1,7 +1,7 @@
 // A BackupRepository in a directory of a PVC (a fresh volume: root-owned root with lost+found): the mover
 // creates the repository, backs up and restores, without privilege.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, deleteNamespace, pvc, restrictedNamespace } from './support/e2e-cluster.ts';
+import { apply, deleteNamespace, getJson, pvc, restrictedNamespace } from './support/e2e-cluster.ts';
 import { manifestOf, repositoryReady, restoreDone, secrets, snapshotRecords, startApp, trigger } from './support/workload.ts';
 
 const NS = 'e2e-fs';
@@ -31,7 +31,7 @@ spec: {repository: local, sources: {pvcNames: [data]}, schedule: "0 0 1 1 *", co
 `, NS);
     await trigger(NS, 'data', 'fs-1');
     const [record] = snapshotRecords(NS, 'data');
-    expect(record?.spec.partial ?? false).toBe(false);
+    expect(record?.spec.partial ?? false, JSON.stringify(getJson('snapshotschedule', 'data', NS))).toBe(false);
     apply(`apiVersion: cairn.dev/v1alpha1
 kind: Restore
 metadata: {name: back}

@@ -43,9 +43,10 @@ spec: {repository: minio, sources: {pvcNames: [data]}, schedule: "0 0 1 1 *", co
       const kopia = (args: string[]): string => execFileSync(info.kopia, [`--config-file=${join(dir, 'kopia.config')}`, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       kopia(['repository', 'connect', 's3', '--bucket=e2e-maint', '--prefix=m/', `--endpoint=${new URL(info.minio.endpoint).host}`, '--disable-tls',
         `--access-key=${info.minio.accessKey}`, `--secret-access-key=${info.minio.secretKey}`, `--region=${info.minio.region}`, `--cache-directory=${join(dir, 'cache')}`]);
-      const maint = JSON.parse(kopia(['maintenance', 'info', '--json'])) as { owner?: string; runs?: Record<string, { success?: boolean }[]> };
+      // kopia prints the parameters at the top level and the schedule (with the runs) under "schedule".
+      const maint = JSON.parse(kopia(['maintenance', 'info', '--json'])) as { owner?: string; schedule?: { runs?: Record<string, { success?: boolean }[]> } };
       expect(maint.owner).toBe(`cairn@minio.${NS}`);
-      const runs = Object.values(maint.runs ?? {}).flat();
+      const runs = Object.values(maint.schedule?.runs ?? {}).flat();
       expect(runs.length).toBeGreaterThanOrEqual(2);
       expect(runs.every((r) => r.success === true)).toBe(true);
     } finally {

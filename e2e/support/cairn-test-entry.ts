@@ -4,10 +4,16 @@
 //                                          parseSafety), e.g. "none,sessionExpirationAge=96h"; wins over --safety
 //   CAIRN_E2E_CRASH_AT=POINT               SIGKILL the process at a maintenance step (crashing-store.ts)
 // e2e/engine/support/cairn-cli.ts runs this file instead of bin/cairn.mjs when a test asks for seams.
-import { main } from '../../mover/src/cli/main.ts';
+// Like bin/cairn.mjs, it turns on Node's compile cache before loading the CLI, so that a test running it
+// again and again (maintenance next to a running backup) does not pay for compiling the sources each time.
+import module from 'node:module';
 import type { TestSeams } from '../../mover/src/cli/command-context.ts';
-import { parseSafety } from '../../mover/src/engine/maintenance/safety.ts';
-import { CrashingStore, CRASH_POINTS, isCrashPoint } from './crashing-store.ts';
+import type { CrashingStore } from './crashing-store.ts';
+
+module.enableCompileCache?.();
+const { main } = await import('../../mover/src/cli/main.ts');
+const { parseSafety } = await import('../../mover/src/engine/maintenance/safety.ts');
+const { CrashingStore: Crashing, CRASH_POINTS, isCrashPoint } = await import('./crashing-store.ts');
 
 const safety = process.env['CAIRN_E2E_SAFETY'];
 const crashAt = process.env['CAIRN_E2E_CRASH_AT'];
@@ -20,7 +26,7 @@ const seams: TestSeams = {
   ...(safety !== undefined && safety !== '' ? { maintenanceSafety: parseSafety(safety) } : {}),
   ...(crashAt !== undefined && crashAt !== ''
     ? {
-      wrapStore: (store) => (crashing = new CrashingStore(store, crashAt)),
+      wrapStore: (store) => (crashing = new Crashing(store, crashAt)),
       onMaintenanceTask: (task) => crashing?.onTask(task),
     }
     : {}),

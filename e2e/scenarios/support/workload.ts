@@ -39,7 +39,7 @@ kind: BackupRepository
 metadata: {name: ${name}}
 spec:
   storage:
-    s3: {endpoint: "${m.endpoint}", bucket: ${bucket}, prefix: ${prefix}, region: ${m.region}, credentialsSecretRef: {name: s3-credentials}}
+    s3: {endpoint: "${m.endpoint}", bucket: "${bucket}", prefix: "${prefix}", region: "${m.region}", credentialsSecretRef: {name: s3-credentials}}
   passwordSecretRef: {name: repo-password}
 ${extra}`, ns);
 }

@@ -27,12 +27,18 @@ describe('mover pod security context', () => {
     });
   });
 
-  it('keeps one UID and fsGroup for a filesystem repository, adding only the consumer groups', () => {
+  it("takes the consumer's UID for a filesystem repository but keeps its group 65532 (fsGroup of the repository volume)", () => {
     expect(podSecurityContext({ privileged: false, consumer: postgres, repositoryOnVolume: true, defaultFsGroup: true })).toMatchObject({
-      runAsUser: 65532,
-      runAsGroup: 65532,
+      runAsUser: 999,
+      runAsGroup: 999,
       fsGroup: 65532,
       supplementalGroups: [999, 1234],
+    });
+    // A restore that sets its own fsGroup for the new volume still holds the repository's group.
+    expect(podSecurityContext({ privileged: false, overrides: { runAsUser: 1000, fsGroup: 1000 }, repositoryOnVolume: true, defaultFsGroup: true })).toMatchObject({
+      runAsUser: 1000,
+      fsGroup: 1000,
+      supplementalGroups: [65532],
     });
   });
 

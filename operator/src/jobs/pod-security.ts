@@ -8,9 +8,11 @@
 // - its own, 65532/65532, unless the pod that mounts the PVC (the "consumer") is known and
 //   spec.mover.securityContextFrom is Consumer (the default): then the consumer's runAsUser, runAsGroup,
 //   fsGroup and supplementalGroups, so it reads the app's 0600 files and restores files the app can use;
-// - a repository on a PVC (filesystem backend) is written by one UID: its movers keep 65532 and fsGroup
-//   65532 and only add the consumer's groups, since its blobs are 0600 and a second UID could not maintain
-//   them;
+// - a repository on a PVC (filesystem backend) is shared through its group, 65532: the operator opens it
+//   with ?shared=group, so its directories are setgid and group-writable and its blobs group-readable.
+//   Its movers take the consumer's UID like any other (so they read the app's 0600 files), keep
+//   fsGroup 65532 for the repository volume, add the consumer's groups, and always hold group 65532, so a
+//   mover of any UID can read, write and maintain every blob;
 // - fsGroup 65532 with fsGroupChangePolicy OnRootMismatch by default, so a fresh volume (a new restore
 //   target, a filesystem repository) has a writable root. The kubelet leaves read-only mounts (every backup
 //   source) alone. A restore into an existing PVC nobody uses gets no default fsGroup, so the kubelet does
@@ -21,6 +23,8 @@ import type { Json, Namespace, Pod } from '../api/core-types.ts';
 import { ANNOTATIONS } from '../api/names.ts';
 
 export const DEFAULT_MOVER_UID = 65532;
+/** The group that shares a filesystem repository among movers of different UIDs. */
+export const REPOSITORY_GROUP = DEFAULT_MOVER_UID;
 
 const PSA_ENFORCE = 'pod-security.kubernetes.io/enforce';
 
@@ -91,7 +95,7 @@ export function podSecurityContext(m: MoverSecurity): Json {
   const c = m.consumer;
   if (c !== undefined) {
     // Root consumers keep the mover's own UID: an unprivileged mover never runs as 0.
-    if (!m.repositoryOnVolume && c.runAsUser !== undefined && c.runAsUser !== 0) {
+    if (c.runAsUser !== undefined && c.runAsUser !== 0) {
       base['runAsUser'] = c.runAsUser;
       if (c.runAsGroup !== undefined) base['runAsGroup'] = c.runAsGroup;
     } else if (c.runAsGroup !== undefined) {
@@ -103,12 +107,15 @@ export function podSecurityContext(m: MoverSecurity): Json {
     }
     for (const g of c.supplementalGroups ?? []) groups.add(g);
   }
-  if (fsGroup !== undefined) groups.delete(fsGroup);
+  const overrides = m.overrides ?? {};
+  const podFsGroup = (overrides['fsGroup'] as number | undefined) ?? fsGroup;
+  if (m.repositoryOnVolume) groups.add(REPOSITORY_GROUP);
+  if (podFsGroup !== undefined) groups.delete(podFsGroup);
   const merged: Json = {
     ...base,
     ...(fsGroup !== undefined ? { fsGroup, fsGroupChangePolicy: 'OnRootMismatch' } : {}),
     ...(groups.size > 0 ? { supplementalGroups: [...groups].sort((a, b) => a - b) } : {}),
-    ...(m.overrides ?? {}),
+    ...overrides,
   };
   merged['runAsNonRoot'] = true;
   if (merged['runAsUser'] === 0) merged['runAsUser'] = DEFAULT_MOVER_UID;

@@ -37,7 +37,11 @@ export function moverIdentity(repo: BackupRepository): { readonly user: string; 
   return { user: MOVER_USER, host: `${repo.metadata.name ?? ''}.${repo.metadata.namespace ?? ''}` };
 }
 
-export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
+/**
+ * `readOnly` mounts a filesystem repository's volume read-only (restores): the kubelet then leaves it alone
+ * even when the pod's fsGroup is the restore target's, not the repository's.
+ */
+export function repositoryAccess(repo: BackupRepository, options: { readonly readOnly?: boolean } = {}): RepositoryAccess {
   const { storage, passwordSecretRef } = repo.spec;
   const volumes: Json[] = [
     {
@@ -74,9 +78,10 @@ export function repositoryAccess(repo: BackupRepository): RepositoryAccess {
   } else if (storage.filesystem !== undefined) {
     const fs = storage.filesystem;
     volumes.push({ name: 'repository-volume', persistentVolumeClaim: { claimName: fs.claimName } });
-    mounts.push({ name: 'repository-volume', mountPath: FILESYSTEM_ROOT });
+    mounts.push({ name: 'repository-volume', mountPath: FILESYSTEM_ROOT, ...(options.readOnly === true ? { readOnly: true } : {}) });
     const sub = fs.path.replace(/^\/+/, '').replace(/\/+$/, '');
-    url = `file://${FILESYSTEM_ROOT}${sub === '' ? '' : `/${sub}`}`;
+    // Movers of several UIDs (each app's) share the repository through its group; see pod-security.ts.
+    url = `file://${FILESYSTEM_ROOT}${sub === '' ? '' : `/${sub}`}?shared=group`;
   } else {
     throw new Error(`BackupRepository ${repo.metadata.name ?? ''} has no storage backend`);
   }

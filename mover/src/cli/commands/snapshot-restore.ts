@@ -51,7 +51,12 @@ export const snapshotRestore: Command = {
         progress.stop();
       }
       if (ctx.json) ctx.output.out(JSON.stringify({ snapshot: snapshot.id, target, ...stats }));
-      else ctx.output.out(`Restored snapshot ${snapshot.id} into ${target}: ${formatCount(stats.files)} files, ${formatCount(stats.dirs)} directories, ${formatBytes(stats.bytes)}.`);
+      else {
+        ctx.output.out(`Restored snapshot ${snapshot.id} into ${target}: ${formatCount(stats.files)} files, ${formatCount(stats.dirs)} directories, ${formatBytes(stats.bytes)}.`);
+        if (stats.attributesKept.length > 0) {
+          ctx.output.out(`Kept the owner, mode and times of ${stats.attributesKept.join(', ')}: existing directories of another user (restore as root to set them).`);
+        }
+      }
       return { restore: { files: stats.files, dirs: stats.dirs, bytes: stats.bytes } };
     });
   },

@@ -22,6 +22,9 @@ describe('parseBlobStoreUrl', () => {
   it('parses file URLs', () => {
     expect(parseBlobStoreUrl('file:///var/backups/repo')).toEqual({ kind: 'file', path: '/var/backups/repo' });
     expect(parseBlobStoreUrl('file:///with%20space')).toEqual({ kind: 'file', path: '/with space' });
+    expect(parseBlobStoreUrl('file:///repository/cairn?shared=group')).toEqual({ kind: 'file', path: '/repository/cairn', sharedWithGroup: true });
+    expect(usageError('file:///r?shared=world').message).toContain('shared=group');
+    expect(usageError('file:///r?mode=0777').message).toContain('shared=group');
   });
 
   it('parses s3 URLs with prefix and parameters', () => {
@@ -54,6 +57,25 @@ describe('parseBlobStoreUrl', () => {
 });
 
 describe('openBlobStore', () => {
+  it('shares a ?shared=group repository with its group: setgid group-writable directories, group-readable blobs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cairn-open-'));
+    const old = process.umask(0o022);
+    try {
+      const store = await openBlobStore(`${pathToFileURL(join(dir, 'a', 'repo')).href}?shared=group`, { create: true });
+      await store.put('p0123456789abcdef0123456789abcdef', new Uint8Array([1, 2, 3]));
+      const { stat, readdir } = await import('node:fs/promises');
+      expect((await stat(join(dir, 'a', 'repo'))).mode & 0o7777).toBe(0o2770);
+      const shard = (await readdir(join(dir, 'a', 'repo'), { withFileTypes: true })).find((d) => d.isDirectory())!;
+      expect((await stat(join(dir, 'a', 'repo', shard.name))).mode & 0o7777).toBe(0o2770);
+      const files = await readdir(join(dir, 'a', 'repo'), { recursive: true, withFileTypes: true });
+      const blob = files.find((f) => f.isFile() && f.name.endsWith('.f'))!;
+      expect((await stat(join(blob.parentPath, blob.name))).mode & 0o777).toBe(0o640);
+    } finally {
+      process.umask(old);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('opens a filesystem store (create) and a read-only view of it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cairn-open-'));
     try {

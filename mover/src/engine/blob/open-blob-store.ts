@@ -21,6 +21,11 @@ import type { S3Credentials, S3StoreOptions } from './s3-store.ts';
 export interface FileLocation {
   readonly kind: 'file';
   readonly path: string;
+  /**
+   * `?shared=group`: movers of several UIDs share the repository through its directory's group (a PVC with
+   * an fsGroup), so new directories are setgid and group-writable and new blobs group-readable.
+   */
+  readonly sharedWithGroup?: boolean;
 }
 
 export interface S3Location {
@@ -95,8 +100,11 @@ export function parseBlobStoreUrl(url: string): BlobStoreLocation {
       throw usage(`file URL ${shown(url)} has host "${u.host}"; a file URL needs an absolute path`,
         `write it with three slashes: file:///${u.host}${u.pathname}`);
     }
-    if (u.search !== '') throw usage(`file URL ${shown(url)} takes no query parameters`, 'remove the "?..." part');
-    return { kind: 'file', path: fileURLToPath(u) };
+    const shared = u.searchParams.get('shared');
+    if ([...u.searchParams.keys()].some((k) => k !== 'shared') || (shared !== null && shared !== 'group')) {
+      throw usage(`file URL ${shown(url)} takes only the query parameter shared=group`, 'remove the other "?..." parameters');
+    }
+    return { kind: 'file', path: fileURLToPath(u), ...(shared === 'group' ? { sharedWithGroup: true } : {}) };
   }
   if (u.protocol === 's3:') return parseS3(u, url);
   if (hasUserInfo(url)) throw credentials();
@@ -161,6 +169,9 @@ function parseS3(u: URL, url: string): S3Location {
   return loc;
 }
 
+/** Modes of a repository shared through its group: blobs readable and directories writable by the group. */
+const GROUP_SHARED_MODES = { fileMode: 0o640, dirMode: 0o2770 } as const;
+
 /** Opens the store a repository URL names, composed with the standard wrappers. */
 export async function openBlobStore(url: string, options: OpenBlobStoreOptions = {}): Promise<BlobStore> {
   const loc = parseBlobStoreUrl(url);
@@ -169,6 +180,7 @@ export async function openBlobStore(url: string, options: OpenBlobStoreOptions =
     const fs = await createFilesystemStore(loc.path, {
       ...(options.create === undefined ? {} : { create: options.create }),
       ...(options.requireEmpty === undefined ? {} : { requireEmpty: options.requireEmpty }),
+      ...(loc.sharedWithGroup === true ? GROUP_SHARED_MODES : {}),
       ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
     });
     store = new ConcurrencyLimitedBlobStore(fs, options.concurrency ?? 64);

@@ -11,6 +11,8 @@ export interface RestoreProgress {
 export interface RestoreStats extends RestoreProgress {
   /** Snapshot-relative paths of entries of unknown type that were not restored. */
   readonly skipped: readonly string[];
+  /** Existing directories of someone else's (a volume's root) whose owner, mode and times were left as they were. */
+  readonly attributesKept: readonly string[];
 }
 
 export interface RestoreOptions {

@@ -211,8 +211,13 @@ export class RestoreTarget {
     return path;
   }
 
-  /** Owner (optional), mode and times of a directory, through a descriptor that is checked to be it. */
-  async finishDir(dir: TargetDir, entry: DirEntry, ownership: boolean): Promise<void> {
+  /**
+   * Owner (optional), mode and times of a directory, through a descriptor that is checked to be it. A directory
+   * that already existed and belongs to someone else (typically a volume's root: root-owned, setgid for the
+   * pod's fsGroup) keeps its attributes when the restore runs without privilege — the kernel would refuse the
+   * chmod, and the kubelet, not the snapshot, owns that directory's mode. Returns false when it kept them.
+   */
+  async finishDir(dir: TargetDir, entry: DirEntry, ownership: boolean): Promise<boolean> {
     if (dir.parent !== undefined) await this.verify(dir.parent);
     const fh = await open(dir.path, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW).catch((e: unknown) => {
       throw errno(e) === 'ELOOP' || errno(e) === 'ENOTDIR' ? changed(dir, e) : e;
@@ -220,10 +225,13 @@ export class RestoreTarget {
     try {
       const st = await fh.stat({ bigint: true });
       if (st.ino !== dir.ino || st.dev !== dir.dev) throw changed(dir);
+      const euid = process.geteuid?.();
+      if (!ownership && euid !== undefined && euid !== 0 && st.uid !== BigInt(euid)) return false;
       if (ownership) await fh.chown(entry.uid, entry.gid);
       await fh.chmod(entry.mode);
       const time = utimeArg(entry.mtime);
       await fh.utimes(time, time);
+      return true;
     } finally {
       await fh.close();
     }

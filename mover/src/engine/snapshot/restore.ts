@@ -29,7 +29,7 @@ import { RestoreFilePipeline } from './restore-file-pipeline.ts';
 import type { RestoreCounters } from './restore-file-pipeline.ts';
 import { checkListingNames, RestoreTarget } from './restore-target.ts';
 import type { FsPath, TargetDir } from './restore-target.ts';
-import { childPath, fsPath, type AnyPath, type EntryName } from './fs-path.ts';
+import { childPath, displayPath, fsPath, type AnyPath, type EntryName } from './fs-path.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import type { RestoreOptions, RestoreStats } from './restore-options.ts';
 import type { SnapshotManifest } from './snapshot-manifest.ts';
@@ -103,6 +103,7 @@ class Restorer {
   private lastProgress = 0;
   private readonly counters: RestoreCounters = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   private readonly skipped: string[] = [];
+  private readonly attributesKept: string[] = [];
   private files: RestoreFilePipeline | undefined;
   private target: RestoreTarget | undefined;
 
@@ -161,7 +162,7 @@ class Restorer {
       await this.files?.close();
     }
     this.report(true);
-    return { ...this.counters, skipped: this.skipped };
+    return { ...this.counters, skipped: this.skipped, attributesKept: this.attributesKept };
   }
 
   private fail(e: unknown): void {
@@ -332,7 +333,7 @@ class Restorer {
         byDepth.get(depth)!.map((d) =>
           this.fileLimiter.run(async () => {
             try {
-              await this.target!.finishDir(d.dir, d.entry, this.ownership);
+              if (!(await this.target!.finishDir(d.dir, d.entry, this.ownership))) this.attributesKept.push(displayPath(d.dir.path));
             } catch (e) {
               throw isCairnError(e) ? e : targetError(d.dir.path, 'set attributes of', e);
             }

@@ -118,9 +118,10 @@ export class RestoreController {
       }
       const placement = placementFor(pvc, consumers);
       const consumer = (overrides.securityContextFrom ?? 'Consumer') === 'Consumer' && consumers[0] !== undefined ? consumerIds(consumers[0], target) : undefined;
-      const access = repositoryAccess(repo);
-      // Only a volume Cairn created (or one whose consumer's fsGroup is taken) gets a default fsGroup.
-      const defaultFsGroup = r.spec.target.newPVC !== undefined || consumer !== undefined || access.onVolume;
+      const access = repositoryAccess(repo, { readOnly: true });
+      // Only a volume Cairn created (or one whose consumer's fsGroup is taken) gets a default fsGroup; a
+      // filesystem repository is mounted read-only here and reached through the supplemental group 65532.
+      const defaultFsGroup = r.spec.target.newPVC !== undefined || consumer !== undefined;
       await startJob(
         this.ctx,
         buildMoverJob({
