@@ -131,5 +131,8 @@ describe.skipIf(tools === undefined)('copy methods', () => {
     };
     expect(await gone(VOLUME_SNAPSHOTS)).toBe(true);
     expect(await gone(PVCS)).toBe(true);
+    // Its Job goes too: a kept pod would hold the staging PVC (PVC protection counts finished pods).
+    const left = await jobsOf(oc.admin, NS, 'cairn.dev/schedule=csi');
+    expect(left.every((j) => j.metadata.deletionTimestamp !== undefined)).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 // external-provisioner (with Cairn's CSI test driver): the mover backs up a point-in-time copy of the PVC,
 // the data matches, and the staging VolumeSnapshot and PVC are gone afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, deleteNamespace, kubectl, listJson, restrictedNamespace, waitFor } from './support/e2e-cluster.ts';
+import { apply, deleteNamespace, e2e, kubectl, listJson, restrictedNamespace, waitFor } from './support/e2e-cluster.ts';
 import { createBucket, manifestOf, repositoryReady, restoreDone, s3Repository, secrets, snapshotRecords, startApp, trigger } from './support/workload.ts';
 
 const NS = 'e2e-csi';
@@ -52,7 +52,14 @@ spec:
 `, NS);
     expect((await restoreDone(NS, `from-${name}`)).phase).toBe('Succeeded');
     expect((await manifestOf(NS, `restored-${name}`)).filter((l) => !l.startsWith('lost+found '))).toEqual(source);
-    await waitFor('staging VolumeSnapshot and PVC to be deleted', () => stagingObjects().length === 0, 180_000);
+    await waitFor('staging VolumeSnapshot and PVC to be deleted', () => stagingObjects().length === 0, 180_000).catch((e: unknown) => {
+      // Say what holds them: finalizers, deletion timestamps, and what the operator logged about them.
+      const held = kubectl(['-n', NS, 'get', 'pvc,volumesnapshots.snapshot.storage.k8s.io', '-o',
+        'custom-columns=NAME:.metadata.name,DELETING:.metadata.deletionTimestamp,FINALIZERS:.metadata.finalizers,OWNERS:.metadata.ownerReferences[*].name'], { allowFail: true }).stdout;
+      const log = kubectl(['-n', e2e().operatorNamespace, 'logs', 'deploy/cairn', '--tail=400'], { allowFail: true }).stdout
+        .split('\n').filter((l) => l.includes(NS) && /staging|delete|snapshot-data|clone-data|error/i.test(l)).slice(-20).join('\n');
+      throw new Error(`${(e as Error).message}\n${held}\n${log}`);
+    });
     expect(kubectl(['get', 'volumesnapshotcontents', '-o', 'name']).stdout.trim()).toBe('');
   });
 });

@@ -146,6 +146,8 @@ export interface BackupRepositoryStatus {
   activeJob?: string;
   activeJobKind?: "Check" | "Create" | "Maintenance";
   activeJobScheduledTime?: string;
+  /** The spec generation a running check or create Job was started for; its result is observed for that generation, not for a spec changed meanwhile. */
+  activeJobGeneration?: number;
   checkAttempts?: number;
   /** resourceVersions of the referenced Secrets when the repository was last checked; a failing repository is checked again as soon as one of them changes (a fixed password), not only after its backoff. */
   checkedSecretVersions?: string;

@@ -155,6 +155,22 @@ describe('BackupRepositoryController', () => {
     expect(status(op)?.checkAttempts).toBe(0);
   });
 
+  it('checks a spec changed while a check ran instead of taking the old check\'s verdict', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube);
+    const c = new BackupRepositoryController(op.ctx);
+    await c.reconcile(`${NS}/repo`);
+    const [first] = jobs(op.kube, 'check');
+    await op.kube.patch(BACKUP_REPOSITORIES, NS, 'repo', { metadata: { generation: 2 }, spec: { initialize: 'Never' } });
+    finishJob(op, first!.metadata.name!, ok('repository status', { repository: { uniqueId: 'u1' } }));
+    await c.reconcile(`${NS}/repo`);
+    const checks = jobs(op.kube, 'check');
+    expect(checks).toHaveLength(2);
+    expect(status(op)?.observedGeneration).toBe(1);
+    expect(status(op)?.activeJob).toBe(checks.find((j) => j.metadata.name !== first!.metadata.name)!.metadata.name);
+    expect(status(op)?.activeJobGeneration).toBe(2);
+  });
+
   it('retries a failed repository create with a new Job, not the failed one', async () => {
     const op = fakeOperator();
     seedRepository(op.kube, { storage: { filesystem: { claimName: 'share', path: '/' } } });

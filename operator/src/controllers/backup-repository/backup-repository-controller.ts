@@ -89,8 +89,12 @@ export class BackupRepositoryController {
         const outcome: { phase: 'Succeeded' | 'Failed'; result?: MoverResult; reason?: string; message?: string } =
           tracked.state === 'Finished' ? tracked.outcome : { phase: 'Failed', reason: tracked.reason, message: tracked.message };
         const result = outcome.result;
+        // The result is about the spec the Job was started for: a spec changed meanwhile (a new password
+        // Secret) stays unobserved, so it is checked next instead of inheriting this Job's verdict.
+        const jobGen = st.activeJobGeneration ?? gen;
         delete st.activeJob;
         delete st.activeJobKind;
+        delete st.activeJobGeneration;
         st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no repository Job is running' }, gen, stamp);
         if (result?.repository?.uniqueId !== undefined) st.repositoryId = result.repository.uniqueId;
         if (result?.repository?.snapshotCount !== undefined) st.snapshotCount = result.repository.snapshotCount;
@@ -114,7 +118,7 @@ export class BackupRepositoryController {
           if (outcome.phase === 'Succeeded') {
             st.initialized = true;
             st.checkAttempts = 0;
-            st.observedGeneration = gen;
+            st.observedGeneration = jobGen;
             ready('True', kind === 'Create' ? 'Created' : 'Connected', kind === 'Create' ? 'repository created' : 'repository opened with its password');
           } else if (result?.code === 'REPO_NOT_FOUND' && kind === 'Check' && repo.spec.initialize === 'IfMissing') {
             next = 'Create';
@@ -122,7 +126,7 @@ export class BackupRepositoryController {
             next = 'Check'; // someone else created it first: connect to it
           } else {
             st.checkAttempts = (st.checkAttempts ?? 0) + 1;
-            st.observedGeneration = gen;
+            st.observedGeneration = jobGen;
             ready('False', outcome.reason ?? 'Failed', outcome.message ?? `repository ${kind.toLowerCase()} failed`);
           }
         }
@@ -283,6 +287,8 @@ export class BackupRepositoryController {
     await startJob(this.ctx, job);
     st.activeJob = jobName;
     st.activeJobKind = kind;
+    if (kind === 'Maintenance') delete st.activeJobGeneration;
+    else st.activeJobGeneration = repo.metadata.generation ?? 0;
     st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'True', reason: kind, message: `${kind.toLowerCase()} Job ${jobName} is running` }, repo.metadata.generation, toRfc3339(this.ctx.clock.now()));
   }
 }

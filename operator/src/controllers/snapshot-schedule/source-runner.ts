@@ -186,10 +186,25 @@ export class SourceRunner {
       }
       return { pollMs: tracked.pollMs };
     }
-    const { outcome } = tracked;
+    const step = await this.finished(src, name, tracked.outcome);
+    await this.releaseStaged(src, name);
+    return step;
+  }
+
+  /**
+   * A staged run's Job goes as soon as its result is recorded, and its staging objects with it: the PVC
+   * protection controller keeps a PVC for as long as any pod references it, finished or not, so a kept
+   * Job's pod would hold the staging PVC (and its VolumeSnapshot) until the Job history is pruned.
+   */
+  private async releaseStaged(src: Source, jobName: string): Promise<void> {
+    if (this.s.spec.copyMethod === 'Direct') return;
+    await this.deleteJob(jobName);
+    await this.cleanupStaging(src);
+  }
+
+  private async finished(src: Source, name: string, outcome: Extract<Awaited<ReturnType<typeof trackJob>>, { state: 'Finished' }>['outcome']): Promise<StepResult> {
     const result = outcome.result;
     const snapshot = result?.snapshot;
-    await this.cleanupStaging(src);
     if (snapshot !== undefined && (outcome.phase === 'Succeeded' || result?.code === 'PARTIAL')) {
       src.snapshot = await recordSnapshot(this.ctx, this.s, src.pvc, sourceIdentity(this.s, src.pvc), result!);
       src.snapshotId = snapshot.id;
