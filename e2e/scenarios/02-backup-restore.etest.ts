@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeResult } from '../../mover/src/contract/mover-result.ts';
 import { apply, bucketBytes, deleteNamespace, e2e, getJson, kubectl, restrictedNamespace } from './support/e2e-cluster.ts';
 import {
   APP_IDS, PASSWORD, createBucket, manifestOf, mutateApp, repositoryReady, restoreDone, s3Repository, secrets, snapshotRecords, startApp, trigger,
@@ -64,7 +65,15 @@ spec:
     expect(first.spec.bytes).toBeGreaterThan(110 * 1024 * 1024);
     const grew = bucketBytes(BUCKET) - bucketBefore;
     expect(grew).toBeGreaterThan(50 * 1024 * 1024);
-    process.stderr.write(`[02] first backup: ${first.spec.files} files, ${first.spec.bytes} bytes, uploaded ${first.spec.bytesUploaded}, bucket +${grew}\n`);
+    // The mover's own report of its peak memory (termination message of the kept Job's pod): the first
+    // backup of this PVC must fit the default memory limit of mover pods (2 GiB) with room to spare.
+    const job = (status?.lastRun as { sources?: { job?: string }[] } | undefined)?.sources?.[0]?.job;
+    const message = kubectl(['-n', NS, 'get', 'pods', '-l', `batch.kubernetes.io/job-name=${job ?? ''}`, '-o',
+      'jsonpath={.items[0].status.containerStatuses[0].state.terminated.message}']).stdout;
+    const peak = decodeResult(message).peakMemoryBytes ?? 0;
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThan(1.5 * 1024 * 1024 * 1024);
+    process.stderr.write(`[02] first backup: ${first.spec.files} files, ${first.spec.bytes} bytes, uploaded ${first.spec.bytesUploaded}, bucket +${grew}, mover peak RSS ${Math.round(peak / 1048576)} MiB\n`);
   });
 
   it('after a 1% change a second run uploads only the changed data', async () => {

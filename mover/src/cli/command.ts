@@ -8,7 +8,7 @@ export type OptionSpec = Readonly<Record<string, ParseArgsOptionDescriptor & { r
 export type ParsedValues = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
 
 /** What a command hands back: the fields it adds to the result, and an optional non-zero outcome. */
-export type CommandOutcome = Partial<Omit<MoverResult, 'v' | 'command' | 'exitCode' | 'durationSeconds'>>;
+export type CommandOutcome = Partial<Omit<MoverResult, 'v' | 'command' | 'exitCode' | 'durationSeconds' | 'peakMemoryBytes'>>;
 
 export interface Command {
   /** e.g. "snapshot create" */

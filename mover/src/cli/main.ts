@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     if (resultFile !== undefined) {
       const result: MoverResult = {
         v: RESULT_SCHEMA_VERSION, command: command?.name ?? argv.join(' '), ok: false, code: 'INTERRUPTED',
-        exitCode: ERROR_CODES.INTERRUPTED.exitCode, message, durationSeconds: seconds(started),
+        exitCode: ERROR_CODES.INTERRUPTED.exitCode, message, durationSeconds: seconds(started), peakMemoryBytes: peakMemoryBytes(),
       };
       try {
         writeFileSync(resultFile, `${secrets.scrub(encodeResult(result))}\n`);
@@ -130,7 +130,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     const code: ErrorCode = outcome.code ?? 'OK';
     const result: MoverResult = {
       ...outcome, v: RESULT_SCHEMA_VERSION, command: command.name, ok: outcome.ok ?? code === 'OK', code,
-      exitCode: ERROR_CODES[code].exitCode, durationSeconds: seconds(started),
+      exitCode: ERROR_CODES[code].exitCode, durationSeconds: seconds(started), peakMemoryBytes: peakMemoryBytes(),
     };
     if (resultFile !== undefined) await writeResult(resultFile, result, secrets);
     return result.exitCode;
@@ -160,7 +160,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     logger?.debug({ err: e }, 'command failed');
     const result: MoverResult = {
       v: RESULT_SCHEMA_VERSION, command: command?.name ?? 'unknown', ok: false, code,
-      exitCode: ERROR_CODES[code].exitCode, message, ...(hint === undefined ? {} : { hint }), durationSeconds: seconds(started),
+      exitCode: ERROR_CODES[code].exitCode, message, ...(hint === undefined ? {} : { hint }), durationSeconds: seconds(started), peakMemoryBytes: peakMemoryBytes(),
     };
     if (values['json'] === true) io.output.out(JSON.stringify(result));
     return result;
@@ -193,6 +193,11 @@ function resultFileIn(argv: readonly string[]): string | undefined {
     if (a.startsWith('--result-file=')) return a.slice('--result-file='.length);
   }
   return undefined;
+}
+
+/** The process's peak resident memory (worker threads included): what a mover pod's memory limit must allow. */
+function peakMemoryBytes(): number {
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 function seconds(started: bigint): number {

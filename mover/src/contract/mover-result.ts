@@ -33,6 +33,8 @@ export interface MoverResult {
   readonly message?: string;
   readonly hint?: string;
   readonly durationSeconds: number;
+  /** Peak resident memory of the mover process, for sizing its pod's memory limit. */
+  readonly peakMemoryBytes?: number;
   readonly repository?: { readonly uniqueId?: string; readonly snapshotCount?: number; readonly sizeBytes?: number };
   readonly snapshot?: SnapshotSummary;
   readonly restore?: { readonly files: number; readonly dirs: number; readonly bytes: number };
