@@ -65,10 +65,14 @@ describe('README', () => {
     expect((await stat(join(restored, 'src', 'cli', 'main.ts'))).isFile()).toBe(true);
   });
 
-  it('the test command is a package.json script', async () => {
+  it('the test command is what CI runs, and its parts are package.json scripts', async () => {
     const lines = shellBlock(/^Tests /m);
-    expect(lines).toEqual(['npm test']);
+    expect(lines).toEqual(['npm test && npm run test:e2e']);
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
     expect(pkg.scripts?.['test']).toMatch(/vitest run/);
+    expect(pkg.scripts?.['test:e2e']).toMatch(/vitest run --project e2e/);
+    const ci = await readFile(join(REPO_ROOT, '.ci', 'run'), 'utf8');
+    expect(ci).toMatch(/npm test\b/);
+    expect(ci).toMatch(/npm run test:e2e\b/);
   });
 });
