@@ -6,7 +6,7 @@
 // old blob or the whole new one; list never reports temp files; timestamps are file mtimes.
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, type Dirent } from 'node:fs';
-import { chmod, link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { makeDirectories } from '../util/make-directories.ts';
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
@@ -33,8 +33,8 @@ export interface FilesystemStoreOptions {
   /** Mode of new blob files (default 0o600, as kopia). */
   readonly fileMode?: number;
   /**
-   * Mode of new shard directories (default 0o700, as kopia). Applied with chmod after mkdir, so the umask
-   * cannot take the group's write bit off a shared repository's directories (0o2770).
+   * Mode of new shard directories (default 0o700, as kopia), exactly: set with chmod after mkdir, so the
+   * umask cannot take the group's write bit off a shared repository's directories (0o2770).
    */
   readonly dirMode?: number;
   /** How many files list stats at once (default 32). */
@@ -54,8 +54,7 @@ export async function createFilesystemStore(path: string, options: FilesystemSto
   if (options.requireEmpty === true) await assertEmptyDirectory(root);
   if (options.create === true) {
     try {
-      const first = await makeDirectories(root, dirMode);
-      if (first !== undefined) await chmodCreated(first, root, dirMode);
+      await makeDirectories(root, dirMode, { exactMode: true });
     } catch (e) {
       throw mapFsError(e, 'write', root);
     }
@@ -86,12 +85,6 @@ export async function createFilesystemStore(path: string, options: FilesystemSto
   }
   const params = text === undefined ? LEGACY_SHARD_PARAMETERS : parseShardParameters(text, shardsPath);
   return new FilesystemBlobStore(root, params, options);
-}
-
-/** Gives the directories mkdir -p created (`first` down to `last`) their exact mode when the umask would cut it. */
-async function chmodCreated(first: string, last: string, mode: number): Promise<void> {
-  if ((mode & ~0o700) === 0) return; // owner-only: the umask cannot change it
-  for (let d = last; d.length >= first.length; d = resolve(d, '..')) await chmod(d, mode);
 }
 
 export class FilesystemBlobStore implements BlobStore {
@@ -340,8 +333,7 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   private async makeDirs(dir: string): Promise<void> {
-    const first = await makeDirectories(dir, this.dirMode);
-    if (first !== undefined) await chmodCreated(first, dir, this.dirMode);
+    const first = await makeDirectories(dir, this.dirMode, { exactMode: true });
     if (first === undefined || !this.fsync) return;
     // Make the new directory entries durable: fsync each parent from the first created one downward.
     const parents: string[] = [];

@@ -21,6 +21,19 @@ describe('makeDirectories', () => {
     expect(await makeDirectories(join(work, 'a/b/c'))).toBeUndefined();
   });
 
+  it('with exactMode gives every directory it created the mode whatever the umask, and leaves existing ones', async () => {
+    const old = process.umask(0o022);
+    try {
+      await makeDirectories(join(work, 'shared'), 0o700);
+      expect(await makeDirectories(join(work, 'shared/x/y'), 0o2770, { exactMode: true })).toBe(join(work, 'shared/x'));
+      expect((await stat(join(work, 'shared/x'))).mode & 0o7777).toBe(0o2770);
+      expect((await stat(join(work, 'shared/x/y'))).mode & 0o7777).toBe(0o2770);
+      expect((await stat(join(work, 'shared'))).mode & 0o7777).toBe(0o700);
+    } finally {
+      process.umask(old);
+    }
+  });
+
   it('fails on a file in the way', async () => {
     await writeFile(join(work, 'file'), 'x');
     await expect(makeDirectories(join(work, 'file/sub'))).rejects.toMatchObject({ code: 'ENOTDIR' });
