@@ -20,6 +20,7 @@ import { isCairnError } from '../errors.ts';
 import type { ContentInfo } from './content-info.ts';
 import { recoverPackEntries } from './pack-reader.ts';
 import { listActiveSessions, sessionIdFromBlobId } from './session-marker.ts';
+import { forEachBounded } from '../util/for-each-bounded.ts';
 
 export const DEFAULT_RESUME_MAX_AGE_MS = 24 * 3_600_000;
 const PACK_PREFIXES = ['p', 'q'] as const;
@@ -71,30 +72,25 @@ export async function findInterruptedPacks(store: BlobReader, encryptor: Content
   let packs = 0;
   let bytes = 0;
   let skipped = 0;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < candidates.length) {
-      const bm = candidates[next++]!;
-      let found: ContentInfo[];
-      try {
-        found = await recoverPackEntries(store, encryptor, bm.id, bm.length);
-      } catch (e) {
-        // A pack cut short or damaged, or deleted meanwhile: not resumable, and not this run's business.
-        if (e instanceof BlobNotFoundError || (isCairnError(e) && e.code === 'CORRUPT')) {
-          skipped++;
-          continue;
-        }
-        throw e;
-      }
-      if (found.some((c) => c.packBlobId !== bm.id || c.deleted || c.packOffset + c.packedLength > bm.length)) {
+  await forEachBounded(candidates, READ_PARALLELISM, async (bm) => {
+    let found: ContentInfo[];
+    try {
+      found = await recoverPackEntries(store, encryptor, bm.id, bm.length);
+    } catch (e) {
+      // A pack cut short or damaged, or deleted meanwhile: not resumable, and not this run's business.
+      if (e instanceof BlobNotFoundError || (isCairnError(e) && e.code === 'CORRUPT')) {
         skipped++;
-        continue;
+        return;
       }
-      for (const c of found) if (!c.contentId.startsWith(MANIFEST_PREFIX)) entries.push(c);
-      packs++;
-      bytes += bm.length;
+      throw e;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_PARALLELISM, candidates.length) }, worker));
+    if (found.some((c) => c.packBlobId !== bm.id || c.deleted || c.packOffset + c.packedLength > bm.length)) {
+      skipped++;
+      return;
+    }
+    for (const c of found) if (!c.contentId.startsWith(MANIFEST_PREFIX)) entries.push(c);
+    packs++;
+    bytes += bm.length;
+  });
   return { entries, sessions: sessions.size, packs, bytes, skipped };
 }

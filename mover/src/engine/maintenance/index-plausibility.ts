@@ -21,6 +21,7 @@ import { recoverPackEntries } from '../content/pack-reader.ts';
 import { sessionIdFromBlobId, type SessionInfo } from '../content/session-marker.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import { CairnError, isCairnError } from '../errors.ts';
+import { forEachBounded } from '../util/for-each-bounded.ts';
 
 export interface UnexplainedPack {
   readonly id: string;
@@ -42,24 +43,18 @@ export async function findUnexplainedPacks(repo: PlausibilityInput, unreferenced
   sessions: ReadonlyMap<string, SessionInfo>, options: { readonly parallel?: number; readonly signal?: AbortSignal | undefined } = {}): Promise<UnexplainedPack[]> {
   const candidates = unreferenced.filter((b) => /^[pq]/.test(b.id) && !sessions.has(sessionIdFromBlobId(b.id)));
   const out: UnexplainedPack[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < candidates.length) {
-      options.signal?.throwIfAborted();
-      const b = candidates[next++]!;
-      let entries: ContentInfo[];
-      try {
-        entries = await recoverPackEntries(repo.blobs, repo.encryptor, b.id, b.length);
-      } catch (e) {
-        if (!isCairnError(e) || e.code !== 'CORRUPT') throw e;
-        out.push({ id: b.id, length: b.length, unknownContents: -1, reason: `its local index cannot be read (${e.message})` });
-        continue;
-      }
-      const unknown = entries.filter((e) => repo.indexedEntry(e.contentId) === undefined).length;
-      if (unknown > 0) out.push({ id: b.id, length: b.length, unknownContents: unknown, reason: `${unknown} of its ${entries.length} contents are unknown to the index` });
+  await forEachBounded(candidates, options.parallel ?? 8, async (b) => {
+    let entries: ContentInfo[];
+    try {
+      entries = await recoverPackEntries(repo.blobs, repo.encryptor, b.id, b.length);
+    } catch (e) {
+      if (!isCairnError(e) || e.code !== 'CORRUPT') throw e;
+      out.push({ id: b.id, length: b.length, unknownContents: -1, reason: `its local index cannot be read (${e.message})` });
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.parallel ?? 8), candidates.length) }, worker));
+    const unknown = entries.filter((e) => repo.indexedEntry(e.contentId) === undefined).length;
+    if (unknown > 0) out.push({ id: b.id, length: b.length, unknownContents: unknown, reason: `${unknown} of its ${entries.length} contents are unknown to the index` });
+  }, options.signal);
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 

@@ -14,6 +14,7 @@ import { infoWins } from '../content/index-segment.ts';
 import { recoverPackEntries } from '../content/pack-reader.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import { isCairnError } from '../errors.ts';
+import { forEachBounded } from '../util/for-each-bounded.ts';
 
 export interface RecoveryRepository {
   readonly blobs: BlobReader;
@@ -53,37 +54,31 @@ export async function recoverIndex(repo: RecoveryRepository, options: IndexRecov
   const packsWithRecovered = new Set<string>();
   const failures: { pack: string; message: string }[] = [];
   let read = 0;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < packs.length) {
-      options.signal?.throwIfAborted();
-      const pack = packs[next++]!;
-      let entries: ContentInfo[];
-      try {
-        entries = await recoverPackEntries(repo.blobs, repo.encryptor, pack.id, pack.length);
-      } catch (e) {
-        if (!isCairnError(e) || e.code !== 'CORRUPT') throw e;
-        failures.push({ pack: pack.id, message: e.message });
-        continue;
-      }
-      read++;
-      options.onPack?.(read + failures.length, packs.length);
-      const foreign = entries.find((e) => e.packBlobId !== pack.id || e.packOffset + e.packedLength > pack.length);
-      if (foreign !== undefined) {
-        failures.push({ pack: pack.id, message: `the local index of pack ${pack.id} describes ${foreign.packBlobId} at ${foreign.packOffset}+${foreign.packedLength}, not this pack` });
-        continue;
-      }
-      for (const e of entries) {
-        const known = repo.contents.indexedEntry(e.contentId);
-        if (known !== undefined && !infoWins(e, known)) continue;
-        const other = recovered.get(e.contentId);
-        if (other !== undefined && !infoWins(e, other)) continue;
-        recovered.set(e.contentId, e);
-        packsWithRecovered.add(pack.id);
-      }
+  await forEachBounded(packs, options.parallel ?? 8, async (pack) => {
+    let entries: ContentInfo[];
+    try {
+      entries = await recoverPackEntries(repo.blobs, repo.encryptor, pack.id, pack.length);
+    } catch (e) {
+      if (!isCairnError(e) || e.code !== 'CORRUPT') throw e;
+      failures.push({ pack: pack.id, message: e.message });
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.parallel ?? 8), packs.length) }, worker));
+    read++;
+    options.onPack?.(read + failures.length, packs.length);
+    const foreign = entries.find((e) => e.packBlobId !== pack.id || e.packOffset + e.packedLength > pack.length);
+    if (foreign !== undefined) {
+      failures.push({ pack: pack.id, message: `the local index of pack ${pack.id} describes ${foreign.packBlobId} at ${foreign.packOffset}+${foreign.packedLength}, not this pack` });
+      return;
+    }
+    for (const e of entries) {
+      const known = repo.contents.indexedEntry(e.contentId);
+      if (known !== undefined && !infoWins(e, known)) continue;
+      const other = recovered.get(e.contentId);
+      if (other !== undefined && !infoWins(e, other)) continue;
+      recovered.set(e.contentId, e);
+      packsWithRecovered.add(pack.id);
+    }
+  }, options.signal);
   const commit = options.commit === true && recovered.size > 0;
   if (commit) {
     if (repo.contents.addRecoveredEntries === undefined || repo.flush === undefined) throw new TypeError('committing a recovery needs a writable repository');
