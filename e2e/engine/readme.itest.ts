@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/cairn-cli.ts';
+import { shellBlockAfter } from '../support/readme-blocks.ts';
 
 const run = promisify(execFile);
 
@@ -29,15 +30,6 @@ function userPath(): string {
   return (process.env['PATH'] ?? '/usr/bin:/bin').split(':').filter((d) => !d.includes('node_modules')).join(':');
 }
 
-/** The first ```sh block after `heading`. */
-function shellBlock(heading: RegExp): string[] {
-  const at = readme.search(heading);
-  expect(at, `README has no section ${heading}`).toBeGreaterThanOrEqual(0);
-  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
-  expect(block, `no sh block after ${heading}`).not.toBeNull();
-  return block![1]!.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
-}
-
 describe('README', () => {
   it('says what Cairn is before any command', () => {
     const firstCode = readme.indexOf('```');
@@ -48,7 +40,7 @@ describe('README', () => {
   });
 
   it('quick start: the commands as written create, snapshot, list and restore', async () => {
-    const lines = shellBlock(/^## Quick start/m);
+    const lines = shellBlockAfter(readme, /^## Quick start/m);
     expect(lines[0]).toBe('npm ci');
     const repo = join(work, 'repo');
     const restored = join(work, 'restored');
@@ -66,7 +58,7 @@ describe('README', () => {
   });
 
   it('the test command is what CI runs, and its parts are package.json scripts', async () => {
-    const lines = shellBlock(/^Tests /m);
+    const lines = shellBlockAfter(readme, /^Tests /m);
     expect(lines).toEqual(['npm test && npm run test:e2e']);
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
     expect(pkg.scripts?.['test']).toMatch(/vitest run/);

@@ -9,26 +9,18 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { shellBlockAfter } from '../support/readme-blocks.ts';
 import { deleteNamespace, e2e, getJson } from './support/e2e-cluster.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NS = 'cairn-quickstart';
-
-/** The shell lines of the README block that follows the marker. */
-function quickstartBlock(readme: string): string[] {
-  const at = readme.indexOf('<!-- e2e: kubernetes-quickstart');
-  if (at < 0) throw new Error('README.md has no "e2e: kubernetes-quickstart" marker');
-  const m = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
-  if (m === null) throw new Error('no ```sh block after the kubernetes-quickstart marker in README.md');
-  return m[1]!.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
-}
 
 describe('the README Kubernetes quick start', () => {
   afterAll(() => deleteNamespace(NS));
 
   it('installs, backs up the sample app and lists a Snapshot, exactly as written', () => {
     const info = e2e();
-    const lines = quickstartBlock(readFileSync(join(REPO, 'README.md'), 'utf8'));
+    const lines = shellBlockAfter(readFileSync(join(REPO, 'README.md'), 'utf8'), /<!-- e2e: kubernetes-quickstart/);
     expect(lines[0]).toMatch(new RegExp(`^npm run image -- .*--name ${info.image.replace(/[.]/g, '\\.')}$`));
     const env = { ...process.env, KUBECONFIG: info.kubeconfig, PATH: `${dirname(info.kubectl)}:${dirname(info.helm)}:${process.env['PATH'] ?? ''}` };
     const sh = (line: string): string => {
