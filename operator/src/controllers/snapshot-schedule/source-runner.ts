@@ -10,7 +10,7 @@ import { consumerIds, privilegedMoverDenied } from '../../jobs/pod-security.ts';
 import type { OperatorContext } from '../../operator-context.ts';
 import { isNotFound } from '../../runtime/kube-client.ts';
 import { JOBS, NAMESPACES, PVCS } from '../../runtime/resource-type.ts';
-import type { Stuck } from '../job-tracking/job-tracker.ts';
+import type { FinishedOutcome, Stuck } from '../job-tracking/job-tracker.ts';
 import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
 import { consumersOf } from '../placement/consumer.ts';
 import type { Placement } from '../placement/placement.ts';
@@ -202,7 +202,7 @@ export class SourceRunner {
     await this.cleanupStaging(src);
   }
 
-  private async finished(src: Source, name: string, outcome: Extract<Awaited<ReturnType<typeof trackJob>>, { state: 'Finished' }>['outcome']): Promise<StepResult> {
+  private async finished(src: Source, name: string, outcome: FinishedOutcome): Promise<StepResult> {
     const result = outcome.result;
     const snapshot = result?.snapshot;
     if (snapshot !== undefined && (outcome.phase === 'Succeeded' || result?.code === 'PARTIAL')) {
