@@ -14,7 +14,7 @@ import { commandHelp, generalHelp } from './help.ts';
 import { UsageError } from './usage-error.ts';
 import { parseCommandLine } from './parse-command-line.ts';
 import { scrubberFor, type SecretScrubber } from './secret-scrubber.ts';
-import type { Command, ParsedValues } from './command.ts';
+import type { Command, CommandOutcome, ParsedValues } from './command.ts';
 
 export interface MainIO {
   readonly output: Output;
@@ -50,23 +50,27 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
   let resultFile: string | undefined;
   const abort = new AbortController();
   const gate = new CommitGate(abort.signal);
+  /** This run's result: a command's outcome (or a failure's fields) plus what every result carries. */
+  const resultOf = (name: string, code: ErrorCode, fields: CommandOutcome = {}): MoverResult => ({
+    ...fields, v: RESULT_SCHEMA_VERSION, command: name, ok: fields.ok ?? code === 'OK', code,
+    exitCode: ERROR_CODES[code].exitCode, durationSeconds: seconds(started), peakMemoryBytes: peakMemoryBytes(),
+  });
+  /** Writes the result file at once, on the way out of the process (stderr already has the message). */
+  const writeResultNow = (result: MoverResult): void => {
+    if (resultFile === undefined) return;
+    try {
+      writeFileSync(resultFile, `${secrets.scrub(encodeResult(result))}\n`);
+    } catch {
+      // exiting anyway: the line on stderr is all that can be delivered
+    }
+  };
   // First signal: stop and let the command unwind (it prints why and writes the result file). A run commits
   // only through the gate's one index blob write, which the gate refuses once aborted; so if unwinding takes
   // longer than a moment (uploads in flight), exiting is safe — unless that write had already begun: then the
   // run finishes it and reports the snapshot. A second signal exits at once, saying where the run stood.
   const exitInterrupted = (message: string): never => {
     io.output.err(`cairn: error: ${message}`);
-    if (resultFile !== undefined) {
-      const result: MoverResult = {
-        v: RESULT_SCHEMA_VERSION, command: command?.name ?? argv.join(' '), ok: false, code: 'INTERRUPTED',
-        exitCode: ERROR_CODES.INTERRUPTED.exitCode, message, durationSeconds: seconds(started), peakMemoryBytes: peakMemoryBytes(),
-      };
-      try {
-        writeFileSync(resultFile, `${secrets.scrub(encodeResult(result))}\n`);
-      } catch {
-        // exiting anyway; stderr has the message
-      }
-    }
+    writeResultNow(resultOf(command?.name ?? argv.join(' '), 'INTERRUPTED', { message }));
     process.exit(ERROR_CODES.INTERRUPTED.exitCode);
   };
   let finished = false;
@@ -128,10 +132,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     const outcome = await command.run(ctx, positionals, values);
     if (stray !== undefined) throw stray.error;
     const code: ErrorCode = outcome.code ?? 'OK';
-    const result: MoverResult = {
-      ...outcome, v: RESULT_SCHEMA_VERSION, command: command.name, ok: outcome.ok ?? code === 'OK', code,
-      exitCode: ERROR_CODES[code].exitCode, durationSeconds: seconds(started), peakMemoryBytes: peakMemoryBytes(),
-    };
+    const result = resultOf(command.name, code, outcome);
     if (resultFile !== undefined) await writeResult(resultFile, result, secrets);
     return result.exitCode;
   } catch (e) {
@@ -158,10 +159,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     io.output.err(`cairn: error: ${message.split('\n')[0]}${hint === undefined ? '' : `\n  hint: ${hint}`}`);
     if ((values['debug'] === true || io.env['CAIRN_DEBUG'] === '1') && e instanceof Error && e.stack !== undefined) io.output.err(e.stack);
     logger?.debug({ err: e }, 'command failed');
-    const result: MoverResult = {
-      v: RESULT_SCHEMA_VERSION, command: command?.name ?? 'unknown', ok: false, code,
-      exitCode: ERROR_CODES[code].exitCode, message, ...(hint === undefined ? {} : { hint }), durationSeconds: seconds(started), peakMemoryBytes: peakMemoryBytes(),
-    };
+    const result = resultOf(command?.name ?? 'unknown', code, { ok: false, message, ...(hint === undefined ? {} : { hint }) });
     if (values['json'] === true) io.output.out(JSON.stringify(result));
     return result;
   }
@@ -173,13 +171,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
   function onFatal(e: unknown): void {
     finished = true;
     const result = failure(e);
-    if (resultFile !== undefined) {
-      try {
-        writeFileSync(resultFile, `${secrets.scrub(encodeResult(result))}\n`);
-      } catch {
-        // the line on stderr is all that can be delivered
-      }
-    }
+    writeResultNow(result);
     process.exit(result.exitCode);
   }
 }
