@@ -2,7 +2,7 @@
 // while `cairn snapshot create` uploads — after the walk, which for one directory ends at once — commits
 // nothing, exits 130 and leaves a result file saying so; the next run reuses the packs the interrupted one
 // stored instead of uploading them again, and kopia 0.23.1 verifies and restores what it committed.
-// (Every moment up to the commit write is covered exactly in mover/src/engine/snapshot/uploader-interrupted.test.ts.)
+// (Every moment up to the commit write is covered exactly in mover/src/engine/upload/uploader-interrupted.test.ts.)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';

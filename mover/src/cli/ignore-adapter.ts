@@ -2,7 +2,7 @@
 // walker's narrow IgnoreScope interface.
 import { posix } from 'node:path';
 import { createIgnoreMatcher, type DirectoryIgnoreMatcher } from '../engine/policy/ignore-rules.ts';
-import type { IgnoreOptions, IgnoreScope } from '../engine/snapshot/uploader.ts';
+import type { IgnoreOptions, IgnoreScope } from '../engine/upload/uploader.ts';
 
 export const IGNORE_FILE_NAME = '.kopiaignore';
 

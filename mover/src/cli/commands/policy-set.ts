@@ -2,7 +2,7 @@
 // manifest for that target (global, host, user@host or a path), so `kopia policy show` reads it and
 // `cairn snapshot expire` without flags applies it. keep-within is Cairn's (`retention.keepWithin`); kopia
 // ignores it. --clear FIELD (e.g. --clear keep-daily) removes a setting so it is inherited again.
-import { setRetentionPolicy } from '../../engine/maintenance/policy-store.ts';
+import { setRetentionPolicy } from '../../engine/policy/policy-store.ts';
 import type { RetentionPolicy } from '../../engine/policy/retention-policy.ts';
 import { formatSourceInfo, parseSourceInfo, type SourceInfo } from '../../engine/snapshot/source-info.ts';
 import { UsageError } from '../usage-error.ts';

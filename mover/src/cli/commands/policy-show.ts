@@ -1,6 +1,6 @@
 // `cairn policy show (--global | --source …)`: the retention stored for that target and, for a source,
 // the effective retention with the target each value comes from (kopia's merge; built-in defaults last).
-import { effectivePolicyOf, loadStoredPolicies, policyForTarget } from '../../engine/maintenance/policy-store.ts';
+import { effectivePolicyOf, loadStoredPolicies, policyForTarget } from '../../engine/policy/policy-store.ts';
 import { formatSourceInfo } from '../../engine/snapshot/source-info.ts';
 import type { Command } from '../command.ts';
 import { TARGET_OPTIONS, policyTarget } from './policy-set.ts';

@@ -1,6 +1,6 @@
 // `cairn repository create`: writes kopia.blobcfg and kopia.repository at the location. Never overwrites.
 import { createRepository } from '../../engine/repo/open-repository.ts';
-import { setCompressionPolicy } from '../../engine/maintenance/policy-store.ts';
+import { setCompressionPolicy } from '../../engine/policy/policy-store.ts';
 import { checkCompression } from '../compression-option.ts';
 import type { Command } from '../command.ts';
 

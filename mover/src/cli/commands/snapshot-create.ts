@@ -2,10 +2,10 @@
 // when some could not be read — the snapshot is still committed and lists the skipped paths. Interrupted
 // (130), it commits nothing; the next run reuses the packs it uploaded.
 import { resolve } from 'node:path';
-import { Uploader } from '../../engine/snapshot/uploader.ts';
+import { Uploader } from '../../engine/upload/uploader.ts';
 import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
 import { buildIgnoreOptions } from '../ignore-adapter.ts';
-import { compressionPolicyOf, loadStoredPolicies } from '../../engine/maintenance/policy-store.ts';
+import { compressionPolicyOf, loadStoredPolicies } from '../../engine/policy/policy-store.ts';
 import { checkCompression, DEFAULT_DATA_COMPRESSION } from '../compression-option.ts';
 import { startProgress } from '../progress-reporter.ts';
 import { formatBytes, formatCount, formatDuration } from '../format-units.ts';

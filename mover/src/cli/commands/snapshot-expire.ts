@@ -5,7 +5,7 @@
 // matches `kopia snapshot expire` here. A plan that deletes every snapshot of a source needs
 // --allow-delete-all. Storage that refuses deletes is reported (APPEND_ONLY) before anything changes.
 import { assertDeletesPermitted } from '../../engine/maintenance/append-only-probe.ts';
-import { applyExpiry, checkDeleteAll, literalRetentionPolicy, planExpiry, type SourceExpiry } from '../../engine/maintenance/snapshot-expiry.ts';
+import { applyExpiry, checkDeleteAll, literalRetentionPolicy, planExpiry, type SourceExpiry } from '../../engine/policy/snapshot-expiry.ts';
 import { parseDuration } from '../../engine/policy/duration.ts';
 import { compactRetentionReasons } from '../../engine/policy/retention-reasons.ts';
 import type { RetentionPolicy } from '../../engine/policy/retention-policy.ts';

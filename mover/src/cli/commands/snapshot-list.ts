@@ -2,7 +2,7 @@
 import { listSnapshots } from '../../engine/snapshot/snapshot-manager.ts';
 import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
 import { formatBytes, formatCount } from '../format-units.ts';
-import { retentionReasons } from '../../engine/maintenance/snapshot-expiry.ts';
+import { retentionReasons } from '../../engine/policy/snapshot-expiry.ts';
 import { compactRetentionReasons } from '../../engine/policy/retention-reasons.ts';
 import { retentionCalendar } from './snapshot-expire.ts';
 import type { Repository } from '../../engine/repo/open-repository.ts';

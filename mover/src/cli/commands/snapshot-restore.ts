@@ -2,7 +2,7 @@
 // non-empty target unless --overwrite; files appear under their final name only when complete.
 import { resolve } from 'node:path';
 import { resolveSnapshot } from '../../engine/snapshot/snapshot-manager.ts';
-import { restoreSnapshot } from '../../engine/snapshot/restore.ts';
+import { restoreSnapshot } from '../../engine/restore/restore.ts';
 import { parseSourceInfo } from '../../engine/snapshot/source-info.ts';
 import { startProgress } from '../progress-reporter.ts';
 import { formatBytes, formatCount } from '../format-units.ts';

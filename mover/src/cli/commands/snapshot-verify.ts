@@ -1,6 +1,6 @@
 // `cairn snapshot verify`: every snapshot's referenced data exists; with --read-data-percent, that share of
 // it is downloaded and decrypted. Problems name the snapshot and the file affected.
-import { verifySnapshots } from '../../engine/snapshot/verify.ts';
+import { verifySnapshots } from '../../engine/verify/verify.ts';
 import { parseSourceInfo } from '../../engine/snapshot/source-info.ts';
 import { formatCount } from '../format-units.ts';
 import { percentOption } from '../percent-option.ts';

@@ -1,7 +1,7 @@
 // `repository check`: a read-only structural check plus a size summary.
 // - every index entry (deleted ones still above the watermark included) points into an existing pack
 //   blob long enough to hold it;
-// - every snapshot's tree is complete (snapshot/verify.ts: listings readable, every content indexed, live
+// - every snapshot's tree is complete (verify/verify.ts: listings readable, every content indexed, live
 //   and inside an existing pack; optionally a share of the data decrypted);
 // - every pack no index entry refers to is explained (index-plausibility.ts): one holding contents the
 //   index has never known means lost index entries, a problem `cairn index recover` repairs;
@@ -13,7 +13,7 @@ import { listActiveSessions } from '../content/session-marker.ts';
 import { isCairnError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
 import { listSnapshots } from '../snapshot/snapshot-manager.ts';
-import { verifySnapshots } from '../snapshot/verify.ts';
+import { verifySnapshots } from '../verify/verify.ts';
 import { findUnexplainedPacks } from './index-plausibility.ts';
 import { findSnapshotContents, includingDeleted } from './snapshot-contents.ts';
 

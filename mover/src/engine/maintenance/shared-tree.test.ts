@@ -7,7 +7,7 @@ import { encodeDirManifest } from '../snapshot/dir-manifest.ts';
 import { emptySnapshotStats } from '../snapshot/snapshot-manifest.ts';
 import { saveSnapshot } from '../snapshot/snapshot-manager.ts';
 import { FakeRepository } from '../snapshot/test-support/fake-repository.ts';
-import { verifySnapshots } from '../snapshot/verify.ts';
+import { verifySnapshots } from '../verify/verify.ts';
 import { checkRepository } from './repository-check.ts';
 
 const DEPTH = 24;

@@ -8,7 +8,7 @@ import { isCairnError } from '../errors.ts';
 import type { ContentInfo } from '../content/content-info.ts';
 import { openPackedContent } from '../content/pack-reader.ts';
 import { closeQuietly, finishFileSync, moveIntoPlaceSync, openTempSync, writeSparseSync } from './restore-file-writer.ts';
-import { displayPath } from './fs-path.ts';
+import { displayPath } from '../snapshot/fs-path.ts';
 import { closeSync } from 'node:fs';
 import type { FinishTask, RestoreTask, RestoreWorkerConfig, TaskFailure, TaskPath, TaskReply, WriteTask } from './restore-worker-protocol.ts';
 

@@ -11,8 +11,8 @@ import { listAll, type BlobStore } from '../blob/blob-store.ts';
 import { StoragePermissionError } from '../blob/blob-errors.ts';
 import { MemoryBlobStore } from '../blob/memory-store.ts';
 import { createRepository, openRepository } from '../repo/open-repository.ts';
-import { restoreEntry } from './restore.ts';
-import { listSnapshots } from './snapshot-manager.ts';
+import { restoreEntry } from '../restore/restore.ts';
+import { listSnapshots } from '../snapshot/snapshot-manager.ts';
 import { Uploader, type IgnoreScope } from './uploader.ts';
 
 const SOURCE = { host: 'h', userName: 'u', path: '/src' };

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { buildFixtureTree, removeTree } from '../../../../e2e/fixtures/fixture-tree.ts';
 import type { FixtureSummary } from '../../../../e2e/fixtures/fixture-tree.ts';
 import { allocatedBytes, compareTrees } from '../../../../e2e/fixtures/compare-trees.ts';
-import type { DirEntry } from './dir-entry.ts';
-import { encodeDirManifest } from './dir-manifest.ts';
+import type { DirEntry } from '../snapshot/dir-entry.ts';
+import { encodeDirManifest } from '../snapshot/dir-manifest.ts';
 import { restoreEntry } from './restore.ts';
 import type { RestoreProgress } from './restore.ts';
-import { FakeRepository } from './test-support/fake-repository.ts';
-import { snapshotDirectory } from './test-support/snapshot-directory.ts';
+import { FakeRepository } from '../snapshot/test-support/fake-repository.ts';
+import { snapshotDirectory } from '../snapshot/test-support/snapshot-directory.ts';
 
 let work: string;
 let fixture: FixtureSummary;

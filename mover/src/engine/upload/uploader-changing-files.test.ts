@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBlobStore } from '../blob/memory-store.ts';
 import { createRepository, openRepository, type Repository } from '../repo/open-repository.ts';
-import { decodeDirManifest } from './dir-manifest.ts';
-import { restoreEntry } from './restore.ts';
+import { decodeDirManifest } from '../snapshot/dir-manifest.ts';
+import { restoreEntry } from '../restore/restore.ts';
 import { Uploader, type IgnoreScope } from './uploader.ts';
 
 let work: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContentInfo } from '../content/content-info.ts';
 import { planPackReads, resolveObjectLayout } from './restore-plan.ts';
-import { FakeRepository } from './test-support/fake-repository.ts';
+import { FakeRepository } from '../snapshot/test-support/fake-repository.ts';
 
 function info(contentId: string, packBlobId: string, packOffset: number, packedLength: number): ContentInfo {
   return {

@@ -3,11 +3,11 @@
 // user@host or user@host:/path) with kopia's ReplaceManifests semantics, so `kopia policy show` reads it.
 import type { ManifestStore } from '../manifest/manifest-store.ts';
 import { compareRfc3339Nano } from '../manifest/rfc3339-nano.ts';
-import { policyLookupOrder, resolveEffectivePolicy, type EffectivePolicy, type StoredPolicy } from '../policy/effective-policy.ts';
+import { policyLookupOrder, resolveEffectivePolicy, type EffectivePolicy, type StoredPolicy } from './effective-policy.ts';
 import {
   EMPTY_POLICY, POLICY_MANIFEST_TYPE, decodePolicyPayload, encodePolicyPayload, policyLabels, withRetention, type PolicyDocument,
-} from '../policy/policy-manifest.ts';
-import type { RetentionPolicy } from '../policy/retention-policy.ts';
+} from './policy-manifest.ts';
+import type { RetentionPolicy } from './retention-policy.ts';
 import { TYPE_LABEL } from '../snapshot/snapshot-manifest.ts';
 import { formatSourceInfo, type SourceInfo } from '../snapshot/source-info.ts';
 

@@ -2,7 +2,7 @@
 // range (or already-decoded bytes) and, per content, every file offset to write it to; a finish task
 // completes multi-chunk files and creates empty ones. Workers reply per task.
 import type { FileAttributes } from './restore-file-writer.ts';
-import type { AnyPath } from './fs-path.ts';
+import type { AnyPath } from '../snapshot/fs-path.ts';
 
 /** A path as the worker gets it: a string, or bytes (a Buffer arrives as a Uint8Array) for non-UTF-8 names. */
 export type TaskPath = AnyPath;

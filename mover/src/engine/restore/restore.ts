@@ -21,18 +21,18 @@ import { unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { CairnError, isCairnError, NotFoundError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
-import type { DirEntry } from './dir-entry.ts';
-import { readDirManifest } from './dir-manifest.ts';
-import type { DirManifest } from './dir-manifest.ts';
+import type { DirEntry } from '../snapshot/dir-entry.ts';
+import { readDirManifest } from '../snapshot/dir-manifest.ts';
+import type { DirManifest } from '../snapshot/dir-manifest.ts';
 import { targetError } from './restore-file-writer.ts';
 import { RestoreFilePipeline } from './restore-file-pipeline.ts';
 import type { RestoreCounters } from './restore-file-pipeline.ts';
 import { checkListingNames, RestoreTarget } from './restore-target.ts';
 import type { FsPath, TargetDir } from './restore-target.ts';
-import { childPath, displayPath, fsPath, type AnyPath, type EntryName } from './fs-path.ts';
+import { childPath, displayPath, fsPath, type AnyPath, type EntryName } from '../snapshot/fs-path.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import type { RestoreOptions, RestoreStats } from './restore-options.ts';
-import type { SnapshotManifest } from './snapshot-manifest.ts';
+import type { SnapshotManifest } from '../snapshot/snapshot-manifest.ts';
 
 export type { RestoreOptions, RestoreProgress, RestoreStats } from './restore-options.ts';
 

@@ -2,8 +2,8 @@
 // unchanged files. A listing that cannot be read only costs re-reading files: backups must not fail
 // because an old snapshot is damaged.
 import type { RepositoryReader } from '../repo/repository.ts';
-import type { DirEntry, DirectorySummary } from './dir-entry.ts';
-import { decodeDirManifest } from './dir-manifest.ts';
+import type { DirEntry, DirectorySummary } from '../snapshot/dir-entry.ts';
+import { decodeDirManifest } from '../snapshot/dir-manifest.ts';
 
 export class PreviousDirectory {
   private readonly repo: RepositoryReader;

@@ -3,7 +3,7 @@
 // after every restore a sentinel directory next to the target (and everything else around it) must be
 // exactly as it was: entries, types, modes, owners, mtimes, bytes and link targets.
 // The property test runs a fixed seed within a time bound in CI; for a longer local run:
-//   CAIRN_PROPERTY_RUNS=3000 CAIRN_PROPERTY_SEED=$RANDOM npx vitest run --project unit mover/src/engine/snapshot/restore-hostile.test.ts
+//   CAIRN_PROPERTY_RUNS=3000 CAIRN_PROPERTY_SEED=$RANDOM npx vitest run --project unit mover/src/engine/restore/restore-hostile.test.ts
 // Symlink targets stay inside the test's temp directory, so a regression can't write elsewhere on the host.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chmod, link, lstat, lutimes, mkdir, mkdtemp, readdir, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
@@ -13,9 +13,9 @@ import fc from 'fast-check';
 import { MemoryBlobStore } from '../blob/memory-store.ts';
 import { isCairnError } from '../errors.ts';
 import { createRepository, openRepository, type Repository } from '../repo/open-repository.ts';
-import type { DirEntry } from './dir-entry.ts';
+import type { DirEntry } from '../snapshot/dir-entry.ts';
 import { restoreEntry } from './restore.ts';
-import { forgeTree, hostileTree, recordTree, type HostileNode } from './test-support/hostile-listing.ts';
+import { forgeTree, hostileTree, recordTree, type HostileNode } from '../snapshot/test-support/hostile-listing.ts';
 
 const RUNS = Number(process.env['CAIRN_PROPERTY_RUNS'] ?? 120);
 const SEED = Number(process.env['CAIRN_PROPERTY_SEED'] ?? 20261202);

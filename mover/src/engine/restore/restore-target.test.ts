@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DirEntry } from './dir-entry.ts';
+import type { DirEntry } from '../snapshot/dir-entry.ts';
 import { RestoreTarget } from './restore-target.ts';
 
 let work: string;

@@ -14,13 +14,13 @@
 import type { ContentInfo } from '../content/content-info.ts';
 import { CairnError, isCairnError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
-import type { DirEntry } from './dir-entry.ts';
-import { decodeDirManifest } from './dir-manifest.ts';
+import type { DirEntry } from '../snapshot/dir-entry.ts';
+import { decodeDirManifest } from '../snapshot/dir-manifest.ts';
 import { Semaphore } from '../util/semaphore.ts';
-import type { SnapshotManifest } from './snapshot-manifest.ts';
-import { listSnapshots, loadSnapshot } from './snapshot-manager.ts';
-import { formatSourceInfo } from './source-info.ts';
-import type { SourceInfo } from './source-info.ts';
+import type { SnapshotManifest } from '../snapshot/snapshot-manifest.ts';
+import { listSnapshots, loadSnapshot } from '../snapshot/snapshot-manager.ts';
+import { formatSourceInfo } from '../snapshot/source-info.ts';
+import type { SourceInfo } from '../snapshot/source-info.ts';
 import { isSampled, readContents } from './verify-content-reader.ts';
 
 export interface VerifyProblem {

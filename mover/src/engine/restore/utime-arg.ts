@@ -12,7 +12,7 @@
 //   microsecond values exactly: the value is aimed half a microsecond past the stored microsecond on the
 //   side truncation removes, so it lands exactly on it. That holds while half a unit in the last place of
 //   the double stays under 0.5 µs: |t| < 2^32 s, i.e. the years 1833 to 2106; beyond, within 2 µs.
-import { mtimeToNs } from './dir-entry.ts';
+import { mtimeToNs } from '../snapshot/dir-entry.ts';
 
 const NS = 1_000_000_000n;
 

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DirEntry } from './dir-entry.ts';
-import { emptySnapshotStats } from './snapshot-manifest.ts';
-import { saveSnapshot } from './snapshot-manager.ts';
-import { FakeRepository } from './test-support/fake-repository.ts';
-import { snapshotDirectory } from './test-support/snapshot-directory.ts';
+import type { DirEntry } from '../snapshot/dir-entry.ts';
+import { emptySnapshotStats } from '../snapshot/snapshot-manifest.ts';
+import { saveSnapshot } from '../snapshot/snapshot-manager.ts';
+import { FakeRepository } from '../snapshot/test-support/fake-repository.ts';
+import { snapshotDirectory } from '../snapshot/test-support/snapshot-directory.ts';
 import { isSampled } from './verify-content-reader.ts';
 import { verifySnapshots } from './verify.ts';
 

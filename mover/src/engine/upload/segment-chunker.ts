@@ -1,7 +1,7 @@
 // Reads one segment of a file with large positional reads into a reused window, cuts it into chunks with a
 // content-defined splitter and hands each chunk to a preparer. Runs inside hashing workers.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { fsPath } from './fs-path.ts';
+import { fsPath } from '../snapshot/fs-path.ts';
 import type { ChunkRecord, SegmentJob, SegmentResult } from './upload-protocol.ts';
 
 /** The incremental splitter contract (object layer): returns the exclusive end index of the next chunk, or -1. */

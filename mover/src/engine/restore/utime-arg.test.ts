@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { formatRfc3339Nano } from './snapshot-json.ts';
+import { formatRfc3339Nano } from '../snapshot/snapshot-json.ts';
 import { utimeArg } from './utime-arg.ts';
 
 let dir: string;

@@ -6,7 +6,7 @@ import { isCairnError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
 import { openPackedContent } from '../content/pack-reader.ts';
 import { Semaphore } from '../util/semaphore.ts';
-import { planPackReads } from './restore-plan.ts';
+import { planPackReads } from '../restore/restore-plan.ts';
 
 /**
  * True when `contentId` belongs to the `percent` share picked by `seed` (FNV-1a of seed + ID, so the

@@ -4,9 +4,9 @@
 // which to delete. Deleting a snapshot is a manifest tombstone; the data goes at the next full
 // maintenance. A plan that would delete every (complete) snapshot of a source is refused unless allowed.
 import { CairnError } from '../errors.ts';
-import type { StoredPolicy } from '../policy/effective-policy.ts';
-import { effectiveKeepLatest, evaluateRetention, type RetentionPolicy } from '../policy/retention-policy.ts';
-import { toRetentionSnapshot } from '../policy/snapshot-retention.ts';
+import type { StoredPolicy } from './effective-policy.ts';
+import { effectiveKeepLatest, evaluateRetention, type RetentionPolicy } from './retention-policy.ts';
+import { toRetentionSnapshot } from './snapshot-retention.ts';
 import { deleteSnapshot, listSnapshots } from '../snapshot/snapshot-manager.ts';
 import type { SnapshotManifest } from '../snapshot/snapshot-manifest.ts';
 import { formatSourceInfo, type SourceInfo } from '../snapshot/source-info.ts';

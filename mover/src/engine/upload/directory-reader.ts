@@ -6,8 +6,8 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import type { Semaphore } from '../util/semaphore.ts';
-import { nameFromBytes } from './entry-name.ts';
-import { childPath } from './fs-path.ts';
+import { nameFromBytes } from '../snapshot/entry-name.ts';
+import { childPath } from '../snapshot/fs-path.ts';
 
 export interface SourceEntry {
   /** The listing name (entry-name.ts). */

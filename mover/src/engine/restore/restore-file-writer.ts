@@ -18,8 +18,8 @@ import {
 import { rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { CairnError } from '../errors.ts';
-import type { DirEntry } from './dir-entry.ts';
-import { displayPath, fsPath, type AnyPath } from './fs-path.ts';
+import type { DirEntry } from '../snapshot/dir-entry.ts';
+import { displayPath, fsPath, type AnyPath } from '../snapshot/fs-path.ts';
 import { utimeArg } from './utime-arg.ts';
 
 /** Zero runs shorter than this are written as data (keeps writes large; holes form per fs block). */
