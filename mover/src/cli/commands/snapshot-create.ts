@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { Uploader } from '../../engine/upload/uploader.ts';
 import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
-import { buildIgnoreOptions } from '../ignore-adapter.ts';
+import { createIgnoreMatcher } from '../../engine/policy/ignore-rules.ts';
 import { compressionPolicyOf, loadStoredPolicies } from '../../engine/policy/policy-store.ts';
 import { checkCompression, DEFAULT_DATA_COMPRESSION } from '../compression-option.ts';
 import { startProgress } from '../progress-reporter.ts';
@@ -52,7 +52,7 @@ export const snapshotCreate: Command = {
       const uploader = new Uploader(repo, {
         sourcePath: path, source,
         compression: compression === 'none' ? undefined : compression,
-        ignore: buildIgnoreOptions((values['exclude'] as string[] | undefined) ?? []),
+        ignore: createIgnoreMatcher({ rules: (values['exclude'] as string[] | undefined) ?? [], ignoreFileNames: ['.kopiaignore'] }),
         ...(Object.keys(tags).length > 0 ? { tags } : {}),
         ...(typeof values['description'] === 'string' ? { description: values['description'] } : {}),
         ...(parallel !== undefined ? { workers: parallel } : {}),

@@ -11,7 +11,8 @@ import { MemoryBlobStore } from '../blob/memory-store.ts';
 import { createRepository, openRepository, type Repository } from '../repo/open-repository.ts';
 import { decodeDirManifest } from '../snapshot/dir-manifest.ts';
 import { restoreEntry } from '../restore/restore.ts';
-import { Uploader, type IgnoreScope } from './uploader.ts';
+import { Uploader } from './uploader.ts';
+import type { DirectoryIgnoreMatcher } from '../policy/ignore-rules.ts';
 
 let work: string;
 let repo: Repository;
@@ -42,16 +43,17 @@ describe('backup of files that change while being read', () => {
         renameSync(join(src, '.new'), join(src, 'replaced'));
       },
     };
-    const scope: IgnoreScope = {
+    const scope: DirectoryIgnoreMatcher = {
+      relDir: '', ignoreFileNames: [],
       ignores: (name) => {
         change[name]?.(); // after the walk's lstat, before the read
         return false;
       },
-      child: () => scope,
+      forDirectory: () => scope,
     };
     const uploader = new Uploader(repo, {
       sourcePath: src, source: { host: 'h', userName: 'u', path: '/src' }, workers: 1, previous: null,
-      ignore: { fileName: '.kopiaignore', root: () => scope },
+      ignore: scope,
     });
     const result = await uploader.run();
     expect(result.progress.changedWhileRead).toBe(3);

@@ -13,7 +13,8 @@ import { MemoryBlobStore } from '../blob/memory-store.ts';
 import { createRepository, openRepository } from '../repo/open-repository.ts';
 import { restoreEntry } from '../restore/restore.ts';
 import { listSnapshots } from '../snapshot/snapshot-manager.ts';
-import { Uploader, type IgnoreScope } from './uploader.ts';
+import { Uploader } from './uploader.ts';
+import type { DirectoryIgnoreMatcher } from '../policy/ignore-rules.ts';
 
 const SOURCE = { host: 'h', userName: 'u', path: '/src' };
 const MIB = 1024 * 1024;
@@ -55,12 +56,12 @@ async function newStore(): Promise<MemoryBlobStore> {
 
 async function backup(store: BlobStore, options: { signal?: AbortSignal; ignoreHook?: (name: string) => void } = {}) {
   const repo = await openRepository(store, 'pw', { username: 'u', hostname: 'h' });
-  const scope: IgnoreScope = { ignores: (name) => (options.ignoreHook?.(name), false), child: () => scope };
+  const scope: DirectoryIgnoreMatcher = { relDir: '', ignoreFileNames: [], ignores: (name) => (options.ignoreHook?.(name), false), forDirectory: () => scope };
   try {
     return await new Uploader(repo, {
       sourcePath: src, source: SOURCE, workers: 2, previous: null,
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
-      ...(options.ignoreHook !== undefined ? { ignore: { fileName: '.kopiaignore', root: () => scope } } : {}),
+      ...(options.ignoreHook !== undefined ? { ignore: scope } : {}),
     }).run();
   } finally {
     await repo.close();

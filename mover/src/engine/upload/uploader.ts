@@ -27,19 +27,7 @@ import { Semaphore } from '../util/semaphore.ts';
 import { CommitGate } from '../util/commit-gate.ts';
 import { PreviousDirectory } from './previous-directory.ts';
 import type { SegmentResult } from './upload-protocol.ts';
-
-/** Ignore rules as the walker sees them: one scope per directory (implemented in the policy layer). */
-export interface IgnoreScope {
-  ignores(name: string, isDir: boolean): boolean;
-  /** The scope inside subdirectory `name`, given the text of its ignore file (if it has one). */
-  child(name: string, ignoreFileText: string | undefined): IgnoreScope;
-}
-
-export interface IgnoreOptions {
-  /** Name of per-directory ignore files, e.g. ".kopiaignore". */
-  readonly fileName: string;
-  readonly root: (ignoreFileText: string | undefined) => IgnoreScope;
-}
+import type { DirectoryIgnoreMatcher, IgnoreScope } from '../policy/ignore-rules.ts';
 
 export interface UploadOptions {
   readonly sourcePath: string;
@@ -49,7 +37,8 @@ export interface UploadOptions {
   readonly metadataCompression?: string;
   readonly splitter?: string;
   readonly workers?: number;
-  readonly ignore?: IgnoreOptions | undefined;
+  /** Exclusion rules and per-directory ignore files (policy/ignore-rules.ts createIgnoreMatcher). */
+  readonly ignore?: IgnoreScope | undefined;
   readonly description?: string;
   readonly tags?: Readonly<Record<string, string>>;
   /** undefined: the newest complete snapshot of the same source; null: none (full re-read). */
@@ -141,14 +130,14 @@ export class Uploader {
         throw new CairnError('SOURCE_ERROR', `source ${this.options.sourcePath} is not a directory`, { hint: 'pass a directory to snapshot' });
       }
       const prevRoot = previous?.rootEntry === undefined ? undefined : PreviousDirectory.forEntry(this.repo, previous.rootEntry);
-      let rootIgnoreText: string | undefined;
+      let scope: DirectoryIgnoreMatcher | undefined;
       try {
-        rootIgnoreText = await this.readIgnoreFile(this.options.sourcePath);
+        scope = this.options.ignore?.forDirectory('', await this.readIgnoreFiles(this.options.sourcePath));
       } catch (e) {
-        throw new CairnError('SOURCE_ERROR', `cannot read ${join(this.options.sourcePath, this.options.ignore?.fileName ?? '')}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        const err = e instanceof IgnoreFileError ? e : undefined;
+        throw new CairnError('SOURCE_ERROR', `cannot read ${join(this.options.sourcePath, err?.fileName ?? '')}: ${(err?.cause as NodeJS.ErrnoException | undefined)?.code ?? (e as Error).message}`,
           { hint: 'make the ignore file readable, or remove it; without its rules the files it excludes would be backed up', cause: e });
       }
-      const scope = this.options.ignore?.root(rootIgnoreText);
       const root = await gate.race(this.processDirectory(this.options.sourcePath, '', basename(this.options.sourcePath) || '/', rootStat, prevRoot, scope));
       if (root === undefined) {
         throw new CairnError('SOURCE_ERROR', `cannot read source directory ${this.options.sourcePath}`, { hint: 'check permissions' });
@@ -194,24 +183,24 @@ export class Uploader {
   }
 
   /**
-   * The directory's ignore file, or undefined when it has none. One that exists but cannot be read is an
-   * error, not "no rules": the files it excludes must not be backed up silently (kopia fails the
-   * directory too).
+   * The texts of the directory's ignore files (undefined for each it does not have). One that exists but
+   * cannot be read is an error, not "no rules": the files it excludes must not be backed up silently (kopia
+   * fails the directory too).
    */
-  private async readIgnoreFile(dir: string | Buffer): Promise<string | undefined> {
-    const name = this.options.ignore?.fileName;
-    if (name === undefined) return undefined;
-    try {
-      return await this.fsLimit.run(() => readFile(childPath(dir, { text: name, bytes: Buffer.from(name) }), 'utf8'));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
-      throw e;
-    }
+  private async readIgnoreFiles(dir: string | Buffer): Promise<(string | undefined)[]> {
+    return Promise.all((this.options.ignore?.ignoreFileNames ?? []).map(async (name) => {
+      try {
+        return await this.fsLimit.run(() => readFile(childPath(dir, { text: name, bytes: Buffer.from(name) }), 'utf8'));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+        throw new IgnoreFileError(name, e);
+      }
+    }));
   }
 
   private async processDirectory(abs: string | Buffer, rel: string, name: string, stat: BigIntStats,
-    previous: PreviousDirectory | undefined, scope: IgnoreScope | undefined,
+    previous: PreviousDirectory | undefined, scope: DirectoryIgnoreMatcher | undefined,
   ): Promise<{ entry: DirEntry; totals: Totals } | undefined> {
     this.options.signal?.throwIfAborted();
     const totals: Totals = { size: 0, files: 0, symlinks: 0, dirs: 1, maxTimeNs: stat.mtimeNs, failed: 0, errors: [] };
@@ -237,13 +226,13 @@ export class Uploader {
       const prev = prevEntries?.get(se.name);
       const childRel = rel === '' ? se.name : `${rel}/${se.name}`;
       if (isDir) {
-        let childScope: IgnoreScope | undefined;
+        let childScope: DirectoryIgnoreMatcher | undefined;
         try {
-          childScope = scope === undefined ? undefined : scope.child(se.name, await this.readIgnoreFile(se.path));
+          childScope = scope?.forDirectory(childRel, await this.readIgnoreFiles(se.path));
         } catch (e) {
           // skipped whole (partial snapshot), never backed up without the rules its ignore file holds
-          const err = e as NodeJS.ErrnoException;
-          this.fail(childRel, err.code ?? 'EIO', `cannot read its ${this.options.ignore?.fileName ?? 'ignore file'}: ${err.message}`, totals);
+          const err = (e instanceof IgnoreFileError ? e.cause : e) as NodeJS.ErrnoException;
+          this.fail(childRel, err.code ?? 'EIO', `cannot read its ${e instanceof IgnoreFileError ? e.fileName : 'ignore file'}: ${err.message}`, totals);
           return undefined;
         }
         const prevDir = prev !== undefined && prev.type === 'd' ? PreviousDirectory.forEntry(this.repo, prev) : undefined;
@@ -392,4 +381,13 @@ function unchangedListing(entries: readonly DirEntry[], summary: DirectorySummar
   previousSummary: DirectorySummary | undefined): boolean {
   return entries.length === previous.size && sameSummary(summary, previousSummary) &&
     entries.every((e) => sameEntry(e, previous.get(e.name)));
+}
+
+/** An ignore file that exists but cannot be read; carries its name for the message. */
+class IgnoreFileError extends Error {
+  readonly fileName: string;
+  constructor(fileName: string, cause: unknown) {
+    super(`cannot read ${fileName}`, { cause });
+    this.fileName = fileName;
+  }
 }

@@ -1,0 +1,58 @@
+// The uploader applies the policy layer's ignore rules directly: tree-wide rules (--exclude), the source's
+// .kopiaignore, and a subdirectory's .kopiaignore scoped to that subdirectory (kopia's ignorefs semantics).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryBlobStore } from '../blob/memory-store.ts';
+import { createRepository, openRepository, type Repository } from '../repo/open-repository.ts';
+import { decodeDirManifest } from '../snapshot/dir-manifest.ts';
+import type { DirEntry } from '../snapshot/dir-entry.ts';
+import { createIgnoreMatcher } from '../policy/ignore-rules.ts';
+import { Uploader } from './uploader.ts';
+
+let work: string;
+let repo: Repository;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'cairn-ignore-'));
+  const store = new MemoryBlobStore();
+  await createRepository(store, 'pw');
+  repo = await openRepository(store, 'pw');
+}, 60_000);
+
+afterAll(async () => {
+  await repo?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function paths(entry: DirEntry, prefix = ''): Promise<string[]> {
+  const listing = decodeDirManifest(await (await repo.objects.openObject(entry.obj)).readAll(), prefix || 'root');
+  const out: string[] = [];
+  for (const e of listing.entries) {
+    const p = `${prefix}${e.name}`;
+    out.push(p);
+    if (e.type === 'd') out.push(...await paths(e, `${p}/`));
+  }
+  return out.sort();
+}
+
+describe('uploader ignore rules', () => {
+  it('applies --exclude rules, the root .kopiaignore and a nested one only below its directory', async () => {
+    const src = join(work, 'src');
+    await mkdir(join(src, 'app', 'cache'), { recursive: true });
+    await mkdir(join(src, 'other'), { recursive: true });
+    await writeFile(join(src, '.kopiaignore'), '*.tmp\n');
+    await writeFile(join(src, 'app', '.kopiaignore'), 'cache/\n*.log\n');
+    for (const f of ['keep.txt', 'drop.tmp', 'secret.key', 'app/a.log', 'app/main.c', 'app/cache/x', 'other/b.log', 'other/c.tmp']) {
+      await writeFile(join(src, f), f);
+    }
+    const uploader = new Uploader(repo, {
+      sourcePath: src, source: { host: 'h', userName: 'u', path: '/src' }, workers: 1, previous: null,
+      ignore: createIgnoreMatcher({ rules: ['*.key'], ignoreFileNames: ['.kopiaignore'] }),
+    });
+    const result = await uploader.run();
+    expect(await paths(result.manifest.rootEntry!)).toEqual(
+      ['.kopiaignore', 'app', 'app/.kopiaignore', 'app/main.c', 'keep.txt', 'other', 'other/b.log']);
+  });
+});
