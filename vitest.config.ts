@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['mover/src/**/*.test.ts', 'operator/src/**/*.test.ts', 'e2e/**/*.test.ts'],
+          include: ['mover/src/**/*.test.ts', 'operator/src/**/*.test.ts', 'e2e/**/*.test.ts', 'tools/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },
