@@ -47,6 +47,7 @@ const invalid: Case[] = [
   { name: 'blob imports crypto', file: `${E}/blob/a.ts`, code: `import { x } from '../crypto/m.ts'; x;`, errors: [sibling] },
   { name: 'verify imports restore', file: `${E}/verify/a.ts`, code: `import { x } from '../restore/m.ts'; x;`, errors: [sibling] },
   { name: 'upload imports verify', file: `${E}/upload/a.ts`, code: `import { x } from '../verify/m.ts'; x;`, errors: [sibling] },
+  { name: 'a blob test imports crypto (only pipeline tests may use a sibling)', file: `${E}/blob/a.test.ts`, code: `import { x } from '../crypto/m.ts'; x;`, errors: [sibling] },
   // 2. areas and packages
   { name: 'operator imports the engine', file: 'operator/src/jobs/a.ts', code: `import { x } from '../../../mover/src/engine/errors.ts'; x;`, errors: ['layer-boundaries:operator'] },
   { name: 'operator imports the cli', file: 'operator/src/a.ts', code: `import { x } from '../../mover/src/cli/m.ts'; x;`, errors: ['layer-boundaries:operator'] },
@@ -95,6 +96,7 @@ const valid: Omit<Case, 'errors'>[] = [
   { name: 'allowed process members', file: `${E}/restore/a.ts`, code: `import { hrtime } from 'node:process'; export const v = [hrtime.bigint(), process.getuid?.(), process.geteuid?.(), process.hrtime.bigint()];` },
   { name: 'a local named process or console', file: `${E}/maintenance/a.ts`, code: `const process = (n: number): number => n; export const v = process(1); export function f(console: { log(s: string): void }): void { console.log('x'); }` },
   { name: 'type-only use of process', file: `${E}/repo/a.ts`, code: `export type Env = typeof process.env; export type P = typeof process;` },
+  { name: 'a pipeline test may run a sibling pipeline (round trip)', file: `${E}/upload/a.test.ts`, code: `import { x } from '../restore/m.ts'; x;` },
   { name: 'engine tests may use process and console', file: `${E}/blob/a.test.ts`, code: `console.log(process.env.X); process.exitCode = 0;` },
   { name: 'engine test support may use process', file: `${E}/object/test-support/a.ts`, code: `export const v = process.env.X;` },
   { name: 'cli uses process and console', file: 'mover/src/cli/a.ts', code: `console.log(process.argv); process.exit(0);` },
