@@ -29,8 +29,9 @@ export type TrackedJob =
 
 /** A running Job is looked at this often: a pod stuck Pending or never created produces no further events. */
 export const RUNNING_POLL_MS = 30_000;
-/** A Job just created but not in the cache yet. */
+/** A Job just created but not in the cache yet: looked at this often for NOT_CACHED_GRACE_MS. */
 const NOT_CACHED_POLL_MS = 2_000;
+const NOT_CACHED_GRACE_MS = 60_000;
 /** A Job without pods for this long is checked for FailedCreate events (quota, admission, PSA). */
 export const FAILED_CREATE_AFTER_MS = 15_000;
 
@@ -58,24 +59,26 @@ export function podsOfJob(ctx: OperatorContext, job: Job): Pod[] {
 
 /** Where the Job named `name` stands. */
 export async function trackJob(ctx: OperatorContext, namespace: string, name: string): Promise<TrackedJob> {
-  const job = ctx.caches.jobs.get(namespace, name);
+  const cached = ctx.caches.jobs.get(namespace, name);
+  // Not in the cache: just created (the watch has not delivered it yet), no longer matching the cache's
+  // label selector (someone edited its labels), or gone. The API server decides; a GET is a quorum read, so
+  // NotFound is final and the caller hears it on this reconcile, not after a wait.
+  const job = cached ?? (await liveJob(ctx, namespace, name));
   if (job === undefined) {
-    // Not in the cache: just created (the watch has not delivered it yet), or gone.
-    try {
-      const live = await ctx.client.get<Job>(JOBS, namespace, name);
-      return { state: 'Running', job: live, pollMs: NOT_CACHED_POLL_MS };
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-      return { state: 'Lost', reason: LOST_REASON, message: `mover Job ${namespace}/${name} was deleted before its result was recorded` };
-    }
+    return {
+      state: 'Lost',
+      reason: LOST_REASON,
+      message: `mover Job ${namespace}/${name} is gone (deleted, or removed by its TTL) before its result was recorded`,
+    };
   }
   const now = ctx.clock.now();
-  let pods = podsOfJob(ctx, job);
+  let pods = cached !== undefined ? podsOfJob(ctx, job) : [];
   let outcome = readJobOutcome(job, pods, now, ctx.config.pendingGraceMs);
-  if (outcome.phase !== 'Running' && outcome.result === undefined) {
-    // Job and Pod events arrive on separate watches: a finished Job can be cached before its pod's
-    // termination message. Read the pods fresh before concluding that the mover left no result, keeping
-    // the cache's recently deleted ones (a pod deleted by hand is gone from the API server by now).
+  if (cached === undefined || (outcome.phase !== 'Running' && outcome.result === undefined)) {
+    // An uncached Job's pods are not cached either. And Job and Pod events arrive on separate watches: a
+    // finished Job can be cached before its pod's termination message. Read the pods fresh before
+    // concluding anything, keeping the cache's recently deleted ones (a pod deleted by hand is gone from
+    // the API server by now).
     const fresh = (await ctx.client.list<Pod>(PODS, namespace, { labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
     const names = new Set(fresh.map((p) => p.metadata.name));
     pods = [...fresh, ...pods.filter((p) => !names.has(p.metadata.name))];
@@ -83,7 +86,19 @@ export async function trackJob(ctx: OperatorContext, namespace: string, name: st
   }
   if (outcome.phase !== 'Running') return { state: 'Finished', job, outcome: outcome as FinishedOutcome, pods };
   const stuck = outcome.stuck ?? (pods.length === 0 ? await failedCreate(ctx, job, now) : undefined);
-  return { state: 'Running', job, pollMs: RUNNING_POLL_MS, ...(stuck !== undefined ? { stuck } : {}) };
+  // A Job the cache has not seen yet is looked at again soon; one it never sees (labels edited) is read from
+  // the API server at the running pace, so its result is still recorded.
+  const young = cached === undefined && !(now - Date.parse(job.metadata.creationTimestamp ?? '') >= NOT_CACHED_GRACE_MS);
+  return { state: 'Running', job, pollMs: young ? NOT_CACHED_POLL_MS : RUNNING_POLL_MS, ...(stuck !== undefined ? { stuck } : {}) };
+}
+
+async function liveJob(ctx: OperatorContext, namespace: string, name: string): Promise<Job | undefined> {
+  try {
+    return await ctx.client.get<Job>(JOBS, namespace, name);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
 }
 
 interface CoreEvent {
