@@ -86,8 +86,9 @@ export class BackupRepositoryController {
           st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason, message }, gen, stamp);
         }
       } else {
+        const retry = kind === 'Maintenance' ? 'maintenance runs again at its next due time' : 'the repository is checked again after the backoff';
         const outcome: { phase: 'Succeeded' | 'Failed'; result?: MoverResult; reason?: string; message?: string } =
-          tracked.state === 'Finished' ? tracked.outcome : { phase: 'Failed', reason: tracked.reason, message: tracked.message };
+          tracked.state === 'Finished' ? tracked.outcome : { phase: 'Failed', reason: tracked.reason, message: `${tracked.message}; ${retry}` };
         const result = outcome.result;
         // The result is about the spec the Job was started for: a spec changed meanwhile (a new password
         // Secret) stays unobserved, so it is checked next instead of inheriting this Job's verdict.

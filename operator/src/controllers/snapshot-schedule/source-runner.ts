@@ -168,7 +168,7 @@ export class SourceRunner {
   private async running(src: Source): Promise<StepResult> {
     const name = snapshotJobName(this.s, this.run, src.pvc);
     const tracked = await trackJob(this.ctx, this.ns, name);
-    if (tracked.state === 'Lost') return this.failStaged(src, tracked.reason, tracked.message);
+    if (tracked.state === 'Lost') return this.failStaged(src, tracked.reason, `${tracked.message}; the next run takes a new snapshot`);
     if (tracked.state === 'Running') {
       if (tracked.stuck !== undefined) {
         const unbound = await this.staged.unbound(src.pvc);
