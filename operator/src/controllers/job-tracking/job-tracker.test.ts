@@ -75,9 +75,21 @@ describe('startJob', () => {
     const first = await startJob(op.ctx, moverJob(op));
     hide(op, 'j');
     const again = await startJob(op.ctx, moverJob(op));
-    expect(again.metadata.uid).toBe(first.metadata.uid);
+    expect(first.state).toBe('Started');
+    expect(again).toEqual({ state: 'Started', job: expect.objectContaining({ metadata: expect.objectContaining({ uid: first.state === 'Started' ? first.job.metadata.uid : '' }) }) });
     op.kube.failNext('create', JOBS, new KubeApiError(409, 'Conflict', 'the object has been modified'));
     await expect(startJob(op.ctx, moverJob(op, 'k'))).rejects.toThrow('the object has been modified');
     expect(op.kube.peek(JOBS, NS, 'k')).toBeUndefined();
+  });
+
+  it('returns a Job the API server rejects as invalid as Rejected, naming the Job, the cause and where to fix it', async () => {
+    const op = fakeOperator();
+    const invalid = 'Job.batch "j" is invalid: spec.template.spec.containers[0].resources.limits[memory]: Invalid value: "lots"';
+    op.kube.failNext('create', JOBS, new KubeApiError(422, 'Invalid', invalid));
+    const r = await startJob(op.ctx, moverJob(op));
+    expect(r).toMatchObject({ state: 'Rejected', reason: 'MoverJobRejected' });
+    expect(r.state === 'Rejected' && r.message).toBe(
+      `the API server rejected mover Job ${NS}/j: ${invalid}; fix spec.mover (resources, podSecurityContext, tolerations, nodeSelector) of Restore r and of its BackupRepository`,
+    );
   });
 });

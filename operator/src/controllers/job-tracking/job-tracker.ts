@@ -1,6 +1,7 @@
 // The one path every controller takes with a mover Job, from creation to result:
 //   startJob(job)          create it, or adopt the existing one (names are deterministic: AlreadyExists
-//                          means this step already started, e.g. before a restart or on another leader)
+//                          means this step already started, e.g. before a restart or on another leader),
+//                          or Rejected when the API server refuses it as invalid (see startJob)
 //   trackJob(ns, name)     Running (with why it cannot start, if it cannot), Finished (outcome read from the
 //                          Job's conditions and the pods' termination messages), or Lost
 // "Lost" means the Job is neither in the cache nor on the API server although the caller recorded that it
@@ -9,7 +10,7 @@
 // none of them polls for it forever.
 import type { Job, Pod } from '../../api/core-types.ts';
 import type { OperatorContext } from '../../operator-context.ts';
-import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
+import { KubeApiError, isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
 import { CORE_EVENTS, JOBS, PODS } from '../../runtime/resource-type.ts';
 import type { JobOutcome } from '../../jobs/job-outcome.ts';
 import { readJobOutcome } from '../../jobs/job-outcome.ts';
@@ -37,17 +38,36 @@ export const FAILED_CREATE_AFTER_MS = 15_000;
 
 export const LOST_REASON = 'MoverJobLost';
 
-/** Create `job`, or return the existing Job of that name (cached, or AlreadyExists on create). */
-export async function startJob(ctx: OperatorContext, job: Job): Promise<Job> {
+export const REJECTED_REASON = 'MoverJobRejected';
+
+export type StartedJob =
+  | { readonly state: 'Started'; readonly job: Job }
+  | { readonly state: 'Rejected'; readonly reason: 'MoverJobRejected'; readonly message: string };
+
+/**
+ * Create `job`, or adopt the existing Job of that name (cached, or AlreadyExists on create). The API server
+ * refusing it as invalid (422) is a problem of the user's spec (spec.mover fields the CRDs pass through
+ * unchecked, such as resources or tolerations) that no retry fixes: it is returned as Rejected, for the
+ * caller to record like a failed Job. Every other API error (500, 409 Conflict, a timeout, 403 of an
+ * exhausted quota) is thrown, so the work queue retries with backoff and nothing is recorded as failed.
+ */
+export async function startJob(ctx: OperatorContext, job: Job): Promise<StartedJob> {
   const ns = job.metadata.namespace!;
   const cached = ctx.caches.jobs.get(ns, job.metadata.name!);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) return { state: 'Started', job: cached };
   try {
-    return await ctx.client.create<Job>(JOBS, ns, job);
+    return { state: 'Started', job: await ctx.client.create<Job>(JOBS, ns, job) };
   } catch (e) {
-    if (isAlreadyExists(e)) return ctx.client.get<Job>(JOBS, ns, job.metadata.name!);
+    if (isAlreadyExists(e)) return { state: 'Started', job: await ctx.client.get<Job>(JOBS, ns, job.metadata.name!) };
+    if (e instanceof KubeApiError && e.status === 422) return { state: 'Rejected', reason: REJECTED_REASON, message: rejection(job, e.message) };
     throw e;
   }
+}
+
+function rejection(job: Job, why: string): string {
+  const owner = job.metadata.ownerReferences?.find((r) => r.controller === true);
+  const where = owner === undefined || owner.kind === 'BackupRepository' ? 'of the BackupRepository' : `of ${owner.kind} ${owner.name} and of its BackupRepository`;
+  return `the API server rejected mover Job ${job.metadata.namespace ?? ''}/${job.metadata.name ?? ''}: ${why}; fix spec.mover (resources, podSecurityContext, tolerations, nodeSelector) ${where}`;
 }
 
 export function podsOfJob(ctx: OperatorContext, job: Job): Pod[] {

@@ -95,6 +95,21 @@ describe('RestoreController', () => {
     expect(op.kube.peek(PVCS, NS, 'restored')).toBeDefined();
   });
 
+  it('fails a Restore whose Job the API server rejects as invalid, saying what to fix', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedRestore(op.kube, 'r');
+    op.kube.failNext('create', JOBS, new KubeApiError(422, 'Invalid', 'Job.batch "x" is invalid: spec.template.spec.containers[0].resources.limits[memory]: Invalid value: "lots"'));
+    const c = new RestoreController(op.ctx);
+    expect(await c.reconcile(`${NS}/r`)).toBeUndefined();
+    expect(status(op)?.phase).toBe('Failed');
+    const done = getCondition(status(op)?.conditions, 'Completed');
+    expect(done).toMatchObject({ status: 'False', reason: 'MoverJobRejected' });
+    expect(done?.message).toContain('of Restore r and of its BackupRepository; then create a new Restore');
+    await c.reconcile(`${NS}/r`);
+    expect(jobs(op.kube)).toEqual([]);
+  });
+
   it('gives a restore into a new PVC a writable root (fsGroup), and one into a used PVC the ids of its consumer', async () => {
     const op = fakeOperator();
     seedRepository(op.kube, {}, readyStatus());

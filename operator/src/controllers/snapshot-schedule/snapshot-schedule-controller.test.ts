@@ -73,6 +73,17 @@ describe('SnapshotScheduleController', () => {
     expect(st.lastSnapshot).toBeDefined();
   });
 
+  it('fails the source whose Job the API server rejects as invalid, and cleans up its staging clone', async () => {
+    const { op, c } = setup({ copyMethod: 'Clone', suspend: false, trigger: { manual: 'one' } });
+    op.kube.failNext('create', JOBS, new KubeApiError(422, 'Invalid', 'Job.batch "x" is invalid: spec.template.spec.containers[0].resources.limits[memory]: Invalid value: "lots"'));
+    await c.reconcile(`${NS}/s`);
+    const st = status(op, 's')!;
+    expect(st.activeRun).toBeUndefined();
+    expect(st.lastRun).toMatchObject({ result: 'Failed', reason: 'MoverJobRejected' });
+    expect(st.lastRun?.message).toContain('of SnapshotSchedule s and of its BackupRepository');
+    expect(op.kube.all(PVCS, NS).map((p) => p.metadata.name)).toEqual(['data']);
+  });
+
   for (const [what, copyMethod, type, error] of [
     ['the mover Job', 'Direct', JOBS, new KubeApiError(500, 'InternalError', 'etcd is having a bad day')],
     ['the VolumeSnapshot', 'Snapshot', VOLUME_SNAPSHOTS, new KubeApiError(504, 'Timeout', 'the server was unable to return a response in the time allotted')],
