@@ -82,14 +82,19 @@ describe('startJob', () => {
     expect(op.kube.peek(JOBS, NS, 'k')).toBeUndefined();
   });
 
-  it('returns a Job the API server rejects as invalid as Rejected, naming the Job, the cause and where to fix it', async () => {
-    const op = fakeOperator();
-    const invalid = 'Job.batch "j" is invalid: spec.template.spec.containers[0].resources.limits[memory]: Invalid value: "lots"';
-    op.kube.failNext('create', JOBS, new KubeApiError(422, 'Invalid', invalid));
-    const r = await startJob(op.ctx, moverJob(op));
-    expect(r).toMatchObject({ state: 'Rejected', reason: 'MoverJobRejected' });
-    expect(r.state === 'Rejected' && r.message).toBe(
-      `the API server rejected mover Job ${NS}/j: ${invalid}; fix spec.mover (resources, podSecurityContext, tolerations, nodeSelector) of Restore r and of its BackupRepository`,
-    );
-  });
+  // What a real API server answers (e2e/operator/job-lifecycle.itest.ts): 400 for a value it cannot decode, 422 for one it does not accept.
+  for (const error of [
+    new KubeApiError(400, 'BadRequest', 'Job in version "v1" cannot be handled as a Job: quantities must match the regular expression'),
+    new KubeApiError(422, 'Invalid', 'Job.batch "j" is invalid: spec.template.spec.tolerations[0].operator: Unsupported value: "Sometimes"'),
+  ]) {
+    it(`returns a Job the API server refuses (${error.status} ${error.reason}) as Rejected, naming the Job, the cause and where to fix it`, async () => {
+      const op = fakeOperator();
+      op.kube.failNext('create', JOBS, error);
+      const r = await startJob(op.ctx, moverJob(op));
+      expect(r).toMatchObject({ state: 'Rejected', reason: 'MoverJobRejected' });
+      expect(r.state === 'Rejected' && r.message).toBe(
+        `the API server rejected mover Job ${NS}/j: ${error.message}; fix spec.mover (resources, podSecurityContext, tolerations, nodeSelector) of Restore r and of its BackupRepository`,
+      );
+    });
+  }
 });

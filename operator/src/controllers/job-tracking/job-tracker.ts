@@ -46,10 +46,12 @@ export type StartedJob =
 
 /**
  * Create `job`, or adopt the existing Job of that name (cached, or AlreadyExists on create). The API server
- * refusing it as invalid (422) is a problem of the user's spec (spec.mover fields the CRDs pass through
- * unchecked, such as resources or tolerations) that no retry fixes: it is returned as Rejected, for the
- * caller to record like a failed Job. Every other API error (500, 409 Conflict, a timeout, 403 of an
- * exhausted quota) is thrown, so the work queue retries with backoff and nothing is recorded as failed.
+ * refusing the Job itself is a problem of the user's spec (spec.mover fields the CRDs pass through
+ * unchecked) that no retry fixes: 400 BadRequest when a value cannot even be decoded (a resources quantity
+ * "lots"), 422 Invalid when it fails validation (a toleration operator "Sometimes"). That is returned as
+ * Rejected, for the caller to record like a failed Job. Every other API error (500, 409 Conflict, a
+ * timeout, 403 of an exhausted quota) is thrown, so the work queue retries with backoff and nothing is
+ * recorded as failed.
  */
 export async function startJob(ctx: OperatorContext, job: Job): Promise<StartedJob> {
   const ns = job.metadata.namespace!;
@@ -59,7 +61,7 @@ export async function startJob(ctx: OperatorContext, job: Job): Promise<StartedJ
     return { state: 'Started', job: await ctx.client.create<Job>(JOBS, ns, job) };
   } catch (e) {
     if (isAlreadyExists(e)) return { state: 'Started', job: await ctx.client.get<Job>(JOBS, ns, job.metadata.name!) };
-    if (e instanceof KubeApiError && e.status === 422) return { state: 'Rejected', reason: REJECTED_REASON, message: rejection(job, e.message) };
+    if (e instanceof KubeApiError && (e.status === 400 || e.status === 422)) return { state: 'Rejected', reason: REJECTED_REASON, message: rejection(job, e.message) };
     throw e;
   }
 }
