@@ -84,6 +84,19 @@ describe('SnapshotScheduleController', () => {
     expect(op.kube.all(PVCS, NS).map((p) => p.metadata.name)).toEqual(['data']);
   });
 
+  it('notes a retention Job the API server rejects on the source and ends the run with the snapshot kept', async () => {
+    const { op, c, run } = setup({ retention: { keepLatest: 2 } });
+    const job = await run('one');
+    op.kube.failNext('create', JOBS, new KubeApiError(422, 'Invalid', 'Job.batch "x" is invalid: spec.template.spec.tolerations[0].operator: Unsupported value'));
+    finishJob(op, job.metadata.name!, snapshotOk());
+    await c.reconcile(`${NS}/s`);
+    const st = status(op, 's')!;
+    expect(st.lastRun).toMatchObject({ result: 'Succeeded' });
+    expect(st.lastRun?.sources?.[0]).toMatchObject({ phase: 'Succeeded', reason: 'RetentionFailed' });
+    expect(st.lastRun?.sources?.[0]?.message).toContain('MoverJobRejected');
+    expect(jobs(op.kube, 'expire')).toEqual([]);
+  });
+
   for (const [what, copyMethod, type, error] of [
     ['the mover Job', 'Direct', JOBS, new KubeApiError(500, 'InternalError', 'etcd is having a bad day')],
     ['the VolumeSnapshot', 'Snapshot', VOLUME_SNAPSHOTS, new KubeApiError(504, 'Timeout', 'the server was unable to return a response in the time allotted')],

@@ -15,7 +15,9 @@ import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
 import { consumersOf } from '../placement/consumer.ts';
 import type { Placement } from '../placement/placement.ts';
 import { blockRefusal, mountRefusal, placementFor } from '../placement/placement.ts';
-import { deleteSnapshotRecords, recordSnapshot } from '../retention/snapshot-records.ts';
+import { recordSnapshot } from '../retention/snapshot-records.ts';
+import type { RetentionNote } from '../retention/run-expiry.ts';
+import { applyRunExpiry } from '../retention/run-expiry.ts';
 import { buildExpireJob, buildSnapshotJob, expireJobName, mergedOverrides, snapshotJobName, sourceIdentity } from './snapshot-jobs.ts';
 import { Staging } from './staging.ts';
 
@@ -226,7 +228,7 @@ export class SourceRunner {
       }
       if (this.s.spec.retention !== undefined) {
         const started = await startJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
-        if (started.state === 'Rejected') return this.retentionFailed(src, started);
+        if (started.state === 'Rejected') return this.retentionDone(src, await applyRunExpiry(this.ctx, this.s, this.repo, src.pvc, started));
         src.phase = 'Retention';
       } else {
         src.phase = 'Succeeded';
@@ -241,18 +243,15 @@ export class SourceRunner {
     const name = expireJobName(this.s, this.run, src.pvc);
     const tracked = await trackJob(this.ctx, this.ns, name);
     if (tracked.state === 'Running') return { pollMs: tracked.pollMs, ...(tracked.stuck !== undefined ? { stuck: tracked.stuck } : {}) };
-    // The snapshot is recorded either way; retention failing (or its Job lost) is a note on the source,
-    // and maintenance applies the schedule's retention again.
-    if (tracked.state === 'Lost') return this.retentionFailed(src, tracked);
-    await deleteSnapshotRecords(this.ctx, this.s, this.repo.metadata, tracked.outcome.result?.deleted ?? [], src.pvc);
-    if (tracked.outcome.phase === 'Failed') return this.retentionFailed(src, tracked.outcome);
-    src.phase = 'Succeeded';
-    return {};
+    return this.retentionDone(src, await applyRunExpiry(this.ctx, this.s, this.repo, src.pvc, tracked));
   }
 
-  private retentionFailed(src: Source, why: { readonly reason?: string; readonly message?: string }): StepResult {
-    src.reason = 'RetentionFailed';
-    src.message = `retention could not be applied: ${why.reason ?? ''} ${why.message ?? ''}`.trim();
+  /** The snapshot is recorded either way: retention that did not apply is a note on the source. */
+  private retentionDone(src: Source, note: RetentionNote | undefined): StepResult {
+    if (note !== undefined) {
+      src.reason = note.reason;
+      src.message = note.message;
+    }
     src.phase = 'Succeeded';
     return {};
   }
