@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, Json, VolumeSnapshot } from '../../api/core-types.ts';
 import { encodeResult } from '../../../../mover/src/contract/mover-result.ts';
-import type { SnapshotSchedule } from '../../api/resources.ts';
+import type { Snapshot, SnapshotSchedule } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
 import { KubeApiError } from '../../runtime/kube-client.ts';
-import { JOBS, PODS, PVCS, RESTORES, SNAPSHOT_SCHEDULES, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
+import { JOBS, PODS, PVCS, RESTORES, SNAPSHOTS, SNAPSHOT_SCHEDULES, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
 import type { FakeOperator } from '../../testing/fake-operator.ts';
 import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedRestore, seedSchedule, snapshotOk } from '../../testing/fake-operator.ts';
 import { SnapshotScheduleController } from './snapshot-schedule-controller.ts';
@@ -40,6 +40,9 @@ describe('SnapshotScheduleController', () => {
     expect(st?.lastManualTrigger).toBe('one');
     expect(st?.lastSnapshot).toBeDefined();
     expect(getCondition(st?.conditions, 'LastRunSucceeded')).toMatchObject({ status: 'True' });
+    const records = op.kube.all<Snapshot>(SNAPSHOTS, NS);
+    expect(records.map((r) => r.metadata.name)).toEqual([st?.lastSnapshot]);
+    expect(records[0]?.spec).toMatchObject({ repository: 'repo', schedule: 's', sourcePVC: 'data', snapshotId: 'k0123456789abcdef0123456789abcdef', source: `${NS}@cairn:/pvc/data`, files: 10 });
   });
 
   it('fails the run with MoverJobLost when its Job vanishes, and the next run works', async () => {
