@@ -128,6 +128,23 @@ describe.skipIf(tools === undefined)('mover Job lifecycle', () => {
     expect(last).toMatchObject({ result: 'Failed', reason: 'Interrupted' });
   });
 
+  it('fails a run whose Job the API server rejects (an unusable spec.mover value) with MoverJobRejected, not a retry loop', async () => {
+    for (const [name, mover] of [
+      ['bad-quantity', { privileged: false, resources: { limits: { memory: 'lots' } } }],
+      ['bad-toleration', { privileged: false, tolerations: [{ key: 'a', operator: 'Sometimes' }] }],
+    ] as const) {
+      await createSchedule(oc.admin, NS, name, { schedule: '0 0 1 1 *', suspend: true, mover });
+      trigger(name, 'one');
+      const last = await waitFor(`${name} run failed`, async () => {
+        const r = (await getSchedule(oc.admin, NS, name)).status?.lastRun;
+        return r?.manualToken === 'one' ? r : undefined;
+      });
+      expect(last).toMatchObject({ result: 'Failed', reason: 'MoverJobRejected' });
+      expect(last.message).toContain(`of SnapshotSchedule ${name} and of its BackupRepository`);
+      expect(await jobsOf(oc.admin, NS, `cairn.dev/schedule=${name}`)).toEqual([]);
+    }
+  });
+
   it('keeps only the newest finished Jobs once their results are recorded', async () => {
     await createSchedule(oc.admin, NS, 'pruned', { schedule: '0 0 1 1 *', suspend: true, successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 1 });
     const names: string[] = [];

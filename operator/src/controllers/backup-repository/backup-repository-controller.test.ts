@@ -54,8 +54,78 @@ describe('BackupRepositoryController', () => {
     await op.kube.delete(JOBS, NS, jobs(op.kube, 'check')[0]!.metadata.name!);
     const r = await c.reconcile(`${NS}/repo`);
     expect(ready(op)).toMatchObject({ status: 'False', reason: 'MoverJobLost' });
+    expect(ready(op)?.message).toContain('checked again after the backoff');
     expect(status(op)?.activeJob).toBeUndefined();
     expect(r?.pollAfterMs).toBeUndefined();
+  });
+
+  it('retries an API error while starting a check instead of recording a failed check', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube);
+    const c = new BackupRepositoryController(op.ctx);
+    op.kube.failNext('create', JOBS, new KubeApiError(409, 'Conflict', 'Operation cannot be fulfilled: please apply your changes to the latest version'));
+    await expect(c.reconcile(`${NS}/repo`)).rejects.toThrow('latest version');
+    expect(status(op)?.checkAttempts).toBeUndefined();
+    expect(ready(op)).toBeUndefined();
+    await c.reconcile(`${NS}/repo`);
+    expect(jobs(op.kube, 'check')).toHaveLength(1);
+    expect(ready(op)).toMatchObject({ status: 'Unknown', reason: 'Connecting' });
+  });
+
+  it('records a check Job the API server rejects as invalid (the user\'s spec.mover) as a failed check with backoff, not a retry loop', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, { mover: { privileged: false, resources: { limits: { memory: 'lots' } } } });
+    const c = new BackupRepositoryController(op.ctx);
+    op.kube.failNext('create', JOBS, new KubeApiError(422, 'Invalid', 'Job.batch "x" is invalid: spec.template.spec.containers[0].resources.limits[memory]: Invalid value: "lots"'), 2);
+    const r = await c.reconcile(`${NS}/repo`);
+    expect(ready(op)).toMatchObject({ status: 'False', reason: 'MoverJobRejected' });
+    expect(ready(op)?.message).toContain('fix spec.mover (resources, podSecurityContext, tolerations, nodeSelector) of the BackupRepository');
+    expect(status(op)).toMatchObject({ checkAttempts: 1, observedGeneration: 1 });
+    expect(status(op)?.activeJob).toBeUndefined();
+    expect(r?.requeueAfterMs).toBe(60_000);
+    await c.reconcile(`${NS}/repo`);
+    expect(status(op)?.checkAttempts).toBe(1); // backoff: no new attempt yet
+    op.clock.advance(60_000);
+    await c.reconcile(`${NS}/repo`);
+    expect(status(op)?.checkAttempts).toBe(2);
+    await c.reconcile(`${NS}/repo`);
+    expect(jobs(op.kube)).toEqual([]);
+    op.clock.advance(120_000);
+    await c.reconcile(`${NS}/repo`); // the API server accepts it now
+    expect(jobs(op.kube, 'check')).toHaveLength(1);
+  });
+
+  it('records a maintenance Job the API server rejects as invalid as a failed maintenance until the next due time', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, { maintenance: { schedule: '0 3 * * *', timeZone: 'UTC', full: true, suspend: false } }, readyStatus());
+    op.kube.failNext('create', JOBS, new KubeApiError(422, 'Invalid', 'Job.batch "x" is invalid: spec.template.spec.containers[0].resources.limits[memory]: Invalid value: "lots"'));
+    const c = new BackupRepositoryController(op.ctx);
+    op.clock.set(T0 + 24 * 3_600_000);
+    await c.reconcile(`${NS}/repo`);
+    expect(getCondition(status(op)?.conditions, 'MaintenanceSucceeded')).toMatchObject({ status: 'False', reason: 'MoverJobRejected' });
+    expect(status(op)?.consecutiveMaintenanceFailures).toBe(1);
+    await c.reconcile(`${NS}/repo`);
+    expect(jobs(op.kube)).toEqual([]);
+    expect(status(op)?.consecutiveMaintenanceFailures).toBe(1);
+  });
+
+  it('counts a maintenance Job lost before its result was read as a failed maintenance, and waits for the next due time', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, { maintenance: { schedule: '0 3 * * *', timeZone: 'UTC', full: true, suspend: false } }, readyStatus());
+    const c = new BackupRepositoryController(op.ctx);
+    op.clock.set(T0 + 24 * 3_600_000);
+    await c.reconcile(`${NS}/repo`);
+    const [maint] = jobs(op.kube, 'maintenance');
+    await op.kube.delete(JOBS, NS, maint!.metadata.name!);
+    const r = await c.reconcile(`${NS}/repo`);
+    const m = getCondition(status(op)?.conditions, 'MaintenanceSucceeded');
+    expect(m).toMatchObject({ status: 'False', reason: 'MoverJobLost' });
+    expect(m?.message).toContain(maint!.metadata.name);
+    expect(status(op)?.consecutiveMaintenanceFailures).toBe(1);
+    expect(status(op)?.activeJob).toBeUndefined();
+    expect(r?.pollAfterMs).toBeUndefined();
+    expect(jobs(op.kube)).toEqual([]); // not restarted before its next due time
+    expect(ready(op)).toMatchObject({ status: 'True' });
   });
 
   it('retries an API error while starting maintenance instead of recording InvalidSchedule', async () => {

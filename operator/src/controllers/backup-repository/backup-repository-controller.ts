@@ -9,6 +9,7 @@ import { getCondition, setCondition } from '../../api/conditions.ts';
 import { LABELS, childName, labelValue, shortHash } from '../../api/names.ts';
 import { buildMoverJob } from '../../jobs/mover-job.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
+import { exportRepositoryMetrics } from './repository-metrics.ts';
 import type { OperatorContext } from '../../operator-context.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { toRfc3339 } from '../../runtime/clock.ts';
@@ -18,6 +19,7 @@ import { CronSchedule } from '../../schedule/cron-schedule.ts';
 import { checkTimeZone } from '../../schedule/time-zone.ts';
 import { planRun } from '../../schedule/run-planner.ts';
 import { pruneJobHistory } from '../job-tracking/job-history.ts';
+import type { StartedJob } from '../job-tracking/job-tracker.ts';
 import { RUNNING_POLL_MS, startJob, trackJob } from '../job-tracking/job-tracker.ts';
 import type { MoverResult } from '../../../../mover/src/contract/mover-result.ts';
 import { MAX_EXPIRE_STEPS, applyMaintenanceExpiry, maintenanceExpireSteps } from '../retention/maintenance-expiry.ts';
@@ -64,6 +66,18 @@ export class BackupRepositoryController {
       }
       st.conditions = setCondition(st.conditions, { type: 'Ready', status, reason, message }, gen, stamp);
     };
+    // A failed check or create (its Job failed, got lost, or was rejected): retried after a backoff.
+    const checkFailed = (kind: JobKind, reason: string | undefined, message: string | undefined, jobGen: number | undefined): void => {
+      st.checkAttempts = (st.checkAttempts ?? 0) + 1;
+      st.observedGeneration = jobGen;
+      ready('False', reason ?? 'Failed', message ?? `repository ${kind.toLowerCase()} failed`);
+    };
+    const maintenanceFailed = (reason = 'Failed', message = 'maintenance failed'): void => {
+      this.ctx.metrics.maintenanceRuns.inc({ namespace: ns, repository: name, result: 'Failed' });
+      st.consecutiveMaintenanceFailures = (st.consecutiveMaintenanceFailures ?? 0) + 1;
+      st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'False', reason, message }, gen, stamp);
+      this.ctx.events.record(repo, 'Warning', 'MaintenanceFailed', `${reason}: ${message}`);
+    };
 
     const { problem: secretProblem, versions: secretVersions } = await this.checkSecrets(repo);
     if (secretProblem !== undefined) {
@@ -86,8 +100,9 @@ export class BackupRepositoryController {
           st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'False', reason, message }, gen, stamp);
         }
       } else {
+        const retry = kind === 'Maintenance' ? 'maintenance runs again at its next due time' : 'the repository is checked again after the backoff';
         const outcome: { phase: 'Succeeded' | 'Failed'; result?: MoverResult; reason?: string; message?: string } =
-          tracked.state === 'Finished' ? tracked.outcome : { phase: 'Failed', reason: tracked.reason, message: tracked.message };
+          tracked.state === 'Finished' ? tracked.outcome : { phase: 'Failed', reason: tracked.reason, message: `${tracked.message}; ${retry}` };
         const result = outcome.result;
         // The result is about the spec the Job was started for: a spec changed meanwhile (a new password
         // Secret) stays unobserved, so it is checked next instead of inheriting this Job's verdict.
@@ -101,17 +116,14 @@ export class BackupRepositoryController {
         if (result?.repository?.sizeBytes !== undefined) st.sizeBytes = result.repository.sizeBytes;
         if (kind === 'Maintenance') {
           if (tracked.state === 'Finished') await applyMaintenanceExpiry(this.ctx, repo, tracked.pods);
-          this.ctx.metrics.maintenanceRuns.inc({ namespace: ns, repository: name, result: outcome.phase });
           if (outcome.phase === 'Succeeded') {
+            this.ctx.metrics.maintenanceRuns.inc({ namespace: ns, repository: name, result: 'Succeeded' });
             st.lastMaintenanceTime = stamp;
             st.consecutiveMaintenanceFailures = 0;
             st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'True', reason: 'Succeeded', message: 'maintenance completed' }, gen, stamp);
             this.ctx.events.record(repo, 'Normal', 'MaintenanceSucceeded', `maintenance completed: ${st.snapshotCount ?? '?'} snapshots, ${st.sizeBytes ?? '?'} bytes`);
           } else {
-            const reason = outcome.reason ?? 'Failed';
-            st.consecutiveMaintenanceFailures = (st.consecutiveMaintenanceFailures ?? 0) + 1;
-            st.conditions = setCondition(st.conditions, { type: 'MaintenanceSucceeded', status: 'False', reason, message: outcome.message ?? 'maintenance failed' }, gen, stamp);
-            this.ctx.events.record(repo, 'Warning', 'MaintenanceFailed', `${reason}: ${outcome.message ?? ''}`);
+            maintenanceFailed(outcome.reason, outcome.message);
           }
         } else {
           st.lastCheckTime = stamp;
@@ -125,9 +137,7 @@ export class BackupRepositoryController {
           } else if (result?.code === 'REPO_EXISTS' && kind === 'Create') {
             next = 'Check'; // someone else created it first: connect to it
           } else {
-            st.checkAttempts = (st.checkAttempts ?? 0) + 1;
-            st.observedGeneration = jobGen;
-            ready('False', outcome.reason ?? 'Failed', outcome.message ?? `repository ${kind.toLowerCase()} failed`);
+            checkFailed(kind, outcome.reason, outcome.message, jobGen);
           }
         }
       }
@@ -151,8 +161,14 @@ export class BackupRepositoryController {
     }
     if (next !== undefined) {
       st.checkedSecretVersions = secretVersions;
-      await this.startJob(repo, st, next, gen ?? 0);
-      if (readyCond === undefined) st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'Unknown', reason: 'Connecting', message: 'checking the repository' }, gen, stamp);
+      const started = await this.startJob(repo, st, next, gen ?? 0);
+      if (started.state === 'Rejected') {
+        st.lastCheckTime = stamp;
+        checkFailed(next, started.reason, started.message, gen);
+        waits.push(SECRET_POLL_MS); // the backoff is at least this long; Secrets are looked at again meanwhile
+      } else if (readyCond === undefined) {
+        st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'Unknown', reason: 'Connecting', message: 'checking the repository' }, gen, stamp);
+      }
     }
 
     // 3. Scheduled maintenance: single-flight, only on a ready repository. Only a bad schedule is
@@ -181,14 +197,15 @@ export class BackupRepositoryController {
       });
       if (plan.lastScheduleTime !== undefined) st.lastMaintenanceScheduleTime = toRfc3339(plan.lastScheduleTime);
       if (plan.start?.trigger === 'Schedule' && st.activeJob === undefined && getCondition(st.conditions, 'Ready')?.status === 'True') {
-        await this.startJob(repo, st, 'Maintenance', plan.start.scheduledTime);
+        const started = await this.startJob(repo, st, 'Maintenance', plan.start.scheduledTime);
+        if (started.state === 'Rejected') maintenanceFailed(started.reason, started.message);
       }
       if (plan.nextRunTime !== undefined) st.nextMaintenanceTime = toRfc3339(plan.nextRunTime);
       else delete st.nextMaintenanceTime;
       if (plan.wakeAt !== undefined) waits.push(Math.max(1_000, plan.wakeAt - now));
     }
 
-    this.exportMetrics(repo, st);
+    exportRepositoryMetrics(this.ctx, repo, st);
     const written = await this.write(repo, st);
     await pruneJobHistory(this.ctx, written, this.ctx.config.repositoryJobsHistory, new Set(st.activeJob !== undefined ? [st.activeJob] : []));
     if (st.activeJob !== undefined) poll = Math.min(poll ?? RUNNING_POLL_MS, RUNNING_POLL_MS); // stuck pods emit no events
@@ -196,18 +213,6 @@ export class BackupRepositoryController {
       ...(waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {}),
       ...(poll !== undefined ? { pollAfterMs: poll } : {}),
     };
-  }
-
-  /** Gauges from persisted status, so a new leader reports them at once. */
-  private exportMetrics(repo: BackupRepository, st: BackupRepositoryStatus): void {
-    const labels = { namespace: repo.metadata.namespace ?? '', repository: repo.metadata.name ?? '' };
-    const m = this.ctx.metrics;
-    m.repositoryReady.set(labels, getCondition(st.conditions, 'Ready')?.status === 'True' ? 1 : 0);
-    if (st.sizeBytes !== undefined) m.repositorySize.set(labels, st.sizeBytes);
-    if (st.snapshotCount !== undefined) m.repositorySnapshots.set(labels, st.snapshotCount);
-    m.maintenanceEnabled.set(labels, repo.spec.maintenance.suspend ? 0 : 1);
-    if (st.lastMaintenanceTime !== undefined) m.maintenanceLastSuccess.set(labels, Date.parse(st.lastMaintenanceTime) / 1000);
-    m.maintenanceConsecutiveFailures.set(labels, st.consecutiveMaintenanceFailures ?? 0);
   }
 
   private async write(repo: BackupRepository, st: BackupRepositoryStatus): Promise<BackupRepository> {
@@ -242,7 +247,7 @@ export class BackupRepositoryController {
     return { versions: versions.join(',') };
   }
 
-  private async startJob(repo: BackupRepository, st: BackupRepositoryStatus, kind: JobKind, discriminator: number): Promise<void> {
+  private async startJob(repo: BackupRepository, st: BackupRepositoryStatus, kind: JobKind, discriminator: number): Promise<StartedJob> {
     const name = repo.metadata.name!;
     let invocation: MoverInvocation;
     let jobName: string;
@@ -284,11 +289,13 @@ export class BackupRepositoryController {
       initSteps,
       defaultActiveDeadlineSeconds: kind === 'Maintenance' ? 12 * 3600 : 600,
     });
-    await startJob(this.ctx, job);
+    const started = await startJob(this.ctx, job);
+    if (started.state === 'Rejected') return started;
     st.activeJob = jobName;
     st.activeJobKind = kind;
     if (kind === 'Maintenance') delete st.activeJobGeneration;
     else st.activeJobGeneration = repo.metadata.generation ?? 0;
     st.conditions = setCondition(st.conditions, { type: 'Progressing', status: 'True', reason: kind, message: `${kind.toLowerCase()} Job ${jobName} is running` }, repo.metadata.generation, toRfc3339(this.ctx.clock.now()));
+    return started;
   }
 }

@@ -1,6 +1,7 @@
 // The one path every controller takes with a mover Job, from creation to result:
 //   startJob(job)          create it, or adopt the existing one (names are deterministic: AlreadyExists
-//                          means this step already started, e.g. before a restart or on another leader)
+//                          means this step already started, e.g. before a restart or on another leader),
+//                          or Rejected when the API server refuses it as invalid (see startJob)
 //   trackJob(ns, name)     Running (with why it cannot start, if it cannot), Finished (outcome read from the
 //                          Job's conditions and the pods' termination messages), or Lost
 // "Lost" means the Job is neither in the cache nor on the API server although the caller recorded that it
@@ -9,7 +10,7 @@
 // none of them polls for it forever.
 import type { Job, Pod } from '../../api/core-types.ts';
 import type { OperatorContext } from '../../operator-context.ts';
-import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
+import { KubeApiError, isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
 import { CORE_EVENTS, JOBS, PODS } from '../../runtime/resource-type.ts';
 import type { JobOutcome } from '../../jobs/job-outcome.ts';
 import { readJobOutcome } from '../../jobs/job-outcome.ts';
@@ -29,24 +30,46 @@ export type TrackedJob =
 
 /** A running Job is looked at this often: a pod stuck Pending or never created produces no further events. */
 export const RUNNING_POLL_MS = 30_000;
-/** A Job just created but not in the cache yet. */
+/** A Job just created but not in the cache yet: looked at this often for NOT_CACHED_GRACE_MS. */
 const NOT_CACHED_POLL_MS = 2_000;
+const NOT_CACHED_GRACE_MS = 60_000;
 /** A Job without pods for this long is checked for FailedCreate events (quota, admission, PSA). */
 export const FAILED_CREATE_AFTER_MS = 15_000;
 
 export const LOST_REASON = 'MoverJobLost';
 
-/** Create `job`, or return the existing Job of that name (cached, or AlreadyExists on create). */
-export async function startJob(ctx: OperatorContext, job: Job): Promise<Job> {
+export const REJECTED_REASON = 'MoverJobRejected';
+
+export type StartedJob =
+  | { readonly state: 'Started'; readonly job: Job }
+  | { readonly state: 'Rejected'; readonly reason: 'MoverJobRejected'; readonly message: string };
+
+/**
+ * Create `job`, or adopt the existing Job of that name (cached, or AlreadyExists on create). The API server
+ * refusing the Job itself is a problem of the user's spec (spec.mover fields the CRDs pass through
+ * unchecked) that no retry fixes: 400 BadRequest when a value cannot even be decoded (a resources quantity
+ * "lots"), 422 Invalid when it fails validation (a toleration operator "Sometimes"). That is returned as
+ * Rejected, for the caller to record like a failed Job. Every other API error (500, 409 Conflict, a
+ * timeout, 403 of an exhausted quota) is thrown, so the work queue retries with backoff and nothing is
+ * recorded as failed.
+ */
+export async function startJob(ctx: OperatorContext, job: Job): Promise<StartedJob> {
   const ns = job.metadata.namespace!;
   const cached = ctx.caches.jobs.get(ns, job.metadata.name!);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) return { state: 'Started', job: cached };
   try {
-    return await ctx.client.create<Job>(JOBS, ns, job);
+    return { state: 'Started', job: await ctx.client.create<Job>(JOBS, ns, job) };
   } catch (e) {
-    if (isAlreadyExists(e)) return ctx.client.get<Job>(JOBS, ns, job.metadata.name!);
+    if (isAlreadyExists(e)) return { state: 'Started', job: await ctx.client.get<Job>(JOBS, ns, job.metadata.name!) };
+    if (e instanceof KubeApiError && (e.status === 400 || e.status === 422)) return { state: 'Rejected', reason: REJECTED_REASON, message: rejection(job, e.message) };
     throw e;
   }
+}
+
+function rejection(job: Job, why: string): string {
+  const owner = job.metadata.ownerReferences?.find((r) => r.controller === true);
+  const where = owner === undefined || owner.kind === 'BackupRepository' ? 'of the BackupRepository' : `of ${owner.kind} ${owner.name} and of its BackupRepository`;
+  return `the API server rejected mover Job ${job.metadata.namespace ?? ''}/${job.metadata.name ?? ''}: ${why}; fix spec.mover (resources, podSecurityContext, tolerations, nodeSelector) ${where}`;
 }
 
 export function podsOfJob(ctx: OperatorContext, job: Job): Pod[] {
@@ -58,24 +81,26 @@ export function podsOfJob(ctx: OperatorContext, job: Job): Pod[] {
 
 /** Where the Job named `name` stands. */
 export async function trackJob(ctx: OperatorContext, namespace: string, name: string): Promise<TrackedJob> {
-  const job = ctx.caches.jobs.get(namespace, name);
+  const cached = ctx.caches.jobs.get(namespace, name);
+  // Not in the cache: just created (the watch has not delivered it yet), no longer matching the cache's
+  // label selector (someone edited its labels), or gone. The API server decides; a GET is a quorum read, so
+  // NotFound is final and the caller hears it on this reconcile, not after a wait.
+  const job = cached ?? (await liveJob(ctx, namespace, name));
   if (job === undefined) {
-    // Not in the cache: just created (the watch has not delivered it yet), or gone.
-    try {
-      const live = await ctx.client.get<Job>(JOBS, namespace, name);
-      return { state: 'Running', job: live, pollMs: NOT_CACHED_POLL_MS };
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-      return { state: 'Lost', reason: LOST_REASON, message: `mover Job ${namespace}/${name} was deleted before its result was recorded` };
-    }
+    return {
+      state: 'Lost',
+      reason: LOST_REASON,
+      message: `mover Job ${namespace}/${name} is gone (deleted, or removed by its TTL) before its result was recorded`,
+    };
   }
   const now = ctx.clock.now();
-  let pods = podsOfJob(ctx, job);
+  let pods = cached !== undefined ? podsOfJob(ctx, job) : [];
   let outcome = readJobOutcome(job, pods, now, ctx.config.pendingGraceMs);
-  if (outcome.phase !== 'Running' && outcome.result === undefined) {
-    // Job and Pod events arrive on separate watches: a finished Job can be cached before its pod's
-    // termination message. Read the pods fresh before concluding that the mover left no result, keeping
-    // the cache's recently deleted ones (a pod deleted by hand is gone from the API server by now).
+  if (cached === undefined || (outcome.phase !== 'Running' && outcome.result === undefined)) {
+    // An uncached Job's pods are not cached either. And Job and Pod events arrive on separate watches: a
+    // finished Job can be cached before its pod's termination message. Read the pods fresh before
+    // concluding anything, keeping the cache's recently deleted ones (a pod deleted by hand is gone from
+    // the API server by now).
     const fresh = (await ctx.client.list<Pod>(PODS, namespace, { labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
     const names = new Set(fresh.map((p) => p.metadata.name));
     pods = [...fresh, ...pods.filter((p) => !names.has(p.metadata.name))];
@@ -83,7 +108,19 @@ export async function trackJob(ctx: OperatorContext, namespace: string, name: st
   }
   if (outcome.phase !== 'Running') return { state: 'Finished', job, outcome: outcome as FinishedOutcome, pods };
   const stuck = outcome.stuck ?? (pods.length === 0 ? await failedCreate(ctx, job, now) : undefined);
-  return { state: 'Running', job, pollMs: RUNNING_POLL_MS, ...(stuck !== undefined ? { stuck } : {}) };
+  // A Job the cache has not seen yet is looked at again soon; one it never sees (labels edited) is read from
+  // the API server at the running pace, so its result is still recorded.
+  const young = cached === undefined && !(now - Date.parse(job.metadata.creationTimestamp ?? '') >= NOT_CACHED_GRACE_MS);
+  return { state: 'Running', job, pollMs: young ? NOT_CACHED_POLL_MS : RUNNING_POLL_MS, ...(stuck !== undefined ? { stuck } : {}) };
+}
+
+async function liveJob(ctx: OperatorContext, namespace: string, name: string): Promise<Job | undefined> {
+  try {
+    return await ctx.client.get<Job>(JOBS, namespace, name);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
 }
 
 interface CoreEvent {

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Job, Json, PersistentVolumeClaim, Pod } from '../../api/core-types.ts';
 import type { Restore } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
+import { KubeApiError } from '../../runtime/kube-client.ts';
 import { JOBS, NAMESPACES, PODS, PVCS, RESTORES } from '../../runtime/resource-type.ts';
 import type { FakeOperator } from '../../testing/fake-operator.ts';
-import { NS, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedRestore } from '../../testing/fake-operator.ts';
+import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedRestore } from '../../testing/fake-operator.ts';
 import { RestoreController } from './restore-controller.ts';
 
 const status = (op: FakeOperator, name = 'r'): Restore['status'] => op.kube.peek<Restore>(RESTORES, NS, name)!.status;
@@ -44,6 +45,69 @@ describe('RestoreController', () => {
     await op.kube.delete(RESTORES, NS, 'r');
     await c.reconcile(`${NS}/r`);
     expect((await op.ctx.metrics.restoreFailed.get()).values).toEqual([]);
+  });
+
+  it('fails with the reason of the mover result when the restore Job fails', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedPvc(op.kube, 'used');
+    seedRestore(op.kube, 'r', { target: { existingPVC: { name: 'used' } } });
+    const c = new RestoreController(op.ctx);
+    await c.reconcile(`${NS}/r`);
+    finishJob(op, jobs(op.kube, 'restore')[0]!.metadata.name!, failed('snapshot restore', 'TARGET_NOT_EMPTY', 18, 'restore target /data is not empty; set overwrite'));
+    await c.reconcile(`${NS}/r`);
+    expect(status(op)?.phase).toBe('Failed');
+    expect(getCondition(status(op)?.conditions, 'Completed')).toMatchObject({ status: 'False', reason: 'TargetNotEmpty', message: 'restore target /data is not empty; set overwrite' });
+    expect((await op.ctx.metrics.restores.get()).values).toEqual([expect.objectContaining({ labels: { namespace: NS, result: 'Failed', reason: 'TargetNotEmpty' } })]);
+  });
+
+  it('fails with MoverJobLost when its finished Job is collected before the result was read, naming the Job and what to do', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedRestore(op.kube, 'r');
+    const c = new RestoreController(op.ctx);
+    await c.reconcile(`${NS}/r`);
+    const name = jobs(op.kube, 'restore')[0]!.metadata.name!;
+    finishJob(op, name, ok('snapshot restore', { restore: { files: 3, dirs: 1, bytes: 30 } }));
+    await op.kube.delete(JOBS, NS, name); // its TTL ran out while the operator was down
+    await c.reconcile(`${NS}/r`);
+    const done = getCondition(status(op)?.conditions, 'Completed');
+    expect(done).toMatchObject({ status: 'False', reason: 'MoverJobLost' });
+    expect(done?.message).toContain(`mover Job ${NS}/${name}`);
+    expect(done?.message).toContain('create a new Restore to try again');
+  });
+
+  it('retries an API error while creating its Job or target PVC instead of failing the Restore', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedRestore(op.kube, 'r');
+    const c = new RestoreController(op.ctx);
+    op.kube.failNext('create', PVCS, new KubeApiError(504, 'Timeout', 'the server was unable to return a response in the time allotted'));
+    await expect(c.reconcile(`${NS}/r`)).rejects.toThrow('time allotted');
+    op.kube.failNext('create', JOBS, new KubeApiError(500, 'InternalError', 'etcd is having a bad day'));
+    await expect(c.reconcile(`${NS}/r`)).rejects.toThrow('etcd is having a bad day');
+    expect(status(op)?.phase).toBeUndefined();
+    expect(getCondition(status(op)?.conditions, 'Completed')).toBeUndefined();
+    expect(jobs(op.kube)).toEqual([]);
+    await c.reconcile(`${NS}/r`);
+    expect(status(op)?.phase).toBe('Running');
+    expect(jobs(op.kube, 'restore')).toHaveLength(1);
+    expect(op.kube.peek(PVCS, NS, 'restored')).toBeDefined();
+  });
+
+  it('fails a Restore whose Job the API server rejects as invalid, saying what to fix', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedRestore(op.kube, 'r');
+    op.kube.failNext('create', JOBS, new KubeApiError(422, 'Invalid', 'Job.batch "x" is invalid: spec.template.spec.containers[0].resources.limits[memory]: Invalid value: "lots"'));
+    const c = new RestoreController(op.ctx);
+    expect(await c.reconcile(`${NS}/r`)).toBeUndefined();
+    expect(status(op)?.phase).toBe('Failed');
+    const done = getCondition(status(op)?.conditions, 'Completed');
+    expect(done).toMatchObject({ status: 'False', reason: 'MoverJobRejected' });
+    expect(done?.message).toContain('of Restore r and of its BackupRepository; then create a new Restore');
+    await c.reconcile(`${NS}/r`);
+    expect(jobs(op.kube)).toEqual([]);
   });
 
   it('gives a restore into a new PVC a writable root (fsGroup), and one into a used PVC the ids of its consumer', async () => {

@@ -122,7 +122,7 @@ export class RestoreController {
       // Only a volume Cairn created (or one whose consumer's fsGroup is taken) gets a default fsGroup; a
       // filesystem repository is mounted read-only here and reached through the supplemental group 65532.
       const defaultFsGroup = r.spec.target.newPVC !== undefined || consumer !== undefined;
-      await startJob(
+      const started = await startJob(
         this.ctx,
         buildMoverJob({
           name: jobName,
@@ -148,6 +148,11 @@ export class RestoreController {
           logLevel: this.ctx.config.moverLogLevel,
         }),
       );
+      if (started.state === 'Rejected') {
+        finish('Failed', started.reason, `${started.message}; then create a new Restore`);
+        await write();
+        return;
+      }
       st.job = jobName;
       st.phase = 'Running';
       st.progress = 'WaitingForPod';

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, Json, VolumeSnapshot } from '../../api/core-types.ts';
 import { encodeResult } from '../../../../mover/src/contract/mover-result.ts';
-import type { SnapshotSchedule } from '../../api/resources.ts';
+import type { Snapshot, SnapshotSchedule } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
-import { JOBS, PODS, PVCS, RESTORES, SNAPSHOT_SCHEDULES, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
+import { KubeApiError } from '../../runtime/kube-client.ts';
+import { JOBS, PODS, PVCS, RESTORES, SNAPSHOTS, SNAPSHOT_SCHEDULES, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
 import type { FakeOperator } from '../../testing/fake-operator.ts';
 import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedRestore, seedSchedule, snapshotOk } from '../../testing/fake-operator.ts';
 import { SnapshotScheduleController } from './snapshot-schedule-controller.ts';
@@ -39,20 +40,85 @@ describe('SnapshotScheduleController', () => {
     expect(st?.lastManualTrigger).toBe('one');
     expect(st?.lastSnapshot).toBeDefined();
     expect(getCondition(st?.conditions, 'LastRunSucceeded')).toMatchObject({ status: 'True' });
+    const records = op.kube.all<Snapshot>(SNAPSHOTS, NS);
+    expect(records.map((r) => r.metadata.name)).toEqual([st?.lastSnapshot]);
+    expect(records[0]?.spec).toMatchObject({ repository: 'repo', schedule: 's', sourcePVC: 'data', snapshotId: 'k0123456789abcdef0123456789abcdef', source: `${NS}@cairn:/pvc/data`, files: 10 });
   });
 
   it('fails the run with MoverJobLost when its Job vanishes, and the next run works', async () => {
     const { op, c, run } = setup();
     const job = await run('one');
     await op.kube.delete(JOBS, NS, job.metadata.name!);
-    await c.reconcile(`${NS}/s`);
+    const r = await c.reconcile(`${NS}/s`);
     expect(status(op, 's')?.lastRun).toMatchObject({ result: 'Failed', reason: 'MoverJobLost' });
+    expect(status(op, 's')?.lastRun?.message).toContain(`mover Job ${NS}/${job.metadata.name!} is gone`);
+    expect(status(op, 's')?.lastRun?.message).toContain('the next run takes a new snapshot');
+    expect(status(op, 's')?.activeRun).toBeUndefined();
+    expect(r?.pollAfterMs).toBeUndefined();
     const next = await run('two');
     finishJob(op, next.metadata.name!, snapshotOk());
     await c.reconcile(`${NS}/s`);
     expect(status(op, 's')?.lastRun?.result).toBe('Succeeded');
     expect(status(op, 's')?.consecutiveFailures).toBe(0);
   });
+
+  it('notes a retention Job lost before its result was read on the source, keeps the snapshot, and ends the run', async () => {
+    const { op, c, run } = setup({ retention: { keepLatest: 2 } });
+    finishJob(op, (await run('one')).metadata.name!, snapshotOk());
+    await c.reconcile(`${NS}/s`);
+    const [expire] = jobs(op.kube, 'expire');
+    await op.kube.delete(JOBS, NS, expire!.metadata.name!);
+    await c.reconcile(`${NS}/s`);
+    const st = status(op, 's')!;
+    expect(st.activeRun).toBeUndefined();
+    expect(st.lastRun?.sources?.[0]).toMatchObject({ phase: 'Succeeded', reason: 'RetentionFailed' });
+    expect(st.lastRun?.sources?.[0]?.message).toContain('MoverJobLost');
+    expect(st.lastSnapshot).toBeDefined();
+  });
+
+  it('fails the source whose Job the API server rejects as invalid, and cleans up its staging clone', async () => {
+    const { op, c } = setup({ copyMethod: 'Clone', suspend: false, trigger: { manual: 'one' } });
+    op.kube.failNext('create', JOBS, new KubeApiError(422, 'Invalid', 'Job.batch "x" is invalid: spec.template.spec.containers[0].resources.limits[memory]: Invalid value: "lots"'));
+    await c.reconcile(`${NS}/s`);
+    const st = status(op, 's')!;
+    expect(st.activeRun).toBeUndefined();
+    expect(st.lastRun).toMatchObject({ result: 'Failed', reason: 'MoverJobRejected' });
+    expect(st.lastRun?.message).toContain('of SnapshotSchedule s and of its BackupRepository');
+    expect(op.kube.all(PVCS, NS).map((p) => p.metadata.name)).toEqual(['data']);
+  });
+
+  it('notes a retention Job the API server rejects on the source and ends the run with the snapshot kept', async () => {
+    const { op, c, run } = setup({ retention: { keepLatest: 2 } });
+    const job = await run('one');
+    op.kube.failNext('create', JOBS, new KubeApiError(422, 'Invalid', 'Job.batch "x" is invalid: spec.template.spec.tolerations[0].operator: Unsupported value'));
+    finishJob(op, job.metadata.name!, snapshotOk());
+    await c.reconcile(`${NS}/s`);
+    const st = status(op, 's')!;
+    expect(st.lastRun).toMatchObject({ result: 'Succeeded' });
+    expect(st.lastRun?.sources?.[0]).toMatchObject({ phase: 'Succeeded', reason: 'RetentionFailed' });
+    expect(st.lastRun?.sources?.[0]?.message).toContain('MoverJobRejected');
+    expect(jobs(op.kube, 'expire')).toEqual([]);
+  });
+
+  for (const [what, copyMethod, type, error] of [
+    ['the mover Job', 'Direct', JOBS, new KubeApiError(500, 'InternalError', 'etcd is having a bad day')],
+    ['the VolumeSnapshot', 'Snapshot', VOLUME_SNAPSHOTS, new KubeApiError(504, 'Timeout', 'the server was unable to return a response in the time allotted')],
+    ['the staging clone PVC', 'Clone', PVCS, new KubeApiError(409, 'Conflict', 'Operation cannot be fulfilled')],
+  ] as const) {
+    it(`retries an API error while creating ${what} instead of failing the run`, async () => {
+      const { op, c } = setup({ copyMethod, suspend: false, trigger: { manual: 'one' } });
+      op.kube.failNext('create', type, error);
+      await expect(c.reconcile(`${NS}/s`)).rejects.toThrow(error.message);
+      const st = status(op, 's')!;
+      expect(st.lastRun).toBeUndefined();
+      expect(st.activeRun?.sources?.[0]).toMatchObject({ pvc: 'data', phase: 'Pending' }); // persisted before anything was created
+      expect(getCondition(st.conditions, 'Ready')?.reason).not.toBe('InvalidSchedule');
+      await c.reconcile(`${NS}/s`);
+      expect(status(op, 's')?.activeRun?.sources?.[0]?.phase).toBe(copyMethod === 'Snapshot' ? 'Staging' : 'Running');
+      expect(status(op, 's')?.activeRun?.id).toBe(st.activeRun?.id);
+      expect(jobs(op.kube, 'snapshot')).toHaveLength(copyMethod === 'Snapshot' ? 0 : 1);
+    });
+  }
 
   it('reports a mover pod deleted mid-run as Interrupted, and the next run works', async () => {
     const { op, c, run } = setup();

@@ -3,7 +3,7 @@
 // Every step is idempotent: objects have deterministic names, so a restarted or new leader picks up a run
 // where the status says it is and adopts Jobs that already exist instead of starting them again. Staging
 // objects (staging.ts) are deleted on every way out of the run (result, failure, timeout, Replace).
-import type { Namespace, PersistentVolumeClaim } from '../../api/core-types.ts';
+import type { Job, Namespace, PersistentVolumeClaim } from '../../api/core-types.ts';
 import type { BackupRepository, ScheduleRun, ScheduleRunSourcesItem, SnapshotSchedule } from '../../api/resources.ts';
 import type { ConsumerIds } from '../../jobs/pod-security.ts';
 import { consumerIds, privilegedMoverDenied } from '../../jobs/pod-security.ts';
@@ -15,7 +15,9 @@ import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
 import { consumersOf } from '../placement/consumer.ts';
 import type { Placement } from '../placement/placement.ts';
 import { blockRefusal, mountRefusal, placementFor } from '../placement/placement.ts';
-import { deleteSnapshotRecords, recordSnapshot } from '../retention/snapshot-records.ts';
+import { recordSnapshot } from '../retention/snapshot-records.ts';
+import type { RetentionNote } from '../retention/run-expiry.ts';
+import { applyRunExpiry } from '../retention/run-expiry.ts';
 import { buildExpireJob, buildSnapshotJob, expireJobName, mergedOverrides, snapshotJobName, sourceIdentity } from './snapshot-jobs.ts';
 import { Staging } from './staging.ts';
 
@@ -140,10 +142,7 @@ export class SourceRunner {
     const { placement, ids, refusal } = await this.consumer(pvc);
     if (refusal !== undefined) return this.fail(src, refusal.reason, refusal.message);
     const claim = method === 'Clone' ? await this.staged.createPvc(pvc, 'Clone') : src.pvc;
-    const job = await startJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, placement, priv.privileged, ids));
-    src.job = job.metadata.name;
-    src.phase = 'Running';
-    return {};
+    return this.startSnapshotJob(src, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, placement, priv.privileged, ids));
   }
 
   private async staging(src: Source): Promise<StepResult> {
@@ -159,8 +158,14 @@ export class SourceRunner {
     const claim = await this.staged.createPvc(pvc, 'Snapshot', vs.restoreSize);
     const priv = await this.privileged();
     const { ids } = await this.consumer(pvc);
-    const job = await startJob(this.ctx, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, {}, priv.privileged, ids));
-    src.job = job.metadata.name;
+    return this.startSnapshotJob(src, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, {}, priv.privileged, ids));
+  }
+
+  /** A Job the API server rejects as invalid fails the source (its spec needs fixing); API errors are thrown. */
+  private async startSnapshotJob(src: Source, job: Job): Promise<StepResult> {
+    const started = await startJob(this.ctx, job);
+    if (started.state === 'Rejected') return this.failStaged(src, started.reason, started.message);
+    src.job = started.job.metadata.name;
     src.phase = 'Running';
     return {};
   }
@@ -168,7 +173,7 @@ export class SourceRunner {
   private async running(src: Source): Promise<StepResult> {
     const name = snapshotJobName(this.s, this.run, src.pvc);
     const tracked = await trackJob(this.ctx, this.ns, name);
-    if (tracked.state === 'Lost') return this.failStaged(src, tracked.reason, tracked.message);
+    if (tracked.state === 'Lost') return this.failStaged(src, tracked.reason, `${tracked.message}; the next run takes a new snapshot`);
     if (tracked.state === 'Running') {
       if (tracked.stuck !== undefined) {
         const unbound = await this.staged.unbound(src.pvc);
@@ -222,7 +227,8 @@ export class SourceRunner {
           'run the mover as their owner (spec.mover.securityContextFrom, podSecurityContext, privileged) or exclude them';
       }
       if (this.s.spec.retention !== undefined) {
-        await startJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
+        const started = await startJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
+        if (started.state === 'Rejected') return this.retentionDone(src, await applyRunExpiry(this.ctx, this.s, this.repo, src.pvc, started));
         src.phase = 'Retention';
       } else {
         src.phase = 'Succeeded';
@@ -237,13 +243,14 @@ export class SourceRunner {
     const name = expireJobName(this.s, this.run, src.pvc);
     const tracked = await trackJob(this.ctx, this.ns, name);
     if (tracked.state === 'Running') return { pollMs: tracked.pollMs, ...(tracked.stuck !== undefined ? { stuck: tracked.stuck } : {}) };
-    // The snapshot is recorded either way; retention failing (or its Job lost) is a note on the source,
-    // and maintenance applies the schedule's retention again.
-    const outcome = tracked.state === 'Finished' ? tracked.outcome : { phase: 'Failed' as const, reason: tracked.reason, message: tracked.message, result: undefined };
-    await deleteSnapshotRecords(this.ctx, this.s, this.repo.metadata, outcome.result?.deleted ?? [], src.pvc);
-    if (outcome.phase === 'Failed') {
-      src.reason = 'RetentionFailed';
-      src.message = `retention could not be applied: ${outcome.reason ?? ''} ${outcome.message ?? ''}`.trim();
+    return this.retentionDone(src, await applyRunExpiry(this.ctx, this.s, this.repo, src.pvc, tracked));
+  }
+
+  /** The snapshot is recorded either way: retention that did not apply is a note on the source. */
+  private retentionDone(src: Source, note: RetentionNote | undefined): StepResult {
+    if (note !== undefined) {
+      src.reason = note.reason;
+      src.message = note.message;
     }
     src.phase = 'Succeeded';
     return {};

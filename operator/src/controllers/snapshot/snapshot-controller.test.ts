@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Json } from '../../api/core-types.ts';
 import type { Snapshot } from '../../api/resources.ts';
+import { getCondition } from '../../api/conditions.ts';
+import { KubeApiError } from '../../runtime/kube-client.ts';
 import { JOBS, SNAPSHOTS } from '../../runtime/resource-type.ts';
-import { NS, fakeOperator, finishJob, jobs, ok, readyStatus, seedRepository } from '../../testing/fake-operator.ts';
+import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedRepository } from '../../testing/fake-operator.ts';
 import { SnapshotController } from './snapshot-controller.ts';
 
 function seedRecord(op: ReturnType<typeof fakeOperator>, annotate: boolean): void {
@@ -37,5 +39,20 @@ describe('SnapshotController', () => {
     finishJob(op, job!.metadata.name!, ok('snapshot delete'));
     await c.reconcile(`${NS}/data-k0123`);
     expect(op.kube.peek(SNAPSHOTS, NS, 'data-k0123')).toBeUndefined();
+  });
+
+  it('keeps the record with the reason of the mover result when the delete fails, and retries an API error on create', async () => {
+    const op = fakeOperator();
+    seedRepository(op.kube, {}, readyStatus());
+    seedRecord(op, true);
+    const c = new SnapshotController(op.ctx);
+    op.kube.failNext('create', JOBS, new KubeApiError(500, 'InternalError', 'etcd is having a bad day'));
+    await expect(c.reconcile(`${NS}/data-k0123`)).rejects.toThrow('etcd is having a bad day');
+    expect(op.kube.peek<Snapshot>(SNAPSHOTS, NS, 'data-k0123')?.status).toBeUndefined();
+    await c.reconcile(`${NS}/data-k0123`);
+    finishJob(op, jobs(op.kube, 'delete')[0]!.metadata.name!, failed('snapshot delete', 'APPEND_ONLY', 23, 'storage refuses deletes'));
+    await c.reconcile(`${NS}/data-k0123`);
+    const rec = op.kube.peek<Snapshot>(SNAPSHOTS, NS, 'data-k0123');
+    expect(getCondition(rec?.status?.conditions, 'Deleting')).toMatchObject({ status: 'False', reason: 'DeleteNotPermitted', message: 'storage refuses deletes' });
   });
 });

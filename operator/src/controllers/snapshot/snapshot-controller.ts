@@ -47,7 +47,7 @@ export class SnapshotController {
     // started or got lost is simply started (again).
     const tracked = st.deleteJob === undefined ? undefined : await trackJob(this.ctx, ns, st.deleteJob);
     if (tracked === undefined || tracked.state === 'Lost') {
-      await startJob(
+      const started = await startJob(
         this.ctx,
         buildMoverJob({
           name: jobName,
@@ -66,6 +66,11 @@ export class SnapshotController {
           defaultActiveDeadlineSeconds: 1800,
         }),
       );
+      if (started.state === 'Rejected') {
+        cond('False', started.reason, started.message);
+        await write();
+        return;
+      }
       st.deleteJob = jobName;
       cond('True', 'Deleting', `deleting snapshot ${rec.spec.snapshotId} from the repository`);
       await write();
