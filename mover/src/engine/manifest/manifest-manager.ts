@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { ContentInfo } from '../content/content-info.ts';
 import type { FlushOptions, WriteContentOptions } from '../content/content-store.ts';
 import { CairnError, CorruptionError, NotFoundError, UnsupportedError, isCairnError } from '../errors.ts';
-import { GoRawJson, goJsonEncode } from './go-json.ts';
+import { GoRawJson, goJsonEncode } from '../format/go-json.ts';
 import type { ManifestRecord } from './manifest-codec.ts';
 import { decodeManifestContent, encodeManifestContent } from './manifest-codec.ts';
 import type { Labels, ManifestEntry, ManifestEntryMetadata, ManifestStore } from './manifest-store.ts';
