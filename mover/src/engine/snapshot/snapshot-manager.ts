@@ -21,6 +21,7 @@ import type { SnapshotManifest } from './snapshot-manifest.ts';
 import { parseRfc3339Nano, tryParseRfc3339Nano } from './snapshot-json.ts';
 import { formatSourceInfo, validateSnapshotSource } from './source-info.ts';
 import type { SourceInfo } from './source-info.ts';
+import { mapBounded } from '../util/for-each-bounded.ts';
 
 const LOAD_CONCURRENCY = 50;
 
@@ -57,17 +58,8 @@ export async function loadSnapshot(manifests: ManifestStore, id: string): Promis
   return snapshotManifestFromJson(entry.payload, id);
 }
 
-async function loadMany(manifests: ManifestStore, ids: readonly string[]): Promise<SnapshotManifest[]> {
-  const out: SnapshotManifest[] = new Array<SnapshotManifest>(ids.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < ids.length) {
-      const i = next++;
-      out[i] = await loadSnapshot(manifests, ids[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, ids.length) }, worker));
-  return out;
+function loadMany(manifests: ManifestStore, ids: readonly string[]): Promise<SnapshotManifest[]> {
+  return mapBounded(ids, LOAD_CONCURRENCY, (id) => loadSnapshot(manifests, id));
 }
 
 /** Snapshots of one source (or of all sources), oldest first. */
