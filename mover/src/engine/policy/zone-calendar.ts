@@ -4,7 +4,7 @@
 // `AddDate` re-resolves a wall-clock reading with Go's `time.Date` rule. Offsets come from Intl (ICU tzdata),
 // cached per zone. Instants are bigint nanoseconds since the Unix epoch so RFC 3339 nanoseconds survive.
 import { civilFromDays, daysFromCivil } from '../util/civil-date.ts';
-import { UsageError } from './policy-errors.ts';
+import { UsageError } from '../errors.ts';
 
 export interface WallTime {
   readonly year: number;
