@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { MemoryBlobStore } from '../../blob/memory-store.ts';
 import type { BlobStore } from '../../blob/blob-store.ts';
 import { compressContent, compressorByName } from '../../compression/compressors.ts';
+import { ContentIdSet } from '../../content/content-id-set.ts';
 import type { ContentInfo } from '../../content/content-info.ts';
 import type { ContentReader } from '../../content/content-store.ts';
 import { createEncryptor } from '../../crypto/encryptors.ts';
@@ -18,7 +19,7 @@ import type { IndirectEntry } from '../../object/indirect-object.ts';
 import { parseObjectId } from '../../object/object-id.ts';
 import type { ObjectReader, ObjectStore, ObjectWriter, ObjectWriterOptions } from '../../object/object-store.ts';
 import type { RepositoryReader } from '../../repo/repository.ts';
-import { contentIv } from '../../content/content-id.ts';
+import { contentIdPrefix, contentIv } from '../../content/content-id.ts';
 import { openPackedContent } from '../../content/pack-reader.ts';
 import { MemoryManifestStore } from './memory-manifest-store.ts';
 
@@ -115,6 +116,16 @@ class FakeContents implements ContentReader {
       if (info.deleted && options.includeDeleted !== true) continue;
       yield info;
     }
+  }
+
+  /** Tombstones included, as the content manager's indexedEntry. */
+  indexedEntry(contentId: string): ContentInfo | undefined {
+    return this.contentInfo(contentId);
+  }
+
+  contentIdSet(options: { readonly extraCapacity?: number; readonly unprefixedOnly?: boolean } = {}): ContentIdSet {
+    const live = [...this.iterateContents()].filter((c) => options.unprefixedOnly !== true || contentIdPrefix(c.contentId) === '');
+    return ContentIdSet.fromContents(live, options.extraCapacity);
   }
 }
 
