@@ -6,7 +6,7 @@
 //
 // This module: find, load, save, delete and resolve snapshot manifests (kopia snapshot/manager.go).
 import type { ManifestStore } from '../manifest/manifest-store.ts';
-import { CairnError, isCairnError, NotFoundError } from '../errors.ts';
+import { isCairnError, NotFoundError, UsageError } from '../errors.ts';
 import {
   SNAPSHOT_MANIFEST_TYPE,
   snapshotLabels,
@@ -103,7 +103,7 @@ function asOfNs(asOf: Date | string): bigint {
   if (asOf instanceof Date) return BigInt(asOf.getTime()) * 1_000_000n;
   const ns = tryParseRfc3339Nano(asOf);
   if (ns === undefined) {
-    throw new CairnError('USAGE', `invalid time ${JSON.stringify(asOf)}`, {
+    throw new UsageError(`invalid time ${JSON.stringify(asOf)}`, {
       hint: 'Give times in RFC 3339 form, for example 2025-03-11T10:07:36Z.',
     });
   }
@@ -145,7 +145,7 @@ export async function resolveSnapshot(
       return si.host === options.source.host && si.userName === options.source.userName && si.path === options.source.path;
     });
     if (matches.length > 1) {
-      throw new CairnError('USAGE', `snapshot ID prefix "${ref}" matches ${matches.length} snapshots${where}`, {
+      throw new UsageError(`snapshot ID prefix "${ref}" matches ${matches.length} snapshots${where}`, {
         hint: 'Give more characters of the snapshot ID.',
       });
     }
