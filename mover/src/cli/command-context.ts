@@ -10,7 +10,7 @@ import type { SafetySpec } from '../engine/maintenance/safety.ts';
 import { CommitGate } from '../engine/util/commit-gate.ts';
 import { openRepository, type Repository } from '../engine/repo/open-repository.ts';
 import { SecretScrubber } from './secret-scrubber.ts';
-import { UsageError } from './usage-error.ts';
+import { UsageError } from '../engine/errors.ts';
 import type { ParsedValues } from './command.ts';
 
 export interface Output {
@@ -71,7 +71,7 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
     repositoryUrl() {
       const url = str('repo') ?? env['CAIRN_REPOSITORY'];
       if (url === undefined || url === '') {
-        throw new UsageError('no repository given', 'pass --repo file:///path or s3://bucket/prefix, or set CAIRN_REPOSITORY');
+        throw new UsageError('no repository given', { hint: 'pass --repo file:///path or s3://bucket/prefix, or set CAIRN_REPOSITORY' });
       }
       return url;
     },
@@ -80,7 +80,7 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
       if (file !== undefined) return ctx.readPasswordFile(file, '--password-file');
       const pw = env['CAIRN_PASSWORD'];
       if (pw === undefined || pw === '') {
-        throw new UsageError('no repository password given', 'set CAIRN_PASSWORD or pass --password-file PATH');
+        throw new UsageError('no repository password given', { hint: 'set CAIRN_PASSWORD or pass --password-file PATH' });
       }
       return pw;
     },
@@ -89,11 +89,11 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
       try {
         text = await readFile(path, 'utf8');
       } catch (e) {
-        throw new UsageError(`cannot read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, `check that ${path} exists and is readable`);
+        throw new UsageError(`cannot read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { hint: `check that ${path} exists and is readable` });
       }
       const pw = text.replace(/\r?\n$/, '');
       secrets.add(pw);
-      if (pw === '') throw new UsageError(`${flag} ${path} is empty`, 'put the password on the first line of the file');
+      if (pw === '') throw new UsageError(`${flag} ${path} is empty`, { hint: 'put the password on the first line of the file' });
       return pw;
     },
     async openStore(options = {}) {
@@ -147,7 +147,7 @@ async function readS3Credentials(dir: string | undefined): Promise<{ accessKeyId
     try {
       return (await readFile(join(dir, name), 'utf8')).trim();
     } catch {
-      throw new UsageError(`--s3-credentials-dir ${dir} has no readable file ${name}`, 'mount a Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY there');
+      throw new UsageError(`--s3-credentials-dir ${dir} has no readable file ${name}`, { hint: 'mount a Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY there' });
     }
   };
   return { accessKeyId: await read('AWS_ACCESS_KEY_ID'), secretAccessKey: await read('AWS_SECRET_ACCESS_KEY') };

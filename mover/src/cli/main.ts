@@ -6,12 +6,11 @@ import { writeFile } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../contract/error-codes.ts';
 import { encodeResult, RESULT_SCHEMA_VERSION, type MoverResult } from '../contract/mover-result.ts';
-import { isCairnError } from '../engine/errors.ts';
+import { isCairnError, UsageError } from '../engine/errors.ts';
 import { CommitGate } from '../engine/util/commit-gate.ts';
 import { COMMANDS } from './commands/index.ts';
 import { createCommandContext, type Output, type TestSeams } from './command-context.ts';
 import { commandHelp, generalHelp } from './help.ts';
-import { UsageError } from './usage-error.ts';
 import { parseCommandLine } from './parse-command-line.ts';
 import { scrubberFor, type SecretScrubber } from './secret-scrubber.ts';
 import type { Command, CommandOutcome, ParsedValues } from './command.ts';
@@ -119,13 +118,13 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
       const path = resultFile;
       resultFile = undefined;
       await writeFile(path, '').catch((e: NodeJS.ErrnoException) => {
-        throw new UsageError(`cannot write --result-file ${path}: ${e.code ?? e.message}`, 'point --result-file at a writable path');
+        throw new UsageError(`cannot write --result-file ${path}: ${e.code ?? e.message}`, { hint: 'point --result-file at a writable path' });
       });
       resultFile = path;
     }
     if (positionals.length < command.minArgs || positionals.length > command.maxArgs) {
       throw new UsageError(`${command.name} expects ${command.args || 'no arguments'}, got ${positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(' ')}`,
-        `usage: cairn ${command.name} ${command.args}`.trimEnd());
+        { hint: `usage: cairn ${command.name} ${command.args}`.trimEnd() });
     }
     logger = makeLogger(values, io, secrets);
     const ctx = createCommandContext(values, io.env, io.output, logger, abort.signal, gate, io.seams, secrets);
@@ -214,7 +213,7 @@ function scrubbedIO(io: MainIO, secrets: SecretScrubber): MainIO {
 function makeLogger(values: ParsedValues, io: MainIO, secrets: SecretScrubber): Logger {
   const level = typeof values['log-level'] === 'string' ? values['log-level'] : io.output.stderrIsTTY ? 'warn' : 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
-    throw new UsageError(`--log-level ${level} is not a level`, 'use one of debug, info, warn, error');
+    throw new UsageError(`--log-level ${level} is not a level`, { hint: 'use one of debug, info, warn, error' });
   }
   const destination = io.logDestination ?? pino.destination(2);
   return pino({ level, base: { app: 'cairn' }, redact: ['password', '*.password', 'secretAccessKey', '*.secretAccessKey'] },

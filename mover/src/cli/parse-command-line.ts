@@ -6,7 +6,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { GLOBAL_OPTIONS } from './global-options.ts';
 import { joinNegativeValues } from './negative-values.ts';
-import { UsageError } from './usage-error.ts';
+import { UsageError } from '../engine/errors.ts';
 import type { Command, OptionSpec, ParsedValues } from './command.ts';
 
 export type CommandLine =
@@ -43,7 +43,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   try {
     ({ tokens } = parseArgs({ args: [...argv], options: allOptions(commands), allowPositionals: true, strict: false, tokens: true }));
   } catch (e) {
-    throw new UsageError(firstLine(e), 'run `cairn --help`');
+    throw new UsageError(firstLine(e), { hint: 'run `cairn --help`' });
   }
   // Command words are the leading positionals before any `--`.
   const words: { value: string; index: number }[] = [];
@@ -56,7 +56,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   if (command === undefined) {
     if (argv.length === 0 || wantsHelp || words[0]?.value === 'help') return { kind: 'help' };
     const typed = words.slice(0, 2).map((w) => w.value).join(' ');
-    throw new UsageError(typed === '' ? 'no command given' : `unknown command "${typed}"`, 'run `cairn --help` for the list of commands');
+    throw new UsageError(typed === '' ? 'no command given' : `unknown command "${typed}"`, { hint: 'run `cairn --help` for the list of commands' });
   }
   const commandIndexes = new Set(words.slice(0, command.name.split(' ').length).map((w) => w.index));
   const rest = argv.filter((_, i) => !commandIndexes.has(i));
@@ -66,7 +66,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     // `--read-data-percent -5` reaches the command's own range check instead of parseArgs' "ambiguous".
     parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`${command.name}: ${firstLine(e)}`, `run \`cairn ${command.name} --help\``);
+    throw new UsageError(`${command.name}: ${firstLine(e)}`, { hint: `run \`cairn ${command.name} --help\`` });
   }
   if (parsed.values['help'] === true) return { kind: 'help', command };
   return { kind: 'run', command, values: parsed.values as ParsedValues, positionals: parsed.positionals };

@@ -35,6 +35,16 @@ export class NotFoundError extends CairnError {
   }
 }
 
+/**
+ * The caller's input is invalid: a command-line flag or argument, a policy value, a time zone, a duration,
+ * an ignore rule given on the command line. The message names what is wrong, the hint what to give instead.
+ */
+export class UsageError extends CairnError {
+  constructor(message: string, options: CairnErrorOptions = {}) {
+    super('USAGE', message, options);
+  }
+}
+
 /** Data failed authentication or parsing: a flipped byte, a truncated blob, a malformed structure. */
 export class CorruptionError extends CairnError {
   constructor(message: string, options: CairnErrorOptions = {}) {

@@ -10,13 +10,13 @@ import { measureStorage } from '../../engine/maintenance/repository-check.ts';
 import { parseSafety, SAFETY_FULL, type SafetySpec } from '../../engine/maintenance/safety.ts';
 import { openRepository } from '../../engine/repo/open-repository.ts';
 import { formatBytes } from '../format-units.ts';
-import { UsageError } from '../usage-error.ts';
+import { UsageError } from '../../engine/errors.ts';
 import type { Command } from '../command.ts';
 
 function safetySpec(values: Readonly<Record<string, unknown>>, seam: SafetySpec | undefined): SafetySpec {
   if (seam !== undefined) return seam;
   const level = typeof values['safety'] === 'string' ? values['safety'] : 'full';
-  if (level !== 'full' && level !== 'none') throw new UsageError(`--safety ${level} is not "full" or "none"`, 'use --safety=none only when no other client uses the repository');
+  if (level !== 'full' && level !== 'none') throw new UsageError(`--safety ${level} is not "full" or "none"`, { hint: 'use --safety=none only when no other client uses the repository' });
   return level === 'full' ? { safety: SAFETY_FULL, epochOverrides: {} } : parseSafety('none');
 }
 

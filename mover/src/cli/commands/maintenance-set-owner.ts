@@ -2,7 +2,7 @@
 // rewriting the `type=maintenance` manifest as `kopia maintenance set --owner=…` does. Only the owner runs
 // maintenance, so hand over only once the previous owner (Cairn or kopia) has stopped running it.
 import { readMaintenanceParams, writeMaintenanceParams } from '../../engine/maintenance/maintenance-params.ts';
-import { UsageError } from '../usage-error.ts';
+import { UsageError } from '../../engine/errors.ts';
 import type { Command } from '../command.ts';
 
 export const maintenanceSetOwner: Command = {
@@ -15,7 +15,7 @@ export const maintenanceSetOwner: Command = {
   async run(ctx, args) {
     const me = `${ctx.defaultUser()}@${ctx.defaultHost()}`;
     const owner = args[0] === undefined || args[0] === 'me' ? me : args[0];
-    if (!/^[^@\s]+@[^@\s]+$/.test(owner)) throw new UsageError(`owner "${owner}" is not USER@HOST`, 'for example backup@cluster, or "me" for this client');
+    if (!/^[^@\s]+@[^@\s]+$/.test(owner)) throw new UsageError(`owner "${owner}" is not USER@HOST`, { hint: 'for example backup@cluster, or "me" for this client' });
     return ctx.withRepository({}, async (repo) => {
       const { params } = await readMaintenanceParams(repo.manifests);
       await writeMaintenanceParams(repo.manifests, { ...params, owner });

@@ -5,7 +5,7 @@
 import { setRetentionPolicy } from '../../engine/policy/policy-store.ts';
 import type { RetentionPolicy } from '../../engine/policy/retention-policy.ts';
 import { formatSourceInfo, parseSourceInfo, type SourceInfo } from '../../engine/snapshot/source-info.ts';
-import { UsageError } from '../usage-error.ts';
+import { UsageError } from '../../engine/errors.ts';
 import type { Command, ParsedValues } from '../command.ts';
 import { RETENTION_OPTIONS, retentionFromFlags } from './snapshot-expire.ts';
 
@@ -18,7 +18,7 @@ const CLEARABLE: Readonly<Record<string, keyof RetentionPolicy>> = {
 export function policyTarget(values: ParsedValues, host: string, user: string): SourceInfo {
   const global = values['global'] === true;
   const src = values['source'];
-  if (global === (typeof src === 'string')) throw new UsageError('give exactly one of --global and --source', 'for example --source backup@cluster:/pvc/data, or --global');
+  if (global === (typeof src === 'string')) throw new UsageError('give exactly one of --global and --source', { hint: 'for example --source backup@cluster:/pvc/data, or --global' });
   return global ? { host: '', userName: '', path: '' } : parseSourceInfo(src as string, { hostname: host, username: user, flag: '--source' });
 }
 
@@ -43,10 +43,10 @@ export const policySet: Command = {
     const changes = retentionFromFlags(values) ?? {};
     const clear = ((values['clear'] as string[] | undefined) ?? []).map((c) => {
       const f = CLEARABLE[c.replace(/^--/, '')];
-      if (f === undefined) throw new UsageError(`--clear ${c} is not a retention setting`, `use one of ${Object.keys(CLEARABLE).join(', ')}`);
+      if (f === undefined) throw new UsageError(`--clear ${c} is not a retention setting`, { hint: `use one of ${Object.keys(CLEARABLE).join(', ')}` });
       return f;
     });
-    if (Object.keys(changes).length === 0 && clear.length === 0) throw new UsageError('nothing to set', 'give --keep-* flags or --clear');
+    if (Object.keys(changes).length === 0 && clear.length === 0) throw new UsageError('nothing to set', { hint: 'give --keep-* flags or --clear' });
     return ctx.withRepository({}, async (repo) => {
       const doc = await setRetentionPolicy(repo.manifests, target, changes, clear);
       await repo.flush();

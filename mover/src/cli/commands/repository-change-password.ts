@@ -1,6 +1,6 @@
 // `cairn repository change-password`: re-wraps the repository key with a new password. Data is untouched.
 import { changeRepositoryPassword } from '../../engine/format/change-password.ts';
-import { UsageError } from '../usage-error.ts';
+import { UsageError } from '../../engine/errors.ts';
 import type { Command } from '../command.ts';
 
 export const repositoryChangePassword: Command = {
@@ -16,7 +16,7 @@ export const repositoryChangePassword: Command = {
     const file = values['new-password-file'];
     const next = typeof file === 'string' ? await ctx.readPasswordFile(file, '--new-password-file') : ctx.env['CAIRN_NEW_PASSWORD'];
     if (next === undefined || next === '') {
-      throw new UsageError('no new password given', 'pass --new-password-file PATH or set CAIRN_NEW_PASSWORD');
+      throw new UsageError('no new password given', { hint: 'pass --new-password-file PATH or set CAIRN_NEW_PASSWORD' });
     }
     const store = await ctx.openStore();
     await changeRepositoryPassword(store, await ctx.password(), next);

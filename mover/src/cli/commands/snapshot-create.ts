@@ -9,7 +9,7 @@ import { compressionPolicyOf, loadStoredPolicies } from '../../engine/policy/pol
 import { checkCompression, DEFAULT_DATA_COMPRESSION } from '../compression-option.ts';
 import { startProgress } from '../progress-reporter.ts';
 import { formatBytes, formatCount, formatDuration } from '../format-units.ts';
-import { UsageError } from '../usage-error.ts';
+import { UsageError } from '../../engine/errors.ts';
 import type { Command } from '../command.ts';
 import type { SnapshotSummary } from '../../contract/mover-result.ts';
 
@@ -38,7 +38,7 @@ export const snapshotCreate: Command = {
     const tags: Record<string, string> = {};
     for (const t of (values['tag'] as string[] | undefined) ?? []) {
       const i = t.indexOf('=');
-      if (i <= 0) throw new UsageError(`--tag ${t} is not KEY=VALUE`, 'write tags as --tag team=payments');
+      if (i <= 0) throw new UsageError(`--tag ${t} is not KEY=VALUE`, { hint: 'write tags as --tag team=payments' });
       tags[`tag:${t.slice(0, i)}`] = t.slice(i + 1);
     }
     const parallel = typeof values['parallel'] === 'string' ? Number(values['parallel']) : undefined;

@@ -4,7 +4,7 @@
 import { assertDeletesPermitted } from '../../engine/maintenance/append-only-probe.ts';
 import { deleteSnapshot, resolveSnapshot } from '../../engine/snapshot/snapshot-manager.ts';
 import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
-import { UsageError } from '../usage-error.ts';
+import { UsageError } from '../../engine/errors.ts';
 import type { Command } from '../command.ts';
 
 export const snapshotDelete: Command = {
@@ -18,7 +18,7 @@ export const snapshotDelete: Command = {
   },
   async run(ctx, args, values) {
     const ref = args[0]!;
-    if (ref === 'latest') throw new UsageError('snapshot delete needs a snapshot ID, not "latest"', 'list IDs with `cairn snapshot list`');
+    if (ref === 'latest') throw new UsageError('snapshot delete needs a snapshot ID, not "latest"', { hint: 'list IDs with `cairn snapshot list`' });
     const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
     return ctx.withRepository({}, async (repo) => {
       const snap = await resolveSnapshot(repo.manifests, ref, { source });

@@ -10,7 +10,7 @@ import { parseDuration } from '../../engine/policy/duration.ts';
 import { compactRetentionReasons } from '../../engine/policy/retention-reasons.ts';
 import type { RetentionPolicy } from '../../engine/policy/retention-policy.ts';
 import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
-import { UsageError } from '../usage-error.ts';
+import { UsageError } from '../../engine/errors.ts';
 import type { Command, OptionSpec, ParsedValues } from '../command.ts';
 
 const COUNT_FLAGS = [
@@ -35,7 +35,7 @@ export function retentionFromFlags(values: ParsedValues): RetentionPolicy | unde
     const v = values[flag];
     if (typeof v !== 'string') continue;
     const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`--${flag} ${v} is not a whole number ≥ 0`, `for example --${flag} 7`);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`--${flag} ${v} is not a whole number ≥ 0`, { hint: `for example --${flag} 7` });
     out[field] = n;
   }
   if (typeof values['keep-within'] === 'string') out['keepWithinMs'] = parseDuration(values['keep-within'], '--keep-within');
@@ -49,7 +49,7 @@ export function retentionCalendar(values: ParsedValues): { timeZone: string; cal
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
   } catch {
-    throw new UsageError(`--time-zone ${tz} is not a time zone`, 'give an IANA zone name such as UTC or Europe/Berlin');
+    throw new UsageError(`--time-zone ${tz} is not a time zone`, { hint: 'give an IANA zone name such as UTC or Europe/Berlin' });
   }
   return { timeZone: tz, calendar: 'zoned' };
 }

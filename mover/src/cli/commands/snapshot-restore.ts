@@ -6,7 +6,7 @@ import { restoreSnapshot } from '../../engine/restore/restore.ts';
 import { parseSourceInfo } from '../../engine/snapshot/source-info.ts';
 import { startProgress } from '../progress-reporter.ts';
 import { formatBytes, formatCount } from '../format-units.ts';
-import { UsageError } from '../usage-error.ts';
+import { UsageError } from '../../engine/errors.ts';
 import type { Command } from '../command.ts';
 
 export const snapshotRestore: Command = {
@@ -26,7 +26,7 @@ export const snapshotRestore: Command = {
     const target = resolve(args[1]!);
     const asOf = typeof values['as-of'] === 'string' ? new Date(values['as-of']) : undefined;
     if (asOf !== undefined && Number.isNaN(asOf.getTime())) {
-      throw new UsageError(`--as-of ${String(values['as-of'])} is not an RFC 3339 time`, 'write it like 2026-01-31T23:00:00Z');
+      throw new UsageError(`--as-of ${String(values['as-of'])} is not an RFC 3339 time`, { hint: 'write it like 2026-01-31T23:00:00Z' });
     }
     const parallel = typeof values['parallel'] === 'string' ? Number(values['parallel']) : undefined;
     if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1 || parallel > 256)) {

@@ -12,6 +12,7 @@ import type { IndexBlobManager } from './index-blob-manager.ts';
 import { openIndex } from './index-codec.ts';
 import type { IndexSegment } from './index-segment.ts';
 import { MergedIndex } from './merged-index.ts';
+import { mapBounded } from '../util/for-each-bounded.ts';
 
 const LOAD_ATTEMPTS = 5;
 const OWN_WRITES_MS = 15 * 60_000;
@@ -22,19 +23,6 @@ export interface CommittedIndexOptions {
   readonly fetchParallelism: number;
   /** Age after which maybeRefresh() reloads (kopia indexRefreshFrequency, 15 min). */
   readonly refreshMs: number;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 export class CommittedIndex {
@@ -100,7 +88,7 @@ export class CommittedIndex {
       const ids = set.blobs.map((b) => b.id);
       let segments: IndexSegment[];
       try {
-        segments = await mapLimit(ids, this.options.fetchParallelism, (id) => this.segment(id));
+        segments = await mapBounded(ids, this.options.fetchParallelism, (id) => this.segment(id));
       } catch (e) {
         // compaction removed a blob between listing and fetching: list again
         if (e instanceof BlobNotFoundError) {

@@ -10,10 +10,10 @@ export interface ContentReader {
   contentInfo(contentId: string): ContentInfo | undefined;
   /** Iterates all index entries (merged view). */
   iterateContents(options?: { readonly prefix?: string; readonly includeDeleted?: boolean }): Iterable<ContentInfo>;
-  /** The winning entry whatever its state, tombstones below the watermark included (optional for test fakes). */
-  indexedEntry?(contentId: string): ContentInfo | undefined;
-  /** Live content IDs as a compact set that can be shared with worker threads (optional for test fakes). */
-  contentIdSet?(options?: { readonly extraCapacity?: number; readonly unprefixedOnly?: boolean }): ContentIdSet;
+  /** The winning entry whatever its state, tombstones below the watermark included. */
+  indexedEntry(contentId: string): ContentInfo | undefined;
+  /** Live content IDs as a compact set that can be shared with worker threads. */
+  contentIdSet(options?: { readonly extraCapacity?: number; readonly unprefixedOnly?: boolean }): ContentIdSet;
 }
 
 export interface WriteContentOptions {

@@ -28,6 +28,7 @@ import {
 } from './epoch-sets.ts';
 import { compactIndexBlobs } from './index-compaction.ts';
 import { indexSetForEpochs } from './epoch-sets.ts';
+import { forEachBounded } from '../util/for-each-bounded.ts';
 
 export const EPOCH_MARKER_BODY = 'epoch-marker';
 export const DELETION_WATERMARK_BODY = 'deletion-watermark';
@@ -261,15 +262,9 @@ export class EpochMaintenance {
   }
 
   private async deleteAll(ids: readonly string[]): Promise<void> {
-    const parallel = Math.max(1, this.options.params.deleteParallelism);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < ids.length) {
-        const id = ids[next++]!;
-        await this.options.store.delete(id);
-        await this.options.onDeleted?.(id);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, ids.length) }, worker));
+    await forEachBounded(ids, this.options.params.deleteParallelism, async (id) => {
+      await this.options.store.delete(id);
+      await this.options.onDeleted?.(id);
+    });
   }
 }

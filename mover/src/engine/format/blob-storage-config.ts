@@ -1,7 +1,7 @@
 // `kopia.blobcfg` (kopia repo/format/blobcfg_blob.go): `{"retentionMode":…,"retentionPeriod":<ns>}` (both
 // omitempty, so `{}` without retention) sealed with the password envelope, like the repository config.
 import { openAesGcmEnvelope, sealAesGcmEnvelope } from '../crypto/aes-gcm-envelope.ts';
-import { getInteger, getString, parseJsonObject } from './json-fields.ts';
+import { getInteger, getString, goJsonEncode, parseJsonObject } from './go-json.ts';
 import type { BlobStorageConfig } from './repository-config.ts';
 
 export const NO_RETENTION: BlobStorageConfig = { retentionMode: '', retentionPeriodMs: 0 };
@@ -10,7 +10,7 @@ export function encodeBlobStorageConfig(c: BlobStorageConfig): Buffer {
   const o: Record<string, unknown> = {};
   if (c.retentionMode !== '') o['retentionMode'] = c.retentionMode;
   if (c.retentionPeriodMs !== 0) o['retentionPeriod'] = Math.round(c.retentionPeriodMs * 1_000_000);
-  return Buffer.from(JSON.stringify(o), 'utf8');
+  return Buffer.from(goJsonEncode(o), 'utf8');
 }
 
 export function decodeBlobStorageConfig(plaintext: Uint8Array, where: string): BlobStorageConfig {

@@ -1,13 +1,6 @@
 // The outer, plaintext JSON of `kopia.repository` (kopia repo/format/format_blob.go KopiaRepositoryJSON):
 // written by Go's json.Encoder with SetIndent("", "  "), so pretty-printed with a trailing newline.
-import {
-  getBytes,
-  getString,
-  goJsonStringify,
-  parseJsonObject,
-  unknownMembers,
-  type JsonObject,
-} from './json-fields.ts';
+import { getBytes, getString, goJsonEncode, goJsonIndent, parseJsonObject, unknownMembers, type JsonObject } from './go-json.ts';
 
 export const FORMAT_BLOB_ID = 'kopia.repository';
 export const BLOBCFG_BLOB_ID = 'kopia.blobcfg';
@@ -47,7 +40,7 @@ export function parseFormatBlob(bytes: Uint8Array, where: string): FormatBlobJso
 }
 
 export function serializeFormatBlob(j: FormatBlobJson): Buffer {
-  const doc: JsonObject = {
+  const doc: Record<string, unknown> = {
     tool: j.tool,
     buildVersion: j.buildVersion,
     buildInfo: j.buildInfo,
@@ -57,5 +50,5 @@ export function serializeFormatBlob(j: FormatBlobJson): Buffer {
   };
   if (j.encryptedBlockFormat.length > 0) doc['encryptedBlockFormat'] = j.encryptedBlockFormat.toString('base64');
   for (const [k, v] of Object.entries(j.unknown)) doc[k] = v;
-  return Buffer.from(`${goJsonStringify(doc, '  ')}\n`, 'utf8');
+  return Buffer.from(`${goJsonIndent(goJsonEncode(doc), '  ')}\n`, 'utf8');
 }

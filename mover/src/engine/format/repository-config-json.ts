@@ -11,11 +11,11 @@ import {
   getNumber,
   getObject,
   getString,
-  goJsonStringify,
+  goJsonEncode,
   asObject,
   parseJsonObject,
   type JsonObject,
-} from './json-fields.ts';
+} from './go-json.ts';
 
 const NS_PER_MS = 1_000_000;
 
@@ -91,7 +91,7 @@ function decodeFeature(x: unknown, what: string): RequiredFeature {
 
 /** Encodes as kopia's json.Marshal(&EncryptedRepositoryConfig{Format: c}) does. */
 export function encodeRepositoryConfig(c: RepositoryConfig): Buffer {
-  const f: JsonObject = {};
+  const f: Record<string, unknown> = {};
   const put = (key: string, value: unknown, omit: boolean): void => {
     if (!omit) f[key] = value;
   };
@@ -121,11 +121,11 @@ export function encodeRepositoryConfig(c: RepositoryConfig): Buffer {
   if (c.requiredFeatures !== undefined && c.requiredFeatures.length > 0) {
     f['requiredFeatures'] = c.requiredFeatures.map((r) => ({ feature: r.feature, ifNotUnderstood: { ...r.ifNotUnderstood } }));
   }
-  return Buffer.from(goJsonStringify({ format: f }), 'utf8');
+  return Buffer.from(goJsonEncode({ format: f }), 'utf8');
 }
 
-function encodeUpgradeLock(l: UpgradeLockIntent): JsonObject {
-  const o: JsonObject = {};
+function encodeUpgradeLock(l: UpgradeLockIntent): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
   if (l.ownerId !== '') o['ownerID'] = l.ownerId;
   o['creationTime'] = l.creationTime;
   if (l.advanceNoticeDurationMs !== 0) o['advanceNoticeDuration'] = msToNs(l.advanceNoticeDurationMs);

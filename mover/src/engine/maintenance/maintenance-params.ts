@@ -6,7 +6,7 @@
 // Several manifests can exist (two clients racing); the latest one counts (kopia PickLatestID), and
 // writing replaces all of them (kopia ReplaceManifests). Keys Cairn does not model are kept.
 import { CairnError } from '../errors.ts';
-import { isJsonObject } from '../manifest/go-json.ts';
+import { isJsonObject } from '../format/go-json.ts';
 import type { ManifestStore } from '../manifest/manifest-store.ts';
 import { compareRfc3339Nano } from '../manifest/rfc3339-nano.ts';
 

@@ -9,7 +9,7 @@ import type { BlobStore } from '../blob/blob-store.ts';
 import { BlobNotFoundError } from '../blob/blob-errors.ts';
 import { CorruptionError } from '../errors.ts';
 import type { RepositoryFormat } from '../format/repository-config.ts';
-import { goJsonEncode, isJsonObject } from '../manifest/go-json.ts';
+import { goJsonEncode, isJsonObject } from '../format/go-json.ts';
 import type { SafetyParameters } from './safety.ts';
 
 export const MAINTENANCE_SCHEDULE_BLOB_ID = 'kopia.maintenance';

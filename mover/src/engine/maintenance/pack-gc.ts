@@ -11,6 +11,7 @@ import type { BlobMetadata } from '../blob/blob-store.ts';
 import { listActiveSessions, sessionIdFromBlobId, type SessionInfo } from '../content/session-marker.ts';
 import { findUnexplainedPacks, ImplausibleIndexError } from './index-plausibility.ts';
 import type { MaintenanceRepository } from './maintenance-repository.ts';
+import { forEachBounded } from '../util/for-each-bounded.ts';
 
 export const FULL_PACK_GC_PREFIXES = ['p', 'q', 's'] as const;
 const CUTOFF_SLACK_MS = 1000;
@@ -98,18 +99,12 @@ export async function deleteUnreferencedPacks(repo: MaintenanceRepository, optio
   const packs = doomed.filter((bm) => !bm.id.startsWith('s'));
   const markers = doomed.filter((bm) => bm.id.startsWith('s') && !keptSessions.has(sessionIdFromBlobId(bm.id)));
   for (const batch of [packs, markers]) {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < batch.length) {
-        if (options.signal?.aborted === true) throw options.signal.reason;
-        const bm = batch[next++]!;
-        await repo.blobs.delete(bm.id);
-        stats.deletedPackCount++;
-        stats.deletedTotalSize += bm.length;
-        await options.onDeleted?.(bm.id);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, options.parallel ?? 16), batch.length) }, worker));
+    await forEachBounded(batch, options.parallel ?? 16, async (bm) => {
+      await repo.blobs.delete(bm.id);
+      stats.deletedPackCount++;
+      stats.deletedTotalSize += bm.length;
+      await options.onDeleted?.(bm.id);
+    }, options.signal);
   }
   return stats;
 }

@@ -119,9 +119,8 @@ export async function checkRepository(repo: RepositoryReader, options: CheckOpti
     if ((id.startsWith('p') || id.startsWith('q')) && !referenced.has(id)) orphans.push({ id, length: len, timestamp: new Date(0) });
   }
   let unexplainedBytes = 0;
-  const indexedEntry = repo.contents.indexedEntry;
-  const unexplained = indexedEntry === undefined || orphans.length === 0 ? [] : await findUnexplainedPacks(
-    { blobs: repo.blobs, encryptor: repo.encryptor, indexedEntry: (id) => indexedEntry.call(repo.contents, id) },
+  const unexplained = orphans.length === 0 ? [] : await findUnexplainedPacks(
+    { blobs: repo.blobs, encryptor: repo.encryptor, indexedEntry: (id) => repo.contents.indexedEntry(id) },
     orphans, await listActiveSessions(repo.blobs, repo.encryptor), { signal: options.signal });
   const unexplainedIds = new Set(unexplained.map((u) => u.id));
   for (const u of unexplained) {

@@ -2,7 +2,7 @@
 // Cairn's run budget. `full` is kopia's SafetyFull, for repositories other clients write to; `none` is
 // kopia's SafetyNone (`--safety=none`), only safe when nothing else uses the repository. Tests shorten
 // margins with parseSafety("none,sessionExpirationAge=96h,…"): a base level, then overrides.
-import { CairnError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import type { EpochParameters } from '../format/repository-config.ts';
 import { parseDuration } from '../policy/duration.ts';
 
@@ -78,8 +78,8 @@ const DURATION_KEYS: Readonly<Record<string, keyof SafetyParameters>> = {
   maxRunBeforeDelete: 'maxRunBeforeDeleteMs',
 };
 
-function usage(message: string): CairnError {
-  return new CairnError('USAGE', message, {
+function usage(message: string): UsageError {
+  return new UsageError(message, {
     hint: 'write "full" or "none", optionally followed by ",key=value" overrides such as ",packDeleteMinAge=0s,requireTwoGCCycles=true"',
   });
 }

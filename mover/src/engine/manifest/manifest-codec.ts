@@ -4,7 +4,7 @@
 // json.RawMessage: its raw bytes are kept as read, and its byte length is the manifest's `length`.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { CorruptionError } from '../errors.ts';
-import { compareUtf8, goJsonCompact, goJsonString, isJsonObject } from './go-json.ts';
+import { compareUtf8, goJsonCompact, goJsonString, isJsonObject } from '../format/go-json.ts';
 import { parseRfc3339Nano } from './rfc3339-nano.ts';
 
 /** Largest manifest document inflated (kopia writes one per flush; ~1 KB per snapshot entry). */

@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../errors.ts';
 import { MemoryContentStore } from '../object/test-support/memory-content-store.ts';
-import { GoRawJson } from './go-json.ts';
+import { GoRawJson } from '../format/go-json.ts';
 import type { ManifestRecord } from './manifest-codec.ts';
 import { encodeManifestContent } from './manifest-codec.ts';
 import { InvalidManifestError, ManifestManager } from './manifest-manager.ts';

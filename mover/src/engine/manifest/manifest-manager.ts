@@ -12,11 +12,12 @@ import { randomBytes } from 'node:crypto';
 import type { ContentInfo } from '../content/content-info.ts';
 import type { FlushOptions, WriteContentOptions } from '../content/content-store.ts';
 import { CairnError, CorruptionError, NotFoundError, UnsupportedError, isCairnError } from '../errors.ts';
-import { GoRawJson, goJsonEncode } from './go-json.ts';
+import { GoRawJson, goJsonEncode } from '../format/go-json.ts';
 import type { ManifestRecord } from './manifest-codec.ts';
 import { decodeManifestContent, encodeManifestContent } from './manifest-codec.ts';
 import type { Labels, ManifestEntry, ManifestEntryMetadata, ManifestStore } from './manifest-store.ts';
 import { formatRfc3339Nano, nowNanos } from './rfc3339-nano.ts';
+import { forEachBounded } from '../util/for-each-bounded.ts';
 
 export const MANIFEST_CONTENT_PREFIX = 'm';
 export const TYPE_LABEL = 'type';
@@ -229,17 +230,12 @@ export class ManifestManager implements ManifestStore {
   private async loadOnce(): Promise<Committed> {
     const ids = [...this.contents.iterateContents({ prefix: MANIFEST_CONTENT_PREFIX })].filter((ci) => !ci.deleted).map((ci) => ci.contentId);
     const entries = new Map<string, ManifestRecord>();
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < ids.length) {
-        const id = ids[next++]!;
-        for (const r of decodeManifestContent(await this.contents.getContent(id), id)) {
-          const prev = entries.get(r.id);
-          if (prev === undefined || supersedes(r, prev)) entries.set(r.id, r);
-        }
+    await forEachBounded(ids, LOAD_PARALLELISM, async (id) => {
+      for (const r of decodeManifestContent(await this.contents.getContent(id), id)) {
+        const prev = entries.get(r.id);
+        if (prev === undefined || supersedes(r, prev)) entries.set(r.id, r);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(LOAD_PARALLELISM, ids.length) }, worker));
+    });
     for (const [id, r] of entries) if (r.deleted) entries.delete(id);
     return { entries, contentIds: new Set(ids) };
   }

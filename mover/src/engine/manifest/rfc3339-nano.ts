@@ -3,6 +3,7 @@
 // Used by manifests (`modified`) and by the snapshot layer (start/end times, mtimes).
 import { hrtime } from 'node:process';
 import { CorruptionError } from '../errors.ts';
+import { civilFromDays, daysFromCivil } from '../util/civil-date.ts';
 
 const NS_PER_SECOND = 1_000_000_000n;
 const NS_PER_MS = 1_000_000n;
@@ -12,28 +13,6 @@ export const EPOCH_RFC3339 = '1970-01-01T00:00:00Z';
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-function civilFromDays(z0: number): [number, number, number] {
-  const z = z0 + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
 }
 
 /** Nanoseconds since the epoch -> `2025-03-11T10:07:36.123456789Z` (UTC, fraction trimmed as Go does). */
@@ -50,7 +29,7 @@ export function formatRfc3339Nano(ns: bigint): string {
     sod += SECONDS_PER_DAY;
     days -= 1n;
   }
-  const [y, mo, d] = civilFromDays(Number(days));
+  const { year: y, month: mo, day: d } = civilFromDays(Number(days));
   if (y < 0 || y > 9999) throw new RangeError(`time ${ns}ns has year ${y} outside [0,9999] (Go's MarshalJSON limit)`);
   const s = Number(sod);
   let out = `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(Math.floor(s / 3600), 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}`;
@@ -67,7 +46,7 @@ export function tryParseRfc3339Nano(text: string): bigint | undefined {
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
   const days = daysFromCivil(y, mo, d);
-  if (civilFromDays(days)[2] !== d) return undefined; // e.g. Feb 30
+  if (civilFromDays(days).day !== d) return undefined; // e.g. Feb 30
   let secs = BigInt(days) * SECONDS_PER_DAY + BigInt(h * 3600 + mi * 60 + s);
   if (m[8] === undefined) {
     const oh = Number(m[10]);

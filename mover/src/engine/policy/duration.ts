@@ -1,6 +1,6 @@
 // Durations for keep-within: "90m", "36h", "7d", "2w", "1d12h", also Go-style "168h0m0s". Units: ms, s, m, h,
 // d (24 h), w (7 d). Calendar units (months, years) are refused because their length depends on the date.
-import { UsageError } from './policy-errors.ts';
+import { UsageError } from '../errors.ts';
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   ms: 1,

@@ -12,8 +12,8 @@
 //   const sub = root.forDirectory('src', textOf('src/.kopiaignore'));     // then each subdirectory
 //   sub.ignores('build.log', false);
 import { WildcardPattern } from './wildcard-pattern.ts';
-import { IgnoreFileError, UsageError } from './policy-errors.ts';
-import { isCairnError } from '../errors.ts';
+import { IgnoreFileError } from './policy-errors.ts';
+import { isCairnError, UsageError } from '../errors.ts';
 
 export interface IgnoreMatcherOptions {
   /** Rules for the whole tree, relative to the backup root (policy `files.ignore`, then `--exclude`s). */

@@ -26,7 +26,7 @@ import { ZoneCalendar } from './zone-calendar.ts';
 import type { WallTime } from './zone-calendar.ts';
 import { toEpochNanos } from './timestamp.ts';
 import type { Instant } from './timestamp.ts';
-import { UsageError } from './policy-errors.ts';
+import { UsageError } from '../errors.ts';
 import { sortRetentionReasons } from './retention-reasons.ts';
 
 /** Retention settings; `undefined` means "not set here" (inherited when merging policies, not applied when evaluating). */

@@ -1,7 +1,7 @@
 // Instants for the policy layer as bigint nanoseconds since the Unix epoch, so the RFC 3339 nanoseconds kopia
 // stores in snapshot manifests survive (parsing is the snapshot layer's, kopia's RFC3339Nano).
 import { tryParseRfc3339Nano } from '../snapshot/snapshot-json.ts';
-import { UsageError } from './policy-errors.ts';
+import { UsageError } from '../errors.ts';
 
 /** An instant: an RFC 3339 string (nanoseconds kept), a Date (milliseconds), or bigint Unix nanoseconds. */
 export type Instant = string | Date | bigint;

@@ -10,7 +10,7 @@
 // - a `[[:class:]]` only parses as a class near the start of the pattern (otherwise it is a literal set);
 // - trailing white space is kept when the byte before the last is a backslash, and "**" only counts as
 //   the recursive wildcard at the start of a pattern or as a whole segment.
-import { UsageError } from './policy-errors.ts';
+import { UsageError } from '../errors.ts';
 
 type SetItem = { readonly lo: number; readonly hi: number } | { readonly test: (cp: number) => boolean };
 

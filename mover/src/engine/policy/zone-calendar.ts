@@ -3,7 +3,8 @@
 // fall-back hour both instants read as that hour, and a skipped spring-forward hour never appears), and
 // `AddDate` re-resolves a wall-clock reading with Go's `time.Date` rule. Offsets come from Intl (ICU tzdata),
 // cached per zone. Instants are bigint nanoseconds since the Unix epoch so RFC 3339 nanoseconds survive.
-import { UsageError } from './policy-errors.ts';
+import { civilFromDays, daysFromCivil } from '../util/civil-date.ts';
+import { UsageError } from '../errors.ts';
 
 export interface WallTime {
   readonly year: number;
@@ -25,34 +26,6 @@ const SECONDS_PER_DAY = 86_400;
 export function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
   return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date; month and day may overflow (they are normalized). */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  // Normalize the month into the year the way Go's time.Date does, then count days.
-  const m0 = month - 1;
-  const y = year + Math.floor(m0 / 12);
-  const m = (((m0 % 12) + 12) % 12) + 1;
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const mp = (m + 9) % 12;
-  const doy = Math.floor((153 * mp + 2) / 5);
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468 + (day - 1);
-}
-
-/** The calendar date of a day count since 1970-01-01. */
-export function civilFromDays(days: number): { year: number; month: number; day: number } {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }
 
 /** ISO 8601 week of a calendar date (Go's Time.ISOWeek): the week containing the date's Thursday. */

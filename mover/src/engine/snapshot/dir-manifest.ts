@@ -12,7 +12,7 @@ import {
   MAX_FAILED_ENTRIES_PER_SUMMARY,
 } from './dir-entry.ts';
 import type { DirectorySummary, DirEntry, EntryWithError } from './dir-entry.ts';
-import { compareUtf8 } from '../manifest/go-json.ts';
+import { compareUtf8 } from '../format/go-json.ts';
 import { nameToBytes } from './entry-name.ts';
 import { EPOCH_RFC3339, goField, isJsonObject, parseRfc3339Nano } from './snapshot-json.ts';
 

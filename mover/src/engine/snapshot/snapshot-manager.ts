@@ -6,7 +6,7 @@
 //
 // This module: find, load, save, delete and resolve snapshot manifests (kopia snapshot/manager.go).
 import type { ManifestStore } from '../manifest/manifest-store.ts';
-import { CairnError, isCairnError, NotFoundError } from '../errors.ts';
+import { isCairnError, NotFoundError, UsageError } from '../errors.ts';
 import {
   SNAPSHOT_MANIFEST_TYPE,
   snapshotLabels,
@@ -21,6 +21,7 @@ import type { SnapshotManifest } from './snapshot-manifest.ts';
 import { parseRfc3339Nano, tryParseRfc3339Nano } from './snapshot-json.ts';
 import { formatSourceInfo, validateSnapshotSource } from './source-info.ts';
 import type { SourceInfo } from './source-info.ts';
+import { mapBounded } from '../util/for-each-bounded.ts';
 
 const LOAD_CONCURRENCY = 50;
 
@@ -57,17 +58,8 @@ export async function loadSnapshot(manifests: ManifestStore, id: string): Promis
   return snapshotManifestFromJson(entry.payload, id);
 }
 
-async function loadMany(manifests: ManifestStore, ids: readonly string[]): Promise<SnapshotManifest[]> {
-  const out: SnapshotManifest[] = new Array<SnapshotManifest>(ids.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < ids.length) {
-      const i = next++;
-      out[i] = await loadSnapshot(manifests, ids[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, ids.length) }, worker));
-  return out;
+function loadMany(manifests: ManifestStore, ids: readonly string[]): Promise<SnapshotManifest[]> {
+  return mapBounded(ids, LOAD_CONCURRENCY, (id) => loadSnapshot(manifests, id));
 }
 
 /** Snapshots of one source (or of all sources), oldest first. */
@@ -111,7 +103,7 @@ function asOfNs(asOf: Date | string): bigint {
   if (asOf instanceof Date) return BigInt(asOf.getTime()) * 1_000_000n;
   const ns = tryParseRfc3339Nano(asOf);
   if (ns === undefined) {
-    throw new CairnError('USAGE', `invalid time ${JSON.stringify(asOf)}`, {
+    throw new UsageError(`invalid time ${JSON.stringify(asOf)}`, {
       hint: 'Give times in RFC 3339 form, for example 2025-03-11T10:07:36Z.',
     });
   }
@@ -153,7 +145,7 @@ export async function resolveSnapshot(
       return si.host === options.source.host && si.userName === options.source.userName && si.path === options.source.path;
     });
     if (matches.length > 1) {
-      throw new CairnError('USAGE', `snapshot ID prefix "${ref}" matches ${matches.length} snapshots${where}`, {
+      throw new UsageError(`snapshot ID prefix "${ref}" matches ${matches.length} snapshots${where}`, {
         hint: 'Give more characters of the snapshot ID.',
       });
     }

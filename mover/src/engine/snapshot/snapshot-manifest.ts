@@ -1,7 +1,7 @@
 // Snapshot manifests (kopia snapshot/manifest.go Manifest, snapshot/stats.go Stats, snapshot/manager.go
 // labels): the payload of a `type=snapshot` manifest, with kopia's key order and omitempty rules.
 import type { Labels } from '../manifest/manifest-store.ts';
-import { CairnError, CorruptionError } from '../errors.ts';
+import { CorruptionError, UsageError } from '../errors.ts';
 import { decodeDirEntry, dirEntryToJson } from './dir-entry.ts';
 import type { DirEntry } from './dir-entry.ts';
 import { compareUtf8 } from './dir-manifest.ts';
@@ -160,7 +160,7 @@ export function snapshotLabels(m: Pick<SnapshotManifest, 'source' | 'tags'>): La
   const labels = sourceLabels(m.source);
   for (const [k, v] of Object.entries(m.tags ?? {})) {
     if (k in labels) {
-      throw new CairnError('USAGE', `snapshot tag "${k}" collides with a built-in manifest label`, {
+      throw new UsageError(`snapshot tag "${k}" collides with a built-in manifest label`, {
         hint: 'Tag keys must start with "tag:" (for example tag:env=prod).',
       });
     }

@@ -1,7 +1,7 @@
 // Snapshot source identity (kopia snapshot/source.go): `username@hostname:/path`. For a PVC Cairn uses
 // e.g. `namespace@cluster:/pvc-name` so `kopia snapshot list --all` shows it meaningfully.
 import path from 'node:path';
-import { CairnError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 
 export interface SourceInfo {
   readonly host: string;
@@ -26,8 +26,8 @@ export interface ParseSourceOptions {
   readonly flag?: string;
 }
 
-function usage(flag: string, text: string, why: string): CairnError {
-  return new CairnError('USAGE', `${flag} ${JSON.stringify(text)}: ${why}`, {
+function usage(flag: string, text: string, why: string): UsageError {
+  return new UsageError(`${flag} ${JSON.stringify(text)}: ${why}`, {
     hint: `Give ${flag} as user@host:/path (for example backup@cluster:/data).`,
   });
 }

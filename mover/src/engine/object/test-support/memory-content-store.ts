@@ -2,6 +2,8 @@
 // feature: the real content manager has its own tests). Content IDs are prefix + first 16 bytes of
 // SHA-256, like an unkeyed HMAC-SHA256-128. Records what callers asked for so tests can assert it.
 import { createHash } from 'node:crypto';
+import { contentIdPrefix } from '../../content/content-id.ts';
+import { ContentIdSet } from '../../content/content-id-set.ts';
 import type { ContentInfo } from '../../content/content-info.ts';
 import type { ContentWriter, PreparedContent, WriteContentOptions } from '../../content/content-store.ts';
 import { NotFoundError } from '../../errors.ts';
@@ -53,6 +55,16 @@ export class MemoryContentStore implements ContentWriter {
       if (c.deleted && options.includeDeleted !== true) continue;
       yield this.info(id, c);
     }
+  }
+
+  /** Tombstones included, as the content manager's indexedEntry. */
+  indexedEntry(contentId: string): ContentInfo | undefined {
+    return this.contentInfo(contentId);
+  }
+
+  contentIdSet(options: { readonly extraCapacity?: number; readonly unprefixedOnly?: boolean } = {}): ContentIdSet {
+    const live = [...this.iterateContents()].filter((c) => options.unprefixedOnly !== true || contentIdPrefix(c.contentId) === '');
+    return ContentIdSet.fromContents(live, options.extraCapacity);
   }
 
   async writeContent(data: Uint8Array, options: WriteContentOptions): Promise<string> {

@@ -1,24 +1,26 @@
-// An in-memory repository for unit tests of the snapshot layer: real AEAD, real keyed hash and real
-// compression framing, contents appended to p/q packs in a MemoryBlobStore, fixed-size object splitting
-// with kopia's indirect JSON. Not the proof of a feature: the e2e round trips use the real layers.
+// An in-memory repository for the restore and verify unit tests: real AEAD, keyed hash and compression
+// framing, contents appended to p/q packs in a MemoryBlobStore, the real object manager with fixed-size
+// splitting, and a synchronous objects.put and a mutable index (contents.index) so tests can build and
+// damage trees directly. New tests should prefer the real repository (memory-repository.ts); the e2e round
+// trips are the proof of a feature.
 import { randomBytes } from 'node:crypto';
 import { MemoryBlobStore } from '../../blob/memory-store.ts';
 import type { BlobStore } from '../../blob/blob-store.ts';
 import { compressContent, compressorByName } from '../../compression/compressors.ts';
+import { ContentIdSet } from '../../content/content-id-set.ts';
 import type { ContentInfo } from '../../content/content-info.ts';
-import type { ContentReader } from '../../content/content-store.ts';
+import type { ContentReader, WriteContentOptions } from '../../content/content-store.ts';
 import { createEncryptor } from '../../crypto/encryptors.ts';
 import { createHasher } from '../../crypto/hashers.ts';
 import type { ContentEncryptor } from '../../crypto/content-encryptor.ts';
 import type { KeyedHasher } from '../../crypto/keyed-hasher.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { RepositoryFormat } from '../../format/repository-config.ts';
-import { buildIndirectObject, parseIndirectObject } from '../../object/indirect-object.ts';
-import type { IndirectEntry } from '../../object/indirect-object.ts';
-import { parseObjectId } from '../../object/object-id.ts';
-import type { ObjectReader, ObjectStore, ObjectWriter, ObjectWriterOptions } from '../../object/object-store.ts';
+import { FixedSplitter } from '../../object/fixed-splitter.ts';
+import { buildIndirectObject } from '../../object/indirect-object.ts';
+import { ObjectManager } from '../../object/object-manager.ts';
 import type { RepositoryReader } from '../../repo/repository.ts';
-import { contentIv } from '../../content/content-id.ts';
+import { contentIdPrefix, contentIv } from '../../content/content-id.ts';
 import { openPackedContent } from '../../content/pack-reader.ts';
 import { MemoryManifestStore } from './memory-manifest-store.ts';
 
@@ -44,7 +46,6 @@ class FakeContents implements ContentReader {
   private readonly hasher: KeyedHasher;
   private readonly encryptor: ContentEncryptor;
   private readonly packSize: number;
-  getCount = 0;
 
   constructor(blobs: BlobStore, hasher: KeyedHasher, encryptor: ContentEncryptor, packSize: number) {
     this.blobs = blobs;
@@ -85,6 +86,10 @@ class FakeContents implements ContentReader {
     return id;
   }
 
+  writeContent(data: Uint8Array, options: WriteContentOptions): Promise<string> {
+    return Promise.resolve(this.write(data, options.prefix, options.compression));
+  }
+
   private flushPack(pack: { prefix: string; parts: Buffer[]; size: number; infos: ContentInfo[] }): void {
     const blobId = `${pack.prefix}${randomBytes(16).toString('hex')}-s${randomBytes(8).toString('hex')}`;
     this.puts.push(this.blobs.put(blobId, Buffer.concat(pack.parts)));
@@ -98,7 +103,6 @@ class FakeContents implements ContentReader {
   }
 
   async getContent(contentId: string): Promise<Buffer> {
-    this.getCount++;
     const info = this.index.get(contentId);
     if (info === undefined || info.packBlobId === '') throw new NotFoundError(`content ${contentId} not found`);
     const payload = await this.blobs.get(info.packBlobId, { offset: info.packOffset, length: info.packedLength });
@@ -116,15 +120,27 @@ class FakeContents implements ContentReader {
       yield info;
     }
   }
+
+  /** Tombstones included, as the content manager's indexedEntry. */
+  indexedEntry(contentId: string): ContentInfo | undefined {
+    return this.contentInfo(contentId);
+  }
+
+  contentIdSet(options: { readonly extraCapacity?: number; readonly unprefixedOnly?: boolean } = {}): ContentIdSet {
+    const live = [...this.iterateContents()].filter((c) => options.unprefixedOnly !== true || contentIdPrefix(c.contentId) === '');
+    return ContentIdSet.fromContents(live, options.extraCapacity);
+  }
 }
 
-class FakeObjects implements ObjectStore {
-  private readonly contents: FakeContents;
+/** The real object manager (fixed-size splitting) plus a synchronous put for building test trees. */
+class FakeObjects extends ObjectManager {
+  private readonly fake: FakeContents;
   private readonly chunkSize: number;
   private readonly compression: string | undefined;
 
   constructor(contents: FakeContents, chunkSize: number, compression: string | undefined) {
-    this.contents = contents;
+    super(contents, { newSplitter: () => new FixedSplitter(chunkSize) });
+    this.fake = contents;
     this.chunkSize = chunkSize;
     this.compression = compression;
   }
@@ -135,7 +151,7 @@ class FakeObjects implements ObjectStore {
     const comp = prefix === '' ? this.compression : 'zstd-fastest';
     for (let o = 0; o < data.length || (o === 0 && ids.length === 0); o += this.chunkSize) {
       const part = data.subarray(o, Math.min(data.length, o + this.chunkSize));
-      ids.push({ length: part.length, objectId: this.contents.write(part, prefix, comp) });
+      ids.push({ length: part.length, objectId: this.fake.write(part, prefix, comp) });
       if (data.length === 0) break;
     }
     if (ids.length === 1) return ids[0]!.objectId;
@@ -145,55 +161,7 @@ class FakeObjects implements ObjectStore {
       start += c.length;
       return e;
     });
-    return 'I' + this.contents.write(buildIndirectObject(entries), prefix === '' ? 'x' : prefix, 'zstd-fastest');
-  }
-
-  async openObject(objectId: string): Promise<ObjectReader> {
-    const data = await this.readWhole(objectId);
-    return {
-      length: data.length,
-      read: (offset: number, length: number) => Promise.resolve(Buffer.from(data.subarray(offset, offset + length))),
-      readAll: () => Promise.resolve(Buffer.from(data)),
-      stream: async function* (offset = 0, end = data.length) {
-        for (let o = offset; o < end; o += 65536) yield Buffer.from(data.subarray(o, Math.min(end, o + 65536)));
-      },
-    };
-  }
-
-  private async readWhole(objectId: string): Promise<Buffer> {
-    const id = parseObjectId(objectId);
-    if (id.indirection === 0) return this.contents.getContent(id.contentId);
-    const inner = 'I'.repeat(id.indirection - 1) + id.contentId;
-    const entries = parseIndirectObject(await this.readWhole(inner), objectId);
-    return Buffer.concat(await Promise.all(entries.map((e) => this.readWhole(e.objectId))));
-  }
-
-  newWriter(options: ObjectWriterOptions = {}): ObjectWriter {
-    const parts: Buffer[] = [];
-    return {
-      write: (data: Uint8Array) => {
-        parts.push(Buffer.from(data));
-        return Promise.resolve();
-      },
-      checkpoint: () => Promise.resolve(undefined),
-      result: () => Promise.resolve(this.put(Buffer.concat(parts), options.prefix ?? '')),
-    };
-  }
-
-  writeIndirect(entries: readonly IndirectEntry[], options: { readonly prefix?: string } = {}): Promise<string> {
-    if (entries.length === 1 && entries[0]!.start === 0) return Promise.resolve(entries[0]!.objectId);
-    const prefix = options.prefix ?? '';
-    return Promise.resolve('I' + this.contents.write(buildIndirectObject(entries), prefix === '' ? 'x' : prefix, 'zstd-fastest'));
-  }
-
-  async objectContents(objectId: string): Promise<string[]> {
-    const id = parseObjectId(objectId);
-    if (id.indirection === 0) return [id.contentId];
-    const inner = 'I'.repeat(id.indirection - 1) + id.contentId;
-    const out = await this.objectContents(inner);
-    const entries = parseIndirectObject(await this.readWhole(inner), objectId);
-    for (const e of entries) out.push(...(await this.objectContents(e.objectId)));
-    return out;
+    return 'I' + this.fake.write(buildIndirectObject(entries), prefix === '' ? 'x' : prefix, 'zstd-fastest');
   }
 }
 

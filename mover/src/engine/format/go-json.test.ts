@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { GoRawJson, compareUtf8, goField, goJsonCompact, goJsonEncode, goJsonEncodeLine, goJsonString, goMap } from './go-json.ts';
+import { CorruptionError } from '../errors.ts';
+import {
+  GoRawJson, compareUtf8, getBytes, getInteger, getString, goField, goJsonCompact, goJsonEncode, goJsonEncodeLine, goJsonIndent,
+  goJsonString, goMap, parseJsonObject, unknownMembers,
+} from './go-json.ts';
 
 describe('goJsonString', () => {
   it('escapes like Go encoding/json', () => {
@@ -43,6 +47,34 @@ describe('goJsonCompact', () => {
   });
 });
 
+describe('goJsonIndent', () => {
+  it('lays out compact JSON as Go json.Indent does (the same text JSON.stringify indents to)', () => {
+    const v = { a: [], b: {}, c: [1, { d: 'x,"y":[z]', e: [true, null] }], f: 'a\\"b{' };
+    expect(goJsonIndent(goJsonEncode(v), '  ')).toBe(JSON.stringify(v, null, '  '));
+    expect(goJsonIndent('{"tag":"\\u003c"}', '\t')).toBe('{\n\t"tag": "\\u003c"\n}');
+    expect(goJsonIndent('[]', '  ')).toBe('[]');
+  });
+});
+
+describe('reading Go JSON', () => {
+  it('binds fields exactly, then case-insensitively; null and absent are the zero value', () => {
+    const o = parseJsonObject(Buffer.from('{"Tool":"kopia","n":null,"uniqueID":"AAEC","x":1}'), 'doc');
+    expect(getString(o, 'tool', 'doc')).toBe('kopia');
+    expect(getInteger(o, 'n', 'doc')).toBe(0);
+    expect(getBytes(o, 'uniqueId', 'doc')).toEqual(Buffer.from([0, 1, 2]));
+    expect(unknownMembers(o, ['tool', 'n', 'uniqueID'])).toEqual({ x: 1 });
+  });
+
+  it('refuses wrong types, bad base64 and non-objects with a CorruptionError naming the field', () => {
+    const o = parseJsonObject(Buffer.from('{"a":1.5,"b":"not base64!","c":3}'), 'doc');
+    expect(() => getInteger(o, 'a', 'doc')).toThrow(/doc: field "a" is not an integer/);
+    expect(() => getBytes(o, 'b', 'doc')).toThrow(CorruptionError);
+    expect(() => getString(o, 'c', 'doc')).toThrow(/field "c" is not a string/);
+    expect(() => parseJsonObject(Buffer.from('[1]'), 'doc')).toThrow(/doc is not a JSON object/);
+    expect(() => parseJsonObject(Buffer.from('{'), 'doc')).toThrow(/doc is not valid JSON/);
+  });
+});
+
 describe('helpers', () => {
   it('compareUtf8 orders by code point, unlike UTF-16 comparison', () => {
     expect('\u{10000}' < '\uffff').toBe(true); // JS order
@@ -55,5 +87,6 @@ describe('helpers', () => {
     expect(goField({ Name: 1, name: 2 }, 'name')).toBe(2);
     expect(goField({ NAME: 3 }, 'name')).toBe(3);
     expect(goField({}, 'name')).toBeUndefined();
+    expect(goField({}, 'toString')).toBeUndefined(); // own members only, never the prototype's
   });
 });
