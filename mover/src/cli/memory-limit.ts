@@ -4,7 +4,7 @@
 // controller's hierarchical_memory_limit), capped by physical memory. Read at start-up only.
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { UsageError } from './usage-error.ts';
+import { UsageError } from '../engine/errors.ts';
 
 export interface MemoryLimit {
   readonly bytes: number;
@@ -33,11 +33,11 @@ export function parseByteSize(text: string, name: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = m === null ? undefined : UNITS[m[2]!.toLowerCase()];
   if (m === null || unit === undefined) {
-    throw new UsageError(`${name} ${JSON.stringify(text)} is not a size`, `give bytes with an optional unit, for example ${name} 256Mi or ${name} 1G`);
+    throw new UsageError(`${name} ${JSON.stringify(text)} is not a size`, { hint: `give bytes with an optional unit, for example ${name} 256Mi or ${name} 1G` });
   }
   const bytes = Math.floor(Number(m[1]) * unit);
   if (bytes < 64 * 1024 * 1024) {
-    throw new UsageError(`${name} ${text} is below the 64 MiB a backup needs at least`, `give at least ${name} 64Mi (256Mi or more is comfortable)`);
+    throw new UsageError(`${name} ${text} is below the 64 MiB a backup needs at least`, { hint: `give at least ${name} 64Mi (256Mi or more is comfortable)` });
   }
   return bytes;
 }
