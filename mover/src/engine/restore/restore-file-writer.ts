@@ -45,7 +45,7 @@ export function targetError(path: AnyPath, operation: string, cause: unknown): C
 
 /** A write that made no progress: the target's fault (an errno-style error, reported as TARGET_ERROR). */
 function shortWrite(): NodeJS.ErrnoException {
-  return Object.assign(new Error('short write'), { code: 'EIO' });
+  return Object.assign(new Error('short write'), { code: 'EIO', syscall: 'write' });
 }
 
 let lastMtime = '';

@@ -24,9 +24,12 @@ class TaskError extends Error {
   }
 }
 
-/** Errors from fs calls carry an errno code; those are the target's fault. Anything else is passed on. */
+/**
+ * Errors of fs system calls carry the syscall (and errno); those are the target's fault. Anything else —
+ * Node's argument errors (code ERR_…) included — is a bug and passed on.
+ */
 function isFsError(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && !isCairnError(e);
+  return e instanceof Error && !isCairnError(e) && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }
 
 function writeFailure(e: unknown, path: TaskPath, operation: string): unknown {
