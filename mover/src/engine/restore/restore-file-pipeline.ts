@@ -1,8 +1,9 @@
 // The file half of restore (restore.ts): resolves each file object to chunks (object-layout.ts), collects
 // files into batches, groups a batch's contents by pack into large ranged GETs (the content layer's pack
 // reader) and hands each range to a writer worker (restore-worker.ts) that decodes the contents once and
-// writes them to every file offset that uses them. Multi-chunk files are finished (truncate, owner, mode, times, rename) when their
-// last chunk lands; empty files are created in batches; legacy "Z" objects stream through the object layer.
+// writes them to every file offset that uses them. Multi-chunk files are finished (truncate, owner, mode,
+// times, rename) when their last chunk lands; empty files are created in batches; legacy "Z" objects stream
+// through the object layer.
 import { constants as fsConstants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
