@@ -37,6 +37,7 @@ import { buildIndex } from './index-codec.ts';
 import { LegacyIndexBlobManager } from './legacy-index-blobs.ts';
 import type { IterateContentsOptions } from './merged-index.ts';
 import { mergeWithOverlay } from './overlay-iterator.ts';
+import { PackContentsReader } from './pack-contents-reader.ts';
 import { openPackedContent, readPackedPayload } from './pack-reader.ts';
 import { PackWriter, formatBlobReplica, newPackBlobId } from './pack-writer.ts';
 import { prepareContentFromHash } from './prepare-content.ts';
@@ -106,6 +107,7 @@ export class ContentManager implements ContentWriter {
   private readonly openPacks = new Map<'p' | 'q', PackWriter>();
   private flushing: Promise<void> | undefined;
   private lastMissRefreshMs = 0;
+  private packContents: PackContentsReader | undefined;
   private readonly autoFlushMs: number;
   private autoFlushAtMs: number;
 
@@ -219,6 +221,10 @@ export class ContentManager implements ContentWriter {
       if (again === undefined || again.packBlobId === info.packBlobId) throw this.packMissing(e, info);
       return openPackedContent(await readPackedPayload(this.store, again), again, this.encryptor);
     }
+  }
+
+  packReader(): PackContentsReader {
+    return (this.packContents ??= PackContentsReader.forFormat(this.store, this.format));
   }
 
   /** Winning entries (committed merged with pending writes) in content ID order. */

@@ -2,6 +2,7 @@
 import type { ContentInfo } from './content-info.ts';
 import type { ContentIdSet } from './content-id-set.ts';
 import type { CommitGate } from '../util/commit-gate.ts';
+import type { PackContentsReader } from './pack-contents-reader.ts';
 
 export interface ContentReader {
   /** Reads, decrypts and decompresses a content (also a deleted one not yet dropped, as kopia does). NotFoundError when unknown; CorruptionError when it fails authentication. */
@@ -12,6 +13,8 @@ export interface ContentReader {
   iterateContents(options?: { readonly prefix?: string; readonly includeDeleted?: boolean }): Iterable<ContentInfo>;
   /** The winning entry whatever its state, tombstones below the watermark included. */
   indexedEntry(contentId: string): ContentInfo | undefined;
+  /** The pack reader: many contents of one pack by ranged reads, verified (restore, verify, GC). */
+  packReader(): PackContentsReader;
   /** Live content IDs as a compact set that can be shared with worker threads. */
   contentIdSet(options?: { readonly extraCapacity?: number; readonly unprefixedOnly?: boolean }): ContentIdSet;
 }

@@ -23,22 +23,42 @@ export function isEncryptionAlgorithm(name: string): name is EncryptionAlgorithm
   return (ENCRYPTION_ALGORITHMS as readonly string[]).includes(name);
 }
 
-/** Creates kopia's content encryptor `name` keyed by the repository master key (config field "masterKey"). */
-export function createEncryptor(name: string, masterKey: Uint8Array): ContentEncryptor {
-  let cipher: CipherGCMTypes | CipherChaCha20Poly1305Types;
-  if (name === 'AES256-GCM-HMAC-SHA256') cipher = 'aes-256-gcm';
-  else if (name === 'CHACHA20-POLY1305-HMAC-SHA256') cipher = 'chacha20-poly1305';
-  else {
-    throw new UnsupportedError(`unknown encryption algorithm "${name}"`, {
-      hint: `the repository's encryption must be one of ${ENCRYPTION_ALGORITHMS.join(', ')}`,
-    });
-  }
+/**
+ * The key an encryptor works with: the algorithm and its derived key (KDS), not the master key. What a
+ * worker thread gets, so that it can decrypt contents but derive nothing else (hash secret, other keys).
+ */
+export interface EncryptorKeys {
+  readonly name: string;
+  readonly derivedKey: Uint8Array;
+}
+
+function cipherFor(name: string): CipherGCMTypes | CipherChaCha20Poly1305Types {
+  if (name === 'AES256-GCM-HMAC-SHA256') return 'aes-256-gcm';
+  if (name === 'CHACHA20-POLY1305-HMAC-SHA256') return 'chacha20-poly1305';
+  throw new UnsupportedError(`unknown encryption algorithm "${name}"`, {
+    hint: `the repository's encryption must be one of ${ENCRYPTION_ALGORITHMS.join(', ')}`,
+  });
+}
+
+/** Derives the key of kopia's content encryptor `name` from the repository master key (config "masterKey"). */
+export function deriveEncryptorKeys(name: string, masterKey: Uint8Array): EncryptorKeys {
+  cipherFor(name);
   if (masterKey.length === 0) {
     throw new CorruptionError(`${name}: the repository master key is empty`, {
       hint: 'the repository configuration is damaged; restore kopia.repository from a backup copy',
     });
   }
-  return new HmacKeyedAead(name, cipher, hkdfSha256(masterKey, KDS_SALT, EMPTY, 32));
+  return { name, derivedKey: hkdfSha256(masterKey, KDS_SALT, EMPTY, 32) };
+}
+
+/** The encryptor for keys from deriveEncryptorKeys (e.g. after they crossed a thread boundary). */
+export function encryptorFromKeys(keys: EncryptorKeys): ContentEncryptor {
+  return new HmacKeyedAead(keys.name, cipherFor(keys.name), Buffer.from(keys.derivedKey));
+}
+
+/** Creates kopia's content encryptor `name` keyed by the repository master key (config field "masterKey"). */
+export function createEncryptor(name: string, masterKey: Uint8Array): ContentEncryptor {
+  return encryptorFromKeys(deriveEncryptorKeys(name, masterKey));
 }
 
 class HmacKeyedAead implements ContentEncryptor {

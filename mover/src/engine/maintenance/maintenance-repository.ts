@@ -2,6 +2,7 @@
 // store, the unlocked format, the content manager with its maintenance calls, and the manifests.
 import type { BlobStore } from '../blob/blob-store.ts';
 import type { ContentInfo } from '../content/content-info.ts';
+import type { PackContentsReader } from '../content/pack-contents-reader.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
 import type { RepositoryFormat } from '../format/repository-config.ts';
@@ -12,6 +13,8 @@ export interface MaintenanceContents {
   /** The committed winning entry whatever its state (tombstones below the watermark included). */
   indexedEntry(contentId: string): ContentInfo | undefined;
   getContent(contentId: string): Promise<Buffer>;
+  /** The pack reader (contents marked deleted are read through it). */
+  packReader(): PackContentsReader;
   iterateContents(options?: { readonly prefix?: string; readonly includeDeleted?: boolean }): Iterable<ContentInfo>;
   deleteContent(contentId: string): Promise<void>;
   rewriteContent(contentId: string, options?: { readonly onlyDeleted?: boolean }): Promise<boolean>;

@@ -140,7 +140,7 @@ export async function checkRepository(repo: RepositoryReader, options: CheckOpti
   let unusedContents = 0;
   let unusedContentBytes = 0;
   try {
-    const { used } = await findSnapshotContents(includingDeleted(repo.contents, repo.blobs, repo.encryptor), await listSnapshots(repo.manifests),
+    const { used } = await findSnapshotContents(includingDeleted(repo.contents), await listSnapshots(repo.manifests),
       { signal: options.signal });
     for (const ci of repo.contents.iterateContents()) {
       if (!ci.contentId.startsWith('m') && !used.has(ci.contentId)) {

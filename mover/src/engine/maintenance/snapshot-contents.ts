@@ -5,10 +5,8 @@
 // deleted are still read (a racing GC may have marked a used listing deleted; GC must repair it, not
 // fail), straight from their packs. A used content missing from the index is an error, so GC never acts
 // on an incomplete picture.
-import type { BlobReader } from '../blob/blob-store.ts';
 import type { ContentInfo } from '../content/content-info.ts';
-import { openPackedContent, readPackedPayload } from '../content/pack-reader.ts';
-import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
+import type { PackContentsReader } from '../content/pack-contents-reader.ts';
 import { CorruptionError } from '../errors.ts';
 import { ObjectManager } from '../object/object-manager.ts';
 import { decodeDirManifest } from '../snapshot/dir-manifest.ts';
@@ -22,13 +20,14 @@ export interface WalkContents {
 }
 
 /** A content reader that also returns contents marked deleted (read directly from their packs). */
-export function includingDeleted(contents: WalkContents, blobs: BlobReader, encryptor: ContentEncryptor): WalkContents {
+export function includingDeleted(contents: WalkContents & { packReader(): PackContentsReader }): WalkContents {
+  const packs = contents.packReader();
   return {
     contentInfo: (id) => contents.contentInfo(id),
     async getContent(id) {
       const info = contents.contentInfo(id);
       if (info?.deleted !== true) return contents.getContent(id);
-      return openPackedContent(await readPackedPayload(blobs, info), info, encryptor);
+      return packs.readContent(info);
     },
   };
 }

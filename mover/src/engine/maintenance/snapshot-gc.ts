@@ -54,7 +54,7 @@ export async function runSnapshotGc(repo: MaintenanceRepository, options: Snapsh
   const candidates = [...repo.contents.iterateContents({ includeDeleted: true })];
   repo.manifests.reload();
   const manifests = await listSnapshots(repo.manifests);
-  const reader = includingDeleted(repo.contents, repo.blobs, repo.encryptor);
+  const reader = includingDeleted(repo.contents);
   const { used } = await findSnapshotContents(reader, manifests, {
     ...(options.parallel !== undefined ? { parallel: options.parallel } : {}), signal: options.signal,
   });

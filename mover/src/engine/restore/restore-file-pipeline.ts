@@ -1,24 +1,24 @@
-// The file half of restore (restore.ts): resolves each file object to chunks, collects files into
-// batches, groups a batch's contents by pack into large ranged GETs (restore-plan.ts) and hands each range
-// to a writer worker (restore-worker.ts) that decodes the contents once and writes them to every file
-// offset that uses them. Multi-chunk files are finished (truncate, owner, mode, times, rename) when their
-// last chunk lands; empty files are created in batches; legacy "Z" objects stream through the object layer.
+// The file half of restore (restore.ts): resolves each file object to chunks (object-layout.ts), collects
+// files into batches, groups a batch's contents by pack into large ranged GETs (the content layer's pack
+// reader) and hands each range to a writer worker (restore-worker.ts) that decodes the contents once and
+// writes them to every file offset that uses them. Multi-chunk files are finished (truncate, owner, mode,
+// times, rename) when their last chunk lands; empty files are created in batches; legacy "Z" objects stream
+// through the object layer.
 import { constants as fsConstants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { ContentInfo } from '../content/content-info.ts';
-import { openPackedContent } from '../content/pack-reader.ts';
-import { isEncryptionAlgorithm } from '../crypto/encryptors.ts';
+import type { PackContentsReader, PackRange } from '../content/pack-contents-reader.ts';
 import { CairnError, CorruptionError, isCairnError } from '../errors.ts';
+import { resolveObjectLayout, type ObjectLayout } from '../object/object-layout.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
 import type { DirEntry } from '../snapshot/dir-entry.ts';
+import { fromErrorRecord } from '../util/error-record.ts';
 import { fileAttributes, finishFile, moveIntoPlace, targetError, writeSparse } from './restore-file-writer.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import type { RestoreOptions } from './restore-options.ts';
-import { planPackReads, resolveObjectLayout } from './restore-plan.ts';
 import type { FsPath } from './restore-target.ts';
 import type { AnyPath } from '../snapshot/fs-path.ts';
-import type { ObjectLayout, PackRange } from './restore-plan.ts';
 import { RestoreWorkerPool } from './restore-worker-pool.ts';
 import type { FinishItem, TaskContent, TaskReply, TaskUse } from './restore-worker-protocol.ts';
 
@@ -77,6 +77,7 @@ async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
 export class RestoreFilePipeline {
   private readonly ctx: RestoreContext;
   private readonly readLimiter: Semaphore;
+  private readonly packs: PackContentsReader;
   private readonly decodeInWorkers: boolean;
   private readonly pool: RestoreWorkerPool;
   private readonly jobs = new Map<number, FileJob>();
@@ -89,10 +90,10 @@ export class RestoreFilePipeline {
   constructor(ctx: RestoreContext) {
     this.ctx = ctx;
     this.readLimiter = new Semaphore(ctx.options.parallel ?? 8);
-    const cfg = ctx.repo.format.config;
-    this.decodeInWorkers = cfg.ecc === '' && isEncryptionAlgorithm(cfg.encryption) && ctx.repo.encryptor.name === cfg.encryption;
+    this.packs = ctx.repo.contents.packReader();
+    this.decodeInWorkers = this.packs.workerSpec !== undefined;
     this.pool = new RestoreWorkerPool(ctx.options.writers ?? Math.min(4, availableParallelism()), {
-      decode: this.decodeInWorkers ? { encryption: cfg.encryption, masterKey: cfg.masterKey } : undefined,
+      decoder: this.packs.workerSpec,
       ownership: ctx.ownership,
       overwrite: ctx.overwrite,
     });
@@ -115,7 +116,7 @@ export class RestoreFilePipeline {
 
   /** Queues file `path` (in directory `dir`, verified by the caller; see restore-target.ts). */
   async addFile(entry: DirEntry, dir: FsPath, path: FsPath, rel: string): Promise<void> {
-    const layout = await resolveObjectLayout(this.ctx.repo, entry.obj, `file ${rel}`);
+    const layout = await resolveObjectLayout(this.ctx.repo.contents, entry.obj, `file ${rel}`);
     const tmp = this.ctx.tmpName(dir);
     if (layout === undefined) {
       this.ctx.track(this.ctx.fileLimiter.run(() => this.writeThroughObject(entry, path, tmp)));
@@ -150,15 +151,9 @@ export class RestoreFilePipeline {
     this.ctx.counters.files += r.filesDone;
     this.ctx.counters.bytes += r.bytesWritten;
     if (r.failure !== undefined) {
+      // The worker's typed error, rebuilt as is; a content that failed to decode gets its file named.
       const job = r.failure.file === undefined ? undefined : this.jobs.get(r.failure.file);
-      if (r.failure.kind === 'target') {
-        throw new CairnError('TARGET_ERROR', r.failure.message, { hint: 'Check that the restore target is writable and has free space.' });
-      }
-      const what = job === undefined ? '' : `file ${job.rel}: `;
-      if (r.failure.code === 'UNSUPPORTED') {
-        throw new CairnError('UNSUPPORTED', `${what}${r.failure.message}`, { hint: 'Restore this snapshot with the kopia CLI.' });
-      }
-      throw new CorruptionError(`${what}${r.failure.message}`, { hint: 'The pack is damaged; run `cairn snapshot verify` to list the affected files.' });
+      throw fromErrorRecord(r.failure.error, job === undefined ? '' : `file ${job.rel}: `);
     }
     for (const it of items) {
       const whole = 'whole' in it ? it.whole !== undefined : true;
@@ -214,7 +209,7 @@ export class RestoreFilePipeline {
         u.uses.push({ job, offset: c.offset });
       }
     }
-    const ranges = planPackReads(
+    const ranges = this.packs.plan(
       [...uses.values()].map((u) => u.info),
       { maxRangeBytes: this.ctx.options.maxRangeBytes ?? 8 * 1024 * 1024, maxGapBytes: this.ctx.options.maxGapBytes ?? 64 * 1024 },
     );
@@ -225,7 +220,7 @@ export class RestoreFilePipeline {
     this.ctx.check();
     let buf: Buffer;
     try {
-      buf = await this.ctx.repo.blobs.get(r.packBlobId, { offset: r.offset, length: r.length });
+      buf = await this.packs.fetch(r);
     } catch (e) {
       if (isCairnError(e) && e.code === 'NOT_FOUND') {
         const files = [...new Set(r.contents.flatMap((c) => uses.get(c.contentId)!.uses.map((u) => u.job.rel)))];
@@ -255,39 +250,20 @@ export class RestoreFilePipeline {
       });
     let data: Buffer;
     if (this.decodeInWorkers) {
-      for (const info of r.contents) {
-        contents.push({
-          start: info.packOffset - r.offset,
-          length: info.packedLength,
-          info: {
-            contentId: info.contentId,
-            packBlobId: info.packBlobId,
-            packOffset: info.packOffset,
-            packedLength: info.packedLength,
-            originalLength: info.originalLength,
-            compressionHeaderId: info.compressionHeaderId,
-            encryptionKeyId: info.encryptionKeyId,
-          },
-          uses: taskUses(info),
-        });
-      }
+      for (const info of r.contents) contents.push({ start: 0, length: 0, uses: taskUses(info) });
       data = buf;
     } else {
       const plains: Buffer[] = [];
       let pos = 0;
-      for (const info of r.contents) {
-        const start = info.packOffset - r.offset;
-        let plain: Buffer;
-        try {
-          plain = openPackedContent(buf.subarray(start, start + info.packedLength), info, this.ctx.repo.encryptor);
-        } catch (e) {
-          const rel = uses.get(info.contentId)!.uses[0]!.job.rel;
-          if (isCairnError(e)) throw new CairnError(e.code, `file ${rel}: ${e.message}`, { cause: e, hint: e.hint ?? '' });
-          throw e;
+      for (const res of this.packs.decode(r, buf)) {
+        if (res.error !== undefined) {
+          const e = res.error;
+          const rel = uses.get(res.info.contentId)!.uses[0]!.job.rel;
+          throw new CairnError(e.code, `file ${rel}: ${e.message}`, { cause: e, retryable: e.retryable, ...(e.hint !== undefined ? { hint: e.hint } : {}) });
         }
-        contents.push({ start: pos, length: plain.length, uses: taskUses(info) });
-        plains.push(plain);
-        pos += plain.length;
+        contents.push({ start: pos, length: res.data.length, uses: taskUses(res.info) });
+        plains.push(res.data);
+        pos += res.data.length;
       }
       data = Buffer.concat(plains);
     }
@@ -299,7 +275,8 @@ export class RestoreFilePipeline {
       copy.set(data);
       ab = copy.buffer;
     }
-    await this.runTask(allUses, this.pool.run({ type: 'write', data: ab, dataOffset: 0, dataLength: data.byteLength, contents }, [ab]));
+    const task = { type: 'write' as const, data: ab, dataOffset: 0, dataLength: data.byteLength, range: this.decodeInWorkers ? r : undefined, contents };
+    await this.runTask(allUses, this.pool.run(task, [ab]));
   }
 
   /** Legacy objects ("Z" IDs): streamed through the object layer. */

@@ -43,6 +43,11 @@ export function targetError(path: AnyPath, operation: string, cause: unknown): C
   });
 }
 
+/** A write that made no progress: the target's fault (an errno-style error, reported as TARGET_ERROR). */
+function shortWrite(): NodeJS.ErrnoException {
+  return Object.assign(new Error('short write'), { code: 'EIO', syscall: 'write' });
+}
+
 let lastMtime = '';
 let lastArg = '';
 
@@ -95,7 +100,7 @@ export function writeSparseSync(fd: number, data: Uint8Array, position: number):
     let o = s;
     while (o < e) {
       const n = writeSync(fd, data, o, e - o, position + o);
-      if (n <= 0) throw new Error('short write');
+      if (n <= 0) throw shortWrite();
       o += n;
     }
     written = position + e;
@@ -110,7 +115,7 @@ export async function writeSparse(fh: FileHandle, data: Buffer, position: number
     let o = s;
     while (o < e) {
       const { bytesWritten } = await fh.write(data, o, e - o, position + o);
-      if (bytesWritten <= 0) throw new Error('short write');
+      if (bytesWritten <= 0) throw shortWrite();
       o += bytesWritten;
     }
     written = position + e;

@@ -1,6 +1,10 @@
 // Messages between restore and its writer workers (restore-worker.ts). A write task carries one pack
-// range (or already-decoded bytes) and, per content, every file offset to write it to; a finish task
-// completes multi-chunk files and creates empty ones. Workers reply per task.
+// range's stored bytes (decoded by the worker with the content layer's decoder) or already-decoded bytes
+// and, per content, every file offset to write it to; a finish task completes multi-chunk files and
+// creates empty ones. Workers reply per task; a failure travels as a typed error record (code, hint,
+// retryable) and is rebuilt as the same CairnError on the main thread.
+import type { PackDecoderSpec, PackRange } from '../content/pack-contents-reader.ts';
+import type { ErrorRecord } from '../util/error-record.ts';
 import type { FileAttributes } from './restore-file-writer.ts';
 import type { AnyPath } from '../snapshot/fs-path.ts';
 
@@ -8,21 +12,10 @@ import type { AnyPath } from '../snapshot/fs-path.ts';
 export type TaskPath = AnyPath;
 
 export interface RestoreWorkerConfig {
-  /** Decode in the worker: content encryption algorithm and master key (else tasks carry plain bytes). */
-  readonly decode?: { readonly encryption: string; readonly masterKey: Uint8Array } | undefined;
+  /** Decode in the worker (the content layer's spec, opaque here); undefined: tasks carry plain bytes. */
+  readonly decoder?: PackDecoderSpec | undefined;
   readonly ownership: boolean;
   readonly overwrite: boolean;
-}
-
-/** Index fields the worker needs to decode a content (content-info.ts subset). */
-export interface TaskContentInfo {
-  readonly contentId: string;
-  readonly packBlobId: string;
-  readonly packOffset: number;
-  readonly packedLength: number;
-  readonly originalLength: number;
-  readonly compressionHeaderId: number;
-  readonly encryptionKeyId: number;
 }
 
 export interface TaskUse {
@@ -35,11 +28,9 @@ export interface TaskUse {
 }
 
 export interface TaskContent {
-  /** Where the content's bytes are in the task's data. */
+  /** Where the content's plain bytes are in the task's data (when the task has no `range`). */
   readonly start: number;
   readonly length: number;
-  /** Present when the worker decodes. */
-  readonly info?: TaskContentInfo | undefined;
   readonly uses: readonly TaskUse[];
 }
 
@@ -49,6 +40,8 @@ export interface WriteTask {
   readonly data: ArrayBuffer;
   readonly dataOffset: number;
   readonly dataLength: number;
+  /** Set when `data` is this range's stored bytes and the worker decodes: contents[i] is range.contents[i]. */
+  readonly range?: PackRange | undefined;
   readonly contents: readonly TaskContent[];
 }
 
@@ -73,11 +66,10 @@ export interface FinishTask {
 export type RestoreTask = WriteTask | FinishTask;
 
 export interface TaskFailure {
-  /** 'target' = a filesystem error on `path`; 'data' = a content failed to decode. */
-  readonly kind: 'target' | 'data';
-  readonly message: string;
+  /** The typed error (TARGET_ERROR naming the path, CORRUPT/UNSUPPORTED for content data, INTERNAL for a bug). */
+  readonly error: ErrorRecord;
+  /** The job whose data failed to decode (its file is named in the message on the main side). */
   readonly file?: number | undefined;
-  readonly code?: string | undefined;
 }
 
 export interface TaskReply {

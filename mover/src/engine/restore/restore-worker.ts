@@ -1,77 +1,83 @@
-// Restore writer worker: decodes contents of a pack range (AEAD + decompression) and writes them into the
-// files that use them with synchronous fs calls; finishes files (truncate, owner, mode, times, rename).
-// Runs in a worker thread so decoding and small-file syscalls leave the main thread to plan and fetch.
-import { parentPort, workerData } from 'node:worker_threads';
-import { createEncryptor } from '../crypto/encryptors.ts';
-import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
-import { isCairnError } from '../errors.ts';
-import type { ContentInfo } from '../content/content-info.ts';
-import { openPackedContent } from '../content/pack-reader.ts';
-import { closeQuietly, finishFileSync, moveIntoPlaceSync, openTempSync, writeSparseSync } from './restore-file-writer.ts';
-import { displayPath } from '../snapshot/fs-path.ts';
+// Restore writer worker: decodes the contents of a pack range (the content layer's PackRangeDecoder, built
+// from the spec the pool passes in) and writes them into the files that use them with synchronous fs
+// calls; finishes files (truncate, owner, mode, times, rename). Runs in a worker thread so decoding and
+// small-file syscalls leave the main thread to plan and fetch. Failures go back as typed error records:
+// a filesystem error is TARGET_ERROR naming the path, a content that fails to decode keeps its own code
+// (CORRUPT, UNSUPPORTED), and anything else is a bug (INTERNAL with its message).
 import { closeSync } from 'node:fs';
-import type { FinishTask, RestoreTask, RestoreWorkerConfig, TaskFailure, TaskPath, TaskReply, WriteTask } from './restore-worker-protocol.ts';
+import { parentPort, workerData } from 'node:worker_threads';
+import { PackRangeDecoder } from '../content/pack-range-decoder.ts';
+import { CairnError, isCairnError } from '../errors.ts';
+import { toErrorRecord } from '../util/error-record.ts';
+import { closeQuietly, finishFileSync, moveIntoPlaceSync, openTempSync, targetError, writeSparseSync } from './restore-file-writer.ts';
+import type { FinishTask, RestoreTask, RestoreWorkerConfig, TaskFailure, TaskPath, TaskReply, TaskUse, WriteTask } from './restore-worker-protocol.ts';
 
 const config = workerData as RestoreWorkerConfig;
-const encryptor: ContentEncryptor | undefined =
-  config.decode === undefined ? undefined : createEncryptor(config.decode.encryption, config.decode.masterKey);
+const decoder = config.decoder === undefined ? undefined : PackRangeDecoder.fromSpec(config.decoder);
 
+/** A failure already classified (carries the file whose data failed, if any). */
 class TaskError extends Error {
   readonly failure: TaskFailure;
   constructor(failure: TaskFailure) {
-    super(failure.message);
+    super(failure.error.message);
     this.failure = failure;
   }
 }
 
-function targetFailure(e: unknown, file: number, path: TaskPath, operation: string): TaskError {
-  if (e instanceof TaskError) return e;
-  const err = e as NodeJS.ErrnoException;
-  return new TaskError({ kind: 'target', message: `cannot ${operation} ${displayPath(path)}: ${err.message}`, file, code: err.code });
+/**
+ * Errors of fs system calls carry the syscall (and errno); those are the target's fault. Anything else —
+ * Node's argument errors (code ERR_…) included — is a bug and passed on.
+ */
+function isFsError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && !isCairnError(e) && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }
 
-function runWrite(task: WriteTask, reply: { ends: { file: number; end: number }[]; filesDone: number; bytesWritten: number }): void {
+function writeFailure(e: unknown, path: TaskPath, operation: string): unknown {
+  return isFsError(e) ? targetError(path, operation, e) : e;
+}
+
+type Reply = { ends: { file: number; end: number }[]; filesDone: number; bytesWritten: number };
+
+function writeUses(plain: Buffer, uses: readonly TaskUse[], reply: Reply): void {
+  for (const u of uses) {
+    const w = u.whole;
+    let fd = -1;
+    try {
+      fd = openTempSync(u.tmp, w !== undefined);
+      const end = writeSparseSync(fd, plain, u.offset);
+      if (w !== undefined) {
+        finishFileSync(fd, w.length, end, w.attrs, config.ownership);
+        closeSync(fd);
+        fd = -1;
+        moveIntoPlaceSync(u.tmp, w.path, config.overwrite);
+        reply.filesDone++;
+      } else {
+        closeSync(fd);
+        fd = -1;
+        reply.ends.push({ file: u.file, end });
+      }
+      reply.bytesWritten += plain.length;
+    } catch (e) {
+      if (fd >= 0) closeQuietly(fd);
+      throw writeFailure(e, w?.path ?? u.tmp, 'write');
+    }
+  }
+}
+
+function runWrite(task: WriteTask, reply: Reply): void {
   const data = Buffer.from(task.data, task.dataOffset, task.dataLength);
-  for (const c of task.contents) {
-    let plain: Buffer = data.subarray(c.start, c.start + c.length);
-    if (c.info !== undefined) {
-      try {
-        plain = openPackedContent(plain, { ...c.info, timestampSeconds: 0, deleted: false, formatVersion: 2 } satisfies ContentInfo, encryptor!);
-      } catch (e) {
-        throw new TaskError({ kind: 'data', message: e instanceof Error ? e.message : String(e), file: c.uses[0]?.file, code: isCairnError(e) ? e.code : undefined });
-      }
-      if (plain.length !== c.info.originalLength) {
-        throw new TaskError({
-          kind: 'data',
-          message: `content ${c.info.contentId} decoded to ${plain.length} bytes, expected ${c.info.originalLength}`,
-          file: c.uses[0]?.file,
-          code: 'CORRUPT',
-        });
-      }
-    }
-    for (const u of c.uses) {
-      const w = u.whole;
-      let fd = -1;
-      try {
-        fd = openTempSync(u.tmp, w !== undefined);
-        const end = writeSparseSync(fd, plain, u.offset);
-        if (w !== undefined) {
-          finishFileSync(fd, w.length, end, w.attrs, config.ownership);
-          closeSync(fd);
-          fd = -1;
-          moveIntoPlaceSync(u.tmp, w.path, config.overwrite);
-          reply.filesDone++;
-        } else {
-          closeSync(fd);
-          fd = -1;
-          reply.ends.push({ file: u.file, end });
-        }
-        reply.bytesWritten += plain.length;
-      } catch (e) {
-        if (fd >= 0) closeQuietly(fd);
-        throw targetFailure(e, u.file, w?.path ?? u.tmp, 'write');
-      }
-    }
+  if (task.range === undefined) {
+    for (const c of task.contents) writeUses(data.subarray(c.start, c.start + c.length), c.uses, reply);
+    return;
+  }
+  if (decoder === undefined) {
+    throw new CairnError('INTERNAL', 'restore worker got stored bytes to decode but no decoder', { hint: 'This is a bug; rerun with --debug and report it.' });
+  }
+  let i = 0;
+  for (const r of decoder.decode(task.range, data)) {
+    const c = task.contents[i++]!;
+    if (r.error !== undefined) throw new TaskError({ error: toErrorRecord(r.error), file: c.uses[0]?.file });
+    writeUses(r.data, c.uses, reply);
   }
 }
 
@@ -87,20 +93,24 @@ function runFinish(task: FinishTask, reply: { filesDone: number }): void {
       reply.filesDone++;
     } catch (e) {
       if (fd >= 0) closeQuietly(fd);
-      throw targetFailure(e, it.file, it.path, 'finish');
+      throw writeFailure(e, it.path, 'finish');
     }
   }
 }
 
-parentPort?.on('message', (task: RestoreTask) => {
-  const reply = { id: task.id, ends: [] as { file: number; end: number }[], filesDone: 0, bytesWritten: 0 };
+/** Runs one task; failures become the reply's typed error record, never an exception. */
+function runTask(task: RestoreTask): TaskReply {
+  const reply = { ends: [] as { file: number; end: number }[], filesDone: 0, bytesWritten: 0 };
   let failure: TaskFailure | undefined;
   try {
     if (task.type === 'write') runWrite(task, reply);
     else runFinish(task, reply);
   } catch (e) {
-    failure = e instanceof TaskError ? e.failure : { kind: 'target', message: e instanceof Error ? e.message : String(e) };
+    failure = e instanceof TaskError ? e.failure : { error: toErrorRecord(e) };
   }
-  const msg: TaskReply = { ...reply, failure };
-  parentPort?.postMessage(msg);
+  return { id: task.id, ...reply, failure };
+}
+
+parentPort?.on('message', (task: RestoreTask) => {
+  parentPort?.postMessage(runTask(task));
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { buildFixtureTree, removeTree } from '../../../../e2e/fixtures/fixture-tree.ts';
 import type { FixtureSummary } from '../../../../e2e/fixtures/fixture-tree.ts';
 import { allocatedBytes, compareTrees } from '../../../../e2e/fixtures/compare-trees.ts';
+import { PackContentsReader } from '../content/pack-contents-reader.ts';
 import type { DirEntry } from '../snapshot/dir-entry.ts';
 import { encodeDirManifest } from '../snapshot/dir-manifest.ts';
 import { restoreEntry } from './restore.ts';
@@ -147,12 +148,15 @@ describe('restore', () => {
     });
   });
 
-  it('decodes on the main thread when the encryptor is not one workers can rebuild', async () => {
+  it('decodes on the main thread when the pack reader has no spec for workers', async () => {
     const wrapped = Object.create(repo) as FakeRepository;
     const inner = repo.encryptor;
-    Object.defineProperty(wrapped, 'encryptor', {
-      value: { name: 'WRAPPED', overhead: inner.overhead, encrypt: inner.encrypt.bind(inner), decrypt: inner.decrypt.bind(inner) },
-    });
+    const encryptor = { name: 'WRAPPED', overhead: inner.overhead, encrypt: inner.encrypt.bind(inner), decrypt: inner.decrypt.bind(inner) };
+    const packs = new PackContentsReader(repo.blobs, encryptor);
+    expect(packs.workerSpec).toBeUndefined();
+    const contents = Object.create(repo.contents) as FakeRepository['contents'];
+    Object.defineProperty(contents, 'packReader', { value: () => packs });
+    Object.defineProperty(wrapped, 'contents', { value: contents });
     const target = join(work, 'out-main-decode');
     await restoreEntry(wrapped, root, target, { writers: 1 });
     expect(await compareTrees(fixture.root, target)).toEqual([]);

@@ -1,12 +1,8 @@
-// Verify's data check: downloads a set of contents with few large ranged GETs per pack (restore-plan.ts),
-// decrypts and decompresses each one, and reports those that fail. Also the deterministic sampling that
-// picks which contents a `readDataPercent` run reads.
+// Verify's data check: reads a set of contents through the content layer's pack reader (few large ranged
+// GETs per pack, each content authenticated, decrypted, decompressed and length-checked) and reports those
+// that fail. Also the deterministic sampling that picks which contents a `readDataPercent` run reads.
 import type { ContentInfo } from '../content/content-info.ts';
-import { isCairnError } from '../errors.ts';
 import type { RepositoryReader } from '../repo/repository.ts';
-import { openPackedContent } from '../content/pack-reader.ts';
-import { Semaphore } from '../util/semaphore.ts';
-import { planPackReads } from '../restore/restore-plan.ts';
 
 /**
  * True when `contentId` belongs to the `percent` share picked by `seed` (FNV-1a of seed + ID, so the
@@ -37,46 +33,26 @@ export interface ContentReadOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** Verify reads bigger ranges than restore: it keeps nothing, so gaps cost only bandwidth. */
+const RANGE_PLAN = { maxRangeBytes: 16 * 1024 * 1024, maxGapBytes: 256 * 1024 };
+
 /** Reads and decodes every given content; failures are collected, not thrown. */
 export async function readContents(
-  repo: Pick<RepositoryReader, 'blobs' | 'encryptor'>,
+  repo: Pick<RepositoryReader, 'contents'>,
   contents: Iterable<ContentInfo>,
   options: ContentReadOptions,
 ): Promise<ContentReadResult> {
   const failures = new Map<string, string>();
   let contentsRead = 0;
   let bytesRead = 0;
-  const limiter = new Semaphore(options.parallel);
-  const ranges = planPackReads(contents, { maxRangeBytes: 16 * 1024 * 1024, maxGapBytes: 256 * 1024 });
-  await Promise.all(
-    ranges.map((r) =>
-      limiter.run(async () => {
-        if (options.signal?.aborted === true) return;
-        let buf: Buffer;
-        try {
-          buf = await repo.blobs.get(r.packBlobId, { offset: r.offset, length: r.length });
-        } catch (e) {
-          if (!isCairnError(e)) throw e;
-          for (const c of r.contents) failures.set(c.contentId, `pack ${r.packBlobId} cannot be read: ${e.message}`);
-          return;
-        }
-        bytesRead += buf.length;
-        for (const c of r.contents) {
-          const start = c.packOffset - r.offset;
-          try {
-            const plain = openPackedContent(buf.subarray(start, start + c.packedLength), c, repo.encryptor);
-            if (plain.length !== c.originalLength) {
-              failures.set(c.contentId, `content ${c.contentId} decoded to ${plain.length} bytes, the index says ${c.originalLength}`);
-            }
-          } catch (e) {
-            if (!isCairnError(e)) throw e;
-            failures.set(c.contentId, e.message);
-          }
-          contentsRead++;
-        }
-        options.onRead?.(contentsRead, bytesRead);
-      }),
-    ),
-  );
+  await repo.contents.packReader().read(contents, { ...RANGE_PLAN, parallel: options.parallel, signal: options.signal }, (r) => {
+    for (const c of r.contents) if (c.error !== undefined) failures.set(c.info.contentId, c.error.message);
+    // A range whose GET failed read nothing; its contents only count as failures.
+    if (r.bytesRead > 0) {
+      bytesRead += r.bytesRead;
+      contentsRead += r.contents.length;
+    }
+    options.onRead?.(contentsRead, bytesRead);
+  });
   return { contentsRead, bytesRead, failures };
 }

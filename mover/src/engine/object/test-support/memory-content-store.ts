@@ -6,7 +6,8 @@ import { contentIdPrefix } from '../../content/content-id.ts';
 import { ContentIdSet } from '../../content/content-id-set.ts';
 import type { ContentInfo } from '../../content/content-info.ts';
 import type { ContentWriter, PreparedContent, WriteContentOptions } from '../../content/content-store.ts';
-import { NotFoundError } from '../../errors.ts';
+import type { PackContentsReader } from '../../content/pack-contents-reader.ts';
+import { NotFoundError, UnsupportedError } from '../../errors.ts';
 
 interface StoredContent {
   readonly data: Buffer;
@@ -42,6 +43,10 @@ export class MemoryContentStore implements ContentWriter {
     const c = this.contents.get(contentId);
     if (c === undefined || c.deleted) throw new NotFoundError(`content ${contentId} not found`);
     return Buffer.from(c.data);
+  }
+
+  packReader(): PackContentsReader {
+    throw new UnsupportedError('MemoryContentStore keeps contents, not packs', { hint: 'use the content manager or FakeRepository to test pack reads' });
   }
 
   contentInfo(contentId: string): ContentInfo | undefined {

@@ -21,7 +21,8 @@ import { buildIndirectObject } from '../../object/indirect-object.ts';
 import { ObjectManager } from '../../object/object-manager.ts';
 import type { RepositoryReader } from '../../repo/repository.ts';
 import { contentIdPrefix, contentIv } from '../../content/content-id.ts';
-import { openPackedContent } from '../../content/pack-reader.ts';
+import { PackContentsReader } from '../../content/pack-contents-reader.ts';
+import { packDecoderSpec } from '../../content/pack-range-decoder.ts';
 import { MemoryManifestStore } from './memory-manifest-store.ts';
 
 export interface FakeRepositoryOptions {
@@ -46,12 +47,18 @@ class FakeContents implements ContentReader {
   private readonly hasher: KeyedHasher;
   private readonly encryptor: ContentEncryptor;
   private readonly packSize: number;
+  private readonly packs: PackContentsReader;
 
-  constructor(blobs: BlobStore, hasher: KeyedHasher, encryptor: ContentEncryptor, packSize: number) {
+  constructor(blobs: BlobStore, hasher: KeyedHasher, encryptor: ContentEncryptor, masterKey: Buffer, packSize: number) {
     this.blobs = blobs;
     this.hasher = hasher;
     this.encryptor = encryptor;
     this.packSize = packSize;
+    this.packs = new PackContentsReader(blobs, encryptor, packDecoderSpec(encryptor.name, masterKey));
+  }
+
+  packReader(): PackContentsReader {
+    return this.packs;
   }
 
   write(data: Uint8Array, prefix: string, compression: string | undefined): string {
@@ -105,8 +112,7 @@ class FakeContents implements ContentReader {
   async getContent(contentId: string): Promise<Buffer> {
     const info = this.index.get(contentId);
     if (info === undefined || info.packBlobId === '') throw new NotFoundError(`content ${contentId} not found`);
-    const payload = await this.blobs.get(info.packBlobId, { offset: info.packOffset, length: info.packedLength });
-    return openPackedContent(payload, info, this.encryptor);
+    return this.packs.readContent(info);
   }
 
   contentInfo(contentId: string): ContentInfo | undefined {
@@ -181,7 +187,7 @@ export class FakeRepository implements RepositoryReader {
     const masterKey = options.masterKey ?? randomBytes(32);
     this.hasher = createHasher('HMAC-SHA256-128', secret);
     this.encryptor = createEncryptor('AES256-GCM-HMAC-SHA256', masterKey);
-    this.contents = new FakeContents(this.blobs, this.hasher, this.encryptor, options.packSize ?? 256 * 1024);
+    this.contents = new FakeContents(this.blobs, this.hasher, this.encryptor, masterKey, options.packSize ?? 256 * 1024);
     this.objects = new FakeObjects(this.contents, options.chunkSize ?? 64 * 1024, options.compression);
     this.format = {
       uniqueId: randomBytes(32),
