@@ -59,7 +59,8 @@ export async function cgroupRun(args: BenchArgs): Promise<void> {
           `target: completes within ${formatBytes(args.memoryLimit)} (cairn does not yet size itself from the cgroup limit)`,
           `cgroup v${cg.version} ${cg.path}; swap ${cg.swapLimited ? 'limited to the same' : 'not limitable here'}; ` +
             `limit visible to cairn as a pod sees it: ${cg.podView ? 'yes (own cgroup + mount namespace)' : 'no (unshare missing)'}`,
-          'cgroup peak counts page cache the run faulted in (repository writes), the dataset was read warm beforehand',
+          'cgroup peak counts page cache the run faulted in (repository writes), the dataset was read warm beforehand;',
+          'RSS also counts shared file pages (the node binary) charged to whoever read them first, so it can exceed the limit',
         ]);
     } finally {
       await cg.remove();

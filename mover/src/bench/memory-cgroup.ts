@@ -20,7 +20,7 @@ export interface CgroupUsage {
   readonly peakBytes: number | undefined;
   /** Processes the OOM killer ended inside the cgroup. */
   readonly oomKills: number | undefined;
-  /** Times the limit was hit (v1 memory.failcnt, v2 memory.events "max"). */
+  /** Times the limit was hit (v1 memory.failcnt or memory.memsw.failcnt, v2 memory.events "max"). */
   readonly limitHits: number | undefined;
 }
 
@@ -60,6 +60,10 @@ function keyed(path: string, key: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+function maxOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
 }
 
 export async function createMemoryCgroup(name: string, limitBytes: number): Promise<MemoryCgroup> {
@@ -105,7 +109,8 @@ export async function createMemoryCgroup(name: string, limitBytes: number): Prom
       ? {
           peakBytes: num(join(path, 'memory.max_usage_in_bytes')),
           oomKills: keyed(join(path, 'memory.oom_control'), 'oom_kill'),
-          limitHits: num(join(path, 'memory.failcnt')),
+          // with memsw limited to the same, the combined counter is the one that fails first
+          limitHits: maxOf(num(join(path, 'memory.failcnt')), num(join(path, 'memory.memsw.failcnt'))),
         }
       : {
           peakBytes: num(join(path, 'memory.peak')),

@@ -28,6 +28,7 @@ export async function peersRun(args: BenchArgs): Promise<void> {
     stdio: 'inherit',
     env: {
       ...process.env,
+      ...(args.scale !== 1 ? { SCALE: String(args.scale) } : {}),
       CAIRN: `${join(projectRoot, 'node_modules/.bin/node')} ${join(projectRoot, 'bin/cairn.mjs')}`,
       ...(restic !== undefined ? { PATH: `${dirname(restic)}:${process.env['PATH'] ?? ''}` } : {}),
       ...(kopia !== undefined ? { KOPIA: join(projectRoot, 'mover/src/bench/kopia-for-peers.sh'), KOPIA_BIN: kopia } : {}),
