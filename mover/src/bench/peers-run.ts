@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { findTool } from '../../../e2e/support/tools.ts';
 import type { BenchArgs } from './bench-args.ts';
-import { onCleanup } from './cleanup.ts';
+import { waitTracked } from './cleanup.ts';
 import { projectRoot } from './peer-commands.ts';
 import { sharedBenchDir } from './shared-dataset.ts';
 
@@ -26,6 +26,7 @@ export async function peersRun(args: BenchArgs): Promise<void> {
   const child = spawn('bash', [peers, args.reps, chosen], {
     cwd: projectRoot,
     stdio: 'inherit',
+    detached: true, // its own process group, so cleanup ends peers.sh and every tool it started
     env: {
       ...process.env,
       ...(args.scale !== 1 ? { SCALE: String(args.scale) } : {}),
@@ -34,13 +35,6 @@ export async function peersRun(args: BenchArgs): Promise<void> {
       ...(kopia !== undefined ? { KOPIA: join(projectRoot, 'mover/src/bench/kopia-for-peers.sh'), KOPIA_BIN: kopia } : {}),
     },
   });
-  const stop = onCleanup('peers.sh', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (c) => resolve(c));
-  });
-  await stop();
+  const [code] = await waitTracked(child, 'peers.sh');
   if (code !== 0) throw new Error(`bench peers: peers.sh exited with ${code}`);
 }

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { onCleanup } from './cleanup.ts';
+import { assertNotStopping, waitTracked } from './cleanup.ts';
 
 export interface TimedResult {
   readonly ok: boolean;
@@ -26,20 +26,22 @@ export interface TimedOptions {
 }
 
 export async function timedCommand(cmd: readonly string[], options: TimedOptions): Promise<TimedResult> {
+  assertNotStopping();
   const timeFile = `${options.log}.time`;
   const argv = [...(options.prefix ?? []), '/usr/bin/time', '-v', '-o', timeFile, ...cmd];
   const fd = openSync(options.log, 'w');
   const started = process.hrtime.bigint();
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd], env: options.env ?? process.env, cwd: options.cwd });
-  const stop = onCleanup(`process ${child.pid ?? '?'} (${cmd.join(' ').slice(0, 80)})`, () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  const [exitCode, signal] = await new Promise<[number | null, string | null]>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, sig) => resolve([code, sig]));
-  }).finally(() => closeSync(fd));
+  let exitCode: number | null;
+  let signal: string | null;
+  try {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['ignore', fd, fd], env: options.env ?? process.env, cwd: options.cwd, detached: true,
+    });
+    [exitCode, signal] = await waitTracked(child, cmd.join(' '));
+  } finally {
+    closeSync(fd);
+  }
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await stop();
   let report = '';
   try {
     report = readFileSync(timeFile, 'utf8');
