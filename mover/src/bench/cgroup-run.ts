@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { decodeResult } from '../contract/mover-result.ts';
 import type { BenchArgs } from './bench-args.ts';
 import { formatBytes } from './byte-size.ts';
-import { scratchDir } from './cleanup.ts';
+import { assertNotStopping, scratchDir } from './cleanup.ts';
 import { createMemoryCgroup, memoryCgroupUnavailable } from './memory-cgroup.ts';
 import { availablePeers, makePeer } from './peer-commands.ts';
 import { generateSharedDataset } from './shared-dataset.ts';
@@ -41,6 +41,7 @@ export async function cgroupRun(args: BenchArgs): Promise<void> {
       const resultFile = join(dir, 'result.json');
       console.error(`bench cgroup: cairn snapshot create in ${cg.path} (limit ${formatBytes(args.memoryLimit)})`);
       const r = await timedCommand(cairn.backup(src, resultFile), { env: cairn.env, prefix: cg.prefix, log: join(dir, 'backup.log') });
+      assertNotStopping(); // killed by the bench's own cleanup, not by the kernel: no table
       const usage = cg.usage();
       let moverPeak: number | undefined;
       try {
@@ -48,7 +49,8 @@ export async function cgroupRun(args: BenchArgs): Promise<void> {
       } catch {
         // killed before it could write its result
       }
-      const killed = (usage.oomKills ?? 0) > 0 || r.signal === 'SIGKILL';
+      // the kernel's own count when it keeps one; else a SIGKILL nobody else sent
+      const killed = usage.oomKills !== undefined ? usage.oomKills > 0 : r.signal === 'SIGKILL';
       const outcome = r.ok ? 'completed' : killed ? 'OOM-killed' : `failed (exit ${r.exitCode ?? r.signal})`;
       if (!r.ok && !killed) console.error(`bench cgroup: cairn failed:\n${logTail(r.log)}`);
       printTable(TITLE,

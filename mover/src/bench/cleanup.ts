@@ -9,7 +9,8 @@ type Undo = () => Promise<void> | void;
 const undos: { label: string; undo: Undo }[] = [];
 /** Undo steps a run started itself: a signal's cleanup waits for them too before the process exits. */
 const inFlight = new Set<Promise<void>>();
-let stopping = false;
+/** Set by a signal: the exit code the bench leaves with once cleanup is done. */
+let stopping: number | undefined;
 
 /** Registers an undo step; the returned function runs it now (once) and unregisters it. */
 export function onCleanup(label: string, undo: Undo): () => Promise<void> {
@@ -31,11 +32,25 @@ export function onCleanup(label: string, undo: Undo): () => Promise<void> {
 
 /** Throws once a signal has started the cleanup, so a run unwinding from a killed step starts nothing new. */
 export function assertNotStopping(): void {
-  if (stopping) throw new Error('bench: stopping on a signal');
+  if (stopping !== undefined) throw new Error('bench: stopping on a signal');
 }
 
-/** Runs every registered undo step, newest first; a failing step is reported and the rest still run. */
-export async function cleanupAll(): Promise<void> {
+/** The exit code to leave with when a signal started the cleanup, else undefined. */
+export function exitCodeIfStopping(): number | undefined {
+  return stopping;
+}
+
+let running: Promise<void> | undefined;
+/**
+ * Runs every registered undo step, newest first; a failing step is reported and the rest still run. Callers
+ * that overlap (a signal while a run unwinds) share one pass, so neither returns before it is complete.
+ */
+export function cleanupAll(): Promise<void> {
+  running ??= cleanupPass().finally(() => (running = undefined));
+  return running;
+}
+
+async function cleanupPass(): Promise<void> {
   while (undos.length > 0) {
     const { label, undo } = undos.pop()!;
     try {
@@ -55,7 +70,7 @@ export function cleanupOnSignals(): void {
   const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
   for (const [sig, code] of Object.entries(codes)) {
     process.once(sig, () => {
-      stopping = true;
+      stopping = code;
       console.error(`bench: ${sig}, cleaning up`);
       void cleanupAll().finally(() => process.exit(code));
     });
@@ -75,7 +90,7 @@ export async function scratchDir(name: string): Promise<{ dir: string; remove: (
  * the whole group, so nothing it started (time's command, cairn under a shell) outlives the bench.
  */
 export async function waitTracked(child: ChildProcess, label: string): Promise<[number | null, NodeJS.Signals | null]> {
-  if (stopping && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); // spawned as the signal came
+  if (stopping !== undefined && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); // spawned as the signal came
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code, sig) => resolve([code, sig]));

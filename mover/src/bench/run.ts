@@ -4,7 +4,7 @@
 // MinIO server and cgroup a run starts is undone on the way out, also on failure and on signals.
 import { BenchUsageError, parseBenchArgs, USAGE, type BenchArgs, type RunName } from './bench-args.ts';
 import { cgroupRun } from './cgroup-run.ts';
-import { cleanupAll, cleanupOnSignals } from './cleanup.ts';
+import { cleanupAll, cleanupOnSignals, exitCodeIfStopping } from './cleanup.ts';
 import { incompressibleRun } from './incompressible-run.ts';
 import { manyFilesRun } from './many-files-run.ts';
 import { peersRun } from './peers-run.ts';
@@ -46,6 +46,8 @@ for (const name of args.runs) {
   } finally {
     await cleanupAll();
   }
+  const stopCode = exitCodeIfStopping();
+  if (stopCode !== undefined) process.exit(stopCode); // a signal: cleanup is complete, report nothing more
   console.error(`bench ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 if (failed.length > 0) {
