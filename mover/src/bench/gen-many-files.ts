@@ -38,14 +38,15 @@ function prng(seed: number): () => number {
   };
 }
 
-export function generateManyFiles(out: string, options: ManyFilesOptions, progress?: (done: number) => void): ManyFilesTree {
+/** Writes the tree; yields to the event loop every few thousand files so a signal's cleanup can run. */
+export async function generateManyFiles(out: string, options: ManyFilesOptions, progress?: (done: number) => void): Promise<ManyFilesTree> {
   const count = options.count;
   const bigDirFiles = Math.min(count, options.bigDirFiles ?? Math.min(100_000, Math.floor(count / 10)));
   const rand = prng(options.seed ?? 1);
   let emptyFiles = 0;
   let bytes = 0;
   let dirs = 1;
-  const write = (path: string, i: number): void => {
+  const write = async (path: string, i: number): Promise<void> => {
     const r = rand();
     let body = '';
     if (r < 0.4) emptyFiles++;
@@ -58,13 +59,14 @@ export function generateManyFiles(out: string, options: ManyFilesOptions, progre
     }
     writeFileSync(path, body, { flag: 'wx' });
     if (progress !== undefined && (i + 1) % 100_000 === 0) progress(i + 1);
+    if (i % 5000 === 0) await new Promise(setImmediate);
   };
   mkdirSync(out, { recursive: true });
   if (bigDirFiles > 0) {
     const big = join(out, 'big');
     mkdirSync(big);
     dirs++;
-    for (let i = 0; i < bigDirFiles; i++) write(join(big, `f${String(i).padStart(6, '0')}`), i);
+    for (let i = 0; i < bigDirFiles; i++) await write(join(big, `f${String(i).padStart(6, '0')}`), i);
   }
   let dir = '';
   for (let i = bigDirFiles, k = 0; i < count; i++, k++) {
@@ -76,7 +78,7 @@ export function generateManyFiles(out: string, options: ManyFilesOptions, progre
       mkdirSync(dir, { recursive: true });
       dirs++;
     }
-    write(join(dir, `f${String(k % PER_DIR).padStart(3, '0')}`), i);
+    await write(join(dir, `f${String(k % PER_DIR).padStart(3, '0')}`), i);
   }
   return { files: count, emptyFiles, dirs, bytes, bigDirFiles };
 }
@@ -89,7 +91,7 @@ if (import.meta.main) {
     console.error('usage: node mover/src/bench/gen-many-files.ts --out DIR [--count N] [--big-dir-files N] [--seed S]');
     process.exit(2);
   }
-  const tree = generateManyFiles(values.out, {
+  const tree = await generateManyFiles(values.out, {
     count: Number(values.count),
     seed: Number(values.seed),
     ...(values['big-dir-files'] === undefined ? {} : { bigDirFiles: Number(values['big-dir-files']) }),

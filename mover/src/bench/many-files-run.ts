@@ -20,7 +20,7 @@ export async function manyFilesRun(args: BenchArgs): Promise<void> {
     const src = join(dir, 'src');
     console.error(`bench many: generating ${args.manyFiles} files (${args.bigDirFiles} in one directory) in ${src}`);
     const started = Date.now();
-    const tree = generateManyFiles(src, { count: args.manyFiles, bigDirFiles: args.bigDirFiles }, (n) => console.error(`bench many: ${n} files`));
+    const tree = await generateManyFiles(src, { count: args.manyFiles, bigDirFiles: args.bigDirFiles }, (n) => console.error(`bench many: ${n} files`));
     console.error(`bench many: generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const peers = availablePeers();
     const tools = ORDER.filter((t) => peers.has(t));
