@@ -96,10 +96,10 @@ export async function s3Run(args: BenchArgs): Promise<void> {
       [`first backup, shared dataset (${(srcBytes / 1e9).toFixed(2)} GB) to file`, toFile.wallSeconds, fileRate, '', ''],
       ['first backup, shared dataset to s3', toS3.wallSeconds, s3Rate, shareOf === undefined ? '-' : `${shareOf.toFixed(2)}x of file`,
         `>= 0.80x of file${shareOf === undefined ? '' : shareOf >= 0.8 ? ' met' : ' MISSED'}`],
-      [`cairn restore of ${formatBytes(args.bigBytes)} random file from s3`, restores.get('cairn')?.wallSeconds, cairnRestore, '',
+      [`restore of a ${formatBytes(args.bigBytes)} random file from s3 by cairn`, restores.get('cairn')?.wallSeconds, cairnRestore, '',
         `>= 300 MB/s${cairnRestore === undefined ? '' : cairnRestore >= 300 ? ' met' : ' MISSED'}`],
-      ['kopia restore of the same file from s3', restores.get('kopia')?.wallSeconds, mbps(args.bigBytes, restores.get('kopia')),
-        restores.has('kopia') ? `cairn ${ratio(cairnRestore, mbps(args.bigBytes, restores.get('kopia')))?.toFixed(2)}x kopia` : 'kopia not installed', ''],
+      ['the same by kopia', restores.get('kopia')?.wallSeconds, mbps(args.bigBytes, restores.get('kopia')),
+        restores.has('kopia') ? `${ratio(cairnRestore, mbps(args.bigBytes, restores.get('kopia')))?.toFixed(2)}x kopia's MB/s` : 'kopia not installed', ''],
     ];
     printTable(TITLE, ['step', 'wall s', 'MB/s', 'ratio', 'target'], rows,
       [`MinIO ${minio.endpoint} (pinned build), data on ${dir}; restores into ${restoreRoot.startsWith('/dev/shm') ? 'tmpfs' : 'the scratch dir'}, verified with cmp`,
