@@ -1,38 +1,56 @@
-// `npm run bench [-- REPS [TOOLS]]`: the side-by-side benchmark against restic, borg and kopia on the
-// shared dataset (../shared/bench/peers.sh), with the pinned kopia build from e2e/tools. Speed and memory
-// targets live here as ratios measured in the same run, never in timed tests.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { findTool } from '../../../e2e/support/tools.ts';
+// `npm run bench [-- REPS ["TOOLS"]] [--runs peers,cgroup,many,s3,incompressible,cache] [--smoke] [sizes]`:
+// the speed and memory figures of issue 10, each run printing one table with its targets beside the numbers.
+// Targets live here as ratios measured in the same run, never in timed tests. Every scratch dir, process,
+// MinIO server and cgroup a run starts is undone on the way out, also on failure and on signals.
+import { BenchUsageError, parseBenchArgs, USAGE, type BenchArgs, type RunName } from './bench-args.ts';
+import { cgroupRun } from './cgroup-run.ts';
+import { cleanupAll, cleanupOnSignals, exitCodeIfStopping } from './cleanup.ts';
+import { incompressibleRun } from './incompressible-run.ts';
+import { manyFilesRun } from './many-files-run.ts';
+import { peersRun } from './peers-run.ts';
+import { s3Run } from './s3-run.ts';
+import { printTable } from './summary-table.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const peers = resolve(root, process.env['CAIRN_BENCH_DIR'] ?? '../shared/bench', 'peers.sh');
-if (!existsSync(peers)) {
-  console.error(`bench: ${peers} not found; set CAIRN_BENCH_DIR to the folder holding peers.sh`);
+const RUNS: Record<RunName, (args: BenchArgs) => Promise<void>> = {
+  peers: peersRun,
+  cgroup: cgroupRun,
+  many: manyFilesRun,
+  s3: s3Run,
+  incompressible: incompressibleRun,
+  cache: async () => {
+    printTable('cache: backups with a persistent --cache-dir', ['outcome'], [['cache: not implemented']],
+      ['cairn has no --cache-dir yet; this run measures nothing until it does']);
+  },
+};
+
+let args;
+try {
+  args = parseBenchArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(`bench: ${e instanceof BenchUsageError || e instanceof Error ? e.message : String(e)}\n${USAGE}`);
   process.exit(2);
 }
-const [reps = '3', tools] = process.argv.slice(2);
-const kopia = findTool('kopia');
-// The anchor is the current restic (pinned in e2e/tools/versions.env, `bash e2e/tools/install.sh restic`);
-// Debian's older restic is used only when the pinned one is not built.
-const restic = findTool('restic');
-const available = ['cairn', 'restic', 'borg', 'kopia'].filter((t) => {
-  if (t === 'cairn') return true;
-  if (t === 'kopia') return kopia !== undefined;
-  return spawnSync('sh', ['-c', `command -v ${t}`]).status === 0;
-});
-const chosen = tools ?? available.join(' ');
-console.error(`bench: ${reps} repetition(s) of: ${chosen}${kopia ? ` (kopia ${kopia})` : ''}${restic ? ` (restic ${restic})` : ' (restic from PATH)'}`);
-const r = spawnSync('bash', [peers, reps, chosen], {
-  cwd: root,
-  stdio: 'inherit',
-  env: {
-    ...process.env,
-    CAIRN: `${join(root, 'node_modules/.bin/node')} ${join(root, 'bin/cairn.mjs')}`,
-    ...(restic !== undefined ? { PATH: `${dirname(restic)}:${process.env['PATH'] ?? ''}` } : {}),
-    ...(kopia !== undefined ? { KOPIA: join(root, 'mover/src/bench/kopia-for-peers.sh'), KOPIA_BIN: kopia } : {}),
-  },
-});
-process.exit(r.status ?? 1);
+if (args === 'help') {
+  console.log(USAGE);
+  process.exit(0);
+}
+cleanupOnSignals();
+const failed: string[] = [];
+for (const name of args.runs) {
+  const started = Date.now();
+  try {
+    await RUNS[name](args);
+  } catch (e) {
+    failed.push(name);
+    console.error(`bench ${name}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    await cleanupAll();
+  }
+  const stopCode = exitCodeIfStopping();
+  if (stopCode !== undefined) process.exit(stopCode); // a signal: cleanup is complete, report nothing more
+  console.error(`bench ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+if (failed.length > 0) {
+  console.error(`bench: failed runs: ${failed.join(', ')}`);
+  process.exit(1);
+}
