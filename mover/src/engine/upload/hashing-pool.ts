@@ -2,6 +2,7 @@
 // lazily, so a backup that finds nothing changed never pays for them.
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
+import { fromWorkerError } from './worker-error.ts';
 import type { JobMessage, JobResult, SegmentJob, WorkerConfig, WorkerMessage } from './upload-protocol.ts';
 
 interface PendingJob {
@@ -57,8 +58,14 @@ export class HashingPool {
 
   submit(segments: readonly SegmentJob[]): Promise<JobResult> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.closed) return Promise.reject(new Error('hashing pool is closed'));
-    this.start();
+    if (this.closed) return Promise.reject(new CairnError('INTERNAL', 'hashing pool is closed'));
+    try {
+      this.start();
+    } catch (e) {
+      // the workers' configuration could not be built (e.g. an unsupported compression): every job fails alike
+      this.fail(e);
+      return Promise.reject(e);
+    }
     return new Promise<JobResult>((resolve, reject) => {
       this.queue.push({ message: { type: 'job', jobId: this.nextJobId++, segments }, resolve, reject });
       this.dispatch();
@@ -97,7 +104,7 @@ export class HashingPool {
     const job = pw.inFlight.get(msg.jobId);
     if (job === undefined) return;
     pw.inFlight.delete(msg.jobId);
-    if (msg.type === 'fatal') job.reject(new CairnError('INTERNAL', `hashing worker: ${msg.message}`));
+    if (msg.type === 'fatal') job.reject(fromWorkerError(msg.error));
     else job.resolve(msg);
     this.dispatch();
     const waiters = this.capacityWaiters.splice(0);

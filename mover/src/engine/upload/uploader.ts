@@ -11,7 +11,6 @@ import { lstat, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { CairnError } from '../errors.ts';
-import { ContentIdSet } from '../content/content-id-set.ts';
 import type { RepositoryWriter } from '../repo/repository.ts';
 import { mtimeFromNs, type DirEntry, type DirectorySummary } from '../snapshot/dir-entry.ts';
 import { encodeDirManifest } from '../snapshot/dir-manifest.ts';
@@ -93,15 +92,13 @@ export class Uploader {
   constructor(repo: RepositoryWriter, options: UploadOptions) {
     this.repo = repo;
     this.options = options;
-    const cfg = repo.format.config;
     this.pool = new HashingPool({
       workers: options.workers ?? Math.max(1, availableParallelism()),
-      config: () => ({
-        hashName: cfg.hash, hmacSecret: cfg.hmacSecret, encryptionName: cfg.encryption, masterKey: cfg.masterKey,
-        compression: options.compression, splitter: options.splitter ?? 'FASTCDC-1M',
-        existing: (repo.contents.contentIdSet?.({ unprefixedOnly: true }) ?? ContentIdSet.fromContents(repo.contents.iterateContents({ prefix: '' }))).toShared(),
-        readBufferSize: 16 * 1024 * 1024,
-      }),
+      config: () => {
+        const preparer = repo.contents.preparerSpec?.({ compression: options.compression });
+        if (preparer === undefined) throw new CairnError('INTERNAL', 'the repository\'s content store cannot prepare contents in workers');
+        return { preparer, splitter: options.splitter ?? 'FASTCDC-1M', readBufferSize: 16 * 1024 * 1024 };
+      },
     });
     this.batcher = new UploadBatcher(this.pool, repo.contents, this.progress, { maxJobBytes: 8 * 1024 * 1024, maxJobSegments: 256 });
   }
