@@ -82,6 +82,8 @@ export class Uploader {
   private excludedSize = 0;
   private excludedFiles = 0;
   private excludedDirs = 0;
+  /** Directories the walk entered, readable or not (kopia's stats count an unreadable one too). */
+  private dirsEntered = 0;
   private emptyObject: Promise<string> | undefined;
 
   constructor(repo: RepositoryWriter, options: UploadOptions) {
@@ -162,7 +164,7 @@ export class Uploader {
     const t = root.summ;
     return {
       totalSize: t?.size ?? 0, excludedTotalSize: this.excludedSize, fileCount: t?.files ?? 0,
-      cachedFiles: this.progress.cachedFiles, nonCachedFiles: this.progress.hashedFiles, dirCount: t?.dirs ?? 0,
+      cachedFiles: this.progress.cachedFiles, nonCachedFiles: this.progress.hashedFiles, dirCount: this.dirsEntered,
       excludedFileCount: this.excludedFiles, excludedDirCount: this.excludedDirs,
       ignoredErrorCount: 0, errorCount: this.failures.length,
     };
@@ -201,6 +203,7 @@ export class Uploader {
   ): Promise<DirEntry | undefined> {
     this.options.signal?.throwIfAborted();
     const failed: FailedEntries = [];
+    this.dirsEntered++;
     let listing;
     try {
       listing = await readSourceDirectory(abs, this.fsLimit);
@@ -228,6 +231,7 @@ export class Uploader {
           childScope = scope?.forDirectory(childRel, await this.readIgnoreFiles(se.path));
         } catch (e) {
           // skipped whole (partial snapshot), never backed up without the rules its ignore file holds
+          this.dirsEntered++;
           const err = (e instanceof IgnoreFileError ? e.cause : e) as NodeJS.ErrnoException;
           this.fail(childRel, err.code ?? 'EIO', `cannot read its ${e instanceof IgnoreFileError ? e.fileName : 'ignore file'}: ${err.message}`, failed);
           return undefined;
@@ -258,7 +262,7 @@ export class Uploader {
 
   private baseEntry(name: string, type: 'f' | 'd' | 's', stat: BigIntStats): DirEntry {
     return {
-      name, type, mode: Number(stat.mode) & 0o7777, size: type === 'f' ? Number(stat.size) : 0,
+      name, type, mode: Number(stat.mode) & 0o7777, size: type === 'd' ? 0 : Number(stat.size), // a symlink's: its target's length, as kopia records it
       mtime: mtimeFromNs(stat.mtimeNs), uid: Number(stat.uid), gid: Number(stat.gid), obj: '',
     };
   }
