@@ -45,6 +45,11 @@ export class HashingPool {
     return n;
   }
 
+  /** Jobs in flight on each started worker (empty until the first job starts them). */
+  get load(): readonly number[] {
+    return this.workers.map((w) => w.inFlight.size);
+  }
+
   private get depth(): number {
     return this.options.depthPerWorker ?? 2;
   }
@@ -57,8 +62,8 @@ export class HashingPool {
   }
 
   submit(segments: readonly SegmentJob[]): Promise<JobResult> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new CairnError('INTERNAL', 'hashing pool is closed'));
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     try {
       this.start();
     } catch (e) {
@@ -79,8 +84,11 @@ export class HashingPool {
     w.worker.postMessage({ type: 'recycle', buffer }, [buffer]);
   }
 
+  /** Stops the workers; jobs not finished yet are rejected (nothing waits forever on a closed pool). */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    this.fail(new CairnError('INTERNAL', 'hashing pool closed before the job finished'));
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
     this.workers.length = 0;
   }
