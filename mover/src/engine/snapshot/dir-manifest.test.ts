@@ -117,6 +117,13 @@ describe('directory listings', () => {
     expect(max('1969-12-31T23:59:59Z')).toBe('1970-01-01T00:00:00Z');
   });
 
+  it("counts the directory's own mtime in maxTime only when asked", () => {
+    const entries = [file('a', { mtime: '2024-01-01T00:00:00Z' })];
+    expect(summarizeDirectory(entries, { dirMtime: '2030-01-01T00:00:00Z' }).maxTime).toBe('2024-01-01T00:00:00Z');
+    expect(summarizeDirectory(entries, { dirMtime: '2030-01-01T00:00:00Z', maxTimeIncludesDirMtime: true }).maxTime).toBe('2030-01-01T00:00:00Z');
+    expect(summarizeDirectory(entries, { dirMtime: '2020-01-01T00:00:00Z', maxTimeIncludesDirMtime: true }).maxTime).toBe('2024-01-01T00:00:00Z');
+  });
+
   it('rejects other stream types naming the object', () => {
     expect(() => decodeDirManifest(Buffer.from('{"stream":"kopia:indirect","entries":[]}'), 'Ixdead')).toThrow(/Ixdead/);
     expect(() => decodeDirManifest(Buffer.from('not json'), 'kbeef')).toThrow(expect.objectContaining({ code: 'CORRUPT' }));

@@ -42,6 +42,13 @@ export interface SummarizeOptions {
   readonly incomplete?: string;
   /** Entries of this directory that failed (relative paths), with whether the error was ignored. */
   readonly failed?: readonly { readonly path: string; readonly error: string; readonly ignored: boolean }[];
+  /**
+   * Count the directory's own mtime in maxTime (default false: kopia's builder counts only the entries).
+   * Cairn's uploader sets it: `kopia snapshot restore` gives a restored directory its summary's maxTime as
+   * mtime (kopia's own snapshots lose a directory's mtime when it is newer than everything in it), so with
+   * it kopia restores Cairn's snapshots with their directories' exact times.
+   */
+  readonly maxTimeIncludesDirMtime?: boolean;
 }
 
 /** The summary kopia's DirManifestBuilder computes for a directory with these entries. */
@@ -86,6 +93,7 @@ export function summarizeDirectory(entries: readonly DirEntry[], options: Summar
   }
   errors.sort((a, b) => compareUtf8(a.path, b.path));
   if (entries.length === 0) max = options.dirMtime;
+  else if (options.maxTimeIncludesDirMtime === true) bump(options.dirMtime);
   return {
     size,
     files,

@@ -245,7 +245,8 @@ export class Uploader {
       return undefined;
     }));
     const entries = results.filter((r) => r !== undefined);
-    const summary = summarizeDirectory(entries, { dirMtime: mtimeFromNs(stat.mtimeNs), failed });
+    // kopia's summary, but maxTime also counts the directory itself, for kopia restore (SummarizeOptions)
+    const summary = summarizeDirectory(entries, { dirMtime: mtimeFromNs(stat.mtimeNs), failed, maxTimeIncludesDirMtime: true });
     let obj: string;
     if (previous !== undefined && prevEntries !== undefined && unchangedListing(entries, summary, prevEntries, previous.summary) &&
         this.isLive(previous.objectId)) {
