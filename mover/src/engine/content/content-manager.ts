@@ -27,6 +27,7 @@ import { CommittedIndex } from './committed-index.ts';
 import { InvalidContentIdError } from './content-errors.ts';
 import { isValidContentPrefix, packPrefixForContentId, validateContentId } from './content-id.ts';
 import { ContentIdSet } from './content-id-set.ts';
+import { createPreparerSpec, type ContentPreparerSpec } from './content-preparer.ts';
 import type { ContentInfo } from './content-info.ts';
 import type { ContentWriter, FlushOptions, PreparedContent, ResumeStats, WriteContentOptions } from './content-store.ts';
 import { findInterruptedPacks } from './interrupted-sessions.ts';
@@ -251,6 +252,16 @@ export class ContentManager implements ContentWriter {
       if (!i.deleted && (options.unprefixedOnly !== true || i.contentId.length % 2 === 0)) set.add(i.contentId);
     }
     return set;
+  }
+
+  /** The spec upload workers prepare file data from (content-preparer.ts); the keys never leave this layer's modules. */
+  preparerSpec(options: { readonly compression: string | undefined }): ContentPreparerSpec {
+    const cfg = this.format.config;
+    return createPreparerSpec({
+      hash: cfg.hash, hmacSecret: cfg.hmacSecret, encryption: cfg.encryption, masterKey: cfg.masterKey,
+      compression: this.supportsContentCompression ? options.compression : undefined,
+      existing: this.contentIdSet({ unprefixedOnly: true }),
+    });
   }
 
   // ---- writing ----

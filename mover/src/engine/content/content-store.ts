@@ -3,6 +3,7 @@ import type { ContentInfo } from './content-info.ts';
 import type { ContentIdSet } from './content-id-set.ts';
 import type { CommitGate } from '../util/commit-gate.ts';
 import type { PackContentsReader } from './pack-contents-reader.ts';
+import type { ContentPreparerSpec } from './content-preparer.ts';
 
 export interface ContentReader {
   /** Reads, decrypts and decompresses a content (also a deleted one not yet dropped, as kopia does). NotFoundError when unknown; CorruptionError when it fails authentication. */
@@ -60,7 +61,13 @@ export interface ContentWriter extends ContentReader {
   /** Writes pending packs, then the index blob for them (the commit point for contents). */
   flush(options?: FlushOptions): Promise<void>;
   /** Indexes the packs this client's interrupted sessions stored (interrupted-sessions.ts) with the next flush. */
-  resumeInterruptedSessions?(options?: { readonly maxAgeMs?: number }): Promise<ResumeStats>;
+  resumeInterruptedSessions(options?: { readonly maxAgeMs?: number }): Promise<ResumeStats>;
+  /**
+   * An opaque spec from which worker threads prepare file-data contents (content-preparer.ts): the
+   * repository's hash, encryption and the given compression (none for index v1), and the IDs it already
+   * has. Optional for test fakes.
+   */
+  preparerSpec(options: { readonly compression: string | undefined }): ContentPreparerSpec;
   /** Marks a content deleted (a tombstone index entry); maintenance only. */
   deleteContent(contentId: string): Promise<void>;
 }

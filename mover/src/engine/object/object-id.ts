@@ -68,3 +68,14 @@ export function indirectObjectId(indexObjectId: string): string {
 export function indexObjectIdOf(id: ObjectId): ObjectId | undefined {
   return id.indirection > 0 ? { ...id, indirection: id.indirection - 1 } : undefined;
 }
+
+// ---- for the upload pipeline (additive) ----
+
+/** parseObjectId, or undefined for a malformed ID (e.g. from an old listing a backup only consults). */
+export function tryParseObjectId(text: string): ObjectId | undefined {
+  try {
+    return parseObjectId(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -106,6 +106,24 @@ describe('directory listings', () => {
     expect(summarizeDirectory([], { dirMtime: '2020-01-01T00:00:00Z' }).maxTime).toBe('2020-01-01T00:00:00Z');
   });
 
+  it('takes the latest instant as maxTime whatever the fraction digits or the offset, and never one before the epoch', () => {
+    const max = (...times: string[]): string =>
+      summarizeDirectory(times.map((t, i) => file(`f${i}`, { mtime: t })), { dirMtime: '2000-01-01T00:00:00Z' }).maxTime;
+    expect(max('2024-01-01T00:00:00.45Z', '2024-01-01T00:00:00.5Z', '2024-01-01T00:00:00.499999999Z')).toBe('2024-01-01T00:00:00.5Z');
+    expect(max('2024-01-01T00:00:00.5Z', '2024-01-01T00:00:00.500Z')).toBe('2024-01-01T00:00:00.5Z'); // same instant: the first
+    expect(max('2024-01-01T00:00:01Z', '2024-01-01T00:00:00.999999999Z')).toBe('2024-01-01T00:00:01Z');
+    expect(max('2030-01-01T01:00:00+02:00', '2029-12-31T23:30:00Z')).toBe('2029-12-31T23:30:00Z');
+    expect(max('2029-12-31T23:30:00Z', '2030-01-01T03:00:00+02:00')).toBe('2030-01-01T03:00:00+02:00');
+    expect(max('1969-12-31T23:59:59Z')).toBe('1970-01-01T00:00:00Z');
+  });
+
+  it("counts the directory's own mtime in maxTime only when asked", () => {
+    const entries = [file('a', { mtime: '2024-01-01T00:00:00Z' })];
+    expect(summarizeDirectory(entries, { dirMtime: '2030-01-01T00:00:00Z' }).maxTime).toBe('2024-01-01T00:00:00Z');
+    expect(summarizeDirectory(entries, { dirMtime: '2030-01-01T00:00:00Z', maxTimeIncludesDirMtime: true }).maxTime).toBe('2030-01-01T00:00:00Z');
+    expect(summarizeDirectory(entries, { dirMtime: '2020-01-01T00:00:00Z', maxTimeIncludesDirMtime: true }).maxTime).toBe('2024-01-01T00:00:00Z');
+  });
+
   it('rejects other stream types naming the object', () => {
     expect(() => decodeDirManifest(Buffer.from('{"stream":"kopia:indirect","entries":[]}'), 'Ixdead')).toThrow(/Ixdead/);
     expect(() => decodeDirManifest(Buffer.from('not json'), 'kbeef')).toThrow(expect.objectContaining({ code: 'CORRUPT' }));

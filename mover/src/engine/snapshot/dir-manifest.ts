@@ -42,6 +42,13 @@ export interface SummarizeOptions {
   readonly incomplete?: string;
   /** Entries of this directory that failed (relative paths), with whether the error was ignored. */
   readonly failed?: readonly { readonly path: string; readonly error: string; readonly ignored: boolean }[];
+  /**
+   * Count the directory's own mtime in maxTime (default false: kopia's builder counts only the entries).
+   * Cairn's uploader sets it: `kopia snapshot restore` gives a restored directory its summary's maxTime as
+   * mtime (kopia's own snapshots lose a directory's mtime when it is newer than everything in it), so with
+   * it kopia restores Cairn's snapshots with their directories' exact times.
+   */
+  readonly maxTimeIncludesDirMtime?: boolean;
 }
 
 /** The summary kopia's DirManifestBuilder computes for a directory with these entries. */
@@ -52,14 +59,14 @@ export function summarizeDirectory(entries: readonly DirEntry[], options: Summar
   let dirs = 1;
   let numFailed = 0;
   let numIgnoredErrors = 0;
-  let maxNs = 0n; // kopia starts MaxModTime at the zero UTCTimestamp (the Unix epoch)
-  let max = EPOCH_RFC3339;
+  let max = EPOCH_RFC3339; // kopia starts MaxModTime at the zero UTCTimestamp (the Unix epoch)
   const errors: EntryWithError[] = [];
+  let maxCanonical = true;
   const bump = (t: string): void => {
-    const ns = parseRfc3339Nano(t, 'mtime');
-    if (ns > maxNs) {
-      maxNs = ns;
+    const canonical = CANONICAL_UTC.test(t);
+    if (canonical && maxCanonical ? isLaterCanonical(t, max) : parseRfc3339Nano(t, 'mtime') > parseRfc3339Nano(max, 'mtime')) {
       max = t;
+      maxCanonical = canonical;
     }
   };
   for (const e of entries) {
@@ -86,6 +93,7 @@ export function summarizeDirectory(entries: readonly DirEntry[], options: Summar
   }
   errors.sort((a, b) => compareUtf8(a.path, b.path));
   if (entries.length === 0) max = options.dirMtime;
+  else if (options.maxTimeIncludesDirMtime === true) bump(options.dirMtime);
   return {
     size,
     files,
@@ -97,6 +105,24 @@ export function summarizeDirectory(entries: readonly DirEntry[], options: Summar
     numIgnoredErrors,
     errors: errors.slice(0, MAX_FAILED_ENTRIES_PER_SUMMARY),
   };
+}
+
+/** UTC RFC 3339 with 0..9 fraction digits, as mtimeFromNs writes it: comparable without parsing. */
+const CANONICAL_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z$/;
+
+/**
+ * Whether canonical time text `a` is a later instant than `b`. The summary of every directory compares each
+ * entry's time, so the common canonical form is compared as text (seconds, then the fraction padded to 9
+ * digits) instead of parsed; anything else (offsets, years beyond 9999) is parsed by the caller.
+ */
+function isLaterCanonical(a: string, b: string): boolean {
+  for (let i = 0; i < 19; i++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(i);
+    if (d !== 0) return d > 0;
+  }
+  const fa = a.length > 20 ? a.slice(20, -1).padEnd(9, '0') : '000000000';
+  const fb = b.length > 20 ? b.slice(20, -1).padEnd(9, '0') : '000000000';
+  return fa > fb;
 }
 
 /** Serializes a listing exactly as kopia does (sorted copy of the entries, Go escaping, trailing newline). */

@@ -2,6 +2,7 @@
 // lazily, so a backup that finds nothing changed never pays for them.
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
+import { fromWorkerError } from './worker-error.ts';
 import type { JobMessage, JobResult, SegmentJob, WorkerConfig, WorkerMessage } from './upload-protocol.ts';
 
 interface PendingJob {
@@ -44,6 +45,11 @@ export class HashingPool {
     return n;
   }
 
+  /** Jobs in flight on each started worker (empty until the first job starts them). */
+  get load(): readonly number[] {
+    return this.workers.map((w) => w.inFlight.size);
+  }
+
   private get depth(): number {
     return this.options.depthPerWorker ?? 2;
   }
@@ -56,9 +62,15 @@ export class HashingPool {
   }
 
   submit(segments: readonly SegmentJob[]): Promise<JobResult> {
+    if (this.closed) return Promise.reject(new CairnError('INTERNAL', 'hashing pool is closed'));
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.closed) return Promise.reject(new Error('hashing pool is closed'));
-    this.start();
+    try {
+      this.start();
+    } catch (e) {
+      // the workers' configuration could not be built (e.g. an unsupported compression): every job fails alike
+      this.fail(e);
+      return Promise.reject(e);
+    }
     return new Promise<JobResult>((resolve, reject) => {
       this.queue.push({ message: { type: 'job', jobId: this.nextJobId++, segments }, resolve, reject });
       this.dispatch();
@@ -72,8 +84,11 @@ export class HashingPool {
     w.worker.postMessage({ type: 'recycle', buffer }, [buffer]);
   }
 
+  /** Stops the workers; jobs not finished yet are rejected (nothing waits forever on a closed pool). */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    this.fail(new CairnError('INTERNAL', 'hashing pool closed before the job finished'));
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
     this.workers.length = 0;
   }
@@ -97,7 +112,7 @@ export class HashingPool {
     const job = pw.inFlight.get(msg.jobId);
     if (job === undefined) return;
     pw.inFlight.delete(msg.jobId);
-    if (msg.type === 'fatal') job.reject(new CairnError('INTERNAL', `hashing worker: ${msg.message}`));
+    if (msg.type === 'fatal') job.reject(fromWorkerError(msg.error));
     else job.resolve(msg);
     this.dispatch();
     const waiters = this.capacityWaiters.splice(0);

@@ -73,7 +73,11 @@ export class SegmentChunker {
       }
       return { fileKey: job.fileKey, offset: job.offset, bytesRead, chunks, changed: changedWhileRead(fd, job, bytesRead) };
     } catch (e) {
-      return { fileKey: job.fileKey, offset: job.offset, bytesRead, chunks: [], error: errorOf(e) };
+      // Only the file's own errors make the segment fail; anything else (the preparer's typed errors, bugs)
+      // fails the job. The chunks prepared before the error stay in the result: the main thread stores them,
+      // because the preparer counts them as present from now on (a later identical chunk sends no payload).
+      if (!isFileError(e)) throw e;
+      return { fileKey: job.fileKey, offset: job.offset, bytesRead, chunks, error: errorOf(e) };
     } finally {
       closeSync(fd);
     }
@@ -86,6 +90,11 @@ function changedWhileRead(fd: number, job: SegmentJob, bytesRead: number): boole
   if (job.expect === undefined) return false;
   const st = fstatSync(fd, { bigint: true });
   return st.ino !== job.expect.ino || st.size !== job.expect.size || st.mtimeNs !== job.expect.mtimeNs;
+}
+
+/** An error of a filesystem call (it names its syscall), not of the code around it. */
+function isFileError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }
 
 function errorOf(e: unknown): { errno: string; message: string } {

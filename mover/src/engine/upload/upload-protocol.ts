@@ -1,18 +1,15 @@
 // Messages between the uploader (main thread) and its hashing workers. Workers read file segments with
 // large synchronous reads, cut them with the content-defined splitter, hash each chunk, and compress +
 // encrypt only chunks the repository does not have yet. Payloads of one job travel back in ONE transferred
-// ArrayBuffer (no per-chunk allocation or copy across the thread boundary).
+// ArrayBuffer (no per-chunk allocation or copy across the thread boundary). Failures carry their typed
+// error (worker-error.ts).
+import type { ContentPreparerSpec } from '../content/content-preparer.ts';
+import type { WorkerError } from './worker-error.ts';
 
 export interface WorkerConfig {
-  readonly hashName: string;
-  readonly hmacSecret: Uint8Array;
-  readonly encryptionName: string;
-  readonly masterKey: Uint8Array;
-  /** Kopia compressor name for file data, or undefined for none. */
-  readonly compression: string | undefined;
+  /** From the content layer (repo.contents.preparerSpec): hash, seal, compression and the existing IDs. */
+  readonly preparer: ContentPreparerSpec;
   readonly splitter: string;
-  /** Content IDs the repository already has (ContentIdSet.toShared()), or undefined. */
-  readonly existing: SharedArrayBuffer | undefined;
   readonly readBufferSize: number;
 }
 
@@ -76,7 +73,7 @@ export interface JobResult {
 export interface WorkerFailure {
   readonly type: 'fatal';
   readonly jobId: number;
-  readonly message: string;
+  readonly error: WorkerError;
 }
 
 export type WorkerMessage = JobResult | WorkerFailure;

@@ -1,15 +1,23 @@
 // Hashing worker entry point: one per core. Receives segment jobs, returns chunk records and one payload
 // buffer per job. All CPU-heavy work of a backup (splitting, keyed hashing, compression, encryption) runs
-// here so the main thread stays free for walking, packing and uploading.
+// here so the main thread stays free for walking, packing and uploading. A failure (also while setting up)
+// is answered per job with its typed error (worker-error.ts).
 import { parentPort, workerData } from 'node:worker_threads';
+import { createSplitter } from '../object/splitter-factory.ts';
 import { PayloadBuffer } from './payload-buffer.ts';
 import { SegmentChunker } from './segment-chunker.ts';
-import { createChunkPreparer } from './chunk-preparer.ts';
+import { ChunkPreparer } from './chunk-preparer.ts';
+import { toWorkerError } from './worker-error.ts';
 import type { JobMessage, RecycleMessage, WorkerConfig, WorkerMessage } from './upload-protocol.ts';
 
 const config = workerData as WorkerConfig;
-const preparer = createChunkPreparer(config);
-const chunker = new SegmentChunker(preparer.splitter, config.readBufferSize);
+let setup: { preparer: ChunkPreparer; chunker: SegmentChunker } | { failure: unknown };
+try {
+  const preparer = new ChunkPreparer(config.preparer);
+  setup = { preparer, chunker: new SegmentChunker(createSplitter(config.splitter), config.readBufferSize) };
+} catch (e) {
+  setup = { failure: e };
+}
 /** Payload buffers returned by the main thread, largest last. */
 const spare: ArrayBuffer[] = [];
 const MAX_SPARE = 1;
@@ -23,6 +31,8 @@ parentPort?.on('message', (msg: JobMessage | RecycleMessage) => {
     return;
   }
   try {
+    if ('failure' in setup) throw setup.failure;
+    const { preparer, chunker } = setup;
     const total = msg.segments.reduce((n, s) => n + s.length, 0);
     // Worst case a chunk grows by the AEAD overhead and a compression header.
     const want = Math.min(total + total / 64 + 4096, 64 * 1024 * 1024);
@@ -34,7 +44,7 @@ parentPort?.on('message', (msg: JobMessage | RecycleMessage) => {
     const reply: WorkerMessage = { type: 'result', jobId: msg.jobId, segments, payload, bytesPrepared: preparer.takeBytesPrepared() };
     parentPort?.postMessage(reply, [payload]);
   } catch (e) {
-    const reply: WorkerMessage = { type: 'fatal', jobId: msg.jobId, message: e instanceof Error ? e.message : String(e) };
+    const reply: WorkerMessage = { type: 'fatal', jobId: msg.jobId, error: toWorkerError(e) };
     parentPort?.postMessage(reply);
   }
 });

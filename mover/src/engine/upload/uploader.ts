@@ -11,10 +11,11 @@ import { lstat, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { CairnError } from '../errors.ts';
-import { ContentIdSet } from '../content/content-id-set.ts';
 import type { RepositoryWriter } from '../repo/repository.ts';
-import { mtimeFromNs, type DirEntry, type DirectorySummary } from '../snapshot/dir-entry.ts';
-import { encodeDirManifest } from '../snapshot/dir-manifest.ts';
+import { mtimeFromNs, type DirEntry } from '../snapshot/dir-entry.ts';
+import { encodeDirManifest, summarizeDirectory } from '../snapshot/dir-manifest.ts';
+import { entriesFromChunks } from '../object/indirect-object.ts';
+import { tryParseObjectId } from '../object/object-id.ts';
 import type { SnapshotManifest, SnapshotStats } from '../snapshot/snapshot-manifest.ts';
 import { listSnapshots, saveSnapshot } from '../snapshot/snapshot-manager.ts';
 import type { SourceInfo } from '../snapshot/source-info.ts';
@@ -28,6 +29,7 @@ import { CommitGate } from '../util/commit-gate.ts';
 import { PreviousDirectory } from './previous-directory.ts';
 import type { SegmentResult } from './upload-protocol.ts';
 import type { DirectoryIgnoreMatcher, IgnoreScope } from '../policy/ignore-rules.ts';
+import { unchangedListing } from './unchanged-listing.ts';
 
 export interface UploadOptions {
   readonly sourcePath: string;
@@ -65,17 +67,9 @@ export interface UploadResult {
 }
 
 const SEGMENT_BYTES = 16 * 1024 * 1024;
-const MAX_LISTED_ERRORS = 10;
 
-interface Totals {
-  size: number;
-  files: number;
-  symlinks: number;
-  dirs: number;
-  maxTimeNs: bigint;
-  failed: number;
-  errors: { path: string; error: string }[];
-}
+/** Entries of one directory that failed, for its summary (kopia DirManifestBuilder.AddFailedEntry). */
+type FailedEntries = { path: string; error: string; ignored: boolean }[];
 
 export class Uploader {
   readonly progress: UploadProgress = newUploadProgress();
@@ -88,19 +82,18 @@ export class Uploader {
   private excludedSize = 0;
   private excludedFiles = 0;
   private excludedDirs = 0;
+  /** Directories the walk entered, readable or not (kopia's stats count an unreadable one too). */
+  private dirsEntered = 0;
   private emptyObject: Promise<string> | undefined;
 
   constructor(repo: RepositoryWriter, options: UploadOptions) {
     this.repo = repo;
     this.options = options;
-    const cfg = repo.format.config;
     this.pool = new HashingPool({
       workers: options.workers ?? Math.max(1, availableParallelism()),
       config: () => ({
-        hashName: cfg.hash, hmacSecret: cfg.hmacSecret, encryptionName: cfg.encryption, masterKey: cfg.masterKey,
-        compression: options.compression, splitter: options.splitter ?? 'FASTCDC-1M',
-        existing: (repo.contents.contentIdSet?.({ unprefixedOnly: true }) ?? ContentIdSet.fromContents(repo.contents.iterateContents({ prefix: '' }))).toShared(),
-        readBufferSize: 16 * 1024 * 1024,
+        preparer: repo.contents.preparerSpec({ compression: options.compression }),
+        splitter: options.splitter ?? 'FASTCDC-1M', readBufferSize: 16 * 1024 * 1024,
       }),
     });
     this.batcher = new UploadBatcher(this.pool, repo.contents, this.progress, { maxJobBytes: 8 * 1024 * 1024, maxJobSegments: 256 });
@@ -112,7 +105,7 @@ export class Uploader {
     const gate = this.options.commitGate ?? new CommitGate(this.options.signal);
     try {
       if (this.options.resume !== false) {
-        const resumed = await gate.race(this.repo.contents.resumeInterruptedSessions?.() ?? Promise.resolve(undefined));
+        const resumed = await gate.race(this.repo.contents.resumeInterruptedSessions());
         this.progress.resumedPacks = resumed?.packs ?? 0;
         this.progress.resumedBytes = resumed?.bytes ?? 0;
       }
@@ -138,7 +131,7 @@ export class Uploader {
         throw new CairnError('SOURCE_ERROR', `cannot read ${join(this.options.sourcePath, err?.fileName ?? '')}: ${(err?.cause as NodeJS.ErrnoException | undefined)?.code ?? (e as Error).message}`,
           { hint: 'make the ignore file readable, or remove it; without its rules the files it excludes would be backed up', cause: e });
       }
-      const root = await gate.race(this.processDirectory(this.options.sourcePath, '', basename(this.options.sourcePath) || '/', rootStat, prevRoot, scope));
+      const root = await gate.race(this.processDirectory(this.options.sourcePath, '', basename(this.options.sourcePath) || '/', rootStat, prevRoot, scope, []));
       if (root === undefined) {
         throw new CairnError('SOURCE_ERROR', `cannot read source directory ${this.options.sourcePath}`, { hint: 'check permissions' });
       }
@@ -150,9 +143,9 @@ export class Uploader {
         description: this.options.description ?? '',
         startTime: mtimeFromNs(BigInt(startTime.getTime()) * 1_000_000n),
         endTime: mtimeFromNs(BigInt(endTime.getTime()) * 1_000_000n),
-        stats: this.stats(root.totals),
+        stats: this.stats(root),
         incomplete: '',
-        rootEntry: root.entry,
+        rootEntry: root,
         tags: this.options.tags ?? {},
         pins: [],
       };
@@ -166,20 +159,21 @@ export class Uploader {
     }
   }
 
-  private stats(t: Totals): SnapshotStats {
+  private stats(root: DirEntry): SnapshotStats {
+    const t = root.summ;
     return {
-      totalSize: t.size, excludedTotalSize: this.excludedSize, fileCount: t.files,
-      cachedFiles: this.progress.cachedFiles, nonCachedFiles: this.progress.hashedFiles, dirCount: t.dirs,
+      totalSize: t?.size ?? 0, excludedTotalSize: this.excludedSize, fileCount: t?.files ?? 0,
+      cachedFiles: this.progress.cachedFiles, nonCachedFiles: this.progress.hashedFiles, dirCount: this.dirsEntered,
       excludedFileCount: this.excludedFiles, excludedDirCount: this.excludedDirs,
       ignoredErrorCount: 0, errorCount: this.failures.length,
     };
   }
 
-  private fail(path: string, errno: string, message: string, totals: Totals): void {
+  /** Records a failed entry of a directory: in the run's failures and in that directory's summary. */
+  private fail(path: string, errno: string, message: string, failed: FailedEntries): void {
     this.failures.push({ path, errno, message });
     this.progress.errors++;
-    totals.failed++;
-    if (totals.errors.length < MAX_LISTED_ERRORS) totals.errors.push({ path, error: message });
+    failed.push({ path, error: message, ignored: false });
   }
 
   /**
@@ -199,21 +193,26 @@ export class Uploader {
     }));
   }
 
+  /**
+   * The directory's entry (its listing stored, its summary kopia's), or undefined when it cannot be read:
+   * then it is a failed entry of its parent (`parentFailed`), as kopia counts it.
+   */
   private async processDirectory(abs: string | Buffer, rel: string, name: string, stat: BigIntStats,
-    previous: PreviousDirectory | undefined, scope: DirectoryIgnoreMatcher | undefined,
-  ): Promise<{ entry: DirEntry; totals: Totals } | undefined> {
+    previous: PreviousDirectory | undefined, scope: DirectoryIgnoreMatcher | undefined, parentFailed: FailedEntries,
+  ): Promise<DirEntry | undefined> {
     this.options.signal?.throwIfAborted();
-    const totals: Totals = { size: 0, files: 0, symlinks: 0, dirs: 1, maxTimeNs: stat.mtimeNs, failed: 0, errors: [] };
+    const failed: FailedEntries = [];
+    this.dirsEntered++;
     let listing;
     try {
       listing = await readSourceDirectory(abs, this.fsLimit);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      this.fail(rel || '.', err.code ?? 'EIO', err.message, totals);
+      this.fail(rel || '.', err.code ?? 'EIO', err.message, parentFailed);
       return undefined;
     }
     this.progress.dirs++;
-    for (const f of listing.failures) this.fail(join(rel, f.name), f.errno, f.message, totals);
+    for (const f of listing.failures) this.fail(join(rel, f.name), f.errno, f.message, failed);
     const prevEntries = previous === undefined ? undefined : await previous.entries();
     const results = await Promise.all(listing.entries.map(async (se) => {
       const isDir = se.stat.isDirectory();
@@ -231,30 +230,22 @@ export class Uploader {
           childScope = scope?.forDirectory(childRel, await this.readIgnoreFiles(se.path));
         } catch (e) {
           // skipped whole (partial snapshot), never backed up without the rules its ignore file holds
+          this.dirsEntered++;
           const err = (e instanceof IgnoreFileError ? e.cause : e) as NodeJS.ErrnoException;
-          this.fail(childRel, err.code ?? 'EIO', `cannot read its ${e instanceof IgnoreFileError ? e.fileName : 'ignore file'}: ${err.message}`, totals);
+          this.fail(childRel, err.code ?? 'EIO', `cannot read its ${e instanceof IgnoreFileError ? e.fileName : 'ignore file'}: ${err.message}`, failed);
           return undefined;
         }
         const prevDir = prev !== undefined && prev.type === 'd' ? PreviousDirectory.forEntry(this.repo, prev) : undefined;
-        return this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, childScope);
+        return this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, childScope, failed);
       }
-      if (se.stat.isSymbolicLink()) return this.processSymlink(se, childRel, totals);
-      if (se.stat.isFile()) return this.processFile(se, childRel, prev, totals);
-      this.excludedFiles++; // sockets, FIFOs, devices: kopia ignores unknown types by default
-      this.progress.excluded++;
+      if (se.stat.isSymbolicLink()) return this.processSymlink(se, childRel, failed);
+      if (se.stat.isFile()) return this.processFile(se, childRel, prev, failed);
+      // sockets, FIFOs, devices: kopia skips unknown types without counting them (not even as excluded)
       return undefined;
     }));
-    const entries: DirEntry[] = [];
-    for (const r of results) {
-      if (r === undefined) continue;
-      entries.push(r.entry);
-      const t = r.totals;
-      totals.size += t.size; totals.files += t.files; totals.symlinks += t.symlinks; totals.dirs += t.dirs;
-      totals.failed += t.failed;
-      if (t.maxTimeNs > totals.maxTimeNs) totals.maxTimeNs = t.maxTimeNs;
-      for (const e of t.errors) if (totals.errors.length < MAX_LISTED_ERRORS) totals.errors.push(e);
-    }
-    const summary = this.summary(totals);
+    const entries = results.filter((r) => r !== undefined);
+    // kopia's summary, but maxTime also counts the directory itself, for kopia restore (SummarizeOptions)
+    const summary = summarizeDirectory(entries, { dirMtime: mtimeFromNs(stat.mtimeNs), failed, maxTimeIncludesDirMtime: true });
     let obj: string;
     if (previous !== undefined && prevEntries !== undefined && unchangedListing(entries, summary, prevEntries, previous.summary) &&
         this.isLive(previous.objectId)) {
@@ -266,47 +257,33 @@ export class Uploader {
       await writer.write(encodeDirManifest(entries, summary));
       obj = await writer.result();
     }
-    return { entry: { ...this.baseEntry(name, 'd', stat), obj, summ: summary }, totals };
-  }
-
-  private summary(t: Totals): DirectorySummary {
-    return {
-      size: t.size, files: t.files, symlinks: t.symlinks, dirs: t.dirs,
-      maxTime: mtimeFromNs(t.maxTimeNs), incomplete: '', numFailed: t.failed, numIgnoredErrors: 0, errors: t.errors,
-    };
+    return { ...this.baseEntry(name, 'd', stat), obj, summ: summary };
   }
 
   private baseEntry(name: string, type: 'f' | 'd' | 's', stat: BigIntStats): DirEntry {
     return {
-      name, type, mode: Number(stat.mode) & 0o7777, size: type === 'f' ? Number(stat.size) : 0,
+      name, type, mode: Number(stat.mode) & 0o7777, size: type === 'd' ? 0 : Number(stat.size), // a symlink's: its target's length, as kopia records it
       mtime: mtimeFromNs(stat.mtimeNs), uid: Number(stat.uid), gid: Number(stat.gid), obj: '',
     };
   }
 
-  private leafTotals(stat: BigIntStats, kind: 'file' | 'symlink'): Totals {
-    return {
-      size: kind === 'file' ? Number(stat.size) : 0, files: kind === 'file' ? 1 : 0, symlinks: kind === 'symlink' ? 1 : 0,
-      dirs: 0, maxTimeNs: stat.mtimeNs, failed: 0, errors: [],
-    };
-  }
-
-  private async processSymlink(se: SourceEntry, rel: string, parent: Totals): Promise<{ entry: DirEntry; totals: Totals } | undefined> {
+  private async processSymlink(se: SourceEntry, rel: string, failed: FailedEntries): Promise<DirEntry | undefined> {
     let target: Buffer;
     try {
       target = await this.fsLimit.run(() => readlink(se.path, { encoding: 'buffer' }));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      this.fail(rel, err.code ?? 'EIO', err.message, parent);
+      this.fail(rel, err.code ?? 'EIO', err.message, failed);
       return undefined;
     }
     const writer = this.repo.objects.newWriter({ prefix: '' });
     await writer.write(target);
     const obj = await writer.result();
-    return { entry: { ...this.baseEntry(se.name, 's', se.stat), obj }, totals: this.leafTotals(se.stat, 'symlink') };
+    return { ...this.baseEntry(se.name, 's', se.stat), obj };
   }
 
-  private async processFile(se: SourceEntry, rel: string, prev: DirEntry | undefined, parent: Totals,
-  ): Promise<{ entry: DirEntry; totals: Totals } | undefined> {
+  private async processFile(se: SourceEntry, rel: string, prev: DirEntry | undefined, failed: FailedEntries,
+  ): Promise<DirEntry | undefined> {
     this.progress.files++;
     const size = Number(se.stat.size);
     this.progress.bytesTotal += size;
@@ -315,12 +292,12 @@ export class Uploader {
         prev.mode === base.mode && this.isLive(prev.obj)) {
       this.progress.cachedFiles++;
       this.progress.cachedBytes += size;
-      return { entry: { ...base, obj: prev.obj }, totals: this.leafTotals(se.stat, 'file') };
+      return { ...base, obj: prev.obj };
     }
     this.progress.hashedFiles++;
     if (size === 0) {
       this.emptyObject ??= this.repo.contents.writeContent(new Uint8Array(0), { prefix: '' });
-      return { entry: { ...base, obj: await this.emptyObject }, totals: this.leafTotals(se.stat, 'file') };
+      return { ...base, obj: await this.emptyObject };
     }
     const key = this.batcher.newFileKey();
     const segments: Promise<SegmentResult>[] = [];
@@ -329,58 +306,29 @@ export class Uploader {
       segments.push(this.batcher.add({ fileKey: key, path: se.path, offset: off, length: Math.min(SEGMENT_BYTES, size - off), expect }));
     }
     const results = await Promise.all(segments);
-    const failed = results.find((r) => r.error !== undefined);
-    if (failed?.error !== undefined) {
-      this.fail(rel, failed.error.errno, failed.error.message, parent);
+    const failedSegment = results.find((r) => r.error !== undefined);
+    if (failedSegment?.error !== undefined) {
+      this.fail(rel, failedSegment.error.errno, failedSegment.error.message, failed);
       return undefined;
     }
     const chunks = results.flatMap((r) => r.chunks);
     const bytes = chunks.reduce((n, c) => n + c.length, 0);
     let obj: string;
     if (chunks.length === 1) obj = chunks[0]!.contentId;
-    else {
-      let start = 0;
-      obj = await this.repo.objects.writeIndirect(chunks.map((c) => {
-        const e = { start, length: c.length, objectId: c.contentId };
-        start += c.length;
-        return e;
-      }), { prefix: '' });
-    }
+    else obj = await this.repo.objects.writeIndirect(entriesFromChunks(chunks.map((c) => ({ length: c.length, objectId: c.contentId }))), { prefix: '' });
     // A file that grew, shrank or was replaced while we read it is recorded with the bytes actually stored
     // (its size then matches the object), keeps the mtime the walk saw (so the next backup, seeing another
     // size or mtime, reads it again) and is counted.
     if (results.some((r) => r.changed === true)) this.progress.changedWhileRead++;
-    const entry: DirEntry = bytes === size ? { ...base, obj } : { ...base, size: bytes, obj };
-    const totals = this.leafTotals(se.stat, 'file');
-    totals.size = bytes;
-    return { entry, totals };
+    return bytes === size ? { ...base, obj } : { ...base, size: bytes, obj };
   }
 
   /** A reused object must still be in the index (maintenance may have removed expired data). */
   private isLive(objectId: string): boolean {
-    const contentId = objectId.replace(/^I+/, '').replace(/^Z/, '');
-    const info = this.repo.contents.contentInfo(contentId);
+    const id = tryParseObjectId(objectId); // a malformed ID in an old listing: not reusable, read the data again
+    const info = id === undefined ? undefined : this.repo.contents.contentInfo(id.contentId);
     return info !== undefined && !info.deleted;
   }
-}
-
-function sameSummary(a: DirectorySummary | undefined, b: DirectorySummary | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.size === b.size && a.files === b.files && a.symlinks === b.symlinks && a.dirs === b.dirs &&
-    a.maxTime === b.maxTime && (a.incomplete ?? '') === (b.incomplete ?? '') && a.numFailed === b.numFailed &&
-    (a.numIgnoredErrors ?? 0) === (b.numIgnoredErrors ?? 0) && (a.errors?.length ?? 0) === 0 && (b.errors?.length ?? 0) === 0;
-}
-
-function sameEntry(a: DirEntry, b: DirEntry | undefined): boolean {
-  return b !== undefined && a.name === b.name && a.type === b.type && a.mode === b.mode && a.size === b.size &&
-    a.mtime === b.mtime && a.uid === b.uid && a.gid === b.gid && a.obj === b.obj && sameSummary(a.summ, b.summ);
-}
-
-/** True when a new listing would be identical to the previous snapshot's listing of the directory. */
-function unchangedListing(entries: readonly DirEntry[], summary: DirectorySummary, previous: ReadonlyMap<string, DirEntry>,
-  previousSummary: DirectorySummary | undefined): boolean {
-  return entries.length === previous.size && sameSummary(summary, previousSummary) &&
-    entries.every((e) => sameEntry(e, previous.get(e.name)));
 }
 
 /** An ignore file that exists but cannot be read; carries its name for the message. */

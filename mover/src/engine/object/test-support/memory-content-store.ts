@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { contentIdPrefix } from '../../content/content-id.ts';
 import { ContentIdSet } from '../../content/content-id-set.ts';
 import type { ContentInfo } from '../../content/content-info.ts';
-import type { ContentWriter, PreparedContent, WriteContentOptions } from '../../content/content-store.ts';
+import type { ContentWriter, PreparedContent, ResumeStats, WriteContentOptions } from '../../content/content-store.ts';
+import type { ContentPreparerSpec } from '../../content/content-preparer.ts';
 import type { PackContentsReader } from '../../content/pack-contents-reader.ts';
 import { NotFoundError, UnsupportedError } from '../../errors.ts';
 
@@ -43,6 +44,14 @@ export class MemoryContentStore implements ContentWriter {
     const c = this.contents.get(contentId);
     if (c === undefined || c.deleted) throw new NotFoundError(`content ${contentId} not found`);
     return Buffer.from(c.data);
+  }
+
+  async resumeInterruptedSessions(): Promise<ResumeStats> {
+    return { sessions: 0, packs: 0, bytes: 0, contents: 0, skipped: 0 }; // nothing is ever left half-written in memory
+  }
+
+  preparerSpec(): ContentPreparerSpec {
+    throw new UnsupportedError('MemoryContentStore keeps plain contents, it does not seal them', { hint: 'use the content manager (snapshot/test-support/memory-repository.ts) to test uploads' });
   }
 
   packReader(): PackContentsReader {
