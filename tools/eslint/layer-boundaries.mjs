@@ -31,6 +31,12 @@ const PACKAGE_OWNERS = [
 const RANK_OF = new Map(ENGINE_RANKS.flatMap((r, i) => r.layers.map((l) => [l, { rank: i, independent: r.independent }])));
 const TOP_RANK = ENGINE_RANKS.length;
 const PIPELINE_RANK = RANK_OF.get('upload').rank;
+// The pipelines (upload, restore, verify) never handle keys, compression or pack bytes themselves: from the
+// layers below repo they may import only these modules of content/ (its public API: the preparer handed to
+// upload workers, the pack reader and its worker-side decoder, index entries and the content store
+// interfaces), and nothing of blob/, crypto/, compression/ or format/. Tests may build fixtures with more.
+const PIPELINE_CONTENT_API = ['content-store.ts', 'content-info.ts', 'content-preparer.ts', 'pack-contents-reader.ts', 'pack-range-decoder.ts', 'content-id.ts'];
+const PIPELINE_FORBIDDEN_LAYERS = ['blob', 'crypto', 'compression', 'format'];
 
 /** The file's path relative to the repository root, with forward slashes. */
 export function repoPath(root, file) {
@@ -95,6 +101,7 @@ export const layerBoundaries = {
     type: 'problem',
     docs: { description: 'imports must follow the layer order of ARCHITECTURE.md' },
     messages: {
+      pipelineInternals: '{{from}} must not import {{to}}: pipelines use content/\'s public API (preparer, pack reader), never keys, compression or pack bytes (ARCHITECTURE.md)',
       upward: '{{from}} must not import {{to}}: layers import downward only (ARCHITECTURE.md)',
       sibling: '{{from}} must not import {{to}}: {{why}}',
       operator: 'operator code may import only mover/src/contract from the mover, not {{to}}',
@@ -136,6 +143,15 @@ export const layerBoundaries = {
         return;
       }
       if (target.layer === from.layer) return;
+      if (from.rank === PIPELINE_RANK && !isTest) {
+        const targetRel = resolveImport(root, file, spec);
+        const internal = PIPELINE_FORBIDDEN_LAYERS.includes(target.layer) ||
+          (target.layer === 'content' && !PIPELINE_CONTENT_API.includes(targetRel.slice('mover/src/engine/content/'.length)));
+        if (internal) {
+          context.report({ node, messageId: 'pipelineInternals', data: { from: from.layer, to: targetRel.slice('mover/src/engine/'.length) } });
+          return;
+        }
+      }
       if (target.rank > from.rank) {
         context.report({ node, messageId: 'upward', data: { from: from.layer, to: target.layer } });
       } else if (target.rank === from.rank && from.independent && !(isTest && from.rank === PIPELINE_RANK)) {

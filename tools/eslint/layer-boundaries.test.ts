@@ -47,6 +47,12 @@ const invalid: Case[] = [
   { name: 'blob imports crypto', file: `${E}/blob/a.ts`, code: `import { x } from '../crypto/m.ts'; x;`, errors: [sibling] },
   { name: 'verify imports restore', file: `${E}/verify/a.ts`, code: `import { x } from '../restore/m.ts'; x;`, errors: [sibling] },
   { name: 'upload imports verify', file: `${E}/upload/a.ts`, code: `import { x } from '../verify/m.ts'; x;`, errors: [sibling] },
+  // pipelines use content's public API only
+  { name: 'upload imports crypto', file: `${E}/upload/a.ts`, code: `import { x } from '../crypto/encryptors.ts'; x;`, errors: ['layer-boundaries:pipelineInternals'] },
+  { name: 'restore imports the pack format', file: `${E}/restore/a.ts`, code: `import { x } from '../content/pack-reader.ts'; x;`, errors: ['layer-boundaries:pipelineInternals'] },
+  { name: 'verify imports compression', file: `${E}/verify/a.ts`, code: `import { x } from '../compression/compressors.ts'; x;`, errors: ['layer-boundaries:pipelineInternals'] },
+  { name: 'upload imports the blob layer', file: `${E}/upload/a.ts`, code: `import { x } from '../blob/blob-store.ts'; x;`, errors: ['layer-boundaries:pipelineInternals'] },
+  { name: 'upload imports format', file: `${E}/upload/a.ts`, code: `import { x } from '../format/repository-config.ts'; x;`, errors: ['layer-boundaries:pipelineInternals'] },
   { name: 'a blob test imports crypto (only pipeline tests may use a sibling)', file: `${E}/blob/a.test.ts`, code: `import { x } from '../crypto/m.ts'; x;`, errors: [sibling] },
   // 2. areas and packages
   { name: 'operator imports the engine', file: 'operator/src/jobs/a.ts', code: `import { x } from '../../../mover/src/engine/errors.ts'; x;`, errors: ['layer-boundaries:operator'] },
@@ -96,6 +102,9 @@ const valid: Omit<Case, 'errors'>[] = [
   { name: 'allowed process members', file: `${E}/restore/a.ts`, code: `import { hrtime } from 'node:process'; export const v = [hrtime.bigint(), process.getuid?.(), process.geteuid?.(), process.hrtime.bigint()];` },
   { name: 'a local named process or console', file: `${E}/maintenance/a.ts`, code: `const process = (n: number): number => n; export const v = process(1); export function f(console: { log(s: string): void }): void { console.log('x'); }` },
   { name: 'type-only use of process', file: `${E}/repo/a.ts`, code: `export type Env = typeof process.env; export type P = typeof process;` },
+  { name: 'upload uses the content preparer', file: `${E}/upload/a.ts`, code: `import { x } from '../content/content-preparer.ts'; x;` },
+  { name: 'restore uses the pack reader', file: `${E}/restore/a.ts`, code: `import { x } from '../content/pack-contents-reader.ts'; x;` },
+  { name: 'a pipeline test builds fixtures with the blob layer', file: `${E}/restore/a.test.ts`, code: `import { x } from '../blob/memory-store.ts'; x;` },
   { name: 'a pipeline test may run a sibling pipeline (round trip)', file: `${E}/upload/a.test.ts`, code: `import { x } from '../restore/m.ts'; x;` },
   { name: 'engine tests may use process and console', file: `${E}/blob/a.test.ts`, code: `console.log(process.env.X); process.exitCode = 0;` },
   { name: 'engine test support may use process', file: `${E}/object/test-support/a.ts`, code: `export const v = process.env.X;` },
