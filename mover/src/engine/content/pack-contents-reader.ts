@@ -67,6 +67,11 @@ export class PackContentsReader {
     return new PackContentsReader(blobs, format.encryptor, spec);
   }
 
+  /** Every pack blob (data packs `p`, metadata packs `q`) with its stored length, as storage lists it. */
+  async *listPacks(): AsyncIterable<{ readonly id: string; readonly length: number }> {
+    for (const prefix of ['p', 'q']) for await (const b of this.blobs.list(prefix)) yield { id: b.id, length: b.length };
+  }
+
   /** The ranged GETs that cover `contents` (grouped by pack, neighbours coalesced). */
   plan(contents: Iterable<ContentInfo>, options: Partial<RangePlanOptions> = {}): PackRange[] {
     return planPackReads(contents, { ...DEFAULT_RANGE_PLAN, ...options });

@@ -6,7 +6,7 @@
 // Difference from kopia: contents already marked deleted are not copied (kopia copies them as deleted);
 // their old pack simply stays referenced until the deletion watermark passes them, then pack GC removes it.
 import type { ContentInfo } from '../content/content-info.ts';
-import type { MaintenanceRepository } from './maintenance-repository.ts';
+import type { DirectRepository } from '../repo/repository.ts';
 
 export const SHORT_PACK_THRESHOLD_PERCENT = 60;
 
@@ -76,7 +76,7 @@ export interface RewriteOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-export async function rewriteShortPacks(repo: MaintenanceRepository, options: RewriteOptions): Promise<RewriteContentsStats> {
+export async function rewriteShortPacks(repo: DirectRepository, options: RewriteOptions): Promise<RewriteContentsStats> {
   const threshold = Math.floor((repo.format.config.maxPackSize * SHORT_PACK_THRESHOLD_PERCENT) / 100);
   const candidates = contentsInShortPacks(packUsage(repo.contents.iterateContents({ includeDeleted: true }), options.packPrefix).values(), threshold);
   const stats: RewriteContentsStats = {

@@ -23,7 +23,7 @@ import {
   DEFAULT_MAINTENANCE_PARAMS, MaintenanceOwnedError, effectiveLogRetention, readMaintenanceParams, writeMaintenanceParams,
   type MaintenanceParams,
 } from './maintenance-params.ts';
-import type { MaintenanceRepository } from './maintenance-repository.ts';
+import type { DirectRepository } from '../repo/repository.ts';
 import {
   MAINTENANCE_SCHEDULE_BLOB_ID, TASK, findSafeDropTime, maxEndTime, nextPackDeleteTime, readSchedule, recordRun,
   shouldRewriteContents, writeSchedule, type MaintenanceSchedule,
@@ -102,7 +102,7 @@ export class MaintenanceBudgetError extends CairnError {
 }
 
 /** kopia runs maintenance only for epoch-indexed repositories here; legacy index compaction is not implemented. */
-function epochParameters(repo: MaintenanceRepository, overrides: EpochOverrides | undefined): EpochParameters {
+function epochParameters(repo: DirectRepository, overrides: EpochOverrides | undefined): EpochParameters {
   const p = repo.format.config.epochParameters;
   if (!p.enabled) {
     throw new UnsupportedError('this repository uses legacy (non-epoch) index blobs; Cairn maintains only epoch-indexed repositories', {
@@ -112,7 +112,7 @@ function epochParameters(repo: MaintenanceRepository, overrides: EpochOverrides 
   return { ...p, ...overrides };
 }
 
-export async function runMaintenance(repo: MaintenanceRepository, options: MaintenanceRunOptions): Promise<MaintenanceReport> {
+export async function runMaintenance(repo: DirectRepository, options: MaintenanceRunOptions): Promise<MaintenanceReport> {
   const safety = options.safety ?? SAFETY_FULL;
   const localNow = options.now ?? (() => new Date());
   const mono = options.monotonicMs ?? (() => performance.now());
@@ -230,7 +230,7 @@ async function runFull(run: Run, em: EpochMaintenance, mp: MaintenanceParams): P
 class Run {
   readonly tasks: TaskReport[] = [];
   readonly skipped: { task: string; reason: string }[] = [];
-  readonly repo: MaintenanceRepository;
+  readonly repo: DirectRepository;
   readonly schedule: MaintenanceSchedule;
   readonly start: Date;
   readonly storageNow: () => Date;
@@ -239,7 +239,7 @@ class Run {
   readonly signal: AbortSignal | undefined;
   private readonly options: MaintenanceRunOptions;
 
-  constructor(repo: MaintenanceRepository, schedule: MaintenanceSchedule, start: Date, storageNow: () => Date, safety: SafetyParameters,
+  constructor(repo: DirectRepository, schedule: MaintenanceSchedule, start: Date, storageNow: () => Date, safety: SafetyParameters,
     options: MaintenanceRunOptions) {
     this.repo = repo;
     this.schedule = schedule;

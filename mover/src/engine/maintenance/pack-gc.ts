@@ -10,7 +10,7 @@
 import type { BlobMetadata } from '../blob/blob-store.ts';
 import { listActiveSessions, sessionIdFromBlobId, type SessionInfo } from '../content/session-marker.ts';
 import { findUnexplainedPacks, ImplausibleIndexError } from './index-plausibility.ts';
-import type { MaintenanceRepository } from './maintenance-repository.ts';
+import type { DirectRepository } from '../repo/repository.ts';
 import { forEachBounded } from '../util/for-each-bounded.ts';
 
 export const FULL_PACK_GC_PREFIXES = ['p', 'q', 's'] as const;
@@ -55,7 +55,7 @@ export function judgeUnreferencedBlob(bm: BlobMetadata, cutoffMs: number, sessio
 }
 
 /** Packs referenced by the index (deleted entries above the watermark included). */
-export function referencedPacks(repo: Pick<MaintenanceRepository, 'contents'>): Set<string> {
+export function referencedPacks(repo: Pick<DirectRepository, 'contents'>): Set<string> {
   const used = new Set<string>();
   for (const ci of repo.contents.iterateContents({ includeDeleted: true })) used.add(ci.packBlobId);
   return used;
@@ -67,7 +67,7 @@ export function referencedPacks(repo: Pick<MaintenanceRepository, 'contents'>): 
  * listed here is either indexed by the time of the reload (referenced) or its session was still open when
  * the markers were listed (a writer deletes its marker only after writing its index).
  */
-export async function deleteUnreferencedPacks(repo: MaintenanceRepository, options: PackGcOptions): Promise<DeleteUnreferencedPacksStats> {
+export async function deleteUnreferencedPacks(repo: DirectRepository, options: PackGcOptions): Promise<DeleteUnreferencedPacksStats> {
   const listed: BlobMetadata[] = [];
   for (const prefix of options.prefixes) for await (const bm of repo.blobs.list(prefix)) listed.push(bm);
   const sessions = await listActiveSessions(repo.blobs, repo.encryptor);
@@ -109,7 +109,7 @@ export async function deleteUnreferencedPacks(repo: MaintenanceRepository, optio
   return stats;
 }
 
-function contentsView(repo: MaintenanceRepository): Parameters<typeof findUnexplainedPacks>[0] {
+function contentsView(repo: DirectRepository): Parameters<typeof findUnexplainedPacks>[0] {
   return { blobs: repo.blobs, encryptor: repo.encryptor, indexedEntry: (id) => repo.contents.indexedEntry(id) };
 }
 
@@ -118,7 +118,7 @@ function contentsView(repo: MaintenanceRepository): Parameters<typeof findUnexpl
  * packs, then session markers, then reloads the index (pack GC's order), so a backup committing meanwhile
  * is seen either as a live session or as indexed.
  */
-export async function assertIndexPlausible(repo: MaintenanceRepository, signal?: AbortSignal): Promise<void> {
+export async function assertIndexPlausible(repo: DirectRepository, signal?: AbortSignal): Promise<void> {
   const listed: BlobMetadata[] = [];
   for (const prefix of ['p', 'q']) for await (const bm of repo.blobs.list(prefix)) listed.push(bm);
   const sessions = await listActiveSessions(repo.blobs, repo.encryptor);

@@ -11,7 +11,7 @@
 import type { BlobMetadata, BlobReader } from '../blob/blob-store.ts';
 import { listActiveSessions } from '../content/session-marker.ts';
 import { isCairnError } from '../errors.ts';
-import type { RepositoryReader } from '../repo/repository.ts';
+import type { DirectRepositoryReader } from '../repo/repository.ts';
 import { listSnapshots } from '../snapshot/snapshot-manager.ts';
 import { verifySnapshots } from '../verify/verify.ts';
 import { findUnexplainedPacks } from './index-plausibility.ts';
@@ -84,7 +84,7 @@ export interface CheckOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-export async function checkRepository(repo: RepositoryReader, options: CheckOptions = {}): Promise<RepositoryCheckReport> {
+export async function checkRepository(repo: DirectRepositoryReader, options: CheckOptions = {}): Promise<RepositoryCheckReport> {
   const maxProblems = options.maxProblems ?? 100;
   const problems: CheckProblem[] = [];
   let problemCount = 0;

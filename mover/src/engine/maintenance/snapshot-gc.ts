@@ -8,7 +8,7 @@
 // its manifest in one index blob, so every content listed has its manifest among those loaded later,
 // even if the index is reloaded in between (kopia instead freezes the index for the whole run).
 import { listSnapshots } from '../snapshot/snapshot-manager.ts';
-import type { MaintenanceRepository } from './maintenance-repository.ts';
+import type { DirectRepository } from '../repo/repository.ts';
 import { findSnapshotContents, includingDeleted } from './snapshot-contents.ts';
 
 const MANIFEST_PREFIX = 'm';
@@ -50,7 +50,7 @@ export function emptyGcStats(): SnapshotGcStats {
   };
 }
 
-export async function runSnapshotGc(repo: MaintenanceRepository, options: SnapshotGcOptions): Promise<SnapshotGcStats> {
+export async function runSnapshotGc(repo: DirectRepository, options: SnapshotGcOptions): Promise<SnapshotGcStats> {
   const candidates = [...repo.contents.iterateContents({ includeDeleted: true })];
   repo.manifests.reload();
   const manifests = await listSnapshots(repo.manifests);

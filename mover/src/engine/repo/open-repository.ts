@@ -1,4 +1,4 @@
-// Repo layer: composes blob -> format -> content -> object -> manifest into one Repository handle, as
+// Repo layer: composes blob -> format -> content -> object -> manifest into one handle (a DirectRepository), as
 // kopia's repo package does. Commit order on flush: manifests are added as contents first, then the
 // content manager writes packs and ONE index blob — the only commit point.
 import type { BlobStore } from '../blob/blob-store.ts';
@@ -12,7 +12,7 @@ import { openRepositoryFormat } from '../format/open-repository-format.ts';
 import type { RepositoryFormat } from '../format/repository-config.ts';
 import { ManifestManager } from '../manifest/manifest-manager.ts';
 import { ObjectManager } from '../object/object-manager.ts';
-import type { RepositoryWriter } from './repository.ts';
+import type { DirectRepository } from './repository.ts';
 
 export interface OpenRepositoryOptions {
   /** Wraps storage so nothing can be written (list, restore, verify). */
@@ -25,7 +25,7 @@ export interface OpenRepositoryOptions {
   readonly uploadParallelism?: number;
 }
 
-export class Repository implements RepositoryWriter {
+export class Repository implements DirectRepository {
   readonly format: RepositoryFormat;
   readonly blobs: BlobStore;
   readonly contents: ContentManager;

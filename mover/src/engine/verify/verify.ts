@@ -110,7 +110,7 @@ class Verifier {
   }
 
   async listPacks(): Promise<void> {
-    for (const prefix of ['p', 'q']) for await (const b of this.repo.blobs.list(prefix)) this.packs.set(b.id, b.length);
+    for await (const b of this.repo.contents.packReader().listPacks()) this.packs.set(b.id, b.length);
   }
 
   /** Problem text for a content, or "" (checks index entry and pack; samples data contents). */
