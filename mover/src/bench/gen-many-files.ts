@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from '../engine/object/test-support/split-all.ts';
 
 export interface ManyFilesOptions {
   readonly count: number;
@@ -26,23 +27,12 @@ export interface ManyFilesTree {
 const PER_DIR = 1000;
 const DIRS_PER_PARENT = 30;
 
-/** mulberry32: a tiny seeded PRNG, enough for reproducible sizes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes the tree; yields to the event loop every few thousand files so a signal's cleanup can run. */
 export async function generateManyFiles(out: string, options: ManyFilesOptions, progress?: (done: number) => void): Promise<ManyFilesTree> {
   const count = options.count;
   const bigDirFiles = Math.min(count, options.bigDirFiles ?? Math.min(100_000, Math.floor(count / 10)));
-  const rand = prng(options.seed ?? 1);
+  const rand = mulberry32(options.seed ?? 1);
   let emptyFiles = 0;
   let bytes = 0;
   let dirs = 1;

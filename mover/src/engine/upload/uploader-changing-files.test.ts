@@ -2,36 +2,21 @@
 // entry's size is the size of the stored object, it keeps the mtime the walk saw, and it is counted
 // (issue 8, item 4). The moment between lstat and read is reached through the ignore rules, which the
 // walker consults for every entry after listing its directory and before reading it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MemoryBlobStore } from '../blob/memory-store.ts';
-import { createRepository, openRepository, type Repository } from '../repo/open-repository.ts';
+import { useScratchRepository } from '../snapshot/test-support/scratch-repository.ts';
 import { decodeDirManifest } from '../snapshot/dir-manifest.ts';
 import { restoreEntry } from '../restore/restore.ts';
 import { Uploader } from './uploader.ts';
 import type { DirectoryIgnoreMatcher } from '../policy/ignore-rules.ts';
 
-let work: string;
-let repo: Repository;
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'cairn-changing-'));
-  const store = new MemoryBlobStore();
-  await createRepository(store, 'pw');
-  repo = await openRepository(store, 'pw');
-}, 60_000);
-
-afterAll(async () => {
-  await repo?.close();
-  await rm(work, { recursive: true, force: true });
-});
+const scratch = useScratchRepository('changing');
 
 describe('backup of files that change while being read', () => {
   it('stores each as read, with its size matching the stored object, and counts it', async () => {
-    const src = join(work, 'src');
+    const src = join(scratch.work, 'src');
     await mkdir(src);
     const body = (n: number, c: string): Buffer => Buffer.alloc(n, c);
     for (const name of ['grows', 'shrinks', 'replaced', 'steady']) await writeFile(join(src, name), body(100_000, name[0]!));
@@ -51,7 +36,7 @@ describe('backup of files that change while being read', () => {
       },
       forDirectory: () => scope,
     };
-    const uploader = new Uploader(repo, {
+    const uploader = new Uploader(scratch.repo, {
       sourcePath: src, source: { host: 'h', userName: 'u', path: '/src' }, workers: 1, previous: null,
       ignore: scope,
     });
@@ -59,14 +44,14 @@ describe('backup of files that change while being read', () => {
     expect(result.progress.changedWhileRead).toBe(3);
     expect(result.failures).toEqual([]);
 
-    const listing = decodeDirManifest(await (await repo.objects.openObject(result.manifest.rootEntry!.obj)).readAll(), 'root');
+    const listing = decodeDirManifest(await (await scratch.repo.objects.openObject(result.manifest.rootEntry!.obj)).readAll(), 'root');
     const sizes = Object.fromEntries(listing.entries.map((e) => [e.name, e.size]));
     expect(sizes).toEqual({ grows: 100_000, shrinks: 30_000, replaced: 100_000, steady: 100_000 });
-    for (const e of listing.entries) expect((await repo.objects.openObject(e.obj)).length).toBe(e.size);
+    for (const e of listing.entries) expect((await scratch.repo.objects.openObject(e.obj)).length).toBe(e.size);
     expect(result.manifest.stats.totalSize).toBe(330_000);
 
-    const out = join(work, 'out');
-    await restoreEntry(repo, result.manifest.rootEntry!, out);
+    const out = join(scratch.work, 'out');
+    await restoreEntry(scratch.repo, result.manifest.rootEntry!, out);
     expect(await readFile(join(out, 'grows'))).toEqual(body(100_000, 'g'));
     expect(await readFile(join(out, 'shrinks'))).toEqual(body(30_000, 's'));
     expect(await readFile(join(out, 'replaced'))).toEqual(body(100_000, 'n'));

@@ -1,33 +1,18 @@
 // The uploader applies the policy layer's ignore rules directly: tree-wide rules (--exclude), the source's
 // .kopiaignore, and a subdirectory's .kopiaignore scoped to that subdirectory (kopia's ignorefs semantics).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MemoryBlobStore } from '../blob/memory-store.ts';
-import { createRepository, openRepository, type Repository } from '../repo/open-repository.ts';
+import { useScratchRepository } from '../snapshot/test-support/scratch-repository.ts';
 import { decodeDirManifest } from '../snapshot/dir-manifest.ts';
 import type { DirEntry } from '../snapshot/dir-entry.ts';
 import { createIgnoreMatcher } from '../policy/ignore-rules.ts';
 import { Uploader } from './uploader.ts';
 
-let work: string;
-let repo: Repository;
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'cairn-ignore-'));
-  const store = new MemoryBlobStore();
-  await createRepository(store, 'pw');
-  repo = await openRepository(store, 'pw');
-}, 60_000);
-
-afterAll(async () => {
-  await repo?.close();
-  await rm(work, { recursive: true, force: true });
-});
+const scratch = useScratchRepository('ignore');
 
 async function paths(entry: DirEntry, prefix = ''): Promise<string[]> {
-  const listing = decodeDirManifest(await (await repo.objects.openObject(entry.obj)).readAll(), prefix || 'root');
+  const listing = decodeDirManifest(await (await scratch.repo.objects.openObject(entry.obj)).readAll(), prefix || 'root');
   const out: string[] = [];
   for (const e of listing.entries) {
     const p = `${prefix}${e.name}`;
@@ -39,7 +24,7 @@ async function paths(entry: DirEntry, prefix = ''): Promise<string[]> {
 
 describe('uploader ignore rules', () => {
   it('applies --exclude rules, the root .kopiaignore and a nested one only below its directory', async () => {
-    const src = join(work, 'src');
+    const src = join(scratch.work, 'src');
     await mkdir(join(src, 'app', 'cache'), { recursive: true });
     await mkdir(join(src, 'other'), { recursive: true });
     await writeFile(join(src, '.kopiaignore'), '*.tmp\n');
@@ -47,7 +32,7 @@ describe('uploader ignore rules', () => {
     for (const f of ['keep.txt', 'drop.tmp', 'secret.key', 'app/a.log', 'app/main.c', 'app/cache/x', 'other/b.log', 'other/c.tmp']) {
       await writeFile(join(src, f), f);
     }
-    const uploader = new Uploader(repo, {
+    const uploader = new Uploader(scratch.repo, {
       sourcePath: src, source: { host: 'h', userName: 'u', path: '/src' }, workers: 1, previous: null,
       ignore: createIgnoreMatcher({ rules: ['*.key'], ignoreFileNames: ['.kopiaignore'] }),
     });

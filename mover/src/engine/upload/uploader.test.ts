@@ -2,14 +2,14 @@
 // from the previous snapshot without being read, changed ones are read again, unchanged directory listings
 // are reused without being written again, exclusions are counted as kopia counts them, and an aborted run
 // commits nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBlobStore } from '../blob/memory-store.ts';
-import { createRepository, openRepository, type Repository } from '../repo/open-repository.ts';
+import { createRepository, openRepository } from '../repo/open-repository.ts';
+import { useScratchRepository } from '../snapshot/test-support/scratch-repository.ts';
 import { readDirManifest } from '../snapshot/dir-manifest.ts';
 import type { DirEntry } from '../snapshot/dir-entry.ts';
 import type { SnapshotManifest } from '../snapshot/snapshot-manifest.ts';
@@ -19,34 +19,20 @@ import { Uploader, type UploadOptions, type UploadResult } from './uploader.ts';
 
 const SOURCE = { host: 'h', userName: 'u', path: '/src' };
 const FIXED = new Date('2024-01-02T03:04:05.678Z');
-let work: string;
-let store: MemoryBlobStore;
-let repo: Repository;
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'cairn-uploader-'));
-  store = new MemoryBlobStore();
-  await createRepository(store, 'pw');
-  repo = await openRepository(store, 'pw');
-}, 60_000);
-
-afterAll(async () => {
-  await repo?.close();
-  await rm(work, { recursive: true, force: true });
-});
+const scratch = useScratchRepository('uploader');
 
 function upload(src: string, options: Partial<UploadOptions> = {}): Promise<UploadResult> {
-  return new Uploader(repo, { sourcePath: src, source: SOURCE, workers: 1, ...options }).run();
+  return new Uploader(scratch.repo, { sourcePath: src, source: SOURCE, workers: 1, ...options }).run();
 }
 
 async function child(dir: DirEntry, name: string): Promise<DirEntry> {
-  const found = (await readDirManifest(repo.objects, dir.obj)).entries.find((e) => e.name === name);
+  const found = (await readDirManifest(scratch.repo.objects, dir.obj)).entries.find((e) => e.name === name);
   if (found === undefined) throw new Error(`${name} not in listing`);
   return found;
 }
 
 async function content(entry: DirEntry): Promise<string> {
-  return (await (await repo.objects.openObject(entry.obj)).readAll()).toString();
+  return (await (await scratch.repo.objects.openObject(entry.obj)).readAll()).toString();
 }
 
 /** Rewrites a file, then gives it back its size (by construction) and mtime: a backup must not look inside. */
@@ -61,7 +47,7 @@ describe('Uploader', () => {
   let first: UploadResult;
 
   beforeAll(async () => {
-    src = join(work, 'incremental');
+    src = join(scratch.work, 'incremental');
     await mkdir(join(src, 'a'), { recursive: true });
     await mkdir(join(src, 'b'), { recursive: true });
     await writeFile(join(src, 'a', 'one.txt'), 'one-1');
@@ -75,14 +61,14 @@ describe('Uploader', () => {
 
   it('reuses unchanged files without reading them, and unchanged listings without writing them', async () => {
     await replaceKeepingStat(join(src, 'top.txt'), 'TOP-2'); // same size and mtime: trusted as unchanged
-    const written = { ...repo.contents.stats };
+    const written = { ...scratch.repo.contents.stats };
     const second = await upload(src, { previous: first.manifest });
     expect(second.progress).toMatchObject({ cachedFiles: 4, hashedFiles: 0, bytesRead: 0 });
     expect(second.manifest.rootEntry!.obj).toBe(first.manifest.rootEntry!.obj);
     expect(await content(await child(second.manifest.rootEntry!, 'top.txt'))).toBe('top-1');
     // nothing but the snapshot manifest was written: no file content, no listing, not even a dedup hit
-    expect(repo.contents.stats.dedupedContents).toBe(written.dedupedContents);
-    expect(repo.contents.stats.writtenContents - written.writtenContents).toBe(1);
+    expect(scratch.repo.contents.stats.dedupedContents).toBe(written.dedupedContents);
+    expect(scratch.repo.contents.stats.writtenContents - written.writtenContents).toBe(1);
     expect(second.manifest.stats).toMatchObject({ cachedFiles: 4, nonCachedFiles: 0, fileCount: 4, dirCount: 3 });
   });
 
@@ -101,13 +87,13 @@ describe('Uploader', () => {
   });
 
   it('reads a file again when its reused object is no longer in the index', async () => {
-    const dir = join(work, 'gone');
+    const dir = join(scratch.work, 'gone');
     await mkdir(dir);
     await writeFile(join(dir, 'f.txt'), 'will be deleted from the index');
     const before = await upload(dir, { previous: null });
     const file = await child(before.manifest.rootEntry!, 'f.txt');
-    await repo.contents.deleteContent(file.obj);
-    await repo.flush();
+    await scratch.repo.contents.deleteContent(file.obj);
+    await scratch.repo.flush();
     const after = await upload(dir, { previous: before.manifest });
     expect(after.progress).toMatchObject({ cachedFiles: 0, hashedFiles: 1 });
     expect(await content(await child(after.manifest.rootEntry!, 'f.txt'))).toBe('will be deleted from the index');
@@ -116,7 +102,7 @@ describe('Uploader', () => {
 
 describe('Uploader exclusions', () => {
   it('counts excluded files (with their bytes) and directories as kopia does; unknown file types are not counted', async () => {
-    const src = join(work, 'excluded');
+    const src = join(scratch.work, 'excluded');
     await mkdir(join(src, 'cache', 'deep'), { recursive: true });
     await mkdir(join(src, 'keep'));
     await writeFile(join(src, '.kopiaignore'), '*.log\n');
@@ -136,7 +122,7 @@ describe('Uploader exclusions', () => {
 
 describe('Uploader abort', () => {
   it('commits nothing when aborted before the commit point', async () => {
-    const src = join(work, 'aborted');
+    const src = join(scratch.work, 'aborted');
     await mkdir(src);
     await writeFile(join(src, 'f.bin'), randomBytes(100_000));
     const fresh = new MemoryBlobStore();
