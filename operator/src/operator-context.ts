@@ -10,7 +10,6 @@ import type { ObjectCache } from './runtime/informer.ts';
 import type { KubeClient } from './runtime/kube-client.ts';
 import type { StatusWriter } from './runtime/status-writer.ts';
 import type { MoverLogLevel } from '../../mover/src/contract/mover-argv.ts';
-import type { HistoryLimits } from './controllers/job-tracking/job-history.ts';
 
 export interface OperatorConfig {
   /** Default mover image (overridable per resource). */
@@ -47,6 +46,11 @@ export interface Caches {
   /** Jobs and Pods labelled app.kubernetes.io/managed-by=cairn-operator only. */
   readonly jobs: ObjectCache<Job>;
   readonly pods: ObjectCache<Pod>;
+}
+
+export interface HistoryLimits {
+  readonly successful: number;
+  readonly failed: number;
 }
 
 export interface OperatorContext {

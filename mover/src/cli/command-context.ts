@@ -11,7 +11,7 @@ import { CommitGate } from '../engine/util/commit-gate.ts';
 import { openRepository, type Repository } from '../engine/repo/open-repository.ts';
 import { SecretScrubber } from './secret-scrubber.ts';
 import { UsageError } from '../engine/errors.ts';
-import type { ParsedValues } from './command.ts';
+import type { ParsedValues } from './option-spec.ts';
 
 export interface Output {
   /** A line for stdout (results, tables, JSON). */

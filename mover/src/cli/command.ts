@@ -1,11 +1,9 @@
 // The shape of one `cairn` command: its flags, its usage text, and what it does.
-import type { ParseArgsOptionDescriptor } from 'node:util';
 import type { CommandContext } from './command-context.ts';
 import type { MoverResult } from '../contract/mover-result.ts';
+import type { OptionSpec, ParsedValues } from './option-spec.ts';
 
-export type OptionSpec = Readonly<Record<string, ParseArgsOptionDescriptor & { readonly description: string; readonly valueName?: string }>>;
-
-export type ParsedValues = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+export type { OptionSpec, ParsedValues };
 
 /** What a command hands back: the fields it adds to the result, and an optional non-zero outcome. */
 export type CommandOutcome = Partial<Omit<MoverResult, 'v' | 'command' | 'exitCode' | 'durationSeconds' | 'peakMemoryBytes'>>;

@@ -4,6 +4,9 @@ import type { ContentIdSet } from './content-id-set.ts';
 import type { CommitGate } from '../util/commit-gate.ts';
 import type { PackContentsReader } from './pack-contents-reader.ts';
 import type { ContentPreparerSpec } from './content-preparer.ts';
+import type { PreparedContent } from './prepare-content.ts';
+
+export type { PreparedContent };
 
 export interface ContentReader {
   /** Reads, decrypts and decompresses a content (also a deleted one not yet dropped, as kopia does). NotFoundError when unknown; CorruptionError when it fails authentication. */
@@ -27,16 +30,6 @@ export interface WriteContentOptions {
   readonly compression?: string | undefined;
 }
 
-/**
- * A content hashed, compressed and encrypted elsewhere (a worker thread) and ready to be appended to a
- * pack. Produced by prepareContent() in the content layer.
- */
-export interface PreparedContent {
-  readonly contentId: string;
-  readonly payload: Uint8Array; // encrypted bytes as stored in the pack
-  readonly originalLength: number;
-  readonly compressionHeaderId: number;
-}
 
 export interface FlushOptions {
   /** The index blob write is the run's commit point: it passes this gate (refused once the run is aborted). */

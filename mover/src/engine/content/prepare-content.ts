@@ -7,7 +7,17 @@ import type { Compressor } from '../compression/compressor.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
 import { CONTENT_IV_SIZE, formatContentId } from './content-id.ts';
-import type { PreparedContent } from './content-store.ts';
+
+/**
+ * A content hashed, compressed and encrypted elsewhere (a worker thread) and ready to be appended to a
+ * pack. Produced by prepareContent() in the content layer.
+ */
+export interface PreparedContent {
+  readonly contentId: string;
+  readonly payload: Uint8Array; // encrypted bytes as stored in the pack
+  readonly originalLength: number;
+  readonly compressionHeaderId: number;
+}
 
 export interface PrepareContentOptions {
   /** "" for file data, or one letter g..z ("k" directories, "x" indirect objects, "m" manifests). */

@@ -6,14 +6,10 @@
 import type { Job } from '../../api/core-types.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import { LABELS } from '../../api/names.ts';
-import type { OperatorContext } from '../../operator-context.ts';
+import type { HistoryLimits, OperatorContext } from '../../operator-context.ts';
 import { isNotFound } from '../../runtime/kube-client.ts';
 import { JOBS } from '../../runtime/resource-type.ts';
 
-export interface HistoryLimits {
-  readonly successful: number;
-  readonly failed: number;
-}
 
 function finished(job: Job): 'Succeeded' | 'Failed' | undefined {
   const conds = job.status?.conditions ?? [];
