@@ -12,6 +12,7 @@ import { openRepository, type Repository } from '../engine/repo/open-repository.
 import { SecretScrubber } from './secret-scrubber.ts';
 import { UsageError } from '../engine/errors.ts';
 import type { ParsedValues } from './option-spec.ts';
+import { memoryLimit, type MemoryLimit } from './memory-limit.ts';
 
 export interface Output {
   /** A line for stdout (results, tables, JSON). */
@@ -35,6 +36,14 @@ export interface TestSeams {
   readonly onMaintenanceTask?: (task: string) => void;
 }
 
+export interface RepositoryOpenOptions {
+  readonly readOnly?: boolean;
+  /** Packs uploaded at once (each holds a pack buffer): the backup's memory plan sets it. */
+  readonly uploadParallelism?: number;
+  /** Packs sealed at this size when below the format's (small memory budgets). */
+  readonly packSizeLimit?: number;
+}
+
 export interface CommandContext {
   readonly json: boolean;
   readonly logger: Logger;
@@ -50,9 +59,11 @@ export interface CommandContext {
   /** Reads a password from a file flag value (used by change-password). */
   readPasswordFile(path: string, flag: string): Promise<string>;
   openStore(options?: { readonly create?: boolean; readonly requireEmpty?: boolean }): Promise<BlobStore>;
-  openRepository(options?: { readonly readOnly?: boolean }): Promise<Repository>;
+  openRepository(options?: RepositoryOpenOptions): Promise<Repository>;
+  /** The run's memory budget (--memory-limit, CAIRN_MEMORY_LIMIT, the cgroup limit or physical memory). */
+  memoryLimit(): MemoryLimit;
   /** Opens the repository, runs `fn` with it, and closes it whatever happens. */
-  withRepository<T>(options: { readonly readOnly?: boolean }, fn: (repo: Repository) => Promise<T>): Promise<T>;
+  withRepository<T>(options: RepositoryOpenOptions, fn: (repo: Repository) => Promise<T>): Promise<T>;
   defaultUser(): string;
   defaultHost(): string;
   now(): Date;
@@ -65,6 +76,7 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
   const json = values['json'] === true;
   const progress = values['no-progress'] === true ? false : values['progress'] === true || (output.stderrIsTTY && !json);
   let store: Promise<BlobStore> | undefined;
+  let limit: MemoryLimit | undefined;
 
   const ctx: CommandContext = {
     json, logger, output, progress, env, signal, commitGate, seams,
@@ -112,7 +124,13 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
       const s = await ctx.openStore();
       return openRepository(s, await ctx.password(), {
         readOnly: options.readOnly ?? false, username: ctx.defaultUser(), hostname: ctx.defaultHost(), logger,
+        ...(options.uploadParallelism === undefined ? {} : { uploadParallelism: options.uploadParallelism }),
+        ...(options.packSizeLimit === undefined ? {} : { packSizeLimit: options.packSizeLimit }),
       });
+    },
+    memoryLimit() {
+      limit ??= memoryLimit(str('memory-limit'), env['CAIRN_MEMORY_LIMIT']);
+      return limit;
     },
     async withRepository(options, fn) {
       const repo = await ctx.openRepository(options);

@@ -10,6 +10,7 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   'log-level': { type: 'string', description: 'log level: debug, info, warn, error (default: info, warn on a terminal)', valueName: 'LEVEL' },
   progress: { type: 'boolean', description: 'force the progress bar on (default: on when stderr is a terminal)' },
   'no-progress': { type: 'boolean', description: 'no progress bar' },
+  'memory-limit': { type: 'string', description: 'memory this run may use, e.g. 256Mi (default: the container\'s cgroup limit); or CAIRN_MEMORY_LIMIT', valueName: 'SIZE' },
   debug: { type: 'boolean', description: 'show stack traces of internal errors' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };

@@ -3,6 +3,9 @@
 // (130), it commits nothing; the next run reuses the packs it uploaded.
 import { resolve } from 'node:path';
 import { Uploader } from '../../engine/upload/uploader.ts';
+import { planUploadResources, SEGMENT_BYTES } from '../../engine/upload/upload-resources.ts';
+import { createSplitter } from '../../engine/object/splitter-factory.ts';
+import { availableParallelism } from 'node:os';
 import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
 import { createIgnoreMatcher } from '../../engine/policy/ignore-rules.ts';
 import { compressionPolicyOf, loadStoredPolicies } from '../../engine/policy/policy-store.ts';
@@ -46,7 +49,13 @@ export const snapshotCreate: Command = {
       throw new UsageError(`--parallel ${String(values['parallel'])} is not a number from 1 to 64`);
     }
     const flagCompression = typeof values['compression'] === 'string' ? checkCompression(values['compression'], '--compression') : undefined;
-    return ctx.withRepository({}, async (repo) => {
+    const limit = ctx.memoryLimit();
+    const resources = planUploadResources({
+      memoryLimitBytes: limit.bytes, cores: availableParallelism(), workers: parallel, segmentBytes: SEGMENT_BYTES,
+      maxChunkBytes: createSplitter('FASTCDC-1M').maxSize, maxPackBytes: 20 * 1024 * 1024,
+    });
+    ctx.logger.debug({ memoryLimitBytes: limit.bytes, memoryLimitFrom: limit.source, resources }, 'memory plan');
+    return ctx.withRepository({ uploadParallelism: resources.packUploads, packSizeLimit: resources.packBytes }, async (repo) => {
       const compression = flagCompression ??
         compressionPolicyOf(await loadStoredPolicies(repo.manifests), source) ?? DEFAULT_DATA_COMPRESSION;
       const uploader = new Uploader(repo, {
@@ -56,6 +65,7 @@ export const snapshotCreate: Command = {
         ...(Object.keys(tags).length > 0 ? { tags } : {}),
         ...(typeof values['description'] === 'string' ? { description: values['description'] } : {}),
         ...(parallel !== undefined ? { workers: parallel } : {}),
+        resources,
         ...(values['full-scan'] === true ? { previous: null } : {}),
         signal: ctx.signal,
         commitGate: ctx.commitGate,

@@ -19,6 +19,12 @@ export interface Compressor {
   /** Returns the raw stream (without the 4-byte header). */
   compress(data: Uint8Array): Buffer;
   /**
+   * Writes the raw stream into `dst` and returns its length, or -1 when it does not fit (the caller sizes
+   * `dst` to what would pay, so -1 means "store uncompressed"). Optional: compressors without it are used
+   * through compress().
+   */
+  compressInto?(data: Uint8Array, dst: Uint8Array): number;
+  /**
    * Takes the raw stream (without the 4-byte header). Throws CorruptionError when the stream is invalid or
    * would decode to more than `maxLength` bytes (pass the content's original length from the index).
    */

@@ -11,7 +11,23 @@ let sharedDctx: InstanceType<typeof binding.DCtx> | undefined;
 
 export function createZstdCompressor(name: string, headerId: number, level: number, deprecated = false): Compressor {
   let encoder: ZstdEncoder | undefined;
+  let cctx: InstanceType<typeof binding.CCtx> | undefined;
   return {
+    compressInto(data: Uint8Array, dst: Uint8Array): number {
+      if (cctx === undefined) {
+        cctx = new binding.CCtx();
+        cctx.setParameter(binding.CParameter.compressionLevel, level);
+        cctx.setParameter(binding.CParameter.checksumFlag, 1);
+      }
+      try {
+        return cctx.compress2(dst, data);
+      } catch {
+        // libzstd refuses when the frame would not fit dst: it would not pay (any other failure would
+        // have failed compress() too; storing the chunk uncompressed is always correct)
+        cctx.reset(binding.ResetDirective.sessionOnly);
+        return -1;
+      }
+    },
     name,
     headerId,
     deprecated,

@@ -53,8 +53,10 @@ export interface ContentManagerOptions {
   /** Clock for index timestamps and cache ages (storage timestamps are used for epochs). */
   readonly now?: () => Date;
   readonly logger?: ContentLogger;
-  /** Packs uploaded at the same time (default 4). */
+  /** Packs uploaded at the same time (default 3). */
   readonly uploadParallelism?: number;
+  /** Seal packs at this size when it is below the format's maxPackSize (a backup with little memory). */
+  readonly packSizeLimit?: number;
   /** Index blobs fetched at the same time while loading (default 8). */
   readonly fetchParallelism?: number;
   /** Committed-index refresh period (default 15 minutes, kopia indexRefreshFrequency). */
@@ -130,8 +132,9 @@ export class ContentManager implements ContentWriter {
     this.encryptor = format.encryptor;
     this.formatVersion = cfg.version;
     this.indexVersion = cfg.indexVersion === 0 ? 1 : cfg.indexVersion;
-    this.maxPackSize = cfg.maxPackSize;
-    this.packBuffers = new PackBufferPool(cfg.maxPackSize + 10 * 1024 * 1024, (options.uploadParallelism ?? DEFAULT_UPLOAD_PARALLELISM) + 1);
+    // Smaller packs are valid kopia packs; the format's maxPackSize is an upper bound, not a contract.
+    this.maxPackSize = Math.min(cfg.maxPackSize, options.packSizeLimit ?? Number.POSITIVE_INFINITY);
+    this.packBuffers = new PackBufferPool(this.maxPackSize + 10 * 1024 * 1024, (options.uploadParallelism ?? DEFAULT_UPLOAD_PARALLELISM) + 1);
     this.autoFlushMs = options.autoFlushMs ?? 10 * 60_000;
     this.autoFlushAtMs = this.autoFlushMs > 0 ? this.now().getTime() + this.autoFlushMs : Number.POSITIVE_INFINITY;
     this.formatBlobReplica = cfg.enablePasswordChange ? undefined : formatBlobReplica(format.formatBlobBytes);

@@ -8,6 +8,13 @@ import { contentIv } from './content-id.ts';
 import { ContentIdSet } from './content-id-set.ts';
 import { ContentPreparer, createPreparerSpec } from './content-preparer.ts';
 
+/** prepareInto through a fresh buffer: the sealed payload, or undefined when the content exists. */
+function prepare(preparer: ContentPreparer, data: Uint8Array): { contentId: string; payload: Buffer | undefined; compressionHeaderId: number } {
+  const out = Buffer.alloc(preparer.maxPayloadLength(data.length) + 8);
+  const p = preparer.prepareInto(data, out, 8);
+  return { contentId: p.contentId, payload: p.payloadLength < 0 ? undefined : out.subarray(8, 8 + p.payloadLength), compressionHeaderId: p.compressionHeaderId };
+}
+
 const hmacSecret = randomBytes(32);
 const masterKey = randomBytes(32);
 const hasher = createHasher('HMAC-SHA256-128', hmacSecret);
@@ -19,7 +26,7 @@ describe('ContentPreparer', () => {
     const spec = structuredClone(createPreparerSpec({ ...keys, compression: 'zstd', existing: undefined }));
     const preparer = ContentPreparer.fromSpec(spec);
     const data = Buffer.from('compressible '.repeat(500));
-    const p = preparer.prepare(data);
+    const p = prepare(preparer, data);
     expect(p.contentId).toBe(hasher.hash(data).toString('hex'));
     expect(p.compressionHeaderId).toBe(0x1100);
     expect(decompressContent(encryptor.decrypt(p.payload!, contentIv(p.contentId)), 0x1100, data.length)).toEqual(data);
@@ -29,17 +36,17 @@ describe('ContentPreparer', () => {
     const known = randomBytes(1000);
     const existing = ContentIdSet.fromContents([hasher.hash(known).toString('hex')], 10);
     const preparer = ContentPreparer.fromSpec(createPreparerSpec({ ...keys, compression: undefined, existing }));
-    expect(preparer.prepare(known)).toEqual({ contentId: hasher.hash(known).toString('hex'), payload: undefined, compressionHeaderId: 0 });
+    expect(prepare(preparer, known)).toEqual({ contentId: hasher.hash(known).toString('hex'), payload: undefined, compressionHeaderId: 0 });
     const fresh = randomBytes(1000);
-    const first = preparer.prepare(fresh);
+    const first = prepare(preparer, fresh);
     expect(first.payload).toBeDefined();
     expect(encryptor.decrypt(first.payload!, contentIv(first.contentId))).toEqual(fresh);
-    expect(preparer.prepare(fresh).payload).toBeUndefined();
+    expect(prepare(preparer, fresh).payload).toBeUndefined();
   });
 
   it('treats "none" as no compression and refuses a compression Cairn cannot write, on the calling thread', () => {
     const data = Buffer.from('a'.repeat(4096));
-    const p = ContentPreparer.fromSpec(createPreparerSpec({ ...keys, compression: 'none', existing: undefined })).prepare(data);
+    const p = prepare(ContentPreparer.fromSpec(createPreparerSpec({ ...keys, compression: 'none', existing: undefined })), data);
     expect(p.compressionHeaderId).toBe(0);
     expect(() => createPreparerSpec({ ...keys, compression: 's2-default', existing: undefined })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));
     expect(() => createPreparerSpec({ ...keys, compression: 'bogus', existing: undefined })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));
@@ -54,5 +61,19 @@ describe('ContentPreparer', () => {
       expect(shown).not.toContain(key.toString('base64'));
       expect(shown).not.toContain(String(key[0]) + ', ' + String(key[1]));
     }
+  });
+
+  it('stores a chunk uncompressed when compression would not pay, and compresses one that shrinks even slightly', () => {
+    const preparer = ContentPreparer.fromSpec(createPreparerSpec({ ...keys, compression: 'zstd', existing: undefined }));
+    const random = randomBytes(256 * 1024);
+    const r = prepare(preparer, random);
+    expect(r.compressionHeaderId).toBe(0);
+    expect(r.payload!.length).toBe(random.length + encryptor.overhead);
+    expect(encryptor.decrypt(r.payload!, contentIv(r.contentId))).toEqual(random);
+    const mostlyRandom = Buffer.concat([randomBytes(200 * 1024), Buffer.alloc(56 * 1024)]);
+    const m = prepare(preparer, mostlyRandom);
+    expect(m.compressionHeaderId).toBe(0x1100);
+    expect(m.payload!.length).toBeLessThan(mostlyRandom.length);
+    expect(decompressContent(encryptor.decrypt(m.payload!, contentIv(m.contentId)), 0x1100, mostlyRandom.length)).toEqual(mostlyRandom);
   });
 });

@@ -14,7 +14,7 @@ import { createHasher } from '../crypto/hashers.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
 import { CairnError, UnsupportedError } from '../errors.ts';
 import { ContentIdSet } from './content-id-set.ts';
-import { prepareContentFromHash } from './prepare-content.ts';
+import { CompressionScratch, sealContentInto } from './prepare-content.ts';
 
 declare const opaqueSpec: unique symbol;
 
@@ -67,11 +67,10 @@ export function createPreparerSpec(input: PreparerSpecInput): ContentPreparerSpe
   return fields as unknown as ContentPreparerSpec;
 }
 
-/** One chunk's outcome: `payload` is the sealed bytes for the pack, or undefined when the content exists. */
-export interface PreparedChunk {
+/** One chunk's outcome when sealed into the caller's buffer: payloadLength -1 when the content exists. */
+export interface PreparedInto {
   readonly contentId: string;
-  readonly payload: Uint8Array | undefined;
-  /** Kopia compression header ID of the payload, 0 when stored uncompressed. */
+  readonly payloadLength: number;
   readonly compressionHeaderId: number;
 }
 
@@ -82,6 +81,8 @@ export class ContentPreparer {
   readonly #existing: ContentIdSet | undefined;
   /** Contents this preparer already returned a payload for: the caller stores them. */
   readonly #seen = new Set<string>();
+  /** Reused compression output (header + stream): no allocation per chunk on the hot path. */
+  readonly #scratch = new CompressionScratch();
 
   private constructor(hasher: KeyedHasher, encryptor: ContentEncryptor, compressor: Compressor | undefined, existing: ContentIdSet | undefined) {
     this.#hasher = hasher;
@@ -105,16 +106,26 @@ export class ContentPreparer {
     );
   }
 
-  /** Hashes `data` (file data, no prefix) and, unless the content exists, compresses and seals it. */
-  prepare(data: Uint8Array): PreparedChunk {
+  /** The most bytes prepareInto may write for `dataLength` bytes of data. */
+  maxPayloadLength(dataLength: number): number {
+    return dataLength + this.#encryptor.overhead;
+  }
+
+  /**
+   * Hashes `data` (file data, no prefix) and, unless the content exists, compresses it into a reused buffer
+   * and seals it straight into `out` at `offset` (room for maxPayloadLength(data.length)): one allocation
+   * per chunk (the cipher's) instead of four, so a worker's memory does not fill with garbage between
+   * collections. Compression that would not pay stops as soon as its output reaches the data's size.
+   */
+  prepareInto(data: Uint8Array, out: Buffer, offset: number): PreparedInto {
     const hash = this.#hasher.hash(data);
     const contentId = hash.toString('hex');
     if (this.#seen.has(contentId) || (this.#existing?.hasHash(hash) ?? false)) {
-      return { contentId, payload: undefined, compressionHeaderId: 0 };
+      return { contentId, payloadLength: -1, compressionHeaderId: 0 };
     }
     this.#seen.add(contentId);
-    const prepared = prepareContentFromHash(data, hash, '', this.#encryptor, this.#compressor);
-    return { contentId, payload: prepared.payload, compressionHeaderId: prepared.compressionHeaderId };
+    const sealed = sealContentInto(data, hash, this.#encryptor, this.#compressor, this.#scratch, out, offset);
+    return { contentId, payloadLength: sealed.payloadLength, compressionHeaderId: sealed.compressionHeaderId };
   }
 
   toJSON(): string {

@@ -2,7 +2,7 @@
 // maybeCompressAndEncryptDataForPacking): hash the uncompressed bytes with the repository's keyed hash,
 // compress only when that makes the payload smaller (then the payload is `headerId u32 BE ‖ stream`),
 // and encrypt with IV = last 16 bytes of the hash. Pure and synchronous, so worker threads can run it.
-import { compressContent } from '../compression/compressors.ts';
+import { COMPRESSION_HEADER_SIZE, compressContent } from '../compression/compressors.ts';
 import type { Compressor } from '../compression/compressor.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
@@ -46,21 +46,52 @@ export function prepareContentFromHash(
   encryptor: ContentEncryptor,
   compressor?: Compressor | undefined,
 ): PreparedContent {
-  const contentId = formatContentId(prefix, hash);
-  let payload: Uint8Array = data;
+  const out = Buffer.allocUnsafe(data.length + encryptor.overhead);
+  const sealed = sealContentInto(data, hash, encryptor, compressor, sharedScratch, out, 0);
+  return { contentId: formatContentId(prefix, hash), payload: out.subarray(0, sealed.payloadLength), originalLength: data.length, compressionHeaderId: sealed.compressionHeaderId };
+}
+
+/** A reusable compression output buffer (one per preparer), so sealing a chunk allocates only the cipher's. */
+export class CompressionScratch {
+  buffer = Buffer.alloc(0);
+
+  /** At least `n` bytes. */
+  take(n: number): Buffer {
+    if (this.buffer.length < n) this.buffer = Buffer.allocUnsafeSlow(Math.max(n, 1 << 20));
+    return this.buffer;
+  }
+}
+
+/** prepareContentFromHash's scratch: sealing is synchronous, so one per thread is never used twice at once. */
+const sharedScratch = new CompressionScratch();
+
+/**
+ * Kopia's rule for one content, written into `out` at `offset` (room for data.length + encryptor.overhead):
+ * compress when `header ‖ stream` is smaller than the data (a compressor that can write into a buffer is
+ * given just that much room, so one that would not pay stops early), then seal with IV = the hash's last
+ * 16 bytes. Returns the payload's length and the compression header ID (0: stored uncompressed).
+ */
+export function sealContentInto(data: Uint8Array, hash: Uint8Array, encryptor: ContentEncryptor, compressor: Compressor | undefined,
+  scratch: CompressionScratch, out: Buffer, offset: number): { readonly payloadLength: number; readonly compressionHeaderId: number } {
+  let plain: Uint8Array = data;
   let compressionHeaderId = 0;
-  if (compressor !== undefined && data.length > 0) {
-    const compressed = compressContent(compressor, data);
-    if (compressed.length < data.length) {
-      payload = compressed;
-      compressionHeaderId = compressor.headerId;
+  if (compressor !== undefined && data.length > COMPRESSION_HEADER_SIZE + 1) {
+    if (compressor.compressInto !== undefined) {
+      const buf = scratch.take(data.length);
+      const n = compressor.compressInto(data, buf.subarray(COMPRESSION_HEADER_SIZE, data.length - 1));
+      if (n >= 0) {
+        buf.writeUInt32BE(compressor.headerId, 0);
+        plain = buf.subarray(0, COMPRESSION_HEADER_SIZE + n);
+        compressionHeaderId = compressor.headerId;
+      }
+    } else {
+      const compressed = compressContent(compressor, data);
+      if (compressed.length < data.length) {
+        plain = compressed;
+        compressionHeaderId = compressor.headerId;
+      }
     }
   }
-  const iv = hash.subarray(hash.length - CONTENT_IV_SIZE);
-  return {
-    contentId,
-    payload: encryptor.encrypt(payload, iv),
-    originalLength: data.length,
-    compressionHeaderId,
-  };
+  const payloadLength = encryptor.encryptInto(plain, hash.subarray(hash.length - CONTENT_IV_SIZE), out, offset);
+  return { payloadLength, compressionHeaderId };
 }

@@ -8,6 +8,8 @@ export interface ContentEncryptor {
   /** Bytes added by encrypt (nonce + tag = 28). */
   readonly overhead: number;
   encrypt(plaintext: Uint8Array, iv: Uint8Array): Buffer;
+  /** As encrypt, written into `out` at `offset` (room for plaintext.length + overhead); returns the length. */
+  encryptInto(plaintext: Uint8Array, iv: Uint8Array, out: Buffer, offset: number): number;
   /** Throws CorruptionError when authentication fails. */
   decrypt(ciphertext: Uint8Array, iv: Uint8Array): Buffer;
 }

@@ -79,16 +79,21 @@ class HmacKeyedAead implements ContentEncryptor {
 
   encrypt(plaintext: Uint8Array, iv: Uint8Array): Buffer {
     const out = Buffer.allocUnsafe(plaintext.length + OVERHEAD);
-    const nonce = out.subarray(0, NONCE_SIZE);
+    this.encryptInto(plaintext, iv, out, 0);
+    return out;
+  }
+
+  encryptInto(plaintext: Uint8Array, iv: Uint8Array, out: Buffer, offset: number): number {
+    const nonce = out.subarray(offset, offset + NONCE_SIZE);
     randomFillSync(nonce);
     // node's typings need the cipher-specific overload; both AEADs take a 12-byte nonce and a 16-byte tag.
     const c = createCipheriv(this.cipher as CipherGCMTypes, this.contentKey(iv), nonce, { authTagLength: TAG_SIZE });
     c.setAAD(iv);
-    let off = NONCE_SIZE;
+    let off = offset + NONCE_SIZE;
     off += c.update(plaintext).copy(out, off);
     off += c.final().copy(out, off);
-    c.getAuthTag().copy(out, off);
-    return out;
+    off += c.getAuthTag().copy(out, off);
+    return off - offset;
   }
 
   decrypt(ciphertext: Uint8Array, iv: Uint8Array): Buffer {

@@ -23,6 +23,8 @@ export interface OpenRepositoryOptions {
   readonly now?: () => Date;
   readonly logger?: ContentLogger;
   readonly uploadParallelism?: number;
+  /** Packs sealed at this size when below the format's (content-manager.ts packSizeLimit). */
+  readonly packSizeLimit?: number;
 }
 
 export class Repository implements DirectRepository {
@@ -64,6 +66,7 @@ export async function openRepository(store: BlobStore, password: string, options
     ...(options.now !== undefined ? { now: options.now } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.uploadParallelism !== undefined ? { uploadParallelism: options.uploadParallelism } : {}),
+    ...(options.packSizeLimit !== undefined ? { packSizeLimit: options.packSizeLimit } : {}),
   });
   const manifests = await ManifestManager.load(contents);
   return new Repository(format, blobs, contents, manifests);

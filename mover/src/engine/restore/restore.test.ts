@@ -151,7 +151,7 @@ describe('restore', () => {
   it('decodes on the main thread when the pack reader has no spec for workers', async () => {
     const wrapped = Object.create(repo) as FakeRepository;
     const inner = repo.encryptor;
-    const encryptor = { name: 'WRAPPED', overhead: inner.overhead, encrypt: inner.encrypt.bind(inner), decrypt: inner.decrypt.bind(inner) };
+    const encryptor = { name: 'WRAPPED', overhead: inner.overhead, encrypt: inner.encrypt.bind(inner), encryptInto: inner.encryptInto.bind(inner), decrypt: inner.decrypt.bind(inner) };
     const packs = new PackContentsReader(repo.blobs, encryptor);
     expect(packs.workerSpec).toBeUndefined();
     const contents = Object.create(repo.contents) as FakeRepository['contents'];

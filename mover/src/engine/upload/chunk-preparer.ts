@@ -25,15 +25,16 @@ export class ChunkPreparer implements ChunkSink {
   }
 
   accept(chunk: Uint8Array): ChunkRecord {
-    const prepared = this.preparer.prepare(chunk);
-    if (prepared.payload === undefined) {
+    if (this.out === undefined) throw new Error('beginJob was not called');
+    const at = this.out.reserve(this.preparer.maxPayloadLength(chunk.length));
+    const prepared = this.preparer.prepareInto(chunk, this.out.buffer, at);
+    if (prepared.payloadLength < 0) {
       return { contentId: prepared.contentId, length: chunk.length, payloadOffset: -1, payloadLength: 0, compressionHeaderId: 0 };
     }
-    if (this.out === undefined) throw new Error('beginJob was not called');
-    const payloadOffset = this.out.append(prepared.payload);
+    this.out.commit(prepared.payloadLength);
     this.bytesPrepared += chunk.length;
     return {
-      contentId: prepared.contentId, length: chunk.length, payloadOffset, payloadLength: prepared.payload.length,
+      contentId: prepared.contentId, length: chunk.length, payloadOffset: at, payloadLength: prepared.payloadLength,
       compressionHeaderId: prepared.compressionHeaderId,
     };
   }

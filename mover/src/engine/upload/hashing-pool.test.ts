@@ -14,7 +14,7 @@ let work: string;
 const files: string[] = [];
 const keys = { hash: 'HMAC-SHA256-128', hmacSecret: randomBytes(32), encryption: 'AES256-GCM-HMAC-SHA256', masterKey: randomBytes(32) };
 const spec = (over: Partial<typeof keys> = {}): ContentPreparerSpec => createPreparerSpec({ ...keys, ...over, compression: 'zstd', existing: undefined });
-const config = (preparer: ContentPreparerSpec = spec()): WorkerConfig => ({ preparer, splitter: 'FASTCDC-1M', readBufferSize: 4 * 1024 * 1024 });
+const config = (preparer: ContentPreparerSpec = spec()): WorkerConfig => ({ preparer, splitter: 'FASTCDC-1M', readBufferSize: 4 * 1024 * 1024, payloadCapacity: 17 * 1024 * 1024 });
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'cairn-pool-'));

@@ -11,15 +11,29 @@ export class PayloadBuffer {
 
   /** Appends bytes and returns their offset. */
   append(data: Uint8Array): number {
-    if (this.used + data.length > this.buf.length) {
-      const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.used + data.length));
-      this.buf.copy(next, 0, 0, this.used);
-      this.buf = next;
-    }
-    const at = this.used;
+    const at = this.reserve(data.length);
     this.buf.set(data, at);
     this.used += data.length;
     return at;
+  }
+
+  /** Makes room for `n` more bytes and returns where they go; write them there, then commit(written). */
+  reserve(n: number): number {
+    if (this.used + n > this.buf.length) {
+      const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.used + n));
+      this.buf.copy(next, 0, 0, this.used);
+      this.buf = next;
+    }
+    return this.used;
+  }
+
+  /** The buffer reserve() made room in (valid until the next reserve or take). */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  commit(n: number): void {
+    this.used += n;
   }
 
   get length(): number {

@@ -22,7 +22,7 @@ export class SegmentChunker {
   constructor(splitter: ChunkSplitter, readBufferSize: number) {
     this.splitter = splitter;
     // The window must hold a full max-size chunk plus a read's worth of new data.
-    this.window = Buffer.allocUnsafeSlow(Math.max(readBufferSize, 2 * splitter.maxSize));
+    this.window = Buffer.allocUnsafeSlow(splitter.maxSize + Math.max(64 * 1024, readBufferSize));
   }
 
   run(job: SegmentJob, sink: ChunkSink): SegmentResult {

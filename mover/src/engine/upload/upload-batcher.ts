@@ -9,8 +9,10 @@ import type { JobResult, SegmentJob, SegmentResult } from './upload-protocol.ts'
 export interface BatcherLimits {
   /** A job is submitted once its segments add up to this many bytes… */
   readonly maxJobBytes: number;
-  /** …or hold this many segments. */
+  /** …or hold this many segments. A segment that would take a job past maxJobBytes starts the next one. */
   readonly maxJobSegments: number;
+  /** Jobs submitted but not yet applied (their payloads are held until packed); add() waits beyond this. */
+  readonly maxJobsInFlight: number;
 }
 
 interface Waiting {
@@ -46,7 +48,9 @@ export class UploadBatcher {
   /** Queues a segment; resolves with its chunks once the worker result has been stored. */
   async add(segment: SegmentJob): Promise<SegmentResult> {
     await this.pool.waitForCapacity();
+    while (this.inFlight.size >= this.limits.maxJobsInFlight) await Promise.race(this.inFlight).catch(() => undefined);
     return new Promise<SegmentResult>((resolve, reject) => {
+      if (this.batch.length > 0 && this.batchBytes + segment.length > this.limits.maxJobBytes) this.submitBatch();
       this.batch.push({ segment, resolve, reject });
       this.batchBytes += segment.length;
       if (this.batchBytes >= this.limits.maxJobBytes || this.batch.length >= this.limits.maxJobSegments) {

@@ -11,6 +11,8 @@ export interface WorkerConfig {
   readonly preparer: ContentPreparerSpec;
   readonly splitter: string;
   readonly readBufferSize: number;
+  /** Size of every payload buffer (one job's new contents); fixed so recycled buffers always fit. */
+  readonly payloadCapacity: number;
 }
 
 export interface SegmentJob {

@@ -18,26 +18,22 @@ try {
 } catch (e) {
   setup = { failure: e };
 }
-/** Payload buffers returned by the main thread, largest last. */
+/** Payload buffers returned by the main thread (all of config.payloadCapacity bytes). */
 const spare: ArrayBuffer[] = [];
+/** One spare is enough: the next job takes it while the main thread still packs the last one's. */
 const MAX_SPARE = 1;
 
 parentPort?.on('message', (msg: JobMessage | RecycleMessage) => {
   if (msg.type === 'recycle') {
-    if (spare.length < MAX_SPARE) {
-      spare.push(msg.buffer);
-      spare.sort((a, b) => a.byteLength - b.byteLength);
-    }
+    if (spare.length < MAX_SPARE && msg.buffer.byteLength >= config.payloadCapacity) spare.push(msg.buffer);
     return;
   }
   try {
     if ('failure' in setup) throw setup.failure;
     const { preparer, chunker } = setup;
-    const total = msg.segments.reduce((n, s) => n + s.length, 0);
-    // Worst case a chunk grows by the AEAD overhead and a compression header.
-    const want = Math.min(total + total / 64 + 4096, 64 * 1024 * 1024);
-    const i = spare.findIndex((b) => b.byteLength >= want);
-    const out = new PayloadBuffer(want, i >= 0 ? spare.splice(i, 1)[0] : undefined);
+    // Every buffer has the same capacity (a job holds at most one segment), so recycled ones always fit
+    // and no job leaves a buffer of another size behind as garbage.
+    const out = new PayloadBuffer(config.payloadCapacity, spare.pop());
     preparer.beginJob(out);
     const segments = msg.segments.map((seg) => chunker.run(seg, preparer));
     const payload = out.takeArrayBuffer();

@@ -7,6 +7,7 @@
 // client reuses (content/interrupted-sessions.ts). An abort (signal) at any moment before the commit point
 // commits nothing: the walk and the hashing stop at once and the commit gate refuses the index write.
 import { availableParallelism } from 'node:os';
+import { createSplitter } from '../object/splitter-factory.ts';
 import { lstat, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { BigIntStats } from 'node:fs';
@@ -20,6 +21,7 @@ import type { SnapshotManifest, SnapshotStats } from '../snapshot/snapshot-manif
 import { listSnapshots, saveSnapshot } from '../snapshot/snapshot-manager.ts';
 import type { SourceInfo } from '../snapshot/source-info.ts';
 import { HashingPool } from './hashing-pool.ts';
+import { payloadCapacity, planUploadResources, SEGMENT_BYTES, type UploadResources } from './upload-resources.ts';
 import { UploadBatcher } from './upload-batcher.ts';
 import { newUploadProgress, type UploadProgress } from './upload-progress.ts';
 import { readSourceDirectory, type SourceEntry } from './directory-reader.ts';
@@ -39,6 +41,8 @@ export interface UploadOptions {
   readonly metadataCompression?: string;
   readonly splitter?: string;
   readonly workers?: number;
+  /** Workers, backlog, files in flight (upload-resources.ts); default: planned for throughput on this machine's cores. */
+  readonly resources?: UploadResources;
   /** Exclusion rules and per-directory ignore files (policy/ignore-rules.ts createIgnoreMatcher). */
   readonly ignore?: IgnoreScope | undefined;
   readonly description?: string;
@@ -66,7 +70,6 @@ export interface UploadResult {
   readonly progress: UploadProgress;
 }
 
-const SEGMENT_BYTES = 16 * 1024 * 1024;
 
 /** Entries of one directory that failed, for its summary (kopia DirManifestBuilder.AddFailedEntry). */
 type FailedEntries = { path: string; error: string; ignored: boolean }[];
@@ -77,6 +80,9 @@ export class Uploader {
   private readonly repo: RepositoryWriter;
   private readonly options: UploadOptions;
   private readonly fsLimit = new Semaphore(32);
+  private readonly resources: UploadResources;
+  /** Files and symlinks in progress across the tree (memory grows with this, not with the tree). */
+  private readonly fileSlots: Semaphore;
   private readonly pool: HashingPool;
   private readonly batcher: UploadBatcher;
   private excludedSize = 0;
@@ -89,14 +95,27 @@ export class Uploader {
   constructor(repo: RepositoryWriter, options: UploadOptions) {
     this.repo = repo;
     this.options = options;
+    const splitter = options.splitter ?? 'FASTCDC-1M';
+    const plan = options.resources ?? planUploadResources({
+      cores: availableParallelism(), workers: options.workers, segmentBytes: SEGMENT_BYTES,
+      maxChunkBytes: createSplitter(splitter).maxSize, maxPackBytes: 20 * 1024 * 1024,
+    });
+    this.resources = plan;
+    this.fileSlots = new Semaphore(plan.filesInFlight);
     this.pool = new HashingPool({
-      workers: options.workers ?? Math.max(1, availableParallelism()),
+      workers: options.workers ?? plan.workers,
+      depthPerWorker: plan.jobsPerWorker,
       config: () => ({
         preparer: repo.contents.preparerSpec({ compression: options.compression }),
-        splitter: options.splitter ?? 'FASTCDC-1M', readBufferSize: 16 * 1024 * 1024,
+        splitter, readBufferSize: plan.readBytes, payloadCapacity: payloadCapacity(SEGMENT_BYTES),
       }),
     });
-    this.batcher = new UploadBatcher(this.pool, repo.contents, this.progress, { maxJobBytes: 8 * 1024 * 1024, maxJobSegments: 256 });
+    this.batcher = new UploadBatcher(this.pool, repo.contents, this.progress, {
+      // a job holds at most one large-file segment, so its payload fits the workers' fixed buffers
+      maxJobBytes: SEGMENT_BYTES, maxJobSegments: 256,
+      // results not yet packed count too: their payloads stay in memory until the packs have them
+      maxJobsInFlight: (options.workers ?? plan.workers) * (plan.jobsPerWorker + plan.resultsWaiting),
+    });
   }
 
   async run(): Promise<UploadResult> {
@@ -214,6 +233,7 @@ export class Uploader {
     this.progress.dirs++;
     for (const f of listing.failures) this.fail(join(rel, f.name), f.errno, f.message, failed);
     const prevEntries = previous === undefined ? undefined : await previous.entries();
+    const subdirs = new Semaphore(this.resources.subdirsPerDirectory);
     const results = await Promise.all(listing.entries.map(async (se) => {
       const isDir = se.stat.isDirectory();
       if (scope?.ignores(se.name, isDir) === true) {
@@ -236,10 +256,10 @@ export class Uploader {
           return undefined;
         }
         const prevDir = prev !== undefined && prev.type === 'd' ? PreviousDirectory.forEntry(this.repo, prev) : undefined;
-        return this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, childScope, failed);
+        return subdirs.run(() => this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, childScope, failed));
       }
-      if (se.stat.isSymbolicLink()) return this.processSymlink(se, childRel, failed);
-      if (se.stat.isFile()) return this.processFile(se, childRel, prev, failed);
+      if (se.stat.isSymbolicLink()) return this.fileSlots.run(() => this.processSymlink(se, childRel, failed));
+      if (se.stat.isFile()) return this.fileSlots.run(() => this.processFile(se, childRel, prev, failed));
       // sockets, FIFOs, devices: kopia skips unknown types without counting them (not even as excluded)
       return undefined;
     }));
