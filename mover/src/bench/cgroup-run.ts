@@ -1,6 +1,7 @@
 // Run "cgroup": cairn's first backup of the shared dataset inside a memory cgroup limited like a mover pod
 // (default 256 MiB, swap limited to the same so the kernel kills rather than swaps). Reports the outcome
-// truthfully: cairn does not size itself from the limit yet, so "OOM-killed" is a possible result today.
+// truthfully (completed or OOM-killed). Cairn reads the limit from its cgroup as a pod's mover does and
+// plans its workers and buffers to fit (engine/upload/upload-resources.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeResult } from '../contract/mover-result.ts';
@@ -58,7 +59,7 @@ export async function cgroupRun(args: BenchArgs): Promise<void> {
         [[formatBytes(args.memoryLimit), outcome, r.wallSeconds, mib(usage.peakBytes), mib(moverPeak), mib(r.maxRssBytes),
           usage.limitHits?.toString(), usage.oomKills?.toString()]],
         [
-          `target: completes within ${formatBytes(args.memoryLimit)} (cairn does not yet size itself from the cgroup limit)`,
+          `target: completes within ${formatBytes(args.memoryLimit)} (cairn sizes its workers and buffers from the cgroup limit)`,
           `cgroup v${cg.version} ${cg.path}; swap ${cg.swapLimited ? 'limited to the same' : 'not limitable here'}; ` +
             `limit visible to cairn as a pod sees it: ${cg.podView ? 'yes (own cgroup + mount namespace)' : 'no (unshare missing)'}`,
           'cgroup peak counts page cache the run faulted in (repository writes), the dataset was read warm beforehand;',
