@@ -3,6 +3,8 @@
 import { resolve } from 'node:path';
 import { resolveSnapshot } from '../../engine/snapshot/snapshot-manager.ts';
 import { restoreSnapshot } from '../../engine/restore/restore.ts';
+import { planRestoreResources } from '../../engine/restore/restore-resources.ts';
+import { availableParallelism } from 'node:os';
 import { parseSourceInfo } from '../../engine/snapshot/source-info.ts';
 import { startProgress } from '../progress-reporter.ts';
 import { formatBytes, formatCount } from '../format-units.ts';
@@ -20,7 +22,7 @@ export const snapshotRestore: Command = {
     'as-of': { type: 'string', description: 'with "latest": the newest snapshot taken at or before this RFC 3339 time', valueName: 'TIME' },
     path: { type: 'string', multiple: true, description: 'restore only this sub-path of the snapshot', valueName: 'SUBPATH' },
     overwrite: { type: 'boolean', description: 'allow a non-empty target; existing files are replaced' },
-    parallel: { type: 'string', description: 'parallel pack reads (default 8)', valueName: 'N' },
+    parallel: { type: 'string', description: 'parallel pack reads (default 8, fewer under a small --memory-limit)', valueName: 'N' },
   },
   async run(ctx, args, values) {
     const target = resolve(args[1]!);
@@ -32,6 +34,9 @@ export const snapshotRestore: Command = {
     if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1 || parallel > 256)) {
       throw new UsageError(`--parallel ${String(values['parallel'])} is not a number from 1 to 256`);
     }
+    const limit = ctx.memoryLimit();
+    const plan = planRestoreResources({ memoryLimitBytes: limit.bytes, cores: availableParallelism() });
+    ctx.logger.debug({ memoryLimitBytes: limit.bytes, memoryLimitFrom: limit.source, plan }, 'memory plan');
     return ctx.withRepository({ readOnly: true }, async (repo) => {
       const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
       const snapshot = await resolveSnapshot(repo.manifests, args[0]!, { ...(source ? { source } : {}), ...(asOf ? { asOf } : {}) });
@@ -43,7 +48,7 @@ export const snapshotRestore: Command = {
         stats = await restoreSnapshot(repo, snapshot, target, {
           overwrite: values['overwrite'] === true,
           paths: (values['path'] as string[] | undefined) ?? [],
-          ...(parallel !== undefined ? { parallel } : {}),
+          parallel: parallel ?? plan.parallel, writers: plan.writers, maxRangeBytes: plan.maxRangeBytes,
           onProgress: (p) => { counters.files = p.files; counters.bytes = p.bytes; counters.dirs = p.dirs; },
           signal: ctx.signal,
         });

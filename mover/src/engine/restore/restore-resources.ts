@@ -1,0 +1,38 @@
+// How many pack ranges a restore reads at once, how large they are, and how many writer threads decode and
+// write them, sized from the memory the restore may use (the mover's cgroup limit, or a flag). Pure: the
+// CLI measures the limit; restore takes the plan as RestoreOptions.
+//
+// Model: Node and the walk (~100 MiB); each range in flight is held fetched and then decoded (twice its
+// size); each writer thread has its isolate, decompression context and garbage between collections.
+
+export interface RestoreResources {
+  /** Pack range reads in flight. */
+  readonly parallel: number;
+  /** Writer threads that decode and write file data. */
+  readonly writers: number;
+  /** Largest pack range per GET. */
+  readonly maxRangeBytes: number;
+  readonly expectedBytes: number;
+}
+
+const MiB = 1024 * 1024;
+const BASE = 100 * MiB;
+const WRITER = 40 * MiB;
+const FILL = 0.8;
+
+export function expectedRestoreMemory(plan: Omit<RestoreResources, 'expectedBytes'>): number {
+  return BASE + plan.parallel * 2 * plan.maxRangeBytes + plan.writers * WRITER;
+}
+
+/** The most generous plan that fits 80% of the limit (the smallest when none does). */
+export function planRestoreResources(input: { readonly memoryLimitBytes?: number | undefined; readonly cores: number }): RestoreResources {
+  const cores = Math.max(1, input.cores);
+  const list = [
+    { parallel: 8, writers: Math.min(4, cores), maxRangeBytes: 8 * MiB },
+    { parallel: 4, writers: Math.min(2, cores), maxRangeBytes: 4 * MiB },
+    { parallel: 2, writers: 1, maxRangeBytes: 4 * MiB },
+  ];
+  const budget = input.memoryLimitBytes === undefined ? Number.POSITIVE_INFINITY : input.memoryLimitBytes * FILL;
+  const plan = list.find((p) => expectedRestoreMemory(p) <= budget) ?? list[list.length - 1]!;
+  return { ...plan, expectedBytes: expectedRestoreMemory(plan) };
+}
