@@ -27,11 +27,15 @@ import { newUploadProgress, type UploadProgress } from './upload-progress.ts';
 import { readSourceDirectory, type SourceEntry } from './directory-reader.ts';
 import { childPath } from '../snapshot/fs-path.ts';
 import { Semaphore } from '../util/semaphore.ts';
+import { mapBounded } from '../util/for-each-bounded.ts';
 import { CommitGate } from '../util/commit-gate.ts';
 import { PreviousDirectory } from './previous-directory.ts';
 import type { SegmentResult } from './upload-protocol.ts';
 import type { DirectoryIgnoreMatcher, IgnoreScope } from '../policy/ignore-rules.ts';
 import { unchangedListing } from './unchanged-listing.ts';
+
+/** Entries of one directory in progress at once (files also wait for the tree-wide file slots). */
+const ENTRIES_AT_ONCE = 128;
 
 export interface UploadOptions {
   readonly sourcePath: string;
@@ -234,7 +238,9 @@ export class Uploader {
     for (const f of listing.failures) this.fail(join(rel, f.name), f.errno, f.message, failed);
     const prevEntries = previous === undefined ? undefined : await previous.entries();
     const subdirs = new Semaphore(this.resources.subdirsPerDirectory);
-    const results = await Promise.all(listing.entries.map(async (se) => {
+    // a bounded number of entries in progress per directory: state per entry (closures, promises) stays
+    // proportional to this, not to the directory's size (its listing is the only part that grows)
+    const results = await mapBounded(listing.entries, ENTRIES_AT_ONCE, async (se) => {
       const isDir = se.stat.isDirectory();
       if (scope?.ignores(se.name, isDir) === true) {
         if (isDir) this.excludedDirs++;
@@ -262,7 +268,7 @@ export class Uploader {
       if (se.stat.isFile()) return this.fileSlots.run(() => this.processFile(se, childRel, prev, failed));
       // sockets, FIFOs, devices: kopia skips unknown types without counting them (not even as excluded)
       return undefined;
-    }));
+    });
     const entries = results.filter((r) => r !== undefined);
     // kopia's summary, but maxTime also counts the directory itself, for kopia restore (SummarizeOptions)
     const summary = summarizeDirectory(entries, { dirMtime: mtimeFromNs(stat.mtimeNs), failed, maxTimeIncludesDirMtime: true });
