@@ -129,7 +129,10 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
       });
     },
     memoryLimit() {
-      limit ??= memoryLimit(str('memory-limit'), env['CAIRN_MEMORY_LIMIT']);
+      if (limit === undefined) {
+        limit = memoryLimit(str('memory-limit'), env['CAIRN_MEMORY_LIMIT']);
+        logger.debug({ memoryLimitBytes: limit.bytes, memoryLimitFrom: limit.source }, 'memory limit');
+      }
       return limit;
     },
     async withRepository(options, fn) {

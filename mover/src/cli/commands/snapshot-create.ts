@@ -3,8 +3,7 @@
 // (130), it commits nothing; the next run reuses the packs it uploaded.
 import { resolve } from 'node:path';
 import { Uploader } from '../../engine/upload/uploader.ts';
-import { planUploadResources, SEGMENT_BYTES } from '../../engine/upload/upload-resources.ts';
-import { createSplitter } from '../../engine/object/splitter-factory.ts';
+import { planUploadResources } from '../../engine/upload/upload-resources.ts';
 import { availableParallelism } from 'node:os';
 import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
 import { createIgnoreMatcher } from '../../engine/policy/ignore-rules.ts';
@@ -50,11 +49,8 @@ export const snapshotCreate: Command = {
     }
     const flagCompression = typeof values['compression'] === 'string' ? checkCompression(values['compression'], '--compression') : undefined;
     const limit = ctx.memoryLimit();
-    const resources = planUploadResources({
-      memoryLimitBytes: limit.bytes, cores: availableParallelism(), workers: parallel, segmentBytes: SEGMENT_BYTES,
-      maxChunkBytes: createSplitter('FASTCDC-1M').maxSize, maxPackBytes: 20 * 1024 * 1024,
-    });
-    ctx.logger.debug({ memoryLimitBytes: limit.bytes, memoryLimitFrom: limit.source, resources }, 'memory plan');
+    const resources = planUploadResources({ memoryLimitBytes: limit.bytes, cores: availableParallelism(), workers: parallel });
+    ctx.logger.debug({ resources }, 'memory plan');
     return ctx.withRepository({ uploadParallelism: resources.packUploads, packSizeLimit: resources.packBytes }, async (repo) => {
       const compression = flagCompression ??
         compressionPolicyOf(await loadStoredPolicies(repo.manifests), source) ?? DEFAULT_DATA_COMPRESSION;

@@ -36,7 +36,7 @@ export const snapshotRestore: Command = {
     }
     const limit = ctx.memoryLimit();
     const plan = planRestoreResources({ memoryLimitBytes: limit.bytes, cores: availableParallelism() });
-    ctx.logger.debug({ memoryLimitBytes: limit.bytes, memoryLimitFrom: limit.source, plan }, 'memory plan');
+    ctx.logger.debug({ plan }, 'memory plan');
     return ctx.withRepository({ readOnly: true }, async (repo) => {
       const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
       const snapshot = await resolveSnapshot(repo.manifests, args[0]!, { ...(source ? { source } : {}), ...(asOf ? { asOf } : {}) });

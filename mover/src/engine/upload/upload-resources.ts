@@ -1,6 +1,7 @@
 // How many workers, jobs, files and pack uploads a backup runs at once, sized from the memory it may use
 // (the mover's cgroup limit, or a flag) so that a backup fits its container instead of being OOM-killed.
 // Pure: the CLI measures the limit and the cores; the uploader and the content manager take the plan.
+import { createSplitter, DEFAULT_SPLITTER } from '../object/splitter-factory.ts';
 //
 // Where the memory of a backup goes (measured with --heap-prof / process.memoryUsage per thread, 1 GB
 // first backup, see the README's performance section), and the model below:
@@ -37,11 +38,22 @@ export interface ResourceInput {
   readonly cores: number;
   /** An explicit worker count (--parallel) wins over the plan's. */
   readonly workers?: number | undefined;
-  /** Bytes of one file segment (one job holds at most one segment of a large file). */
-  readonly segmentBytes: number;
-  /** The splitter's largest chunk. */
-  readonly maxChunkBytes: number;
-  readonly maxPackBytes: number;
+  /** Bytes of one file segment (one job holds at most one segment of a large file; default SEGMENT_BYTES). */
+  readonly segmentBytes?: number;
+  /** The splitter's largest chunk (default: Cairn's splitter's). */
+  readonly maxChunkBytes?: number;
+  /** The format's pack size (default kopia's 20 MiB). */
+  readonly maxPackBytes?: number;
+}
+
+type Sizes = Required<Pick<ResourceInput, 'segmentBytes' | 'maxChunkBytes' | 'maxPackBytes'>>;
+
+function sizesOf(input: ResourceInput): Sizes {
+  return {
+    segmentBytes: input.segmentBytes ?? SEGMENT_BYTES,
+    maxChunkBytes: input.maxChunkBytes ?? createSplitter(DEFAULT_SPLITTER).maxSize,
+    maxPackBytes: input.maxPackBytes ?? 20 * MiB,
+  };
 }
 
 const MiB = 1024 * 1024;
@@ -71,10 +83,11 @@ function candidates(cores: number): Omit<UploadResources, 'expectedBytes'>[] {
 
 /** The memory a plan is expected to take (the model in the header). */
 export function expectedUploadMemory(plan: Omit<UploadResources, 'expectedBytes'>, input: ResourceInput): number {
-  const payload = payloadCapacity(input.segmentBytes);
-  const perWorker = WORKER_BASE + input.maxChunkBytes + plan.readBytes + 2 * payload;
+  const sizes = sizesOf(input);
+  const payload = payloadCapacity(sizes.segmentBytes);
+  const perWorker = WORKER_BASE + sizes.maxChunkBytes + plan.readBytes + 2 * payload;
   const waiting = plan.workers * (plan.jobsPerWorker + plan.resultsWaiting) * payload;
-  const packs = (plan.packUploads + 1) * (Math.min(plan.packBytes, input.maxPackBytes) + input.maxChunkBytes);
+  const packs = (plan.packUploads + 1) * (Math.min(plan.packBytes, sizes.maxPackBytes) + sizes.maxChunkBytes);
   return BASE + plan.workers * perWorker + waiting + packs + plan.filesInFlight * 1024;
 }
 

@@ -1,13 +1,13 @@
 // Backup of one source directory into a snapshot (kopia snapshot/upload semantics, Cairn's pipeline):
 // walk with parallel lstat -> reuse entries of unchanged files from the previous snapshot (size, mtime,
 // mode; nothing read) -> changed files go to the hashing pool in batches (large files as independently
-// chunked 32 MiB segments so both cores work on one big file) -> directory listings bottom-up -> snapshot
+// chunked 16 MiB segments (upload-resources.ts SEGMENT_BYTES) so both cores work on one big file) -> directory listings bottom-up -> snapshot
 // manifest -> flush. The flush writes packs, then ONE index blob (the commit point); a crash before it
 // leaves earlier snapshots untouched and only unreferenced packs behind, which the next run of the same
 // client reuses (content/interrupted-sessions.ts). An abort (signal) at any moment before the commit point
 // commits nothing: the walk and the hashing stop at once and the commit gate refuses the index write.
 import { availableParallelism } from 'node:os';
-import { createSplitter } from '../object/splitter-factory.ts';
+import { createSplitter, DEFAULT_SPLITTER } from '../object/splitter-factory.ts';
 import { lstat, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { BigIntStats } from 'node:fs';
@@ -99,15 +99,15 @@ export class Uploader {
   constructor(repo: RepositoryWriter, options: UploadOptions) {
     this.repo = repo;
     this.options = options;
-    const splitter = options.splitter ?? 'FASTCDC-1M';
+    const splitter = options.splitter ?? DEFAULT_SPLITTER;
     const plan = options.resources ?? planUploadResources({
-      cores: availableParallelism(), workers: options.workers, segmentBytes: SEGMENT_BYTES,
-      maxChunkBytes: createSplitter(splitter).maxSize, maxPackBytes: 20 * 1024 * 1024,
+      cores: availableParallelism(), workers: options.workers, maxChunkBytes: createSplitter(splitter).maxSize,
     });
+    const workers = options.workers ?? plan.workers;
     this.resources = plan;
     this.fileSlots = new Semaphore(plan.filesInFlight);
     this.pool = new HashingPool({
-      workers: options.workers ?? plan.workers,
+      workers,
       depthPerWorker: plan.jobsPerWorker,
       config: () => ({
         preparer: repo.contents.preparerSpec({ compression: options.compression }),
@@ -118,7 +118,7 @@ export class Uploader {
       // a job holds at most one large-file segment, so its payload fits the workers' fixed buffers
       maxJobBytes: SEGMENT_BYTES, maxJobSegments: 256,
       // results not yet packed count too: their payloads stay in memory until the packs have them
-      maxJobsInFlight: (options.workers ?? plan.workers) * (plan.jobsPerWorker + plan.resultsWaiting),
+      maxJobsInFlight: workers * (plan.jobsPerWorker + plan.resultsWaiting),
     });
   }
 
