@@ -20,6 +20,7 @@ import type { RestoreOptions } from './restore-options.ts';
 import type { FsPath } from './restore-target.ts';
 import type { AnyPath } from '../snapshot/fs-path.ts';
 import { RestoreWorkerPool } from './restore-worker-pool.ts';
+import { planRestoreResources, type RestoreResources } from './restore-resources.ts';
 import type { FinishItem, TaskContent, TaskReply, TaskUse } from './restore-worker-protocol.ts';
 
 const BATCH_BYTES = 64 * 1024 * 1024;
@@ -76,6 +77,7 @@ async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
 
 export class RestoreFilePipeline {
   private readonly ctx: RestoreContext;
+  private readonly defaults: RestoreResources;
   private readonly readLimiter: Semaphore;
   private readonly packs: PackContentsReader;
   private readonly decodeInWorkers: boolean;
@@ -89,10 +91,12 @@ export class RestoreFilePipeline {
 
   constructor(ctx: RestoreContext) {
     this.ctx = ctx;
-    this.readLimiter = new Semaphore(ctx.options.parallel ?? 8);
+    // without options (library callers, tests): the plan for throughput, the same one the CLI starts from
+    this.defaults = planRestoreResources({ cores: availableParallelism() });
+    this.readLimiter = new Semaphore(ctx.options.parallel ?? this.defaults.parallel);
     this.packs = ctx.repo.contents.packReader();
     this.decodeInWorkers = this.packs.workerSpec !== undefined;
-    this.pool = new RestoreWorkerPool(ctx.options.writers ?? Math.min(4, availableParallelism()), {
+    this.pool = new RestoreWorkerPool(ctx.options.writers ?? this.defaults.writers, {
       decoder: this.packs.workerSpec,
       ownership: ctx.ownership,
       overwrite: ctx.overwrite,
@@ -211,7 +215,7 @@ export class RestoreFilePipeline {
     }
     const ranges = this.packs.plan(
       [...uses.values()].map((u) => u.info),
-      { maxRangeBytes: this.ctx.options.maxRangeBytes ?? 8 * 1024 * 1024, maxGapBytes: this.ctx.options.maxGapBytes ?? 64 * 1024 },
+      { maxRangeBytes: this.ctx.options.maxRangeBytes ?? this.defaults.maxRangeBytes, maxGapBytes: this.ctx.options.maxGapBytes ?? 64 * 1024 },
     );
     await settleAll(ranges.map((r) => this.readLimiter.run(() => this.readRange(r, uses))));
   }

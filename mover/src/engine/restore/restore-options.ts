@@ -20,16 +20,16 @@ export interface RestoreOptions {
   readonly overwrite?: boolean;
   /** Snapshot-relative paths to restore (each with its subtree); empty = everything. */
   readonly paths?: readonly string[];
-  /** Pack range reads in flight (default 8). */
+  /** Pack range reads in flight (default: restore-resources.ts's plan without a memory limit, 8). */
   readonly parallel?: number;
-  /** Writer worker threads that decode and write file data (default: cores, at most 4). */
+  /** Writer worker threads that decode and write file data (default: the same plan, cores up to 4). */
   readonly writers?: number;
   /** Set owners from the snapshot (default: when running as root). */
   readonly restoreOwnership?: boolean;
   /** Called at most every 100 ms and once at the end. */
   readonly onProgress?: (progress: RestoreProgress) => void;
   readonly signal?: AbortSignal;
-  /** Largest pack range per GET (default 8 MiB). */
+  /** Largest pack range per GET (default: the same plan, 8 MiB). */
   readonly maxRangeBytes?: number;
   /** Gap between needed contents read through instead of splitting the GET (default 64 KiB). */
   readonly maxGapBytes?: number;
