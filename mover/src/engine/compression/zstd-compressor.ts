@@ -2,23 +2,31 @@
 // the levels here mirror klauspost's speed presets: SpeedFastest ≈ 1, SpeedDefault ≈ 3,
 // SpeedBetterCompression ≈ 7, SpeedBestCompression ≈ 11. Frames carry a checksum as klauspost's do.
 // Decoding accepts any number of concatenated frames (klauspost's decoder does too).
-import binding from 'zstd-napi/binding.js';
-import { Compressor as ZstdEncoder } from 'zstd-napi';
+import { createRequire } from 'node:module';
+import type * as ZstdBinding from 'zstd-napi/binding.js';
 import { CorruptionError } from '../errors.ts';
 import type { Compressor } from './compressor.ts';
+
+// Only the native binding is loaded, with one synchronous require: zstd-napi's high-level modules read
+// the binding at load time, and importing both through the ESM loader once printed a spurious
+// "non-existent property 'Strategy' … inside circular dependency" warning from a restore worker under load.
+const binding = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof ZstdBinding;
 
 let sharedDctx: InstanceType<typeof binding.DCtx> | undefined;
 
 export function createZstdCompressor(name: string, headerId: number, level: number, deprecated = false): Compressor {
-  let encoder: ZstdEncoder | undefined;
   let cctx: InstanceType<typeof binding.CCtx> | undefined;
+  const context = (): InstanceType<typeof binding.CCtx> => {
+    if (cctx === undefined) {
+      cctx = new binding.CCtx();
+      cctx.setParameter(binding.CParameter.compressionLevel, level);
+      cctx.setParameter(binding.CParameter.checksumFlag, 1);
+    }
+    return cctx;
+  };
   return {
     compressInto(data: Uint8Array, dst: Uint8Array): number {
-      if (cctx === undefined) {
-        cctx = new binding.CCtx();
-        cctx.setParameter(binding.CParameter.compressionLevel, level);
-        cctx.setParameter(binding.CParameter.checksumFlag, 1);
-      }
+      const cctx = context();
       try {
         return cctx.compress2(dst, data);
       } catch {
@@ -33,11 +41,8 @@ export function createZstdCompressor(name: string, headerId: number, level: numb
     deprecated,
     supported: true,
     compress(data: Uint8Array): Buffer {
-      if (encoder === undefined) {
-        encoder = new ZstdEncoder();
-        encoder.setParameters({ compressionLevel: level, checksumFlag: true });
-      }
-      return encoder.compress(data);
+      const dst = Buffer.allocUnsafe(binding.compressBound(data.length));
+      return dst.subarray(0, context().compress2(dst, data));
     },
     decompress(stream: Uint8Array, maxLength: number): Buffer {
       return zstdDecompressBounded(name, stream, maxLength);
