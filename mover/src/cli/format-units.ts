@@ -10,8 +10,11 @@ export function formatBytes(n: number): string {
   return i === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
 }
 
+/** `20,203`: grouped by hand, because the first toLocaleString loads ICU data (~15 ms of every run). */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  const [int = '', frac] = String(Math.abs(n)).split('.');
+  const grouped = int.replace(/\B(?=(\d{3})+$)/g, ',');
+  return `${n < 0 ? '-' : ''}${grouped}${frac === undefined ? '' : `.${frac}`}`;
 }
 
 export function formatDuration(seconds: number): string {

@@ -21,6 +21,17 @@ describe('RFC 3339 with nanoseconds', () => {
     expect(canonicalRfc3339('2025-03-11t05:37:36-04:30', 't')).toBe('2025-03-11T10:07:36Z');
   });
 
+  it('keeps canonical text as it is and re-formats anything else (the fast path agrees with the slow one)', () => {
+    for (const t of ['2025-03-11T10:07:36Z', '2025-03-11T10:07:36.12345678Z', '2024-02-29T23:59:59.000000001Z', '0001-01-01T00:00:00Z']) {
+      expect(canonicalRfc3339(t, 't')).toBe(t);
+      expect(canonicalRfc3339(t, 't')).toBe(formatRfc3339Nano(parseRfc3339Nano(t, 't')));
+    }
+    expect(canonicalRfc3339('2025-03-11T10:07:36.100Z', 't')).toBe('2025-03-11T10:07:36.1Z');
+    for (const bad of ['2025-02-29T00:00:00Z', '2100-02-29T00:00:00Z', '2025-04-31T00:00:00Z', '2025-13-01T00:00:00Z', '2025-03-11T10:60:00Z', '2025-03-11T10:07:36.Z']) {
+      expect(() => canonicalRfc3339(bad, 'entry x mtime'), bad).toThrow(/entry x mtime/);
+    }
+  });
+
   it('rejects malformed timestamps', () => {
     for (const bad of ['', '2025-02-30T00:00:00Z', '2025-03-11 10:07:36Z', '2025-03-11T10:07:36', '2025-03-11T10:07:36.1234567891Z', '2025-03-11T24:00:00Z']) {
       expect(tryParseRfc3339Nano(bad)).toBeUndefined();

@@ -77,9 +77,25 @@ export function compareRfc3339Nano(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+// Kopia's own form: UTC, 'Z', fraction without trailing zeros. Listings hold one per entry and nearly all
+// are already canonical, so canonicalRfc3339 checks the form (and the calendar) instead of re-formatting.
+const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{0,8}[1-9])?Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isCanonical(text: string): boolean {
+  const m = CANONICAL.exec(text);
+  if (!m) return false;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  if (mo < 1 || mo > 12 || d < 1 || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!);
+}
+
 /** Re-formats any RFC 3339 text into the canonical UTC form kopia writes. */
 export function canonicalRfc3339(text: string, what: string): string {
-  return formatRfc3339Nano(parseRfc3339Nano(text, what));
+  return isCanonical(text) ? text : formatRfc3339Nano(parseRfc3339Nano(text, what));
 }
 
 /** A JS Date (millisecond precision) as nanoseconds since the epoch. */

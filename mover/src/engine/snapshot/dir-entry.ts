@@ -6,6 +6,7 @@
 import { CorruptionError } from '../errors.ts';
 import { formatKopiaMode, parseKopiaMode } from './file-mode.ts';
 import {
+  canonicalRfc3339,
   EPOCH_RFC3339,
   formatRfc3339Nano,
   goField,
@@ -138,7 +139,7 @@ function time(obj: Readonly<Record<string, unknown>>, key: string, where: string
   const v = goField(obj, key);
   if (v === undefined || v === null) return EPOCH_RFC3339;
   if (typeof v !== 'string') throw corrupt(where, `field "${key}" is not a timestamp`);
-  return formatRfc3339Nano(parseRfc3339Nano(v, `${where}: field "${key}"`));
+  return canonicalRfc3339(v, `${where}: field "${key}"`);
 }
 
 /** Parses a DirectorySummary JSON value; `where` names the object for error messages. */
