@@ -5,29 +5,7 @@
 // deletes (APPEND_ONLY); a repository without an owner is claimed by this client (`user@host`).
 // Tests shorten the safety margins and stop runs at a task through the test seams of main() (a test-only
 // entry point, e2e/support/cairn-test-entry.ts); the shipped CLI reads no environment switch for them.
-import { runMaintenance, type MaintenanceReport } from '../../engine/maintenance/maintenance-run.ts';
-import { measureStorage } from '../../engine/maintenance/repository-check.ts';
-import { parseSafety, SAFETY_FULL, type SafetySpec } from '../../engine/maintenance/safety.ts';
-import { openRepository } from '../../engine/repo/open-repository.ts';
-import { formatBytes } from '../format-units.ts';
-import { UsageError } from '../../engine/errors.ts';
-import type { Command } from '../command.ts';
-
-function safetySpec(values: Readonly<Record<string, unknown>>, seam: SafetySpec | undefined): SafetySpec {
-  if (seam !== undefined) return seam;
-  const level = typeof values['safety'] === 'string' ? values['safety'] : 'full';
-  if (level !== 'full' && level !== 'none') throw new UsageError(`--safety ${level} is not "full" or "none"`, { hint: 'use --safety=none only when no other client uses the repository' });
-  return level === 'full' ? { safety: SAFETY_FULL, epochOverrides: {} } : parseSafety('none');
-}
-
-function printReport(out: (line: string) => void, r: MaintenanceReport): void {
-  out(`${r.mode === 'full' ? 'Full' : 'Quick'} maintenance by ${r.owner}${r.claimedOwnership ? ' (ownership claimed now)' : ''}, started ${r.startTime.toISOString()} (storage time):`);
-  for (const t of r.tasks) {
-    const stats = t.stats === undefined ? '' : ` ${JSON.stringify(t.stats)}`;
-    out(`  ${t.task.padEnd(34)} ${t.success ? 'ok' : `FAILED: ${t.error ?? ''}`}${stats}`);
-  }
-  for (const s of r.skipped) out(`  ${s.task.padEnd(34)} skipped: ${s.reason}`);
-}
+import { runFrom, type Command } from '../command.ts';
 
 export const maintenanceRun: Command = {
   name: 'maintenance run',
@@ -40,29 +18,5 @@ export const maintenanceRun: Command = {
     force: { type: 'boolean', description: 'run even if another client owns maintenance (unsafe while it runs)' },
     safety: { type: 'string', description: 'full (default) or none; none drops all safety margins and is only safe when no other client uses the repository', valueName: 'LEVEL' },
   },
-  async run(ctx, _args, values) {
-    const spec = safetySpec(values, ctx.seams.maintenanceSafety);
-    const owner = `${ctx.defaultUser()}@${ctx.defaultHost()}`;
-    const onTask = ctx.seams.onMaintenanceTask;
-    const repo = await openRepository(await ctx.openStore(), await ctx.password(), { username: ctx.defaultUser(), hostname: ctx.defaultHost(), logger: ctx.logger });
-    try {
-      const before = await measureStorage(repo.blobs);
-      const report = await runMaintenance(repo, {
-        mode: values['full'] === true ? 'full' : 'quick', owner, force: values['force'] === true,
-        safety: spec.safety, epochOverrides: spec.epochOverrides, logger: ctx.logger, signal: ctx.signal,
-        ...(onTask !== undefined ? { onTask } : {}),
-      });
-      const after = await measureStorage(repo.blobs);
-      const { lengths: _b, ...beforeSummary } = before;
-      const { lengths: _a, ...afterSummary } = after;
-      if (ctx.json) ctx.output.out(JSON.stringify({ ...report, storageBefore: beforeSummary, storageAfter: afterSummary }));
-      else {
-        printReport((l) => ctx.output.out(l), report);
-        ctx.output.out(`Repository size: ${formatBytes(before.bytes)} -> ${formatBytes(after.bytes)} (${before.blobs} -> ${after.blobs} blobs).`);
-      }
-      return { repository: { sizeBytes: after.bytes } };
-    } finally {
-      await repo.close();
-    }
-  },
+  run: runFrom(() => import('./run/maintenance-run.ts')),
 };

@@ -2,25 +2,8 @@
 // manifest for that target (global, host, user@host or a path), so `kopia policy show` reads it and
 // `cairn snapshot expire` without flags applies it. keep-within is Cairn's (`retention.keepWithin`); kopia
 // ignores it. --clear FIELD (e.g. --clear keep-daily) removes a setting so it is inherited again.
-import { setRetentionPolicy } from '../../engine/policy/policy-store.ts';
-import type { RetentionPolicy } from '../../engine/policy/retention-policy.ts';
-import { formatSourceInfo, parseSourceInfo, type SourceInfo } from '../../engine/snapshot/source-info.ts';
-import { UsageError } from '../../engine/errors.ts';
-import type { Command, ParsedValues } from '../command.ts';
-import { RETENTION_OPTIONS, retentionFromFlags } from './snapshot-expire.ts';
-
-const CLEARABLE: Readonly<Record<string, keyof RetentionPolicy>> = {
-  'keep-latest': 'keepLatest', 'keep-hourly': 'keepHourly', 'keep-daily': 'keepDaily', 'keep-weekly': 'keepWeekly',
-  'keep-monthly': 'keepMonthly', 'keep-annual': 'keepAnnual', 'keep-within': 'keepWithinMs',
-};
-
-/** The policy target of --global / --source. */
-export function policyTarget(values: ParsedValues, host: string, user: string): SourceInfo {
-  const global = values['global'] === true;
-  const src = values['source'];
-  if (global === (typeof src === 'string')) throw new UsageError('give exactly one of --global and --source', { hint: 'for example --source backup@cluster:/pvc/data, or --global' });
-  return global ? { host: '', userName: '', path: '' } : parseSourceInfo(src as string, { hostname: host, username: user, flag: '--source' });
-}
+import { RETENTION_OPTIONS } from './snapshot-expire.ts';
+import { runFrom, type Command } from '../command.ts';
 
 export const TARGET_OPTIONS = {
   global: { type: 'boolean', description: 'the global policy (applies to every source unless overridden)' },
@@ -38,21 +21,5 @@ export const policySet: Command = {
     ...RETENTION_OPTIONS,
     clear: { type: 'string', multiple: true, description: 'remove a setting (keep-latest, ..., keep-within) so it is inherited', valueName: 'FLAG' },
   },
-  async run(ctx, _args, values) {
-    const target = policyTarget(values, ctx.defaultHost(), ctx.defaultUser());
-    const changes = retentionFromFlags(values) ?? {};
-    const clear = ((values['clear'] as string[] | undefined) ?? []).map((c) => {
-      const f = CLEARABLE[c.replace(/^--/, '')];
-      if (f === undefined) throw new UsageError(`--clear ${c} is not a retention setting`, { hint: `use one of ${Object.keys(CLEARABLE).join(', ')}` });
-      return f;
-    });
-    if (Object.keys(changes).length === 0 && clear.length === 0) throw new UsageError('nothing to set', { hint: 'give --keep-* flags or --clear' });
-    return ctx.withRepository({}, async (repo) => {
-      const doc = await setRetentionPolicy(repo.manifests, target, changes, clear);
-      await repo.flush();
-      if (ctx.json) ctx.output.out(JSON.stringify({ target: formatSourceInfo(target), retention: doc.retention }));
-      else ctx.output.out(`Set the retention policy of ${formatSourceInfo(target)}: ${JSON.stringify(doc.retention)}`);
-      return {};
-    });
-  },
+  run: runFrom(() => import('./run/policy-set.ts')),
 };

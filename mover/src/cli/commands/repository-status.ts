@@ -1,7 +1,5 @@
 // `cairn repository status`: what the repository is and how big.
-import { listSnapshots } from '../../engine/snapshot/snapshot-manager.ts';
-import { formatBytes, formatCount } from '../format-units.ts';
-import type { Command } from '../command.ts';
+import { runFrom, type Command } from '../command.ts';
 
 export const repositoryStatus: Command = {
   name: 'repository status',
@@ -10,28 +8,5 @@ export const repositoryStatus: Command = {
   minArgs: 0,
   maxArgs: 0,
   options: {},
-  async run(ctx) {
-    return ctx.withRepository({ readOnly: true }, async (repo) => {
-      const cfg = repo.format.config;
-      let contents = 0;
-      let packed = 0;
-      for (const c of repo.contents.iterateContents()) {
-        contents++;
-        packed += c.packedLength;
-      }
-      const snapshots = await listSnapshots(repo.manifests);
-      const status = {
-        location: repo.blobs.description, uniqueId: repo.format.uniqueId.toString('hex'), formatVersion: cfg.version,
-        hash: cfg.hash, encryption: cfg.encryption, indexVersion: cfg.indexVersion, epochs: cfg.epochParameters.enabled,
-        maxPackSize: cfg.maxPackSize, splitter: cfg.splitter, contents, packedBytes: packed, snapshots: snapshots.length,
-      };
-      if (ctx.json) ctx.output.out(JSON.stringify(status));
-      else {
-        for (const [k, v] of Object.entries({ ...status, packedBytes: formatBytes(packed), contents: formatCount(contents) })) {
-          ctx.output.out(`${k.padEnd(14)} ${String(v)}`);
-        }
-      }
-      return { repository: { uniqueId: status.uniqueId, snapshotCount: snapshots.length, sizeBytes: packed } };
-    });
-  },
+  run: runFrom(() => import('./run/repository-status.ts')),
 };

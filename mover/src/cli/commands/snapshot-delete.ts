@@ -1,11 +1,7 @@
 // `cairn snapshot delete ID`: deletes one snapshot manifest (a full ID or an unambiguous prefix). Its data
 // is freed by the next full maintenance once no other snapshot uses it. Refused on storage without
 // delete permission (APPEND_ONLY), before anything changes.
-import { assertDeletesPermitted } from '../../engine/maintenance/append-only-probe.ts';
-import { deleteSnapshot, resolveSnapshot } from '../../engine/snapshot/snapshot-manager.ts';
-import { formatSourceInfo, parseSourceInfo } from '../../engine/snapshot/source-info.ts';
-import { UsageError } from '../../engine/errors.ts';
-import type { Command } from '../command.ts';
+import { runFrom, type Command } from '../command.ts';
 
 export const snapshotDelete: Command = {
   name: 'snapshot delete',
@@ -16,18 +12,5 @@ export const snapshotDelete: Command = {
   options: {
     source: { type: 'string', description: 'only match snapshots of USER@HOST:/path (for ID prefixes)', valueName: 'ID' },
   },
-  async run(ctx, args, values) {
-    const ref = args[0]!;
-    if (ref === 'latest') throw new UsageError('snapshot delete needs a snapshot ID, not "latest"', { hint: 'list IDs with `cairn snapshot list`' });
-    const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
-    return ctx.withRepository({}, async (repo) => {
-      const snap = await resolveSnapshot(repo.manifests, ref, { source });
-      await assertDeletesPermitted(repo.blobs, 'snapshot delete');
-      await deleteSnapshot(repo.manifests, snap.id);
-      await repo.flush();
-      if (ctx.json) ctx.output.out(JSON.stringify({ deleted: [snap.id], source: formatSourceInfo(snap.source), startTime: snap.startTime }));
-      else ctx.output.out(`Deleted snapshot ${snap.id} of ${formatSourceInfo(snap.source)} (${snap.startTime}). Run \`cairn maintenance run --full\` to free its space.`);
-      return { deleted: [snap.id] };
-    });
-  },
+  run: runFrom(() => import('./run/snapshot-delete.ts')),
 };
