@@ -8,7 +8,9 @@ import { openBlobStore } from '../engine/blob/open-blob-store.ts';
 import type { BlobStore } from '../engine/blob/blob-store.ts';
 import type { SafetySpec } from '../engine/maintenance/safety.ts';
 import { CommitGate } from '../engine/util/commit-gate.ts';
-import { openRepository, type Repository } from '../engine/repo/open-repository.ts';
+import { openRepositoryFormat } from '../engine/format/open-repository-format.ts';
+import type { RepositoryFormat } from '../engine/format/repository-config.ts';
+import type { Repository } from '../engine/repo/open-repository.ts';
 import { SecretScrubber } from './secret-scrubber.ts';
 import { UsageError } from '../engine/errors.ts';
 import type { ParsedValues } from './option-spec.ts';
@@ -60,6 +62,12 @@ export interface CommandContext {
   readPasswordFile(path: string, flag: string): Promise<string>;
   openStore(options?: { readonly create?: boolean; readonly requireEmpty?: boolean }): Promise<BlobStore>;
   openRepository(options?: RepositoryOpenOptions): Promise<Repository>;
+  /**
+   * Starts opening the repository's format (read kopia.repository, derive the key from the password: scrypt,
+   * ~0.3 s here, on libuv's threads) so that it runs while the command's code loads; openRepository uses the
+   * result. Resolves once the store is open; a failure surfaces in openRepository, as if opened only then.
+   */
+  startOpening(): Promise<void>;
   /** The run's memory budget (--memory-limit, CAIRN_MEMORY_LIMIT, the cgroup limit or physical memory). */
   memoryLimit(): MemoryLimit;
   /** Opens the repository, runs `fn` with it, and closes it whatever happens. */
@@ -76,6 +84,7 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
   const json = values['json'] === true;
   const progress = values['no-progress'] === true ? false : values['progress'] === true || (output.stderrIsTTY && !json);
   let store: Promise<BlobStore> | undefined;
+  let format: Promise<RepositoryFormat> | undefined;
   let limit: MemoryLimit | undefined;
 
   const ctx: CommandContext = {
@@ -120,10 +129,28 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
       })();
       return store;
     },
+    async startOpening() {
+      if (format !== undefined) return;
+      let s: BlobStore;
+      let password: string;
+      try {
+        s = await ctx.openStore();
+        password = await ctx.password();
+      } catch {
+        return; // openRepository meets the same error and reports it, after the command's own checks
+      }
+      format = openRepositoryFormat(s, password);
+      format.catch(() => undefined); // awaited (and reported) by openRepository; a command may also end before
+    },
     async openRepository(options = {}) {
       const s = await ctx.openStore();
-      return openRepository(s, await ctx.password(), {
+      const password = await ctx.password();
+      const opened = format === undefined ? undefined : await format;
+      // loaded here, not at start-up: the format's key derivation runs while this graph loads
+      const { openRepository } = await import('../engine/repo/open-repository.ts');
+      return openRepository(s, password, {
         readOnly: options.readOnly ?? false, username: ctx.defaultUser(), hostname: ctx.defaultHost(), logger,
+        ...(opened === undefined ? {} : { format: opened }),
         ...(options.uploadParallelism === undefined ? {} : { uploadParallelism: options.uploadParallelism }),
         ...(options.packSizeLimit === undefined ? {} : { packSizeLimit: options.packSizeLimit }),
       });

@@ -20,6 +20,8 @@ export interface Command {
   readonly options: OptionSpec;
   readonly minArgs: number;
   readonly maxArgs: number;
+  /** Opens an existing repository with the run's password: main starts opening its format before the command's code loads. */
+  readonly opensRepository?: boolean;
   run(ctx: CommandContext, args: readonly string[], values: ParsedValues): Promise<CommandOutcome>;
 }
 

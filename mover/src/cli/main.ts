@@ -128,6 +128,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     }
     logger = makeLogger(values, io, secrets);
     const ctx = createCommandContext(values, io.env, io.output, logger, abort.signal, gate, io.seams, secrets);
+    if (command.opensRepository === true) await ctx.startOpening();
     const outcome = await command.run(ctx, positionals, values);
     if (stray !== undefined) throw stray.error;
     const code: ErrorCode = outcome.code ?? 'OK';

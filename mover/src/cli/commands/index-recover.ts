@@ -11,6 +11,7 @@ export const indexRecover: Command = {
   args: '',
   minArgs: 0,
   maxArgs: 0,
+  opensRepository: true,
   options: {
     commit: { type: 'boolean', description: 'write the recovered entries (without it: report only, nothing written)' },
   },

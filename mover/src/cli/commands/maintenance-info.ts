@@ -9,6 +9,7 @@ export const maintenanceInfo: Command = {
   args: '',
   minArgs: 0,
   maxArgs: 0,
+  opensRepository: true,
   options: {},
   run: runFrom(() => import('./run/maintenance-info.ts')),
 };

@@ -13,6 +13,7 @@ export const maintenanceRun: Command = {
   args: '',
   minArgs: 0,
   maxArgs: 0,
+  opensRepository: true,
   options: {
     full: { type: 'boolean', description: 'full maintenance: snapshot GC, pack rewrite and deletion, index cleanup' },
     force: { type: 'boolean', description: 'run even if another client owns maintenance (unsafe while it runs)' },

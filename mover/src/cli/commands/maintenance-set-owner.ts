@@ -9,6 +9,7 @@ export const maintenanceSetOwner: Command = {
   args: '[USER@HOST]',
   minArgs: 0,
   maxArgs: 1,
+  opensRepository: true,
   options: {},
   run: runFrom(() => import('./run/maintenance-set-owner.ts')),
 };

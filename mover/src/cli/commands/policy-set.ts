@@ -16,6 +16,7 @@ export const policySet: Command = {
   args: '',
   minArgs: 0,
   maxArgs: 0,
+  opensRepository: true,
   options: {
     ...TARGET_OPTIONS,
     ...RETENTION_OPTIONS,

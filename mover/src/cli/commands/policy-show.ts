@@ -9,6 +9,7 @@ export const policyShow: Command = {
   args: '',
   minArgs: 0,
   maxArgs: 0,
+  opensRepository: true,
   options: { ...TARGET_OPTIONS },
   run: runFrom(() => import('./run/policy-show.ts')),
 };

@@ -9,6 +9,7 @@ export const repositoryCheck: Command = {
   args: '',
   minArgs: 0,
   maxArgs: 0,
+  opensRepository: true,
   options: {
     'read-data-percent': { type: 'string', description: 'also download and decrypt this percentage of file data (0-100)', valueName: 'N' },
   },

@@ -7,6 +7,7 @@ export const repositoryStatus: Command = {
   args: '',
   minArgs: 0,
   maxArgs: 0,
+  opensRepository: true,
   options: {},
   run: runFrom(() => import('./run/repository-status.ts')),
 };

@@ -9,6 +9,7 @@ export const snapshotCreate: Command = {
   args: 'PATH',
   minArgs: 1,
   maxArgs: 1,
+  opensRepository: true,
   options: {
     source: { type: 'string', description: 'source identity USER@HOST:/path (default: this user, host and PATH)', valueName: 'ID' },
     exclude: { type: 'string', multiple: true, description: 'gitignore-style pattern to leave out', valueName: 'PATTERN' },

@@ -9,6 +9,7 @@ export const snapshotDelete: Command = {
   args: 'ID',
   minArgs: 1,
   maxArgs: 1,
+  opensRepository: true,
   options: {
     source: { type: 'string', description: 'only match snapshots of USER@HOST:/path (for ID prefixes)', valueName: 'ID' },
   },

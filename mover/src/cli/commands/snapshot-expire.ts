@@ -27,6 +27,7 @@ export const snapshotExpire: Command = {
   args: '',
   minArgs: 0,
   maxArgs: 0,
+  opensRepository: true,
   options: {
     source: { type: 'string', description: 'only snapshots of USER@HOST:/path (default: every source)', valueName: 'ID' },
     ...RETENTION_OPTIONS,

@@ -7,6 +7,7 @@ export const snapshotList: Command = {
   args: '',
   minArgs: 0,
   maxArgs: 0,
+  opensRepository: true,
   options: {
     source: { type: 'string', description: 'only snapshots of USER@HOST:/path', valueName: 'ID' },
     all: { type: 'boolean', description: 'all sources (the default)' },

@@ -8,6 +8,7 @@ export const snapshotRestore: Command = {
   args: '(ID|latest) TARGET',
   minArgs: 2,
   maxArgs: 2,
+  opensRepository: true,
   options: {
     source: { type: 'string', description: 'source USER@HOST:/path for "latest" and ID prefixes (default: the newest snapshot of any source)', valueName: 'ID' },
     'as-of': { type: 'string', description: 'with "latest": the newest snapshot taken at or before this RFC 3339 time', valueName: 'TIME' },

@@ -8,6 +8,7 @@ export const snapshotVerify: Command = {
   args: '',
   minArgs: 0,
   maxArgs: 0,
+  opensRepository: true,
   options: {
     source: { type: 'string', description: 'only snapshots of USER@HOST:/path', valueName: 'ID' },
     'read-data-percent': { type: 'string', description: 'download and decrypt this percentage of file data (0-100)', valueName: 'N' },

@@ -25,6 +25,8 @@ export interface OpenRepositoryOptions {
   readonly uploadParallelism?: number;
   /** Packs sealed at this size when below the format's (content-manager.ts packSizeLimit). */
   readonly packSizeLimit?: number;
+  /** The format, already opened from this store with this password (the CLI starts that early: see command-context). */
+  readonly format?: RepositoryFormat;
 }
 
 export class Repository implements DirectRepository {
@@ -59,7 +61,7 @@ export class Repository implements DirectRepository {
 
 export async function openRepository(store: BlobStore, password: string, options: OpenRepositoryOptions = {}): Promise<Repository> {
   const blobs: BlobStore = options.readOnly === true ? new ReadOnlyBlobStore(store) : store;
-  const format = await openRepositoryFormat(blobs, password);
+  const format = options.format ?? await openRepositoryFormat(blobs, password);
   const contents = await ContentManager.open(blobs, format, {
     ...(options.username !== undefined ? { sessionUser: options.username } : {}),
     ...(options.hostname !== undefined ? { sessionHost: options.hostname } : {}),

@@ -9,7 +9,6 @@
 import { runMaintenance, type MaintenanceReport } from '../../../engine/maintenance/maintenance-run.ts';
 import { measureStorage } from '../../../engine/maintenance/repository-check.ts';
 import { parseSafety, SAFETY_FULL, type SafetySpec } from '../../../engine/maintenance/safety.ts';
-import { openRepository } from '../../../engine/repo/open-repository.ts';
 import { formatBytes } from '../../format-units.ts';
 import { UsageError } from '../../../engine/errors.ts';
 import type { ParsedValues, CommandOutcome } from '../../command.ts';
@@ -35,7 +34,7 @@ export async function run(ctx: CommandContext, _args: readonly string[], values:
   const spec = safetySpec(values, ctx.seams.maintenanceSafety);
   const owner = `${ctx.defaultUser()}@${ctx.defaultHost()}`;
   const onTask = ctx.seams.onMaintenanceTask;
-  const repo = await openRepository(await ctx.openStore(), await ctx.password(), { username: ctx.defaultUser(), hostname: ctx.defaultHost(), logger: ctx.logger });
+  const repo = await ctx.openRepository();
   try {
     const before = await measureStorage(repo.blobs);
     const report = await runMaintenance(repo, {
