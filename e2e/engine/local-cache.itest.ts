@@ -11,7 +11,7 @@ import { removeTree } from '../fixtures/fixture-tree.ts';
 import { startMinio, type MinioServer } from '../support/minio.ts';
 import { requireTool } from '../support/tools.ts';
 import { diffListings, S3Lister } from './support/blob-listing.ts';
-import { awsEnv, cairnJson, type CreatedSnapshot } from './support/cairn-cli.ts';
+import { awsEnv, cairnJson, cairnOk, humanStderr, logRecords, type CreatedSnapshot } from './support/cairn-cli.ts';
 import { startCountingProxy, type CountingProxy } from './support/counting-proxy.ts';
 import { connectKopia, kopiaSnapshots } from './support/kopia-repo.ts';
 
@@ -80,7 +80,13 @@ describe.skipIf(minioBinary === undefined)('the local cache on MinIO', () => {
     // Unchanged backup with the cache (given through the environment this time): no metadata downloads.
     proxy.reset();
     const before = await lister.list(BUCKET, PREFIX);
-    const second = await create([], { CAIRN_CACHE_DIR: cacheDir });
+    const secondRun = await cairnOk(['snapshot', 'create', src, '--repo', repoUrl, '--json'], { env: { ...env, CAIRN_CACHE_DIR: cacheDir } });
+    const second = JSON.parse(secondRun.stdout) as CreatedWithStorage;
+    // one info record at the end says what the run cost; nothing for people on stderr
+    const storageLogs = logRecords(secondRun.stderr).filter((r) => String(r['msg']).startsWith('storage: '));
+    expect(storageLogs).toHaveLength(1);
+    expect(storageLogs[0]!['msg']).toMatch(/^storage: \d+ gets \(.+\), \d+ lists, .*cache [1-9]\d* hits \/ 0 misses$/);
+    expect(humanStderr(secondRun.stderr)).toEqual([]);
     expect(second.progress).toMatchObject({ bytesRead: 0, hashedFiles: 0 });
     expect(metadataGets()).toEqual([]);
     expect(second.storage.cache).toMatchObject({ misses: 0, invalid: 0 });
