@@ -33,7 +33,7 @@ const SAMPLES: Record<MoverCommandName, MoverInvocation> = {
 
 const GLOBALS: MoverGlobals = {
   repo: 's3://backups/team?endpoint=https%3A%2F%2Fminio%3A9000&region=eu-1', passwordFile: '/etc/cairn/repository/password',
-  s3CredentialsDir: '/etc/cairn/s3', resultFile: '/dev/termination-log', logLevel: 'info',
+  s3CredentialsDir: '/etc/cairn/s3', resultFile: '/dev/termination-log', logLevel: 'info', cacheDir: '/var/cache/cairn',
 };
 
 function parse(argv: readonly string[]): { name: string; values: Record<string, unknown>; positionals: readonly string[] } {
@@ -57,7 +57,7 @@ describe('mover argv contract', () => {
     expect(parsed).toBe(name);
     expect(values).toMatchObject({
       repo: GLOBALS.repo, 'password-file': GLOBALS.passwordFile, 's3-credentials-dir': GLOBALS.s3CredentialsDir,
-      'result-file': GLOBALS.resultFile, 'log-level': 'info',
+      'result-file': GLOBALS.resultFile, 'log-level': 'info', 'cache-dir': GLOBALS.cacheDir,
     });
     switch (inv.command) {
       case 'repository create':

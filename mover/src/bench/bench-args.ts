@@ -17,19 +17,22 @@ export interface BenchArgs {
   readonly bigDirFiles: number;
   readonly bigBytes: number;
   readonly memoryLimit: number;
+  /** Snapshots in the repository of the cache run. */
+  readonly cacheSnapshots: number;
   readonly smoke: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [REPS ["TOOLS"]] [--runs ${RUN_NAMES.join(',')}] [--smoke]
-       [--scale F] [--many-files N] [--big-dir-files N] [--big-bytes SIZE] [--memory-limit SIZE]
+       [--scale F] [--many-files N] [--big-dir-files N] [--big-bytes SIZE] [--memory-limit SIZE] [--cache-snapshots N]
   REPS, TOOLS     repetitions and tools of the peers run (default 3, every installed tool)
   --runs LIST     comma-separated runs (default: all)
-  --smoke         small sizes for a quick check (scale 0.05, 20,000 files, 64 MiB big data)
+  --smoke         small sizes for a quick check (scale 0.05, 20,000 files, 64 MiB big data, 500 snapshots)
   --scale F       shared dataset scale for the cgroup and s3 runs (default 1 = 1.07 GB)
   --many-files N  files in the many-files tree (default 1,000,000)
   --big-dir-files N  files in its single big directory (default min(100,000, N/10))
   --big-bytes SIZE   random data for the s3 restore and incompressible runs (default 2GiB)
-  --memory-limit SIZE  memory cgroup limit of the cgroup run (default 256MiB)`;
+  --memory-limit SIZE  memory cgroup limit of the cgroup run (default 256MiB)
+  --cache-snapshots N  snapshots in the repository of the cache run (default 10,000)`;
 
 export class BenchUsageError extends Error {}
 
@@ -53,6 +56,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
         'big-dir-files': { type: 'string' },
         'big-bytes': { type: 'string' },
         'memory-limit': { type: 'string' },
+        'cache-snapshots': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -86,6 +90,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     bigDirFiles,
     bigBytes: parseByteSize('big-bytes', v['big-bytes'] ?? (smoke ? '64MiB' : '2GiB')),
     memoryLimit: parseByteSize('memory-limit', v['memory-limit'] ?? '256MiB'),
+    cacheSnapshots: positiveInt('cache-snapshots', v['cache-snapshots'] ?? (smoke ? '500' : '10000')),
     smoke,
   };
 }

@@ -3,13 +3,13 @@
 // Targets live here as ratios measured in the same run, never in timed tests. Every scratch dir, process,
 // MinIO server and cgroup a run starts is undone on the way out, also on failure and on signals.
 import { BenchUsageError, parseBenchArgs, USAGE, type BenchArgs, type RunName } from './bench-args.ts';
+import { cacheRun } from './cache-run.ts';
 import { cgroupRun } from './cgroup-run.ts';
 import { cleanupAll, cleanupOnSignals, exitCodeIfStopping } from './cleanup.ts';
 import { incompressibleRun } from './incompressible-run.ts';
 import { manyFilesRun } from './many-files-run.ts';
 import { peersRun } from './peers-run.ts';
 import { s3Run } from './s3-run.ts';
-import { printTable } from './summary-table.ts';
 
 const RUNS: Record<RunName, (args: BenchArgs) => Promise<void>> = {
   peers: peersRun,
@@ -17,10 +17,7 @@ const RUNS: Record<RunName, (args: BenchArgs) => Promise<void>> = {
   many: manyFilesRun,
   s3: s3Run,
   incompressible: incompressibleRun,
-  cache: async () => {
-    printTable('cache: backups with a persistent --cache-dir', ['outcome'], [['cache: not implemented']],
-      ['cairn has no --cache-dir yet; this run measures nothing until it does']);
-  },
+  cache: cacheRun,
 };
 
 let args;

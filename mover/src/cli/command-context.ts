@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { openBlobStore } from '../engine/blob/open-blob-store.ts';
 import type { BlobStore } from '../engine/blob/blob-store.ts';
+import { CountingBlobStore } from '../engine/blob/counting-store.ts';
 import type { SafetySpec } from '../engine/maintenance/safety.ts';
 import { CommitGate } from '../engine/util/commit-gate.ts';
 import { openRepositoryFormat } from '../engine/format/open-repository-format.ts';
@@ -15,6 +16,7 @@ import { SecretScrubber } from './secret-scrubber.ts';
 import { UsageError } from '../engine/errors.ts';
 import type { ParsedValues } from './option-spec.ts';
 import { memoryLimit, type MemoryLimit } from './memory-limit.ts';
+import { storageReport, type StorageReport } from './storage-report.ts';
 
 export interface Output {
   /** A line for stdout (results, tables, JSON). */
@@ -70,6 +72,8 @@ export interface CommandContext {
   startOpening(): Promise<void>;
   /** The run's memory budget (--memory-limit, CAIRN_MEMORY_LIMIT, the cgroup limit or physical memory). */
   memoryLimit(): MemoryLimit;
+  /** What this run asked of storage and the local cache so far; undefined when no storage was opened. */
+  storageReport(): StorageReport | undefined;
   /** Opens the repository, runs `fn` with it, and closes it whatever happens. */
   withRepository<T>(options: RepositoryOpenOptions, fn: (repo: Repository) => Promise<T>): Promise<T>;
   defaultUser(): string;
@@ -85,6 +89,8 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
   const progress = values['no-progress'] === true ? false : values['progress'] === true || (output.stderrIsTTY && !json);
   let store: Promise<BlobStore> | undefined;
   let format: Promise<RepositoryFormat> | undefined;
+  let counting: CountingBlobStore | undefined;
+  let repository: Repository | undefined;
   let limit: MemoryLimit | undefined;
 
   const ctx: CommandContext = {
@@ -125,7 +131,9 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
         const opened = await openBlobStore(ctx.repositoryUrl(), {
           create: options.create ?? false, requireEmpty: options.requireEmpty ?? false, ...(credentials === undefined ? {} : { credentials }),
         });
-        return seams.wrapStore === undefined ? opened : seams.wrapStore(opened);
+        // counted below the test seams: the counts are what reached the real storage
+        counting = new CountingBlobStore(opened);
+        return seams.wrapStore === undefined ? counting : seams.wrapStore(counting);
       })();
       return store;
     },
@@ -146,14 +154,20 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
       const s = await ctx.openStore();
       const password = await ctx.password();
       const opened = format === undefined ? undefined : await format;
+      const cacheDir = str('cache-dir') ?? nonEmpty(env['CAIRN_CACHE_DIR']);
       // loaded here, not at start-up: the format's key derivation runs while this graph loads
       const { openRepository } = await import('../engine/repo/open-repository.ts');
-      return openRepository(s, password, {
+      repository = await openRepository(s, password, {
         readOnly: options.readOnly ?? false, username: ctx.defaultUser(), hostname: ctx.defaultHost(), logger,
         ...(opened === undefined ? {} : { format: opened }),
         ...(options.uploadParallelism === undefined ? {} : { uploadParallelism: options.uploadParallelism }),
         ...(options.packSizeLimit === undefined ? {} : { packSizeLimit: options.packSizeLimit }),
+        ...(cacheDir === undefined ? {} : { cacheDir }),
       });
+      return repository;
+    },
+    storageReport() {
+      return counting === undefined ? undefined : storageReport(counting.counts, repository?.cache?.stats);
     },
     memoryLimit() {
       if (limit === undefined) {
@@ -179,6 +193,10 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
     now: () => new Date(),
   };
   return ctx;
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s === '' ? undefined : s;
 }
 
 function safeUser(): string {

@@ -11,6 +11,7 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   progress: { type: 'boolean', description: 'force the progress bar on (default: on when stderr is a terminal)' },
   'no-progress': { type: 'boolean', description: 'no progress bar' },
   'memory-limit': { type: 'string', description: 'memory this run may use, e.g. 256Mi (default: the container\'s cgroup limit); or CAIRN_MEMORY_LIMIT', valueName: 'SIZE' },
+  'cache-dir': { type: 'string', description: 'local cache of index and metadata blobs, reused across runs (default: none); or CAIRN_CACHE_DIR', valueName: 'DIR' },
   debug: { type: 'boolean', description: 'show stack traces of internal errors' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };

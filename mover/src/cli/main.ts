@@ -9,10 +9,11 @@ import { encodeResult, RESULT_SCHEMA_VERSION, type MoverResult } from '../contra
 import { isCairnError, UsageError } from '../engine/errors.ts';
 import { CommitGate } from '../engine/util/commit-gate.ts';
 import { COMMANDS } from './commands/index.ts';
-import { createCommandContext, type Output, type TestSeams } from './command-context.ts';
+import { createCommandContext, type CommandContext, type Output, type TestSeams } from './command-context.ts';
 import { commandHelp, generalHelp } from './help.ts';
 import { parseCommandLine } from './parse-command-line.ts';
 import { scrubberFor, type SecretScrubber } from './secret-scrubber.ts';
+import { formatStorageReport } from './storage-report.ts';
 import type { Command, CommandOutcome, ParsedValues } from './command.ts';
 
 export interface MainIO {
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
   let command: Command | undefined;
   let values: ParsedValues = {};
   let logger: Logger | undefined;
+  let ctx: CommandContext | undefined;
   let resultFile: string | undefined;
   const abort = new AbortController();
   const gate = new CommitGate(abort.signal);
@@ -127,7 +129,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
         { hint: `usage: cairn ${command.name} ${command.args}`.trimEnd() });
     }
     logger = makeLogger(values, io, secrets);
-    const ctx = createCommandContext(values, io.env, io.output, logger, abort.signal, gate, io.seams, secrets);
+    ctx = createCommandContext(values, io.env, io.output, logger, abort.signal, gate, io.seams, secrets);
     if (command.opensRepository === true) await ctx.startOpening();
     const outcome = await command.run(ctx, positionals, values);
     if (stray !== undefined) throw stray.error;
@@ -142,6 +144,8 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     if (resultFile !== undefined) await writeResult(resultFile, result, secrets).catch(() => undefined);
     return result.exitCode;
   } finally {
+    const storage = ctx?.storageReport();
+    if (storage !== undefined) logger?.info({ storage }, formatStorageReport(storage));
     finished = true;
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

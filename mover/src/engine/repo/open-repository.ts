@@ -3,6 +3,7 @@
 // content manager writes packs and ONE index blob — the only commit point.
 import type { BlobStore } from '../blob/blob-store.ts';
 import { ReadOnlyBlobStore } from '../blob/read-only-store.ts';
+import { CACHE_INTEGRITY_PURPOSE, CACHE_KEY_BYTES, openBlobCache, type BlobCache } from '../content/blob-cache.ts';
 import { ContentManager, type ContentLogger } from '../content/content-manager.ts';
 import type { FlushOptions } from '../content/content-store.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
@@ -27,6 +28,11 @@ export interface OpenRepositoryOptions {
   readonly packSizeLimit?: number;
   /** The format, already opened from this store with this password (the CLI starts that early: see command-context). */
   readonly format?: RepositoryFormat;
+  /**
+   * Absolute directory for the local cache of index blobs and metadata packs (content/blob-cache.ts). An
+   * unusable directory is warned about through `logger` and the repository opens without a cache.
+   */
+  readonly cacheDir?: string;
 }
 
 export class Repository implements DirectRepository {
@@ -37,10 +43,13 @@ export class Repository implements DirectRepository {
   readonly manifests: ManifestManager;
   readonly hasher: KeyedHasher;
   readonly encryptor: ContentEncryptor;
+  /** The local metadata cache when one is in use (its hit/miss counts). */
+  readonly cache: BlobCache | undefined;
 
-  constructor(format: RepositoryFormat, blobs: BlobStore, contents: ContentManager, manifests: ManifestManager) {
+  constructor(format: RepositoryFormat, blobs: BlobStore, contents: ContentManager, manifests: ManifestManager, cache?: BlobCache) {
     this.format = format;
     this.blobs = blobs;
+    this.cache = cache;
     this.contents = contents;
     this.objects = new ObjectManager(contents);
     this.manifests = manifests;
@@ -60,8 +69,14 @@ export class Repository implements DirectRepository {
 }
 
 export async function openRepository(store: BlobStore, password: string, options: OpenRepositoryOptions = {}): Promise<Repository> {
-  const blobs: BlobStore = options.readOnly === true ? new ReadOnlyBlobStore(store) : store;
-  const format = options.format ?? await openRepositoryFormat(blobs, password);
+  const storage: BlobStore = options.readOnly === true ? new ReadOnlyBlobStore(store) : store;
+  // The format blobs are read from storage itself (they can change); everything after goes through the cache.
+  const format = options.format ?? await openRepositoryFormat(storage, password);
+  const cache = options.cacheDir === undefined ? undefined : await openBlobCache(storage, {
+    cacheDir: options.cacheDir, repositoryId: format.uniqueId.toString('hex'),
+    key: format.deriveKey(CACHE_INTEGRITY_PURPOSE, CACHE_KEY_BYTES), ...(options.logger !== undefined ? { logger: options.logger } : {}),
+  });
+  const blobs: BlobStore = cache ?? storage;
   const contents = await ContentManager.open(blobs, format, {
     ...(options.username !== undefined ? { sessionUser: options.username } : {}),
     ...(options.hostname !== undefined ? { sessionHost: options.hostname } : {}),
@@ -71,7 +86,7 @@ export async function openRepository(store: BlobStore, password: string, options
     ...(options.packSizeLimit !== undefined ? { packSizeLimit: options.packSizeLimit } : {}),
   });
   const manifests = await ManifestManager.load(contents);
-  return new Repository(format, blobs, contents, manifests);
+  return new Repository(format, blobs, contents, manifests, cache);
 }
 
 export interface CreatedRepository {

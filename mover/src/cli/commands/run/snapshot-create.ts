@@ -75,7 +75,7 @@ export async function run(ctx: CommandContext, args: readonly string[], values: 
       changedWhileRead: p.changedWhileRead,
     };
     ctx.logger.info({ snapshot: summary, progress: p }, 'snapshot created');
-    if (ctx.json) ctx.output.out(JSON.stringify({ snapshot: summary, progress: p, failures: result.failures }));
+    if (ctx.json) ctx.output.out(JSON.stringify({ snapshot: summary, progress: p, failures: result.failures, storage: ctx.storageReport() }));
     else {
       const secs = (Date.parse(m.endTime) - Date.parse(m.startTime)) / 1000;
       ctx.output.out(`Snapshot ${result.snapshotId} of ${summary.source}: ${formatCount(summary.files)} files, ` +
