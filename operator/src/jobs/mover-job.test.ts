@@ -72,6 +72,8 @@ describe('buildMoverJob', () => {
     expect(JSON.stringify(container['env'])).not.toMatch(/secret/i);
     expect(container['terminationMessagePolicy']).toBe('File');
     expect(args.slice(args.indexOf('--result-file'), args.indexOf('--result-file') + 2)).toEqual(['--result-file', '/dev/termination-log']);
+    // the cache volume is mounted at /cache and every cairn step uses it
+    expect(args.slice(args.indexOf('--cache-dir'), args.indexOf('--cache-dir') + 2)).toEqual(['--cache-dir', '/cache']);
   });
 
   it('presents the same client identity in every Job of a repository (maintenance ownership is keyed by it)', () => {

@@ -100,7 +100,9 @@ export function buildMoverJob(s: MoverJobSpec): Job {
     volumes.push({ name: 'data', persistentVolumeClaim: { claimName: s.data.claimName, readOnly: s.data.readOnly } });
     mounts.push({ name: 'data', mountPath: s.data.mountPath ?? DATA_DIR, readOnly: s.data.readOnly });
   }
-  const globals: MoverGlobals = { ...s.access.globals, resultFile: TERMINATION_LOG, logLevel: s.logLevel ?? 'info' };
+  // every step of the pod (init containers and the main one) shares the cache volume: index blobs and metadata
+  // packs one step read or wrote are not downloaded again by the next
+  const globals: MoverGlobals = { ...s.access.globals, resultFile: TERMINATION_LOG, logLevel: s.logLevel ?? 'info', cacheDir: CACHE_DIR };
   const container: Json = {
     name: MOVER_CONTAINER,
     image: o.image ?? s.image,
