@@ -8,6 +8,7 @@ import { PayloadBuffer } from './payload-buffer.ts';
 import { SegmentChunker } from './segment-chunker.ts';
 import { ChunkPreparer } from './chunk-preparer.ts';
 import { toWorkerError } from './worker-error.ts';
+import { YoungGarbageCollector } from '../util/young-garbage.ts';
 import type { JobMessage, RecycleMessage, WorkerConfig, WorkerMessage } from './upload-protocol.ts';
 
 const config = workerData as WorkerConfig;
@@ -22,6 +23,8 @@ try {
 const spare: ArrayBuffer[] = [];
 /** One spare is enough: the next job takes it while the main thread still packs the last one's. */
 const MAX_SPARE = 1;
+/** Dead ciphertext of sealed chunks (young-garbage.ts) is freed after every 16 MiB sealed. */
+const garbage = new YoungGarbageCollector(16 << 20);
 
 parentPort?.on('message', (msg: JobMessage | RecycleMessage) => {
   if (msg.type === 'recycle') {
@@ -37,8 +40,10 @@ parentPort?.on('message', (msg: JobMessage | RecycleMessage) => {
     preparer.beginJob(out);
     const segments = msg.segments.map((seg) => chunker.run(seg, preparer));
     const payload = out.takeArrayBuffer();
-    const reply: WorkerMessage = { type: 'result', jobId: msg.jobId, segments, payload, bytesPrepared: preparer.takeBytesPrepared() };
+    const bytesPrepared = preparer.takeBytesPrepared();
+    const reply: WorkerMessage = { type: 'result', jobId: msg.jobId, segments, payload, bytesPrepared };
     parentPort?.postMessage(reply, [payload]);
+    garbage.add(bytesPrepared);
   } catch (e) {
     const reply: WorkerMessage = { type: 'fatal', jobId: msg.jobId, error: toWorkerError(e) };
     parentPort?.postMessage(reply);
