@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { parseByteSize } from './byte-size.ts';
 
-export const RUN_NAMES = ['peers', 'cgroup', 'many', 's3', 'incompressible', 'cache'] as const;
+export const RUN_NAMES = ['peers', 'cgroup', 'many', 's3', 'incompressible', 'cache', 'memory'] as const;
 export type RunName = (typeof RUN_NAMES)[number];
 
 export interface BenchArgs {

@@ -1,4 +1,4 @@
-// `npm run bench [-- REPS ["TOOLS"]] [--runs peers,cgroup,many,s3,incompressible,cache] [--smoke] [sizes]`:
+// `npm run bench [-- REPS ["TOOLS"]] [--runs peers,cgroup,many,s3,incompressible,cache,memory] [--smoke] [sizes]`:
 // the speed and memory figures of issue 10, each run printing one table with its targets beside the numbers.
 // Targets live here as ratios measured in the same run, never in timed tests. Every scratch dir, process,
 // MinIO server and cgroup a run starts is undone on the way out, also on failure and on signals.
@@ -8,6 +8,7 @@ import { cgroupRun } from './cgroup-run.ts';
 import { cleanupAll, cleanupOnSignals, exitCodeIfStopping } from './cleanup.ts';
 import { incompressibleRun } from './incompressible-run.ts';
 import { manyFilesRun } from './many-files-run.ts';
+import { memoryRun } from './memory-run.ts';
 import { peersRun } from './peers-run.ts';
 import { s3Run } from './s3-run.ts';
 
@@ -18,6 +19,7 @@ const RUNS: Record<RunName, (args: BenchArgs) => Promise<void>> = {
   s3: s3Run,
   incompressible: incompressibleRun,
   cache: cacheRun,
+  memory: memoryRun,
 };
 
 let args;
