@@ -15,7 +15,7 @@
 // of an index prefix drops files of index blobs storage no longer has (compacted away); `q` files go when
 // this client deletes the pack. Deleting the whole directory at any time is safe.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { access, constants, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from '../blob/blob-store.ts';
 import type { ContentLogger } from './write-session.ts';
@@ -91,6 +91,13 @@ export class BlobCache implements BlobStore {
   private readonly logger: ContentLogger | undefined;
   /** One load (cache read, else fetch + write) per blob at a time: concurrent readers of a pack share it. */
   private readonly loading = new Map<string, Promise<Buffer>>();
+  /**
+   * Cache files this process verified (or wrote) whole: later range reads of them read just the range. A
+   * metadata pack holds many directory listings, each read on its own; re-reading and re-hashing a 20 MiB
+   * pack per listing would cost more than the download it saves. (Every content read from a range is still
+   * authenticated by its own encryption.)
+   */
+  private readonly verified = new Set<string>();
   private disabled = false;
   private warnedInvalid = false;
 
@@ -107,6 +114,13 @@ export class BlobCache implements BlobStore {
 
   async get(id: string, range?: ByteRange): Promise<Buffer> {
     if (this.disabled || !isCachedBlobId(id)) return this.store.get(id, range);
+    if (range !== undefined && this.verified.has(id)) {
+      const part = await this.readRange(id, range);
+      if (part !== undefined) {
+        this.stats.hits++;
+        return part;
+      }
+    }
     let load = this.loading.get(id);
     if (load === undefined) {
       load = this.load(id).finally(() => this.loading.delete(id));
@@ -137,7 +151,7 @@ export class BlobCache implements BlobStore {
   /** Write-through: storage first (the commit), then the cache, so this run's own metadata is never downloaded. */
   async put(id: string, data: Uint8Array, options?: PutOptions): Promise<void> {
     await this.store.put(id, data, options);
-    if (!this.disabled && isCachedBlobId(id)) await this.write(id, data);
+    if (!this.disabled && isCachedBlobId(id) && await this.write(id, data)) this.verified.add(id);
   }
 
   async delete(id: string): Promise<void> {
@@ -153,12 +167,34 @@ export class BlobCache implements BlobStore {
     const cached = await this.readVerified(id);
     if (cached !== undefined) {
       this.stats.hits++;
+      this.verified.add(id);
       return cached;
     }
     this.stats.misses++;
     const data = await this.store.get(id);
-    if (!this.disabled) await this.write(id, data);
+    if (!this.disabled && await this.write(id, data)) this.verified.add(id);
     return data;
+  }
+
+  /** The range from a verified cache file; undefined when the file is gone or shorter (then: a whole load). */
+  private async readRange(id: string, range: ByteRange): Promise<Buffer | undefined> {
+    if (range.offset < 0 || range.length < 0) return undefined;
+    try {
+      const fh = await open(join(this.dir, id), 'r');
+      try {
+        const out = Buffer.allocUnsafe(range.length);
+        const { bytesRead } = await fh.read(out, 0, range.length, range.offset);
+        // the tag follows the data: a range reaching into it is out of range for the blob
+        const { size } = await fh.stat();
+        if (bytesRead === range.length && range.offset + range.length <= size - TAG_BYTES) return out;
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      // removed by another process (pruned) or unreadable: load it whole again
+    }
+    this.verified.delete(id);
+    return undefined;
   }
 
   private tag(id: string, data: Uint8Array): Buffer {
@@ -186,18 +222,22 @@ export class BlobCache implements BlobStore {
     return undefined;
   }
 
-  private async write(id: string, data: Uint8Array): Promise<void> {
+  /** Whether the file is in place. */
+  private async write(id: string, data: Uint8Array): Promise<boolean> {
     const temp = join(this.dir, `${TEMP_PREFIX}${id}-${randomBytes(6).toString('hex')}`);
     try {
       await writeFile(temp, Buffer.concat([data, this.tag(id, data)]));
       await rename(temp, join(this.dir, id));
+      return true;
     } catch (e) {
       await unlink(temp).catch(() => undefined);
       this.disable(e);
+      return false;
     }
   }
 
   private async remove(id: string): Promise<void> {
+    this.verified.delete(id);
     await unlink(join(this.dir, id)).catch(() => undefined); // already gone, or another process's: fine
   }
 
