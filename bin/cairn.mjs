@@ -1,6 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=16
 // Entry point for `npx cairn`: Node 24 runs the TypeScript sources directly (type stripping), so there is no
 // build step and no build output to ship. The compile cache keeps start-up short on repeated runs.
+// --max-semi-space-size=16: a backup allocates short-lived objects per file (stats, names, listing entries);
+// with 16 MiB young-generation halves most of them die there instead of filling the old generation between
+// its collections (200,000 files, unchanged backup: peak RSS 364-393 -> 267-278 MiB, same time).
 import module from 'node:module';
 module.enableCompileCache?.();
 process.removeAllListeners('warning');

@@ -45,7 +45,9 @@ export function makePeer(name: PeerName, binary: string, work: string, repo: Rep
     ...(repo.kind === 's3' ? { AWS_ACCESS_KEY_ID: repo.accessKey, AWS_SECRET_ACCESS_KEY: repo.secretKey } : {}),
   };
   if (name === 'cairn') {
-    const cairn = [join(projectRoot, 'node_modules/.bin/node'), binary];
+    // as users run it: through the shebang (its Node flags), with the pinned Node 24 first on PATH
+    env['PATH'] = `${join(projectRoot, 'node_modules/.bin')}:${process.env['PATH'] ?? ''}`;
+    const cairn = [binary];
     const url = repo.kind === 'file'
       ? `file://${repo.dir}`
       : `s3://${repo.bucket}/${repo.prefix}?endpoint=${encodeURIComponent(repo.endpoint)}&region=${repo.region}`;

@@ -30,8 +30,9 @@ export async function peersRun(args: BenchArgs): Promise<void> {
     env: {
       ...process.env,
       ...(args.scale !== 1 ? { SCALE: String(args.scale) } : {}),
-      CAIRN: `${join(projectRoot, 'node_modules/.bin/node')} ${join(projectRoot, 'bin/cairn.mjs')}`,
-      ...(restic !== undefined ? { PATH: `${dirname(restic)}:${process.env['PATH'] ?? ''}` } : {}),
+      // cairn as users run it: bin/cairn.mjs through its shebang (its Node flags), on the pinned Node 24
+      CAIRN: join(projectRoot, 'bin/cairn.mjs'),
+      PATH: [...(restic !== undefined ? [dirname(restic)] : []), join(projectRoot, 'node_modules/.bin'), process.env['PATH'] ?? ''].join(':'),
       ...(kopia !== undefined ? { KOPIA: join(projectRoot, 'mover/src/bench/kopia-for-peers.sh'), KOPIA_BIN: kopia } : {}),
     },
   });
