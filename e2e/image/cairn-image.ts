@@ -32,7 +32,7 @@ export const PASSWD_ENTRY = `cairn:x:${CAIRN_UID}:${CAIRN_GID}:cairn:/tmp:/usr/s
 export const GROUP_ENTRY = `cairn:x:${CAIRN_GID}:`;
 
 export const NODE_PATH = '/usr/local/bin/node';
-/** `cairn` on PATH: bin/cairn.mjs starts with `#!/usr/bin/env node`, so /usr/bin/env is needed too. */
+/** `cairn` on PATH: bin/cairn.mjs starts with `#!/usr/bin/env -S node …`, so /usr/bin/env (coreutils, for -S) is needed too. */
 export const CAIRN_LINK = { path: '/usr/local/bin/cairn', target: `${APP_DIR}/bin/cairn.mjs` } as const;
 export const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
