@@ -21,6 +21,22 @@ describe('RFC 3339 with nanoseconds', () => {
     expect(canonicalRfc3339('2025-03-11t05:37:36-04:30', 't')).toBe('2025-03-11T10:07:36Z');
   });
 
+  it('formats the same with the fast path and the calendar arithmetic, at the edges too', () => {
+    const slow = (ns: bigint): string => {
+      // the reference: seconds and days by BigInt arithmetic (what the function does outside the fast range)
+      const secs = ns / 1_000_000_000n;
+      const frac = ns % 1_000_000_000n;
+      const day = new Date(Number(secs) * 1000).toISOString().slice(0, 19);
+      return frac === 0n ? `${day}Z` : `${day}.${frac.toString().padStart(9, '0').replace(/0+$/, '')}Z`;
+    };
+    for (const ns of [0n, 1n, 999_999n, 1_000_000n, 1_700_000_000_123_456_789n, 1_700_000_000_100_000_000n, 1_704_067_200_000_000_000n,
+      253_402_300_799_999_999_999n, 951_782_400_000_000_001n]) {
+      expect(formatRfc3339Nano(ns), String(ns)).toBe(slow(ns));
+    }
+    expect(formatRfc3339Nano(-1n)).toBe('1969-12-31T23:59:59.999999999Z');
+    expect(() => formatRfc3339Nano(253_402_300_800n * 1_000_000_000n)).toThrow(RangeError);
+  });
+
   it('keeps canonical text as it is and re-formats anything else (the fast path agrees with the slow one)', () => {
     for (const t of ['2025-03-11T10:07:36Z', '2025-03-11T10:07:36.12345678Z', '2024-02-29T23:59:59.000000001Z', '0001-01-01T00:00:00Z']) {
       expect(canonicalRfc3339(t, 't')).toBe(t);
