@@ -111,6 +111,46 @@ export class MergedIndex extends RefHashTable {
     return !this.segs[s]!.isDeleted(ref - this.bases[s]!);
   }
 
+  /**
+   * A copy that never changes: the same segments (their bytes are shared, not copied) under a new table,
+   * so references handed out by it stay valid however this index grows (≈ 13-27 bytes per content).
+   */
+  frozenCopy(): MergedIndex {
+    return new MergedIndex(this.segs, this.watermark);
+  }
+
+  /** One past the largest reference: a bitmap of this many bits can mark every entry (see refOf). */
+  get refLimit(): number {
+    return this.total;
+  }
+
+  /**
+   * The reference of the content's winning entry whatever its state, or -1. On an index that gains no
+   * segments (frozenCopy) a content keeps its reference, so references can key per-content marks.
+   */
+  refOf(contentId: string): number {
+    return this.refForId(contentId);
+  }
+
+  /** The winning entry behind a reference from refOf or forEachListedRef. */
+  infoAt(ref: number): ContentInfo {
+    const s = this.segmentOf(ref);
+    return this.segs[s]!.info(ref - this.bases[s]!);
+  }
+
+  /**
+   * Calls fn with the reference of every content iterate({ includeDeleted: true }) yields — live ones and
+   * deleted ones above the watermark — unordered and without allocating per entry.
+   */
+  forEachListedRef(fn: (ref: number) => void): void {
+    this.forEachRef((ref) => {
+      const s = this.segmentOf(ref);
+      const seg = this.segs[s]!;
+      const pos = ref - this.bases[s]!;
+      if (!seg.isDeleted(pos) || seg.timestampSeconds(pos) > this.watermark) fn(ref);
+    });
+  }
+
   /** Calls fn with the key of every live content (unordered); no per-entry allocation. */
   forEachLiveKey(fn: (data: Buffer, offset: number, length: number) => void): void {
     this.forEachRef((ref) => {
