@@ -2,8 +2,9 @@
 // writes them through the engine (32-byte distinct payloads, uncompressed, real packs and index blobs);
 // 90% are referenced by one snapshot of a few huge indirect files, 10% are garbage. Then the real CLI runs
 // `cairn maintenance run --full --safety=none` (nothing else uses the repository, so GC deletes now) inside
-// a memory cgroup limited to --gc-memory-limit (default 1 GiB, the target of issue 10), and a second run
-// checks that the first left nothing to do. Reports completed or OOM-killed, wall time and the peaks.
+// a memory cgroup limited to --gc-memory-limit (default 1 GiB, the target of issue 10). Reports completed or
+// OOM-killed, wall time, the peaks and how many contents GC deleted (must be the unreferenced 10%).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchArgs } from './bench-args.ts';
 import { formatBytes } from './byte-size.ts';
@@ -70,13 +71,14 @@ export async function gcRun(args: BenchArgs): Promise<void> {
   }
 }
 
-/** deletedContentCount of snapshot GC from the --json report (0 when the report lacks it). */
+/** deletedContentCount of snapshot GC: its task log line and the --json report both carry it. */
 function deletedContents(log: string): number | undefined {
-  const text = logTail(log, 5);
-  for (const line of text.split('\n').reverse()) {
-    if (!line.startsWith('{')) continue;
-    const m = /"deletedContentCount":(\d+)/.exec(line);
-    return m === null ? 0 : Number(m[1]);
+  let text: string;
+  try {
+    text = readFileSync(log, 'utf8');
+  } catch {
+    return undefined;
   }
-  return undefined;
+  const m = /"deletedContentCount":(\d+)/.exec(text);
+  return m === null ? undefined : Number(m[1]);
 }
