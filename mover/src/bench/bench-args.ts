@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { parseByteSize } from './byte-size.ts';
 
-export const RUN_NAMES = ['peers', 'cgroup', 'many', 's3', 'incompressible', 'cache', 'memory'] as const;
+export const RUN_NAMES = ['peers', 'cgroup', 'many', 's3', 'incompressible', 'cache', 'memory', 'index', 'gc'] as const;
 export type RunName = (typeof RUN_NAMES)[number];
 
 export interface BenchArgs {
@@ -19,20 +19,30 @@ export interface BenchArgs {
   readonly memoryLimit: number;
   /** Snapshots in the repository of the cache run. */
   readonly cacheSnapshots: number;
+  /** Contents in the committed index of the index run. */
+  readonly indexContents: number;
+  /** Contents in the repository of the gc run. */
+  readonly gcContents: number;
+  /** Memory cgroup limit of the gc run's maintenance. */
+  readonly gcMemoryLimit: number;
   readonly smoke: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [REPS ["TOOLS"]] [--runs ${RUN_NAMES.join(',')}] [--smoke]
        [--scale F] [--many-files N] [--big-dir-files N] [--big-bytes SIZE] [--memory-limit SIZE] [--cache-snapshots N]
+       [--index-contents N] [--gc-contents N] [--gc-memory-limit SIZE]
   REPS, TOOLS     repetitions and tools of the peers run (default 3, every installed tool)
   --runs LIST     comma-separated runs (default: all)
-  --smoke         small sizes for a quick check (scale 0.05, 20,000 files, 64 MiB big data, 500 snapshots)
+  --smoke         small sizes for a quick check (scale 0.05, 20,000 files, 64 MiB big data, 500 snapshots, 200,000 contents)
   --scale F       shared dataset scale for the cgroup and s3 runs (default 1 = 1.07 GB)
   --many-files N  files in the many-files tree (default 1,000,000)
   --big-dir-files N  files in its single big directory (default min(100,000, N/10))
   --big-bytes SIZE   random data for the s3 restore and incompressible runs (default 2GiB)
   --memory-limit SIZE  memory cgroup limit of the cgroup run (default 256MiB)
-  --cache-snapshots N  snapshots in the repository of the cache run (default 10,000)`;
+  --cache-snapshots N  snapshots in the repository of the cache run (default 10,000)
+  --index-contents N   contents in the index run's committed index (default 10,000,000)
+  --gc-contents N      contents in the gc run's repository, 90% referenced (default 10,000,000)
+  --gc-memory-limit SIZE  memory cgroup limit of the gc run's maintenance (default 1GiB)`;
 
 export class BenchUsageError extends Error {}
 
@@ -57,6 +67,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
         'big-bytes': { type: 'string' },
         'memory-limit': { type: 'string' },
         'cache-snapshots': { type: 'string' },
+        'index-contents': { type: 'string' },
+        'gc-contents': { type: 'string' },
+        'gc-memory-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -91,6 +104,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     bigBytes: parseByteSize('big-bytes', v['big-bytes'] ?? (smoke ? '64MiB' : '2GiB')),
     memoryLimit: parseByteSize('memory-limit', v['memory-limit'] ?? '256MiB'),
     cacheSnapshots: positiveInt('cache-snapshots', v['cache-snapshots'] ?? (smoke ? '500' : '10000')),
+    indexContents: positiveInt('index-contents', v['index-contents'] ?? (smoke ? '200000' : '10000000')),
+    gcContents: positiveInt('gc-contents', v['gc-contents'] ?? (smoke ? '200000' : '10000000')),
+    gcMemoryLimit: parseByteSize('gc-memory-limit', v['gc-memory-limit'] ?? '1GiB'),
     smoke,
   };
 }

@@ -24,7 +24,7 @@ export interface Peer {
 }
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const PASSWORD = 'bench-password';
+export const PASSWORD = 'bench-password';
 
 /** The peers that can run here: cairn always, restic and kopia when installed (pinned builds first). */
 export function availablePeers(): Map<PeerName, string> {

@@ -1,12 +1,14 @@
-// `npm run bench [-- REPS ["TOOLS"]] [--runs peers,cgroup,many,s3,incompressible,cache,memory] [--smoke] [sizes]`:
+// `npm run bench [-- REPS ["TOOLS"]] [--runs peers,cgroup,many,s3,incompressible,cache,memory,index,gc] [--smoke] [sizes]`:
 // the speed and memory figures of issue 10, each run printing one table with its targets beside the numbers.
 // Targets live here as ratios measured in the same run, never in timed tests. Every scratch dir, process,
 // MinIO server and cgroup a run starts is undone on the way out, also on failure and on signals.
 import { BenchUsageError, parseBenchArgs, USAGE, type BenchArgs, type RunName } from './bench-args.ts';
 import { cacheRun } from './cache-run.ts';
 import { cgroupRun } from './cgroup-run.ts';
+import { gcRun } from './gc-run.ts';
 import { cleanupAll, cleanupOnSignals, exitCodeIfStopping } from './cleanup.ts';
 import { incompressibleRun } from './incompressible-run.ts';
+import { indexRun } from './index-run.ts';
 import { manyFilesRun } from './many-files-run.ts';
 import { memoryRun } from './memory-run.ts';
 import { peersRun } from './peers-run.ts';
@@ -20,6 +22,8 @@ const RUNS: Record<RunName, (args: BenchArgs) => Promise<void>> = {
   incompressible: incompressibleRun,
   cache: cacheRun,
   memory: memoryRun,
+  index: indexRun,
+  gc: gcRun,
 };
 
 let args;

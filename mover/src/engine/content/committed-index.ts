@@ -123,7 +123,8 @@ export class CommittedIndex {
   private use(ids: string[], segments: IndexSegment[], watermark: number): void {
     const old = new Set(this.inUse);
     const keep = new Set(ids);
-    const superset = this.inUse.every((id) => keep.has(id));
+    // the first load builds a presized table (growing it step by step re-hashes every entry again)
+    const superset = this.inUse.length > 0 && this.inUse.every((id) => keep.has(id));
     if (superset) {
       for (let i = 0; i < ids.length; i++) if (!old.has(ids[i]!)) this.merged.addSegment(segments[i]!);
       this.merged.deletionWatermarkSeconds = watermark;

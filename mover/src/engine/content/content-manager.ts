@@ -36,7 +36,7 @@ import type { IndexBlobManager } from './index-blob-manager.ts';
 import { IndexBuilder } from './index-builder.ts';
 import { buildIndex } from './index-codec.ts';
 import { LegacyIndexBlobManager } from './legacy-index-blobs.ts';
-import type { IterateContentsOptions } from './merged-index.ts';
+import type { IterateContentsOptions, MergedIndex } from './merged-index.ts';
 import { mergeWithOverlay } from './overlay-iterator.ts';
 import { PackContentsReader } from './pack-contents-reader.ts';
 import { openPackedContent, readPackedPayload } from './pack-reader.ts';
@@ -185,6 +185,14 @@ export class ContentManager implements ContentWriter {
   /** The committed winning entry whatever its state (tombstones below the watermark included). */
   indexedEntry(contentId: string): ContentInfo | undefined {
     return this.committed.index.getAny(contentId);
+  }
+
+  /**
+   * The committed index as it is now, in a copy later refreshes do not change (pending writes excluded:
+   * flush first). Maintenance marks and sweeps over it, as kopia freezes its index for a GC run.
+   */
+  frozenIndex(): MergedIndex {
+    return this.committed.index.frozenCopy();
   }
 
   /**

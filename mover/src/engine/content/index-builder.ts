@@ -137,6 +137,10 @@ export class IndexBuilder extends RefHashTable {
     return bytesEqual(this.keyBuf, ref * this.ks, key, offset, length);
   }
 
+  protected override refKeyHash(ref: number): number {
+    return contentKeyHash(this.keyBuf, ref * this.ks, this.ks);
+  }
+
   private find(contentId: string): number {
     if (this.n === 0) return -1;
     const key = this.scratch;

@@ -1,7 +1,9 @@
 // An open-addressing hash table (linear probing) from binary content keys to uint32 references, kept in
-// two typed arrays: the structure behind every in-memory content lookup (perf.md §3.5: ~8 bytes per
-// slot instead of ~150 bytes per Map entry). Subclasses say how a reference's key compares to a probe
-// key; the table itself stores no keys. Content hashes are keyed MACs, so their bytes are already
+// two typed arrays: the structure behind every in-memory content lookup (perf.md §3.5: 5 bytes per slot
+// instead of ~150 bytes per Map entry). Subclasses say how a reference's key compares to a probe key and
+// hash it; the table itself stores no keys, only an 8-bit tag of each hash that rejects 255 of 256 probes
+// of other keys without touching them (a full 32-bit hash per slot cost 3 more bytes per slot: ~30 MB
+// per 10 million contents, twice during GC). Content hashes are keyed MACs, so their bytes are already
 // uniformly distributed and a few of them make a good hash.
 
 const EMPTY = 0;
@@ -44,19 +46,23 @@ function capacityFor(count: number): number {
 export abstract class RefHashTable {
   /** ref + 1 per slot, 0 when empty. */
   private slots: Uint32Array;
-  private hashes: Uint32Array;
+  /** Top 8 bits of each slot's hash (the slot number comes from the low bits). */
+  private tags: Uint8Array;
   private mask: number;
   private used = 0;
 
   protected constructor(expectedCount = 0) {
     const cap = capacityFor(expectedCount);
     this.slots = new Uint32Array(cap);
-    this.hashes = new Uint32Array(cap);
+    this.tags = new Uint8Array(cap);
     this.mask = cap - 1;
   }
 
   /** True when the key of `ref` equals `key[offset, offset+length)`. */
   protected abstract refHasKey(ref: number, key: Uint8Array, offset: number, length: number): boolean;
+
+  /** contentKeyHash of the key of `ref` (to place it again when the table grows). */
+  protected abstract refKeyHash(ref: number): number;
 
   /** Number of references stored. */
   get tableSize(): number {
@@ -65,18 +71,19 @@ export abstract class RefHashTable {
 
   /** Bytes used by the table arrays (for memory accounting in tests and logs). */
   get tableBytes(): number {
-    return this.slots.byteLength + this.hashes.byteLength;
+    return this.slots.byteLength + this.tags.byteLength;
   }
 
   /** The reference stored for the key, or -1. */
   protected lookupRef(key: Uint8Array, offset: number, length: number, hash: number): number {
     const slots = this.slots;
-    const hashes = this.hashes;
+    const tags = this.tags;
+    const tag = hash >>> 24;
     const mask = this.mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const s = slots[i]!;
       if (s === EMPTY) return -1;
-      if (hashes[i] === hash && this.refHasKey(s - 1, key, offset, length)) return s - 1;
+      if (tags[i] === tag && this.refHasKey(s - 1, key, offset, length)) return s - 1;
     }
   }
 
@@ -87,16 +94,18 @@ export abstract class RefHashTable {
   protected insertRef(ref: number, key: Uint8Array, offset: number, length: number, hash: number): number {
     if ((this.used + 1) > this.slots.length * MAX_LOAD) this.grow();
     const slots = this.slots;
+    const tags = this.tags;
+    const tag = hash >>> 24;
     const mask = this.mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const s = slots[i]!;
       if (s === EMPTY) {
         slots[i] = ref + 1;
-        this.hashes[i] = hash;
+        tags[i] = tag;
         this.used++;
         return -1;
       }
-      if (this.hashes[i] === hash && this.refHasKey(s - 1, key, offset, length)) return i;
+      if (tags[i] === tag && this.refHasKey(s - 1, key, offset, length)) return i;
     }
   }
 
@@ -119,29 +128,28 @@ export abstract class RefHashTable {
 
   protected clearTable(): void {
     this.slots = new Uint32Array(MIN_CAPACITY);
-    this.hashes = new Uint32Array(MIN_CAPACITY);
+    this.tags = new Uint8Array(MIN_CAPACITY);
     this.mask = MIN_CAPACITY - 1;
     this.used = 0;
   }
 
   private grow(): void {
     const oldSlots = this.slots;
-    const oldHashes = this.hashes;
+    const oldTags = this.tags;
     const cap = oldSlots.length * 2;
     const slots = new Uint32Array(cap);
-    const hashes = new Uint32Array(cap);
+    const tags = new Uint8Array(cap);
     const mask = cap - 1;
     for (let j = 0; j < oldSlots.length; j++) {
       const s = oldSlots[j]!;
       if (s === EMPTY) continue;
-      const h = oldHashes[j]!;
-      let i = h & mask;
+      let i = this.refKeyHash(s - 1) & mask;
       while (slots[i] !== EMPTY) i = (i + 1) & mask;
       slots[i] = s;
-      hashes[i] = h;
+      tags[i] = oldTags[j]!;
     }
     this.slots = slots;
-    this.hashes = hashes;
+    this.tags = tags;
     this.mask = mask;
   }
 }

@@ -15,31 +15,33 @@ export interface PackUsage {
   contentCount: number;
   /** Sum of the packed lengths of the indexed contents. */
   totalSize: number;
-  readonly contents: ContentInfo[];
 }
 
-/** Index entries grouped by pack (kopia IteratePacks with IncludePacksWithOnlyDeletedContent). */
+/**
+ * Index entries counted by pack (kopia IteratePacks with IncludePacksWithOnlyDeletedContent). Only the
+ * totals are kept: a repository of 10 million contents has a few thousand packs, and the contents of
+ * the packs chosen for rewriting are listed in a second pass.
+ */
 export function packUsage(contents: Iterable<ContentInfo>, prefix = ''): Map<string, PackUsage> {
   const out = new Map<string, PackUsage>();
   for (const ci of contents) {
     if (!ci.packBlobId.startsWith(prefix)) continue;
     let u = out.get(ci.packBlobId);
     if (u === undefined) {
-      u = { packBlobId: ci.packBlobId, contentCount: 0, totalSize: 0, contents: [] };
+      u = { packBlobId: ci.packBlobId, contentCount: 0, totalSize: 0 };
       out.set(ci.packBlobId, u);
     }
     u.contentCount++;
     u.totalSize += ci.packedLength;
-    u.contents.push(ci);
   }
   return out;
 }
 
-/** The contents of short packs, holding back a prefix's first short pack until a second appears (kopia findContentInShortPacks). */
-export function contentsInShortPacks(usage: Iterable<PackUsage>, threshold: number): ContentInfo[] {
-  const out: ContentInfo[] = [];
+/** The short packs to rewrite, holding back a prefix's first short pack until a second appears (kopia findContentInShortPacks). */
+export function shortPacks(usage: Iterable<PackUsage>, threshold: number): Set<string> {
+  const out = new Set<string>();
   const countByPrefix = new Map<string, number>();
-  const firstByPrefix = new Map<string, PackUsage>();
+  const firstByPrefix = new Map<string, string>();
   const sorted = [...usage].sort((a, b) => (a.packBlobId < b.packBlobId ? -1 : a.packBlobId > b.packBlobId ? 1 : 0));
   for (const p of sorted) {
     if (p.totalSize >= threshold) continue;
@@ -47,11 +49,11 @@ export function contentsInShortPacks(usage: Iterable<PackUsage>, threshold: numb
     const n = (countByPrefix.get(prefix) ?? 0) + 1;
     countByPrefix.set(prefix, n);
     if (n === 1) {
-      firstByPrefix.set(prefix, p);
+      firstByPrefix.set(prefix, p.packBlobId);
       continue;
     }
-    if (n === 2) out.push(...firstByPrefix.get(prefix)!.contents);
-    out.push(...p.contents);
+    if (n === 2) out.add(firstByPrefix.get(prefix)!);
+    out.add(p.packBlobId);
   }
   return out;
 }
@@ -78,14 +80,16 @@ export interface RewriteOptions {
 
 export async function rewriteShortPacks(repo: DirectRepository, options: RewriteOptions): Promise<RewriteContentsStats> {
   const threshold = Math.floor((repo.format.config.maxPackSize * SHORT_PACK_THRESHOLD_PERCENT) / 100);
-  const candidates = contentsInShortPacks(packUsage(repo.contents.iterateContents({ includeDeleted: true }), options.packPrefix).values(), threshold);
+  const packs = shortPacks(packUsage(repo.contents.iterateContents({ includeDeleted: true }), options.packPrefix).values(), threshold);
   const stats: RewriteContentsStats = {
     toRewriteContentCount: 0, toRewriteContentSize: 0, rewrittenContentCount: 0, rewrittenContentSize: 0, retainedContentCount: 0, retainedContentSize: 0,
   };
+  if (packs.size === 0) return stats;
   const nowMs = options.now.getTime();
-  for (const c of candidates) {
-    if (options.signal?.aborted === true) throw options.signal.reason;
-    if (c.deleted) continue;
+  // second pass: only the IDs to copy are kept (rewriting changes the index, so not while iterating it)
+  const toRewrite: { readonly id: string; readonly size: number }[] = [];
+  for (const c of repo.contents.iterateContents({ includeDeleted: true })) {
+    if (c.deleted || !packs.has(c.packBlobId)) continue;
     if (nowMs - c.timestampSeconds * 1000 < options.rewriteMinAgeMs) {
       stats.retainedContentCount++;
       stats.retainedContentSize += c.packedLength;
@@ -93,10 +97,13 @@ export async function rewriteShortPacks(repo: DirectRepository, options: Rewrite
     }
     stats.toRewriteContentCount++;
     stats.toRewriteContentSize += c.packedLength;
-    if (options.dryRun === true) continue;
-    if (await repo.contents.rewriteContent(c.contentId)) {
+    if (options.dryRun !== true) toRewrite.push({ id: c.contentId, size: c.packedLength });
+  }
+  for (const c of toRewrite) {
+    if (options.signal?.aborted === true) throw options.signal.reason;
+    if (await repo.contents.rewriteContent(c.id)) {
       stats.rewrittenContentCount++;
-      stats.rewrittenContentSize += c.packedLength;
+      stats.rewrittenContentSize += c.size;
     }
   }
   if (options.dryRun !== true) await repo.contents.flush();

@@ -4,7 +4,7 @@ import { listAll } from '../blob/blob-store.ts';
 import type { ContentInfo } from '../content/content-info.ts';
 import type { SessionInfo } from '../content/session-marker.ts';
 import { listSnapshots } from '../snapshot/snapshot-manager.ts';
-import { contentsInShortPacks, packUsage } from './content-rewrite.ts';
+import { packUsage, shortPacks } from './content-rewrite.ts';
 import { runMaintenance } from './maintenance-run.ts';
 import { TASK } from './maintenance-schedule.ts';
 import { judgeUnreferencedBlob } from './pack-gc.ts';
@@ -19,9 +19,10 @@ function ci(contentId: string, packBlobId: string, packedLength: number, deleted
 describe('short pack selection (kopia findContentInShortPacks)', () => {
   it('holds back a prefix\'s first short pack until a second one appears; full packs stay', () => {
     const lone = packUsage([ci('a1', 'p1', 10), ci('b1', 'q1', 5), ci('b2', 'q2', 5, true)]);
-    expect(contentsInShortPacks(lone.values(), 100).map((c) => c.contentId)).toEqual(['b1', 'b2']);
+    expect([...shortPacks(lone.values(), 100)].sort()).toEqual(['q1', 'q2']);
     const many = packUsage([ci('a1', 'p1', 10), ci('a2', 'p2', 10), ci('a3', 'p3', 500), ci('b1', 'q1', 5)]);
-    expect(contentsInShortPacks(many.values(), 100).map((c) => c.contentId).sort()).toEqual(['a1', 'a2']);
+    expect([...shortPacks(many.values(), 100)].sort()).toEqual(['p1', 'p2']);
+    expect(many.get('p3')).toEqual({ packBlobId: 'p3', contentCount: 1, totalSize: 500 });
     expect(packUsage([ci('a', 'p1', 10), ci('b', 'q1', 10)], 'q').size).toBe(1);
   });
 });

@@ -141,7 +141,7 @@ export async function checkRepository(repo: DirectRepositoryReader, options: Che
   let unusedContentBytes = 0;
   try {
     const { used } = await findSnapshotContents(includingDeleted(repo.contents), await listSnapshots(repo.manifests),
-      { signal: options.signal });
+      new Set<string>(), { signal: options.signal });
     for (const ci of repo.contents.iterateContents()) {
       if (!ci.contentId.startsWith('m') && !used.has(ci.contentId)) {
         unusedContents++;

@@ -38,8 +38,13 @@ export interface SnapshotContentsOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-export interface SnapshotContentsResult {
-  readonly used: Set<string>;
+/** Where the walk records used content IDs: a Set<string>, or GC's ContentMarks. */
+export interface UsedContentSink {
+  add(contentId: string): unknown;
+}
+
+export interface SnapshotContentsResult<S extends UsedContentSink = Set<string>> {
+  readonly used: S;
   readonly snapshots: number;
   readonly objects: number;
   readonly directories: number;
@@ -52,11 +57,10 @@ interface Task {
   readonly path: string;
 }
 
-/** Walks the given snapshots and returns every content ID they use. */
-export async function findSnapshotContents(contents: WalkContents, manifests: readonly SnapshotManifest[],
-  options: SnapshotContentsOptions = {}): Promise<SnapshotContentsResult> {
+/** Walks the given snapshots and adds every content ID they use to `used`. */
+export async function findSnapshotContents<S extends UsedContentSink>(contents: WalkContents, manifests: readonly SnapshotManifest[],
+  used: S, options: SnapshotContentsOptions = {}): Promise<SnapshotContentsResult<S>> {
   const objects = new ObjectManager(contents);
-  const used = new Set<string>();
   const visited = new Set<string>();
   const queue: Task[] = [];
   let directories = 0;
@@ -65,19 +69,20 @@ export async function findSnapshotContents(contents: WalkContents, manifests: re
   }
   const where = (t: Task): string => `snapshot ${t.snapshot.id} of ${formatSourceInfo(t.snapshot.source)} at ${t.path}`;
   const process = async (t: Task): Promise<void> => {
-    let ids: string[];
+    // streamed level by level: a huge file's IDs are never all in memory at once
+    let missing: string | undefined;
     try {
-      ids = await objects.objectContents(t.obj);
+      await objects.forEachContent(t.obj, (id) => {
+        if (missing === undefined && contents.contentInfo(id) === undefined) missing = id;
+        used.add(id);
+      });
     } catch (e) {
       throw new CorruptionError(`${where(t)}: object ${t.obj} cannot be read`, { cause: e, hint: 'fix or delete the damaged snapshot before running maintenance (`cairn repository check` lists problems)' });
     }
-    for (const id of ids) {
-      if (contents.contentInfo(id) === undefined) {
-        throw new CorruptionError(`${where(t)}: content ${id} of object ${t.obj} is missing from the index`, {
-          hint: 'fix or delete the damaged snapshot before running maintenance (`cairn repository check` lists problems)',
-        });
-      }
-      used.add(id);
+    if (missing !== undefined) {
+      throw new CorruptionError(`${where(t)}: content ${missing} of object ${t.obj} is missing from the index`, {
+        hint: 'fix or delete the damaged snapshot before running maintenance (`cairn repository check` lists problems)',
+      });
     }
     if (!t.dir) return;
     directories++;

@@ -107,8 +107,17 @@ export class ObjectManager implements ObjectStore {
 
   async objectContents(objectId: string): Promise<string[]> {
     const seen = new Set<string>();
-    await this.collect(parseObjectId(objectId), seen);
+    await this.forEachContent(objectId, (id) => seen.add(id));
     return [...seen];
+  }
+
+  /**
+   * Calls fn with every content ID the object is made of, indirect contents included, one indirect level
+   * at a time (a content may come more than once). GC walks huge objects this way: only one level's
+   * listing is in memory, not every ID of the object.
+   */
+  async forEachContent(objectId: string, fn: (contentId: string) => void): Promise<void> {
+    await this.collect(parseObjectId(objectId), fn);
   }
 
   /** Checks that every content of the object is indexed and live; returns them (kopia VerifyObject). */
@@ -127,14 +136,14 @@ export class ObjectManager implements ObjectStore {
     return ids;
   }
 
-  private async collect(id: ObjectId, seen: Set<string>): Promise<void> {
+  private async collect(id: ObjectId, fn: (contentId: string) => void): Promise<void> {
     const index = indexObjectIdOf(id);
     if (index === undefined) {
-      seen.add(id.contentId);
+      fn(id.contentId);
       return;
     }
-    await this.collect(index, seen);
-    for (const e of await loadIndirectEntries(this.contents, id, this.readOptions)) await this.collect(parseObjectId(e.objectId), seen);
+    await this.collect(index, fn);
+    for (const e of await loadIndirectEntries(this.contents, id, this.readOptions)) await this.collect(parseObjectId(e.objectId), fn);
   }
 
   private writer(): ObjectContentWriter {

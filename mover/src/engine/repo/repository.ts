@@ -8,6 +8,7 @@
 //   unlocked format, the keyed hasher and encryptor, and the content manager's maintenance calls.
 import type { BlobReader, BlobStore } from '../blob/blob-store.ts';
 import type { ContentInfo } from '../content/content-info.ts';
+import type { MergedIndex } from '../content/merged-index.ts';
 import type { ContentReader, ContentWriter, FlushOptions } from '../content/content-store.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
@@ -44,6 +45,8 @@ export interface DirectContents extends ContentWriter {
   /** Reloads the committed index from storage. */
   refresh(): Promise<void>;
   contentInfo(contentId: string): ContentInfo | undefined;
+  /** The committed index in a copy refreshes do not change (pending writes excluded: flush first). */
+  frozenIndex(): MergedIndex;
 }
 
 export interface DirectManifests extends ManifestStore {
