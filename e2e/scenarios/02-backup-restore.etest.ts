@@ -27,6 +27,19 @@ let second: SnapshotRecord;
 let manifestBefore: string[];
 let manifestAfter: string[];
 
+/** The job of a schedule's last run (status.lastRun.sources[0].job). */
+function lastJob(status: Awaited<ReturnType<typeof trigger>>): string {
+  return (status?.lastRun as { sources?: { job?: string }[] } | undefined)?.sources?.[0]?.job ?? '';
+}
+
+/** The cache counts of the mover's end-of-run storage line (`storage: …, cache H hits / M misses`) in its pod's log. */
+function moverCache(job: string): { hits: number; misses: number } | undefined {
+  const logs = kubectl(['-n', NS, 'logs', '-l', `batch.kubernetes.io/job-name=${job}`, '-c', 'mover', '--tail=-1']).stdout;
+  expect(logs, 'the mover warned that it could not use its cache').not.toMatch(/running without a cache|cannot be written/);
+  const m = /"msg":"storage: [^"]*cache (\d+) hits \/ (\d+) misses/.exec(logs);
+  return m === null ? undefined : { hits: Number(m[1]), misses: Number(m[2]) };
+}
+
 describe('backup and restore on a real node', () => {
   beforeAll(async () => {
     restrictedNamespace(NS);
@@ -67,7 +80,9 @@ spec:
     expect(grew).toBeGreaterThan(50 * 1024 * 1024);
     // The mover's own report of its peak memory (termination message of the kept Job's pod): the first
     // backup of this PVC must fit the default memory limit of mover pods (2 GiB) with room to spare.
-    const job = (status?.lastRun as { sources?: { job?: string }[] } | undefined)?.sources?.[0]?.job;
+    const job = lastJob(status);
+    // every mover step gets --cache-dir /cache (the pod's cache volume): the run reports the cache in use
+    expect(moverCache(job), 'no "cache … hits / … misses" in the mover\'s storage line').toBeDefined();
     const message = kubectl(['-n', NS, 'get', 'pods', '-l', `batch.kubernetes.io/job-name=${job ?? ''}`, '-o',
       'jsonpath={.items[0].status.containerStatuses[0].state.terminated.message}']).stdout;
     const peak = decodeResult(message).peakMemoryBytes ?? 0;
@@ -80,7 +95,9 @@ spec:
     mutateApp(NS);
     manifestAfter = await manifestOf(NS, 'data');
     const bucketBefore = bucketBytes(BUCKET);
-    await trigger(NS, 'data', 'second');
+    const status = await trigger(NS, 'data', 'second');
+    // the previous snapshot's listings come from metadata packs fetched once into the pod's cache
+    expect(moverCache(lastJob(status))?.hits ?? 0).toBeGreaterThan(0);
     const records = snapshotRecords(NS, 'data');
     expect(records).toHaveLength(2);
     second = records.find((r) => r.metadata.name !== first.metadata.name)!;
