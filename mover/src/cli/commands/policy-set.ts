@@ -2,7 +2,7 @@
 // manifest for that target (global, host, user@host or a path), so `kopia policy show` reads it and
 // `cairn snapshot expire` without flags applies it. keep-within is Cairn's (`retention.keepWithin`); kopia
 // ignores it. --clear FIELD (e.g. --clear keep-daily) removes a setting so it is inherited again.
-import { RETENTION_OPTIONS } from './snapshot-expire.ts';
+import { RETENTION_OPTIONS } from '../retention-flags.ts';
 import { runFrom, type Command } from '../command.ts';
 
 export const TARGET_OPTIONS = {

@@ -4,22 +4,8 @@
 // Periods are read in --time-zone; without it kopia's calendar in this machine's zone, so the result
 // matches `kopia snapshot expire` here. A plan that deletes every snapshot of a source needs
 // --allow-delete-all. Storage that refuses deletes is reported (APPEND_ONLY) before anything changes.
-import { runFrom, type Command, type OptionSpec } from '../command.ts';
-
-export const COUNT_FLAGS = [
-  ['keep-latest', 'keepLatest', 'newest snapshots'],
-  ['keep-hourly', 'keepHourly', 'hours with their newest snapshot'],
-  ['keep-daily', 'keepDaily', 'days with their newest snapshot'],
-  ['keep-weekly', 'keepWeekly', 'ISO weeks with their newest snapshot'],
-  ['keep-monthly', 'keepMonthly', 'months with their newest snapshot'],
-  ['keep-annual', 'keepAnnual', 'years with their newest snapshot'],
-] as const;
-
-/** The --keep-* flags shared by `snapshot expire` and `policy set`. */
-export const RETENTION_OPTIONS: OptionSpec = {
-  ...Object.fromEntries(COUNT_FLAGS.map(([flag, , what]) => [flag, { type: 'string' as const, description: `keep this many ${what}`, valueName: 'N' }])),
-  'keep-within': { type: 'string', description: 'also keep every snapshot younger than this (e.g. 36h, 7d, 2w)', valueName: 'DURATION' },
-};
+import { runFrom, type Command } from '../command.ts';
+import { RETENTION_OPTIONS } from '../retention-flags.ts';
 
 export const snapshotExpire: Command = {
   name: 'snapshot expire',

@@ -14,7 +14,7 @@ import { formatSourceInfo, parseSourceInfo } from '../../../engine/snapshot/sour
 import { UsageError } from '../../../engine/errors.ts';
 import type { ParsedValues, CommandOutcome } from '../../command.ts';
 import type { CommandContext } from '../../command-context.ts';
-import { COUNT_FLAGS } from '../snapshot-expire.ts';
+import { COUNT_FLAGS } from '../../retention-flags.ts';
 
 /** The retention fields given as flags, or undefined when none was given. */
 export function retentionFromFlags(values: ParsedValues): RetentionPolicy | undefined {
