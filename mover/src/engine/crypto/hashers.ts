@@ -106,11 +106,16 @@ function blake2Hasher(
     });
   }
   const opts = key.length === 0 ? { dkLen: digestLength } : { dkLen: digestLength, key };
+  return truncatingHasher(name, size, (data) => fn(data, opts));
+}
+
+/** A hasher over a digest function whose output is fresh (never reused), truncated to `size` without a copy. */
+function truncatingHasher(name: string, size: number, digest: (data: Uint8Array) => Uint8Array): KeyedHasher {
   return {
     name,
     size,
     hash(data: Uint8Array): Buffer {
-      const out = fn(data, opts);
+      const out = digest(data);
       return Buffer.from(out.buffer, out.byteOffset, size);
     },
   };
@@ -124,12 +129,5 @@ export function blake3KeyFromSecret(secret: Uint8Array): Uint8Array {
 
 function blake3Hasher(name: string, secret: Buffer, size: number): KeyedHasher {
   const opts = { key: Uint8Array.from(blake3KeyFromSecret(secret)), dkLen: 32 };
-  return {
-    name,
-    size,
-    hash(data: Uint8Array): Buffer {
-      const out = blake3(data, opts);
-      return Buffer.from(out.buffer, out.byteOffset, size);
-    },
-  };
+  return truncatingHasher(name, size, (data) => blake3(data, opts));
 }

@@ -1,7 +1,7 @@
 // The mover Jobs and staging objects of one SnapshotSchedule run: `snapshot create` of a PVC (directly, or
 // from a CSI VolumeSnapshot or clone of it) and `snapshot expire` with the schedule's retention.
 import type { Job, PersistentVolumeClaim, VolumeSnapshot } from '../../api/core-types.ts';
-import type { OwnerReference } from '../../api/meta.ts';
+import type { ObjectMeta, OwnerReference } from '../../api/meta.ts';
 import type { BackupRepository, MoverOverrides, ScheduleRun, ScheduleRunSourcesItem, SnapshotSchedule } from '../../api/resources.ts';
 import { ANNOTATIONS, LABELS, MANAGED_BY, childName, labelValue } from '../../api/names.ts';
 import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
@@ -107,16 +107,21 @@ function stagingOwner(s: SnapshotSchedule): OwnerReference[] {
   return [{ apiVersion: s.apiVersion, kind: s.kind, name: s.metadata.name ?? '', uid: s.metadata.uid ?? '', blockOwnerDeletion: true }];
 }
 
+/** Name, labels and owner of a run's staging object (VolumeSnapshot or PVC): the same for both kinds. */
+function stagingMetadata(s: SnapshotSchedule, run: ScheduleRun, pvc: string): ObjectMeta {
+  return {
+    name: stagingName(s, run, pvc),
+    namespace: s.metadata.namespace,
+    labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.component]: 'staging', ...runLabels(s, run, pvc) },
+    ownerReferences: stagingOwner(s),
+  };
+}
+
 export function buildVolumeSnapshot(s: SnapshotSchedule, run: ScheduleRun, pvc: string): VolumeSnapshot {
   return {
     apiVersion: 'snapshot.storage.k8s.io/v1',
     kind: 'VolumeSnapshot',
-    metadata: {
-      name: stagingName(s, run, pvc),
-      namespace: s.metadata.namespace,
-      labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.component]: 'staging', ...runLabels(s, run, pvc) },
-      ownerReferences: stagingOwner(s),
-    },
+    metadata: stagingMetadata(s, run, pvc),
     spec: {
       source: { persistentVolumeClaimName: pvc },
       ...(s.spec.volumeSnapshotClassName !== undefined ? { volumeSnapshotClassName: s.spec.volumeSnapshotClassName } : {}),
@@ -132,12 +137,7 @@ export function buildStagingPvc(s: SnapshotSchedule, run: ScheduleRun, source: P
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: {
-      name: stagingName(s, run, pvc),
-      namespace: s.metadata.namespace,
-      labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.component]: 'staging', ...runLabels(s, run, pvc) },
-      ownerReferences: stagingOwner(s),
-    },
+    metadata: stagingMetadata(s, run, pvc),
     spec: {
       accessModes: ['ReadWriteOnce'],
       ...(storageClassName !== undefined ? { storageClassName } : {}),
