@@ -65,6 +65,7 @@ spec:
   sources: {pvcNames: [data]}
   schedule: "0 0 1 1 *"
   copyMethod: Direct
+  mover: {cache: {persistent: true, capacity: 256Mi}}
 `, NS);
     const bucketBefore = bucketBytes(BUCKET);
     const status = await trigger(NS, 'data', 'first');
@@ -96,13 +97,20 @@ spec:
     manifestAfter = await manifestOf(NS, 'data');
     const bucketBefore = bucketBytes(BUCKET);
     const status = await trigger(NS, 'data', 'second');
-    // the previous snapshot's listings come from metadata packs fetched once into the pod's cache
-    expect(moverCache(lastJob(status))?.hits ?? 0).toBeGreaterThan(0);
+    // mover.cache.persistent: the second run's pod starts with what the first run's pod cached (its own index
+    // blob and metadata pack, written through; the repository's earlier ones, fetched): no index blob or
+    // metadata pack is downloaded again, and the previous snapshot's listings are read from the cache
+    const cache = moverCache(lastJob(status));
+    expect(cache?.misses, 'the second run downloaded metadata the first run had cached').toBe(0);
+    expect(cache?.hits ?? 0).toBeGreaterThan(0);
+    const claim = getJson<{ metadata: { ownerReferences?: { kind: string; name: string }[] }; status: { phase: string } }>('pvc', 'data-data-cache', NS);
+    expect(claim?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'SnapshotSchedule', name: 'data' });
+    expect(claim?.status.phase).toBe('Bound');
     const records = snapshotRecords(NS, 'data');
     expect(records).toHaveLength(2);
     second = records.find((r) => r.metadata.name !== first.metadata.name)!;
     const grew = bucketBytes(BUCKET) - bucketBefore;
-    process.stderr.write(`[02] second backup: uploaded ${second.spec.bytesUploaded}, bucket +${grew}\n`);
+    process.stderr.write(`[02] second backup: uploaded ${second.spec.bytesUploaded}, bucket +${grew}, cache ${cache?.hits} hits / ${cache?.misses} misses\n`);
     expect(second.spec.bytesUploaded).toBeLessThan((first.spec.bytesUploaded ?? 0) * 0.1);
     expect(grew).toBeLessThan(16 * 1024 * 1024);
     const listed = kubectl(['-n', NS, 'get', 'snapshots.cairn.dev']).stdout;

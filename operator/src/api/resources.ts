@@ -73,10 +73,12 @@ export interface MoverOverridesImagePullSecretsItem {
 
 /** Cache volume of the mover. Sized independently of the data volume. */
 export interface MoverOverridesCache {
-  /** Size of the cache volume (an emptyDir sizeLimit, or the ephemeral PVC size with storageClassName). */
+  /** Size of the cache volume (an emptyDir sizeLimit, or the size of its PVC). */
   capacity: string;
-  /** When set, the cache is a generic ephemeral PVC of this class instead of an emptyDir. */
+  /** Storage class of the cache PVC (persistent, or ephemeral when set without persistent); without it a persistent cache uses the cluster's default class and an ephemeral one is an emptyDir. */
   storageClassName?: string;
+  /** SnapshotSchedule backups only. Keep the cache in a PVC per schedule and source PVC (<schedule>-<pvc>-cache, ReadWriteOnce, deleted with the schedule), so each run starts with the index and metadata the runs before it downloaded. Restores, checks and maintenance keep a cache per pod. */
+  persistent: boolean;
 }
 
 /** Overrides for the mover Jobs this resource starts. */

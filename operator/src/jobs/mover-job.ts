@@ -65,8 +65,28 @@ export interface MoverJobSpec {
   readonly logLevel?: MoverGlobals['logLevel'];
   /** Commands run one after another before the main one (init containers expire-0, expire-1, ...). */
   readonly initSteps?: readonly { readonly name: string; readonly invocation: MoverInvocation }[];
+  /** A PVC that holds the cache across runs (a schedule's backups with mover.cache.persistent); else per pod. */
+  readonly cacheClaim?: string;
   readonly defaultActiveDeadlineSeconds?: number;
   readonly ttlSecondsAfterFinished?: number;
+}
+
+/**
+ * The pod's cache volume: the claim kept across runs when there is one, else a per-pod ephemeral PVC of
+ * the given class, else an emptyDir (both sized by mover.cache.capacity).
+ */
+function cacheVolume(claimName: string | undefined, cache: MoverOverrides['cache'] = { capacity: '1Gi', persistent: false }): Json {
+  if (claimName !== undefined) return { name: 'cache', persistentVolumeClaim: { claimName } };
+  if (cache.storageClassName === undefined) return { name: 'cache', emptyDir: { sizeLimit: cache.capacity } };
+  return {
+    name: 'cache',
+    ephemeral: {
+      volumeClaimTemplate: {
+        metadata: { labels: { [LABELS.managedBy]: MANAGED_BY } },
+        spec: { accessModes: ['ReadWriteOnce'], storageClassName: cache.storageClassName, resources: { requests: { storage: cache.capacity } } },
+      },
+    },
+  };
 }
 
 export function buildMoverJob(s: MoverJobSpec): Job {
@@ -81,20 +101,7 @@ export function buildMoverJob(s: MoverJobSpec): Job {
   };
   const volumes: Json[] = [...s.access.volumes, { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }];
   const mounts: Json[] = [...s.access.mounts, { name: 'tmp', mountPath: '/tmp' }];
-  const cache = o.cache ?? { capacity: '1Gi' };
-  volumes.push(
-    cache.storageClassName !== undefined
-      ? {
-          name: 'cache',
-          ephemeral: {
-            volumeClaimTemplate: {
-              metadata: { labels: { [LABELS.managedBy]: MANAGED_BY } },
-              spec: { accessModes: ['ReadWriteOnce'], storageClassName: cache.storageClassName, resources: { requests: { storage: cache.capacity } } },
-            },
-          },
-        }
-      : { name: 'cache', emptyDir: { sizeLimit: cache.capacity } },
-  );
+  volumes.push(cacheVolume(s.cacheClaim, o.cache));
   mounts.push({ name: 'cache', mountPath: CACHE_DIR });
   if (s.data !== undefined) {
     volumes.push({ name: 'data', persistentVolumeClaim: { claimName: s.data.claimName, readOnly: s.data.readOnly } });

@@ -2,7 +2,7 @@
 // from a CSI VolumeSnapshot or clone of it) and `snapshot expire` with the schedule's retention.
 import type { Job, PersistentVolumeClaim, VolumeSnapshot } from '../../api/core-types.ts';
 import type { ObjectMeta, OwnerReference } from '../../api/meta.ts';
-import type { BackupRepository, MoverOverrides, ScheduleRun, ScheduleRunSourcesItem, SnapshotSchedule } from '../../api/resources.ts';
+import type { BackupRepository, MoverOverrides, MoverOverridesCache, ScheduleRun, ScheduleRunSourcesItem, SnapshotSchedule } from '../../api/resources.ts';
 import { ANNOTATIONS, LABELS, MANAGED_BY, childName, labelValue } from '../../api/names.ts';
 import { DATA_DIR, buildMoverJob } from '../../jobs/mover-job.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
@@ -34,6 +34,48 @@ function runLabels(s: SnapshotSchedule, run: ScheduleRun, pvc: string): Record<s
 
 export function mergedOverrides(repo: BackupRepository, s: { spec: { mover?: MoverOverrides } }): Partial<MoverOverrides> {
   return { ...(repo.spec.mover ?? {}), ...(s.spec.mover ?? {}) };
+}
+
+/** The PVC a schedule's backups of `pvc` keep their cache in (mover.cache.persistent). */
+export const cacheClaimName = (s: SnapshotSchedule, pvc: string): string => childName([s.metadata.name ?? '', pvc, 'cache']);
+
+/** The cache settings when the schedule's backups keep their cache across runs. */
+export function persistentCache(repo: BackupRepository, s: SnapshotSchedule): MoverOverridesCache | undefined {
+  const cache = mergedOverrides(repo, s).cache;
+  return cache?.persistent === true ? cache : undefined;
+}
+
+/**
+ * The cache PVC of one source of a schedule: owned by the schedule (deleted with it), ReadWriteOnce like a
+ * mover's data volume, so it binds where the first backup runs and later backups of the same PVC follow.
+ */
+export function buildCachePvc(s: SnapshotSchedule, pvc: string, cache: MoverOverridesCache): PersistentVolumeClaim {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: cacheClaimName(s, pvc),
+      namespace: s.metadata.namespace,
+      labels: {
+        [LABELS.managedBy]: MANAGED_BY,
+        [LABELS.component]: 'cache',
+        [LABELS.schedule]: labelValue(s.metadata.name ?? ''),
+        [LABELS.repository]: labelValue(s.spec.repository),
+        [LABELS.pvc]: labelValue(pvc),
+      },
+      ownerReferences: stagingOwner(s),
+    },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      ...(cache.storageClassName !== undefined ? { storageClassName: cache.storageClassName } : {}),
+      resources: { requests: { storage: cache.capacity } },
+    },
+  };
+}
+
+/** The cacheClaim of a Job of this schedule and source: its cache PVC when the cache persists. */
+function cacheClaim(repo: BackupRepository, s: SnapshotSchedule, pvc: string): { cacheClaim?: string } {
+  return persistentCache(repo, s) !== undefined ? { cacheClaim: cacheClaimName(s, pvc) } : {};
 }
 
 export function buildSnapshotJob(
@@ -75,6 +117,7 @@ export function buildSnapshotJob(
     labels: runLabels(s, run, src.pvc),
     annotations: { [ANNOTATIONS.scheduledTime]: run.scheduledTime ?? run.startTime ?? '' },
     logLevel: ctx.config.moverLogLevel,
+    ...cacheClaim(repo, s, src.pvc),
   });
 }
 
@@ -96,6 +139,7 @@ export function buildExpireJob(ctx: OperatorContext, s: SnapshotSchedule, repo: 
     privileged: false,
     labels: runLabels(s, run, pvc),
     logLevel: ctx.config.moverLogLevel,
+    ...cacheClaim(repo, s, pvc),
   });
 }
 

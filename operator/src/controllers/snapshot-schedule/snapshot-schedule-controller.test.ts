@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job, Json, VolumeSnapshot } from '../../api/core-types.ts';
+import type { Job, Json, PersistentVolumeClaim, VolumeSnapshot } from '../../api/core-types.ts';
 import { encodeResult } from '../../../../mover/src/contract/mover-result.ts';
 import type { Snapshot, SnapshotSchedule } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
@@ -43,6 +43,36 @@ describe('SnapshotScheduleController', () => {
     const records = op.kube.all<Snapshot>(SNAPSHOTS, NS);
     expect(records.map((r) => r.metadata.name)).toEqual([st?.lastSnapshot]);
     expect(records[0]?.spec).toMatchObject({ repository: 'repo', schedule: 's', sourcePVC: 'data', snapshotId: 'k0123456789abcdef0123456789abcdef', source: `${NS}@cairn:/pvc/data`, files: 10 });
+  });
+
+  it('keeps the cache in a PVC per source across runs when mover.cache.persistent is set (backup and expire Jobs mount it)', async () => {
+    const { op, c, run } = setup({ retention: { keepLatest: 2 }, mover: { privileged: false, cache: { capacity: '2Gi', storageClassName: 'fast', persistent: true } } });
+    const cacheVolume = (job: Job): Json | undefined => (job.spec!.template.spec as { volumes: { name: string }[] }).volumes.find((v) => v.name === 'cache');
+    const first = await run('one');
+    const pvc = op.kube.peek<PersistentVolumeClaim>(PVCS, NS, 's-data-cache');
+    expect(pvc?.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'cache', 'cairn.dev/schedule': 's', 'cairn.dev/pvc': 'data' });
+    expect(pvc?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'SnapshotSchedule', name: 's' });
+    expect(pvc?.spec).toMatchObject({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '2Gi' } } });
+    expect(cacheVolume(first)).toEqual({ name: 'cache', persistentVolumeClaim: { claimName: 's-data-cache' } });
+    finishJob(op, first.metadata.name!, snapshotOk());
+    await c.reconcile(`${NS}/s`);
+    const expire = jobs(op.kube, 'expire')[0];
+    expect(expire).toBeDefined();
+    expect(cacheVolume(expire!)).toEqual({ name: 'cache', persistentVolumeClaim: { claimName: 's-data-cache' } });
+    finishJob(op, expire!.metadata.name!, ok('snapshot expire'));
+    await c.reconcile(`${NS}/s`);
+    expect(status(op, 's')?.lastRun?.result).toBe('Succeeded');
+    // the next run mounts the same claim (it already exists: no error, no second PVC)
+    const second = await run('two');
+    expect(cacheVolume(second)).toEqual({ name: 'cache', persistentVolumeClaim: { claimName: 's-data-cache' } });
+    expect(op.kube.all<PersistentVolumeClaim>(PVCS, NS).filter((p) => p.metadata.labels?.['app.kubernetes.io/component'] === 'cache')).toHaveLength(1);
+  });
+
+  it('gives each pod its own cache (an emptyDir) unless the cache is persistent', async () => {
+    const { op, run } = setup();
+    const job = await run('one');
+    expect((job.spec!.template.spec as { volumes: { name: string }[] }).volumes.find((v) => v.name === 'cache')).toEqual({ name: 'cache', emptyDir: { sizeLimit: '1Gi' } });
+    expect(op.kube.all<PersistentVolumeClaim>(PVCS, NS).map((p) => p.metadata.name)).toEqual(['data']);
   });
 
   it('fails the run with MoverJobLost when its Job vanishes, and the next run works', async () => {

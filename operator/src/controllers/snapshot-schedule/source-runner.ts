@@ -8,7 +8,7 @@ import type { BackupRepository, ScheduleRun, ScheduleRunSourcesItem, SnapshotSch
 import type { ConsumerIds } from '../../jobs/pod-security.ts';
 import { consumerIds, privilegedMoverDenied } from '../../jobs/pod-security.ts';
 import type { OperatorContext } from '../../operator-context.ts';
-import { isNotFound } from '../../runtime/kube-client.ts';
+import { isAlreadyExists, isNotFound } from '../../runtime/kube-client.ts';
 import { JOBS, NAMESPACES, PVCS } from '../../runtime/resource-type.ts';
 import type { FinishedOutcome, Stuck } from '../job-tracking/job-tracker.ts';
 import { startJob, trackJob } from '../job-tracking/job-tracker.ts';
@@ -18,7 +18,7 @@ import { blockRefusal, mountRefusal, placementFor } from '../placement/placement
 import { recordSnapshot } from '../retention/snapshot-records.ts';
 import type { RetentionNote } from '../retention/run-expiry.ts';
 import { applyRunExpiry } from '../retention/run-expiry.ts';
-import { buildExpireJob, buildSnapshotJob, expireJobName, mergedOverrides, snapshotJobName, sourceIdentity } from './snapshot-jobs.ts';
+import { buildCachePvc, buildExpireJob, buildSnapshotJob, expireJobName, mergedOverrides, persistentCache, snapshotJobName, sourceIdentity } from './snapshot-jobs.ts';
 import { Staging } from './staging.ts';
 
 export type Source = ScheduleRunSourcesItem;
@@ -161,8 +161,23 @@ export class SourceRunner {
     return this.startSnapshotJob(src, buildSnapshotJob(this.ctx, this.s, this.repo, this.run, src, claim, {}, priv.privileged, ids));
   }
 
+  /**
+   * The source's cache PVC, when the schedule keeps its cache across runs: created before the first Job that
+   * mounts it and kept (owned by the schedule) for the runs after it.
+   */
+  private async ensureCache(pvc: string): Promise<void> {
+    const cache = persistentCache(this.repo, this.s);
+    if (cache === undefined) return;
+    try {
+      await this.ctx.client.create(PVCS, this.ns, buildCachePvc(this.s, pvc, cache));
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+  }
+
   /** A Job the API server rejects as invalid fails the source (its spec needs fixing); API errors are thrown. */
   private async startSnapshotJob(src: Source, job: Job): Promise<StepResult> {
+    await this.ensureCache(src.pvc);
     const started = await startJob(this.ctx, job);
     if (started.state === 'Rejected') return this.failStaged(src, started.reason, started.message);
     src.job = started.job.metadata.name;
@@ -227,6 +242,7 @@ export class SourceRunner {
           'run the mover as their owner (spec.mover.securityContextFrom, podSecurityContext, privileged) or exclude them';
       }
       if (this.s.spec.retention !== undefined) {
+        await this.ensureCache(src.pvc);
         const started = await startJob(this.ctx, buildExpireJob(this.ctx, this.s, this.repo, this.run, src.pvc));
         if (started.state === 'Rejected') return this.retentionDone(src, await applyRunExpiry(this.ctx, this.s, this.repo, src.pvc, started));
         src.phase = 'Retention';
