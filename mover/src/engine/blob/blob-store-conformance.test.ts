@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeBlobStoreConformance } from './blob-store-conformance.ts';
+import { describeBlobStoreConformance } from './test-support/blob-store-conformance.ts';
 import { createFilesystemStore } from './filesystem-store.ts';
 import { MemoryBlobStore } from './memory-store.ts';
 import { RetryingBlobStore } from './retrying-store.ts';

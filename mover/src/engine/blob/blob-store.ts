@@ -7,7 +7,7 @@
 // Implementations: filesystem-store.ts (kopia repo/blob/filesystem + repo/blob/sharded: `.shards`, shard
 // directories, `.f` files), s3-store.ts (repo/blob/s3: key = prefix + blob ID). Wrappers add retrying,
 // concurrency limits, read-only and fault injection; open-blob-store.ts composes them from a URL.
-// blob-store-conformance.ts is the one suite every store passes.
+// test-support/blob-store-conformance.ts is the one suite every store passes.
 
 export interface BlobMetadata {
   readonly id: string;

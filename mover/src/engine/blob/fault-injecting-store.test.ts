@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StorageUnavailableError } from './blob-errors.ts';
-import { FaultInjectingBlobStore } from './fault-injecting-store.ts';
+import { FaultInjectingBlobStore } from './test-support/fault-injecting-store.ts';
 import { MemoryBlobStore } from './memory-store.ts';
 
 describe('FaultInjectingBlobStore', () => {

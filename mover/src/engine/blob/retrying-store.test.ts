@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthFailedError, BlobExistsError, BlobNotFoundError, StorageUnavailableError } from './blob-errors.ts';
-import { FaultInjectingBlobStore } from './fault-injecting-store.ts';
+import { FaultInjectingBlobStore } from './test-support/fault-injecting-store.ts';
 import { MemoryBlobStore } from './memory-store.ts';
 import { RetryingBlobStore, type RetryEvent } from './retrying-store.ts';
 import { listAll } from './blob-store.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTool } from '../../../../e2e/support/tools.ts';
 import { withEnv } from '../../../../e2e/support/env.ts';
 import { canMakeCertificates, freePort, startMinio, type MinioServer } from '../../../../e2e/support/minio.ts';
-import { describeBlobStoreConformance } from './blob-store-conformance.ts';
+import { describeBlobStoreConformance } from './test-support/blob-store-conformance.ts';
 import { S3BlobStore } from './s3-store.ts';
 import { openBlobStore } from './open-blob-store.ts';
 import { listAll } from './blob-store.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHmac, randomBytes } from 'node:crypto';
 import { MemoryBlobStore } from '../blob/memory-store.ts';
 import { listAll, type BlobStore } from '../blob/blob-store.ts';
-import { FaultInjectingBlobStore } from '../blob/fault-injecting-store.ts';
+import { FaultInjectingBlobStore } from '../blob/test-support/fault-injecting-store.ts';
 import { StorageUnavailableError } from '../blob/blob-errors.ts';
 import { decryptBlob } from '../crypto/blob-crypto.ts';
 import { CorruptionError, NotFoundError } from '../errors.ts';

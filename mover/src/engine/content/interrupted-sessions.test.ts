@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { FaultInjectingBlobStore } from '../blob/fault-injecting-store.ts';
+import { FaultInjectingBlobStore } from '../blob/test-support/fault-injecting-store.ts';
 import { MemoryBlobStore } from '../blob/memory-store.ts';
 import { ContentManager } from './content-manager.ts';
 import { testRepositoryFormat } from './content-test-support.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { listAll } from '../blob/blob-store.ts';
 import { DeleteNotPermittedError } from '../blob/blob-errors.ts';
-import { FaultInjectingBlobStore } from '../blob/fault-injecting-store.ts';
+import { FaultInjectingBlobStore } from '../blob/test-support/fault-injecting-store.ts';
 import { isCairnError } from '../errors.ts';
 import { deleteSnapshot, listSnapshots } from '../snapshot/snapshot-manager.ts';
 import { readMaintenanceParams, writeMaintenanceParams, DEFAULT_MAINTENANCE_PARAMS } from './maintenance-params.ts';

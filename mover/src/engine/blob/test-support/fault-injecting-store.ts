@@ -1,7 +1,7 @@
 // Test-only wrapper that makes chosen operations fail, return corrupted or truncated data, or stall,
 // so tests can prove how upper layers behave under storage faults (a lost upload response, bit rot,
 // a throttling burst) against a real store underneath. Counts every call per operation.
-import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
+import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from '../blob-store.ts';
 
 export type BlobOperation = 'get' | 'stat' | 'list' | 'put' | 'delete';
 

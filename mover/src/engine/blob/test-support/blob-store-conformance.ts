@@ -4,8 +4,8 @@
 // with storage timestamps, ranged reads, ifNotExists, binary safety and kopia-style IDs.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listAll, type BlobStore } from './blob-store.ts';
-import { BlobExistsError, BlobNotFoundError } from './blob-errors.ts';
+import { listAll, type BlobStore } from '../blob-store.ts';
+import { BlobExistsError, BlobNotFoundError } from '../blob-errors.ts';
 
 export interface ConformanceStore {
   readonly store: BlobStore;
