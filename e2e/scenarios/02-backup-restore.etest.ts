@@ -29,7 +29,7 @@ let manifestAfter: string[];
 
 /** The job of a schedule's last run (status.lastRun.sources[0].job). */
 function lastJob(status: Awaited<ReturnType<typeof trigger>>): string {
-  return (status?.lastRun as { sources?: { job?: string }[] } | undefined)?.sources?.[0]?.job ?? '';
+  return status?.lastRun?.sources?.[0]?.job ?? '';
 }
 
 /** The cache counts of the mover's end-of-run storage line (`storage: …, cache H hits / M misses`) in its pod's log. */
@@ -89,6 +89,8 @@ spec:
     const peak = decodeResult(message).peakMemoryBytes ?? 0;
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThan(1.5 * 1024 * 1024 * 1024);
+    // the operator keeps it on the run's source (and exports it as cairn_schedule_last_mover_peak_memory_bytes)
+    expect(status?.lastRun?.sources?.[0]?.peakMemoryBytes).toBe(peak);
     process.stderr.write(`[02] first backup: ${first.spec.files} files, ${first.spec.bytes} bytes, uploaded ${first.spec.bytesUploaded}, bucket +${grew}, mover peak RSS ${Math.round(peak / 1048576)} MiB\n`);
   });
 

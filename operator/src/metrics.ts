@@ -10,6 +10,7 @@ export class OperatorMetrics {
   readonly scheduleLastDuration: Gauge<'namespace' | 'schedule'>;
   readonly scheduleLastBytes: Gauge<'namespace' | 'schedule'>;
   readonly scheduleLastFiles: Gauge<'namespace' | 'schedule'>;
+  readonly scheduleLastPeakMemory: Gauge<'namespace' | 'schedule'>;
   readonly scheduleConsecutiveFailures: Gauge<'namespace' | 'schedule'>;
   readonly scheduleMissedRuns: Counter<'namespace' | 'schedule'>;
   readonly scheduleLastRunPartial: Gauge<'namespace' | 'schedule'>;
@@ -36,6 +37,12 @@ export class OperatorMetrics {
     this.scheduleLastDuration = new Gauge({ name: 'cairn_schedule_last_duration_seconds', help: 'Duration of the last snapshot run', labelNames: ns, registers: r });
     this.scheduleLastBytes = new Gauge({ name: 'cairn_schedule_last_snapshot_bytes', help: 'Logical bytes in the last snapshot(s) of the schedule', labelNames: ns, registers: r });
     this.scheduleLastFiles = new Gauge({ name: 'cairn_schedule_last_snapshot_files', help: 'Files in the last snapshot(s) of the schedule', labelNames: ns, registers: r });
+    this.scheduleLastPeakMemory = new Gauge({
+      name: 'cairn_schedule_last_mover_peak_memory_bytes',
+      help: 'Largest peak memory (resident set, worker threads included) of the last completed run\'s movers, to size spec.mover.resources',
+      labelNames: ns,
+      registers: r,
+    });
     this.scheduleConsecutiveFailures = new Gauge({ name: 'cairn_schedule_consecutive_failures', help: 'Failed runs since the last success', labelNames: ns, registers: r });
     this.scheduleMissedRuns = new Counter({ name: 'cairn_schedule_missed_runs_total', help: 'Due times that passed without a run', labelNames: ns, registers: r });
     this.scheduleLastRunPartial = new Gauge({
@@ -101,7 +108,7 @@ export class OperatorMetrics {
   forgetSchedule(namespace: string, schedule: string): void {
     for (const m of [
       this.scheduleLastSuccess, this.scheduleLastDuration, this.scheduleLastBytes, this.scheduleLastFiles, this.scheduleConsecutiveFailures,
-      this.scheduleLastRunPartial, this.scheduleLastSkippedEntries,
+      this.scheduleLastRunPartial, this.scheduleLastSkippedEntries, this.scheduleLastPeakMemory,
     ]) {
       m.remove({ namespace, schedule });
     }

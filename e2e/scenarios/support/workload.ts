@@ -83,7 +83,7 @@ export function snapshotRecords(ns: string, schedule?: string): SnapshotRecord[]
 }
 
 interface ScheduleStatus {
-  status?: { lastManualTrigger?: string; activeRun?: unknown; lastRun?: { manualToken?: string; phase?: string; result?: string; state?: string }; conditions?: Condition[] };
+  status?: { lastManualTrigger?: string; activeRun?: unknown; lastRun?: { manualToken?: string; phase?: string; result?: string; state?: string; sources?: { job?: string; peakMemoryBytes?: number }[] }; conditions?: Condition[] };
 }
 
 /** Sets spec.trigger.manual and waits until that run finished; returns the schedule's status. */

@@ -382,6 +382,8 @@ export interface ScheduleRunSourcesItem {
   bytes?: number;
   files?: number;
   durationSeconds?: number;
+  /** Peak memory of this source's mover (resident set, worker threads included), from its result; compare with spec.mover.resources.limits.memory. */
+  peakMemoryBytes?: number;
   /** Entries the mover could not read (a partial snapshot). */
   skipped?: number;
   reason?: string;

@@ -1,7 +1,7 @@
 // How a finished SnapshotSchedule run is recorded: its result (Succeeded, PartiallySucceeded, Failed) with a
 // reason, the schedule's status fields and conditions, Events, and the schedule's metrics. Also the gauges
 // re-exported from persisted status, so a new leader reports them before it finishes a run of its own.
-import type { SnapshotSchedule, SnapshotScheduleStatus } from '../../api/resources.ts';
+import type { ScheduleRunSourcesItem, SnapshotSchedule, SnapshotScheduleStatus } from '../../api/resources.ts';
 import { setCondition } from '../../api/conditions.ts';
 import type { OperatorContext } from '../../operator-context.ts';
 
@@ -56,12 +56,7 @@ export function finishRun(ctx: OperatorContext, s: SnapshotSchedule, st: Snapsho
     st.lastSnapshot = newest.snapshot;
     st.lastSnapshotTime = stamp;
   }
-  const bytes = sources.reduce((a, x) => a + (x.bytes ?? 0), 0);
-  const files = sources.reduce((a, x) => a + (x.files ?? 0), 0);
-  const duration = (Date.parse(stamp) - Date.parse(run.startTime ?? stamp)) / 1000;
-  m.scheduleLastDuration.set(labels, Math.max(duration, ...sources.map((x) => x.durationSeconds ?? 0)));
-  m.scheduleLastBytes.set(labels, bytes);
-  m.scheduleLastFiles.set(labels, files);
+  const { bytes, files } = setCompletedRunGauges(ctx, labels, sources, (Date.parse(stamp) - Date.parse(run.startTime ?? stamp)) / 1000);
   m.scheduleLastRunPartial.set(labels, partial.length > 0 ? 1 : 0);
   m.scheduleLastSkippedEntries.set(labels, skipped);
   if (partial.length > 0) {
@@ -88,9 +83,21 @@ export function exportScheduleMetrics(ctx: OperatorContext, ns: string, name: st
     const sources = last.sources ?? [];
     m.scheduleLastRunPartial.set(labels, last.result === 'PartiallySucceeded' ? 1 : 0);
     m.scheduleLastSkippedEntries.set(labels, sources.reduce((a, x) => a + (x.skipped ?? 0), 0));
-    m.scheduleLastBytes.set(labels, sources.reduce((a, x) => a + (x.bytes ?? 0), 0));
-    m.scheduleLastFiles.set(labels, sources.reduce((a, x) => a + (x.files ?? 0), 0));
     const seconds = (Date.parse(last.completionTime ?? '') - Date.parse(last.startTime ?? '')) / 1000;
-    m.scheduleLastDuration.set(labels, Math.max(Number.isFinite(seconds) ? seconds : 0, ...sources.map((x) => x.durationSeconds ?? 0)));
+    setCompletedRunGauges(ctx, labels, sources, Number.isFinite(seconds) ? seconds : 0);
   }
+}
+
+/** Size, files, duration and mover memory of a completed run, from its sources: at its end and at start-up alike. */
+function setCompletedRunGauges(ctx: OperatorContext, labels: { namespace: string; schedule: string }, sources: readonly ScheduleRunSourcesItem[],
+  runSeconds: number): { bytes: number; files: number } {
+  const m = ctx.metrics;
+  const bytes = sources.reduce((a, x) => a + (x.bytes ?? 0), 0);
+  const files = sources.reduce((a, x) => a + (x.files ?? 0), 0);
+  m.scheduleLastBytes.set(labels, bytes);
+  m.scheduleLastFiles.set(labels, files);
+  m.scheduleLastDuration.set(labels, Math.max(runSeconds, ...sources.map((x) => x.durationSeconds ?? 0)));
+  const peaks = sources.flatMap((x) => (x.peakMemoryBytes !== undefined ? [x.peakMemoryBytes] : []));
+  if (peaks.length > 0) m.scheduleLastPeakMemory.set(labels, Math.max(...peaks));
+  return { bytes, files };
 }

@@ -231,6 +231,7 @@ export class SourceRunner {
       src.bytes = snapshot.bytes;
       src.files = snapshot.files;
       src.durationSeconds = result!.durationSeconds;
+      if (result!.peakMemoryBytes !== undefined) src.peakMemoryBytes = result!.peakMemoryBytes;
       delete src.reason;
       delete src.message;
       if (snapshot.partial) {
