@@ -4,8 +4,8 @@ import type { BackupRepository } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
 import { KubeApiError } from '../../runtime/kube-client.ts';
 import { BACKUP_REPOSITORIES, CORE_EVENTS, JOBS, SECRETS } from '../../runtime/resource-type.ts';
-import type { FakeOperator } from '../../testing/fake-operator.ts';
-import { NS, T0, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedRepository } from '../../testing/fake-operator.ts';
+import type { FakeOperator } from '../../test-support/fake-operator.ts';
+import { NS, T0, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedRepository } from '../../test-support/fake-operator.ts';
 import { BackupRepositoryController } from './backup-repository-controller.ts';
 
 const status = (op: FakeOperator): BackupRepository['status'] => op.kube.peek<BackupRepository>(BACKUP_REPOSITORIES, NS, 'repo')!.status;

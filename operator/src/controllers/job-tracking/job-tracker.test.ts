@@ -4,8 +4,8 @@ import { buildMoverJob } from '../../jobs/mover-job.ts';
 import { repositoryAccess } from '../../jobs/repository-access.ts';
 import { KubeApiError } from '../../runtime/kube-client.ts';
 import { JOBS } from '../../runtime/resource-type.ts';
-import type { FakeOperator } from '../../testing/fake-operator.ts';
-import { NS, failed, fakeOperator, finishJob, ok, seedRepository } from '../../testing/fake-operator.ts';
+import type { FakeOperator } from '../../test-support/fake-operator.ts';
+import { NS, failed, fakeOperator, finishJob, ok, seedRepository } from '../../test-support/fake-operator.ts';
 import { RUNNING_POLL_MS, startJob, trackJob } from './job-tracker.ts';
 
 function moverJob(op: FakeOperator, name = 'j'): Job {

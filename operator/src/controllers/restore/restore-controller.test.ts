@@ -4,8 +4,8 @@ import type { Restore } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
 import { KubeApiError } from '../../runtime/kube-client.ts';
 import { JOBS, NAMESPACES, PODS, PVCS, RESTORES } from '../../runtime/resource-type.ts';
-import type { FakeOperator } from '../../testing/fake-operator.ts';
-import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedRestore } from '../../testing/fake-operator.ts';
+import type { FakeOperator } from '../../test-support/fake-operator.ts';
+import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedRestore } from '../../test-support/fake-operator.ts';
 import { RestoreController } from './restore-controller.ts';
 
 const status = (op: FakeOperator, name = 'r'): Restore['status'] => op.kube.peek<Restore>(RESTORES, NS, name)!.status;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackupRepository, Snapshot } from '../../api/resources.ts';
 import { BACKUP_REPOSITORIES, SNAPSHOTS } from '../../runtime/resource-type.ts';
-import { NS, fakeOperator, seedRepository, seedSchedule } from '../../testing/fake-operator.ts';
+import { NS, fakeOperator, seedRepository, seedSchedule } from '../../test-support/fake-operator.ts';
 import { MAX_EXPIRE_STEPS, maintenanceExpireSteps } from './maintenance-expiry.ts';
 
 describe('maintenance expire steps', () => {

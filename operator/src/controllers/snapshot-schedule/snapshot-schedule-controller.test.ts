@@ -5,8 +5,8 @@ import type { Snapshot, SnapshotSchedule } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
 import { KubeApiError } from '../../runtime/kube-client.ts';
 import { JOBS, PODS, PVCS, RESTORES, SNAPSHOTS, SNAPSHOT_SCHEDULES, VOLUME_SNAPSHOTS } from '../../runtime/resource-type.ts';
-import type { FakeOperator } from '../../testing/fake-operator.ts';
-import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedRestore, seedSchedule, snapshotOk } from '../../testing/fake-operator.ts';
+import type { FakeOperator } from '../../test-support/fake-operator.ts';
+import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedConsumer, seedPvc, seedRepository, seedRestore, seedSchedule, snapshotOk } from '../../test-support/fake-operator.ts';
 import { SnapshotScheduleController } from './snapshot-schedule-controller.ts';
 
 const status = (op: FakeOperator, name: string): SnapshotSchedule['status'] => op.kube.peek<SnapshotSchedule>(SNAPSHOT_SCHEDULES, NS, name)!.status;
@@ -73,6 +73,15 @@ describe('SnapshotScheduleController', () => {
     const job = await run('one');
     expect((job.spec!.template.spec as { volumes: { name: string }[] }).volumes.find((v) => v.name === 'cache')).toEqual({ name: 'cache', emptyDir: { sizeLimit: '1Gi' } });
     expect(op.kube.all<PersistentVolumeClaim>(PVCS, NS).map((p) => p.metadata.name)).toEqual(['data']);
+  });
+
+  it("records each mover's peak memory on its source and exports the run's largest as a gauge", async () => {
+    const { op, c, run } = setup();
+    const job = await run('one');
+    finishJob(op, job.metadata.name!, { ...snapshotOk(), peakMemoryBytes: 300 * 2 ** 20 });
+    await c.reconcile(`${NS}/s`);
+    expect(status(op, 's')?.lastRun?.sources?.[0]?.peakMemoryBytes).toBe(300 * 2 ** 20);
+    expect((await op.ctx.metrics.scheduleLastPeakMemory.get()).values).toEqual([expect.objectContaining({ labels: { namespace: NS, schedule: 's' }, value: 300 * 2 ** 20 })]);
   });
 
   it('fails the run with MoverJobLost when its Job vanishes, and the next run works', async () => {

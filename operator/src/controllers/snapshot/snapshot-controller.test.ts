@@ -4,7 +4,7 @@ import type { Snapshot } from '../../api/resources.ts';
 import { getCondition } from '../../api/conditions.ts';
 import { KubeApiError } from '../../runtime/kube-client.ts';
 import { JOBS, SNAPSHOTS } from '../../runtime/resource-type.ts';
-import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedRepository } from '../../testing/fake-operator.ts';
+import { NS, failed, fakeOperator, finishJob, jobs, ok, readyStatus, seedRepository } from '../../test-support/fake-operator.ts';
 import { SnapshotController } from './snapshot-controller.ts';
 
 function seedRecord(op: ReturnType<typeof fakeOperator>, annotate: boolean): void {
