@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeResult } from '../contract/mover-result.ts';
 import type { BenchArgs } from './bench-args.ts';
+import { cairnWithFileRepository } from './cairn-file-repository.ts';
 import { formatBytes } from './byte-size.ts';
 import { assertNotStopping, scratchDir } from './cleanup.ts';
 import { createMemoryCgroup, memoryCgroupUnavailable } from './memory-cgroup.ts';
-import { availablePeers, makePeer } from './peer-commands.ts';
 import { generateSharedDataset } from './shared-dataset.ts';
 import { mib, printTable } from './summary-table.ts';
-import { logTail, mustSucceed, timedCommand } from './timed-command.ts';
+import { logTail, timedCommand } from './timed-command.ts';
 import { warmCache } from './warm-cache.ts';
 
 const TITLE = 'cgroup: first backup of the shared dataset under a memory limit';
@@ -28,8 +28,7 @@ export async function cgroupRun(args: BenchArgs): Promise<void> {
     const src = join(dir, 'src');
     console.error(`bench cgroup: generating the shared dataset (scale ${args.scale}) in ${src}`);
     await generateSharedDataset(src, args.scale, join(dir, 'gen.log'));
-    const cairn = makePeer('cairn', availablePeers().get('cairn')!, dir, { kind: 'file', dir: join(dir, 'repo') });
-    for (const [i, cmd] of cairn.init.entries()) mustSucceed('cairn repository create', await timedCommand(cmd, { env: cairn.env, log: join(dir, `init${i}.log`) }));
+    const cairn = await cairnWithFileRepository(dir);
     let cg;
     try {
       cg = await createMemoryCgroup(`cairn-bench-${process.pid}`, args.memoryLimit);

@@ -4,9 +4,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchArgs } from './bench-args.ts';
+import { cairnWithFileRepository } from './cairn-file-repository.ts';
 import { formatBytes } from './byte-size.ts';
 import { scratchDir } from './cleanup.ts';
-import { availablePeers, makePeer, projectRoot } from './peer-commands.ts';
+import { projectRoot } from './peer-commands.ts';
 import { writeRandomFiles } from './random-files.ts';
 import { printTable, ratio } from './summary-table.ts';
 import { mustSucceed, timedCommand } from './timed-command.ts';
@@ -24,8 +25,7 @@ export async function incompressibleRun(args: BenchArgs): Promise<void> {
     const count = Math.max(1, Math.ceil(args.bigBytes / 2 ** 30));
     console.error(`bench incompressible: writing ${formatBytes(args.bigBytes)} of random data in ${count} file(s)`);
     const files = await writeRandomFiles(src, args.bigBytes, count);
-    const cairn = makePeer('cairn', availablePeers().get('cairn')!, dir, { kind: 'file', dir: join(dir, 'repo') });
-    for (const [i, cmd] of cairn.init.entries()) mustSucceed('cairn repository create', await timedCommand(cmd, { env: cairn.env, log: join(dir, `init${i}.log`) }));
+    const cairn = await cairnWithFileRepository(dir);
     const node = join(projectRoot, 'node_modules/.bin/node');
     await warmCache(src);
     const sha = mustSucceed('node sha256', await timedCommand([node, '-e', SHA256_SCRIPT, ...files], { log: join(dir, 'sha256.log') }));

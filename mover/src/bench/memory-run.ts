@@ -6,8 +6,8 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchArgs } from './bench-args.ts';
+import { cairnWithFileRepository } from './cairn-file-repository.ts';
 import { scratchDir } from './cleanup.ts';
-import { availablePeers, makePeer } from './peer-commands.ts';
 import { generateSharedDataset } from './shared-dataset.ts';
 import { mib, printTable } from './summary-table.ts';
 import { mustSucceed, timedCommand } from './timed-command.ts';
@@ -22,8 +22,7 @@ export async function memoryRun(args: BenchArgs): Promise<void> {
     const src = join(dir, 'src');
     console.error(`bench memory: generating the shared dataset (scale ${args.scale}) in ${src}`);
     await generateSharedDataset(src, args.scale, join(dir, 'gen.log'));
-    const cairn = makePeer('cairn', availablePeers().get('cairn')!, dir, { kind: 'file', dir: join(dir, 'repo') });
-    for (const [i, cmd] of cairn.init.entries()) mustSucceed('cairn repository create', await timedCommand(cmd, { env: cairn.env, log: join(dir, `init${i}.log`) }));
+    const cairn = await cairnWithFileRepository(dir);
     const rows: (string | number | undefined)[][] = [];
     const steps: [string, string[]][] = [
       ['first backup', cairn.backup(src)],
