@@ -199,6 +199,23 @@ describe('SnapshotScheduleController', () => {
     expect(r?.pollAfterMs).toBe(30_000);
   });
 
+  it('names a persistent cache PVC that is not bound when the mover pod is stuck, and stops once it is bound', async () => {
+    const { op, c, run } = setup({ mover: { privileged: false, cache: { capacity: '1Gi', persistent: true } } });
+    const job = await run('one');
+    op.kube.seed(PODS, {
+      metadata: { name: `${job.metadata.name!}-x`, namespace: NS, labels: { ...job.spec!.template.metadata?.labels, 'batch.kubernetes.io/job-name': job.metadata.name! } },
+      status: { phase: 'Pending', containerStatuses: [{ name: 'mover', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } }] },
+    });
+    await c.reconcile(`${NS}/s`);
+    const source = (): { reason?: string; message?: string } | undefined => status(op, 's')?.activeRun?.sources?.[0];
+    expect(source()?.reason).toBe('ImagePullBackOff');
+    expect(source()?.message).toContain(`its cache PVC ${NS}/s-data-cache is Pending`);
+    expect(source()?.message).toContain('spec.mover.cache.storageClassName');
+    op.kube.setStatus(PVCS, NS, 's-data-cache', { phase: 'Bound' });
+    await c.reconcile(`${NS}/s`);
+    expect(source()?.message).not.toContain('cache PVC');
+  });
+
   it("runs the mover with the UID/GIDs of the pod that mounts the PVC, unless securityContextFrom is None", async () => {
     const { op, run } = setup();
     seedConsumer(op.kube, 'db-0', 'data', { securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 } });

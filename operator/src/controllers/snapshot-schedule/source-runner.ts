@@ -18,7 +18,7 @@ import { blockRefusal, mountRefusal, placementFor } from '../placement/placement
 import { recordSnapshot } from '../retention/snapshot-records.ts';
 import type { RetentionNote } from '../retention/run-expiry.ts';
 import { applyRunExpiry } from '../retention/run-expiry.ts';
-import { buildCachePvc, buildExpireJob, buildSnapshotJob, expireJobName, mergedOverrides, persistentCache, snapshotJobName, sourceIdentity } from './snapshot-jobs.ts';
+import { buildCachePvc, buildExpireJob, cacheClaimName, buildSnapshotJob, expireJobName, mergedOverrides, persistentCache, snapshotJobName, sourceIdentity } from './snapshot-jobs.ts';
 import { Staging } from './staging.ts';
 
 export type Source = ScheduleRunSourcesItem;
@@ -175,6 +175,19 @@ export class SourceRunner {
     }
   }
 
+  /** A stuck mover whose persistent cache PVC is not bound: the message names the PVC and what to change. */
+  private async withCacheNote(pvc: string, stuck: Stuck): Promise<Stuck> {
+    const cache = persistentCache(this.repo, this.s);
+    if (cache === undefined) return stuck;
+    const claim = await this.getPvc(cacheClaimName(this.s, pvc));
+    if (claim === undefined || claim.status?.phase === 'Bound') return stuck;
+    return {
+      reason: stuck.reason,
+      message: `${stuck.message}; its cache PVC ${this.ns}/${claim.metadata.name ?? ''} is ${claim.status?.phase ?? 'Pending'}: ` +
+        `check its StorageClass (spec.mover.cache.storageClassName, else the cluster's default) or set spec.mover.cache.persistent false`,
+    };
+  }
+
   /** A Job the API server rejects as invalid fails the source (its spec needs fixing); API errors are thrown. */
   private async startSnapshotJob(src: Source, job: Job): Promise<StepResult> {
     await this.ensureCache(src.pvc);
@@ -196,9 +209,10 @@ export class SourceRunner {
           await this.deleteJob(name);
           return this.failStaged(src, 'StagingTimedOut', unbound);
         }
-        src.reason = tracked.stuck.reason;
-        src.message = tracked.stuck.message;
-        return { stuck: tracked.stuck, pollMs: tracked.pollMs };
+        const stuck = await this.withCacheNote(src.pvc, tracked.stuck);
+        src.reason = stuck.reason;
+        src.message = stuck.message;
+        return { stuck, pollMs: tracked.pollMs };
       }
       if (src.reason !== undefined) {
         delete src.reason;
