@@ -16,6 +16,13 @@ describe('readBody', () => {
     expect(Buffer.from(await readBody(chunks('abc', 'defg', 'h'), 4)).toString()).toBe('abcdefgh');
   });
 
+  it('fails when the body fails or closes before its end', async () => {
+    const failing = new Readable({ read() { this.destroy(new Error('socket hang up')); } });
+    await expect(readBody(failing, 10)).rejects.toThrow('socket hang up');
+    const cut = new Readable({ read() { this.push(Buffer.from('ab')); this.destroy(); } });
+    await expect(readBody(cut, 10)).rejects.toThrow(/premature close/i);
+  });
+
   it('falls back to the SDK collector without a size', async () => {
     const body = { transformToByteArray: () => Promise.resolve(new Uint8Array([1, 2])) };
     expect([...(await readBody(body, undefined))]).toEqual([1, 2]);
