@@ -37,8 +37,10 @@ export function openPackedContent(payload: Uint8Array, info: ContentInfo, encryp
     );
   }
   if (info.compressionHeaderId === 0) return plain;
+  let out: Buffer | undefined;
   try {
-    return decompressContent(plain, info.compressionHeaderId, info.originalLength);
+    out = decompressContent(plain, info.compressionHeaderId, info.originalLength);
+    return out;
   } catch (e) {
     if (isCairnError(e) && e.code !== 'CORRUPT') throw e;
     throw new CorruptionError(
@@ -47,8 +49,8 @@ export function openPackedContent(payload: Uint8Array, info: ContentInfo, encryp
     );
   } finally {
     // the compressed plaintext is dead now; freed at once rather than by a GC after ~64 MiB (release-buffer.ts),
-    // unless it is a view of the caller's payload (no encryption)
-    if (plain.buffer !== payload.buffer) releaseBuffer(plain);
+    // unless it is a view of the caller's payload (no encryption) or the output shares its memory
+    if (plain.buffer !== payload.buffer && out?.buffer !== plain.buffer) releaseBuffer(plain);
   }
 }
 
