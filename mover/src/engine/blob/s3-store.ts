@@ -17,6 +17,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
 import { BlobRangeError, InvalidBlobIdError, StorageUnavailableError } from './blob-errors.ts';
 import { describeSdkError, mapS3Error, type S3Operation } from './s3-errors.ts';
+import { readBody } from './s3-body.ts';
 
 export interface S3Credentials {
   readonly accessKeyId: string;
@@ -135,7 +136,7 @@ export class S3BlobStore implements BlobStore {
         ...(range === undefined ? {} : { Range: `bytes=${range.offset}-${range.offset + range.length - 1}` }),
       }));
       if (out.Body === undefined) throw new Error('GetObject returned no body');
-      data = await out.Body.transformToByteArray();
+      data = await readBody(out.Body, range?.length ?? out.ContentLength);
     } catch (e) {
       this.fail(e, 'get', id);
     }

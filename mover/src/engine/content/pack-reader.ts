@@ -10,6 +10,7 @@ import { contentIv } from './content-id.ts';
 import type { ContentInfo } from './content-info.ts';
 import { openIndex } from './index-codec.ts';
 import { findPostamble, type PackPostamble } from './pack-postamble.ts';
+import { releaseBuffer } from '../util/release-buffer.ts';
 
 /** Bytes read from the end of a pack when looking for its local index (kopia indexRecoverPostambleSize). */
 const LOCAL_INDEX_TAIL_SIZE = 8192;
@@ -36,14 +37,20 @@ export function openPackedContent(payload: Uint8Array, info: ContentInfo, encryp
     );
   }
   if (info.compressionHeaderId === 0) return plain;
+  let out: Buffer | undefined;
   try {
-    return decompressContent(plain, info.compressionHeaderId, info.originalLength);
+    out = decompressContent(plain, info.compressionHeaderId, info.originalLength);
+    return out;
   } catch (e) {
     if (isCairnError(e) && e.code !== 'CORRUPT') throw e;
     throw new CorruptionError(
       `content ${info.contentId} in pack ${info.packBlobId} could not be decompressed (header 0x${info.compressionHeaderId.toString(16)})`,
       { cause: e, hint: 'the content does not match its index entry; `cairn snapshot verify --read-data-percent 100` lists the affected files' },
     );
+  } finally {
+    // the compressed plaintext is dead now; freed at once rather than by a GC after ~64 MiB (release-buffer.ts),
+    // unless it is a view of the caller's payload (no encryption) or the output shares its memory
+    if (plain.buffer !== payload.buffer && out?.buffer !== plain.buffer) releaseBuffer(plain);
   }
 }
 
