@@ -10,7 +10,6 @@ import { availableParallelism } from 'node:os';
 import { createSplitter, DEFAULT_SPLITTER } from '../object/splitter-factory.ts';
 import { lstat, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { BigIntStats } from 'node:fs';
 import { CairnError } from '../errors.ts';
 import type { RepositoryWriter } from '../repo/repository.ts';
 import { mtimeFromNs, type DirEntry } from '../snapshot/dir-entry.ts';
@@ -25,6 +24,7 @@ import { payloadCapacity, planUploadResources, SEGMENT_BYTES, type UploadResourc
 import { UploadBatcher } from './upload-batcher.ts';
 import { newUploadProgress, type UploadProgress } from './upload-progress.ts';
 import { readSourceDirectory, type SourceEntry } from './directory-reader.ts';
+import { entryStat, type EntryStat } from './entry-stat.ts';
 import { childPath } from '../snapshot/fs-path.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import { mapBounded } from '../util/for-each-bounded.ts';
@@ -135,14 +135,14 @@ export class Uploader {
       const previous = this.options.previous === undefined
         ? (await listSnapshots(this.repo.manifests, this.options.source)).filter((m) => m.incomplete === '').at(-1)
         : this.options.previous ?? undefined;
-      let rootStat: BigIntStats;
+      let rootStat: EntryStat;
       try {
-        rootStat = await lstat(this.options.sourcePath, { bigint: true });
+        rootStat = entryStat(await lstat(this.options.sourcePath, { bigint: true }));
       } catch (e) {
         throw new CairnError('SOURCE_ERROR', `cannot read source ${this.options.sourcePath}: ${(e as Error).message}`,
           { hint: 'check the path exists and is readable by this user', cause: e });
       }
-      if (!rootStat.isDirectory()) {
+      if (rootStat.kind !== 'd') {
         throw new CairnError('SOURCE_ERROR', `source ${this.options.sourcePath} is not a directory`, { hint: 'pass a directory to snapshot' });
       }
       const prevRoot = previous?.rootEntry === undefined ? undefined : PreviousDirectory.forEntry(this.repo, previous.rootEntry);
@@ -220,7 +220,7 @@ export class Uploader {
    * The directory's entry (its listing stored, its summary kopia's), or undefined when it cannot be read:
    * then it is a failed entry of its parent (`parentFailed`), as kopia counts it.
    */
-  private async processDirectory(abs: string | Buffer, rel: string, name: string, stat: BigIntStats,
+  private async processDirectory(abs: string | Buffer, rel: string, name: string, stat: EntryStat,
     previous: PreviousDirectory | undefined, scope: DirectoryIgnoreMatcher | undefined, parentFailed: FailedEntries,
   ): Promise<DirEntry | undefined> {
     this.options.signal?.throwIfAborted();
@@ -241,10 +241,10 @@ export class Uploader {
     // a bounded number of entries in progress per directory: state per entry (closures, promises) stays
     // proportional to this, not to the directory's size (its listing is the only part that grows)
     const results = await mapBounded(listing.entries, ENTRIES_AT_ONCE, async (se) => {
-      const isDir = se.stat.isDirectory();
+      const isDir = se.stat.kind === 'd';
       if (scope?.ignores(se.name, isDir) === true) {
         if (isDir) this.excludedDirs++;
-        else { this.excludedFiles++; this.excludedSize += Number(se.stat.size); }
+        else { this.excludedFiles++; this.excludedSize += se.stat.size; }
         this.progress.excluded++;
         return undefined;
       }
@@ -264,8 +264,8 @@ export class Uploader {
         const prevDir = prev !== undefined && prev.type === 'd' ? PreviousDirectory.forEntry(this.repo, prev) : undefined;
         return subdirs.run(() => this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, childScope, failed));
       }
-      if (se.stat.isSymbolicLink()) return this.fileSlots.run(() => this.processSymlink(se, childRel, failed));
-      if (se.stat.isFile()) return this.fileSlots.run(() => this.processFile(se, childRel, prev, failed));
+      if (se.stat.kind === 's') return this.fileSlots.run(() => this.processSymlink(se, childRel, failed));
+      if (se.stat.kind === 'f') return this.fileSlots.run(() => this.processFile(se, childRel, prev, failed));
       // sockets, FIFOs, devices: kopia skips unknown types without counting them (not even as excluded)
       return undefined;
     });
@@ -286,10 +286,10 @@ export class Uploader {
     return { ...this.baseEntry(name, 'd', stat), obj, summ: summary };
   }
 
-  private baseEntry(name: string, type: 'f' | 'd' | 's', stat: BigIntStats): DirEntry {
+  private baseEntry(name: string, type: 'f' | 'd' | 's', stat: EntryStat): DirEntry {
     return {
-      name, type, mode: Number(stat.mode) & 0o7777, size: type === 'd' ? 0 : Number(stat.size), // a symlink's: its target's length, as kopia records it
-      mtime: mtimeFromNs(stat.mtimeNs), uid: Number(stat.uid), gid: Number(stat.gid), obj: '',
+      name, type, mode: stat.mode, size: type === 'd' ? 0 : stat.size, // a symlink's: its target's length, as kopia records it
+      mtime: mtimeFromNs(stat.mtimeNs), uid: stat.uid, gid: stat.gid, obj: '',
     };
   }
 
@@ -311,14 +311,16 @@ export class Uploader {
   private async processFile(se: SourceEntry, rel: string, prev: DirEntry | undefined, failed: FailedEntries,
   ): Promise<DirEntry | undefined> {
     this.progress.files++;
-    const size = Number(se.stat.size);
+    const size = se.stat.size;
     this.progress.bytesTotal += size;
     const base = this.baseEntry(se.name, 'f', se.stat);
     if (prev !== undefined && prev.type === 'f' && prev.size === size && prev.mtime === base.mtime &&
         prev.mode === base.mode && this.isLive(prev.obj)) {
       this.progress.cachedFiles++;
       this.progress.cachedBytes += size;
-      return { ...base, obj: prev.obj };
+      // the previous listing's entry itself when nothing differs: the directory's new listing then shares
+      // its objects with the previous one instead of holding a copy of each
+      return prev.uid === base.uid && prev.gid === base.gid && prev.name === base.name && prev.summ === undefined ? prev : { ...base, obj: prev.obj };
     }
     this.progress.hashedFiles++;
     if (size === 0) {
@@ -327,7 +329,7 @@ export class Uploader {
     }
     const key = this.batcher.newFileKey();
     const segments: Promise<SegmentResult>[] = [];
-    const expect = { size: se.stat.size, mtimeNs: se.stat.mtimeNs, ino: se.stat.ino };
+    const expect = { size: BigInt(se.stat.size), mtimeNs: se.stat.mtimeNs, ino: se.stat.ino };
     for (let off = 0; off < size; off += SEGMENT_BYTES) {
       segments.push(this.batcher.add({ fileKey: key, path: se.path, offset: off, length: Math.min(SEGMENT_BYTES, size - off), expect }));
     }
