@@ -163,6 +163,9 @@ export class Uploader {
         throw new CairnError('SOURCE_ERROR', `cannot read source directory ${this.options.sourcePath}`, { hint: 'check permissions' });
       }
       await gate.race(this.batcher.drain());
+      // every file is hashed: the workers' isolates, windows and compressors go before the commit builds
+      // the index blob (with many small files, the peak of the run)
+      await this.pool.close();
       const endTime = now();
       const manifest: SnapshotManifest = {
         id: '',
