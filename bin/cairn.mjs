@@ -1,9 +1,13 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env -S node --max-semi-space-size=16 --heap-growing-percent=50
 // Entry point for `npx cairn`: Node 24 runs the TypeScript sources directly (type stripping), so there is no
 // build step and no build output to ship. The compile cache keeps start-up short on repeated runs.
 // --max-semi-space-size=16: a backup allocates short-lived objects per file (stats, names, listing entries);
 // with 16 MiB young-generation halves most of them die there instead of filling the old generation between
 // its collections (200,000 files, unchanged backup: peak RSS 364-393 -> 267-278 MiB, same time).
+// --heap-growing-percent=50: after a full collection the old generation may grow by half of what survived
+// before the next one (V8 lets it grow up to 4x while the mutator allocates fast). Files in flight live
+// across young collections, so a first backup of many small files promotes most of its per-file garbage:
+// 1,000,000 files, peak RSS 752 -> 577 MiB (unchanged backup 289 -> 241), CPU time within the noise.
 import module from 'node:module';
 const compileCache = module.enableCompileCache?.();
 // Worker threads read the cache directory from their environment (a copy of process.env taken when each

@@ -400,6 +400,9 @@ export class ContentManager implements ContentWriter {
     }
     await this.session.waitForUploads();
     await this.session.retryFailed();
+    // every pack is stored: their buffers (up to uploadParallelism + 1 of maxPackSize + 10 MiB) would
+    // otherwise stay resident under the index blob built next, the peak of a backup of many small files
+    this.packBuffers.drain();
     if (this.pending.size === 0) return;
     const data = buildIndex(this.pending, this.indexVersion);
     const sessionId = this.session.currentId();

@@ -76,6 +76,15 @@ export class IndexBuilder extends RefHashTable {
 
   /** Adds an entry, or replaces the existing entry of the same content when this one wins. */
   add(info: ContentInfo): void {
+    this.put(info, false);
+  }
+
+  /** Adds an entry, or replaces the existing entry of the same content whatever their timestamps (a Map's set). */
+  set(info: ContentInfo): void {
+    this.put(info, true);
+  }
+
+  private put(info: ContentInfo, replace: boolean): void {
     const key = this.scratch;
     const size = writeContentKey(info.contentId, key, 0);
     if (this.ks === 0) {
@@ -88,7 +97,7 @@ export class IndexBuilder extends RefHashTable {
     const existingSlot = this.insertRef(this.n, key, 0, size, hash);
     if (existingSlot >= 0) {
       const i = this.refAtSlot(existingSlot);
-      if (entryWins(info.timestampSeconds, info.deleted, info.packBlobId, this.ts[i]!, this.del[i] === 1, this.packIds[this.pack[i]!]!)) {
+      if (replace || entryWins(info.timestampSeconds, info.deleted, info.packBlobId, this.ts[i]!, this.del[i] === 1, this.packIds[this.pack[i]!]!)) {
         this.store(i, info);
       }
       return;

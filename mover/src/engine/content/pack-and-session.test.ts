@@ -9,6 +9,7 @@ import { testRepositoryFormat } from './content-test-support.ts';
 import { encodePostamble, findPostamble } from './pack-postamble.ts';
 import { PackWriter } from './pack-writer.ts';
 import { readPackLocalIndex } from './pack-reader.ts';
+import { openIndex } from './index-codec.ts';
 import {
   decodeSessionInfo,
   encodeSessionInfo,
@@ -46,6 +47,29 @@ describe('pack postamble', () => {
     expect(findPostamble(p)).toBeUndefined();
     expect(findPostamble(Buffer.from([1, 2, 3]))).toBeUndefined();
     expect(findPostamble(Buffer.alloc(0))).toBeUndefined();
+  });
+
+  it('indexes what it holds: a removed content is gone from lookups, the count and the local index until appended again', async () => {
+    const store = new MemoryBlobStore();
+    const pw = new PackWriter({ packBlobId: 'pdef-s1', indexVersion: 2, hasher, encryptor });
+    const [a, b, c] = [0, 1, 2].map(() => randomBytes(16).toString('hex')) as [string, string, string];
+    pw.append(a, Buffer.from('aaaa'), 4, 0, 1000, 3);
+    pw.append(b, Buffer.from('bbbbbb'), 6, 0, 1000, 3);
+    pw.append(c, Buffer.from('cc'), 2, 0, 1000, 3);
+    expect(pw.remove(b)).toBe(true);
+    expect(pw.remove(b)).toBe(false);
+    expect(pw.get(b)).toBeUndefined();
+    expect(pw.payload(b)).toBeUndefined();
+    expect(pw.contentCount).toBe(2);
+    expect([...pw.entries()].map((i) => i.contentId)).toEqual([a, c]);
+    expect(pw.remove(c)).toBe(true);
+    pw.append(c, Buffer.from('CCC'), 3, 0, 1000, 3); // again, same timestamp: the new bytes win, as a Map's set
+    expect(pw.get(c)).toMatchObject({ packedLength: 3, originalLength: 3 });
+    expect(pw.payload(c)?.toString()).toBe('CCC');
+    await store.put('pdef-s1', pw.finish()!);
+    const local = openIndex(await readPackLocalIndex(store, encryptor, 'pdef-s1'), 'pdef-s1', 0);
+    const listed = Array.from({ length: local.entryCount }, (_, i) => local.info(i));
+    expect(listed.map((i) => [i.contentId, i.packedLength]).sort()).toEqual([[a, 4], [c, 3]].sort());
   });
 
   it('reads the local index of a large pack with a full read when the tail is too short', async () => {

@@ -19,4 +19,9 @@ export class PackBufferPool {
   release(buf: Buffer): void {
     if (buf.length >= this.capacity && this.free.length < this.maxPooled) this.free.push(buf);
   }
+
+  /** Lets go of the pooled buffers (a flush: nothing is packed until the next write, and the index built meanwhile needs the memory). */
+  drain(): void {
+    this.free.length = 0;
+  }
 }

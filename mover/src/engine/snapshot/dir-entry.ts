@@ -121,22 +121,39 @@ function corrupt(where: string, what: string): CorruptionError {
   });
 }
 
-function num(obj: Readonly<Record<string, unknown>>, key: string, where: string): number {
-  const v = goField(obj, key);
+type FieldGetter = (obj: Readonly<Record<string, unknown>>, key: string) => unknown;
+
+/** Own property `key` as it is spelled: for objects whose keys are all kopia's own (no case folding needed). */
+const exactField: FieldGetter = (obj, key) => (Object.hasOwn(obj, key) ? obj[key] : undefined);
+
+const ENTRY_KEYS = new Set(['name', 'type', 'mode', 'size', 'mtime', 'uid', 'gid', 'obj', 'summ']);
+
+/**
+ * Go binds keys case-insensitively, so a field not spelled as kopia writes it must be searched among all
+ * keys — for every absent (omitempty) field of every entry, the bulk of decoding a large listing. An entry
+ * whose keys are all spelled exactly needs no search: absent is absent.
+ */
+function entryFieldGetter(obj: Readonly<Record<string, unknown>>): FieldGetter {
+  for (const k in obj) if (!ENTRY_KEYS.has(k)) return goField;
+  return exactField;
+}
+
+function num(obj: Readonly<Record<string, unknown>>, key: string, where: string, get: FieldGetter = goField): number {
+  const v = get(obj, key);
   if (v === undefined || v === null) return 0;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw corrupt(where, `field "${key}" is not a number`);
   return v;
 }
 
-function str(obj: Readonly<Record<string, unknown>>, key: string, where: string): string {
-  const v = goField(obj, key);
+function str(obj: Readonly<Record<string, unknown>>, key: string, where: string, get: FieldGetter = goField): string {
+  const v = get(obj, key);
   if (v === undefined || v === null) return '';
   if (typeof v !== 'string') throw corrupt(where, `field "${key}" is not a string`);
   return v;
 }
 
-function time(obj: Readonly<Record<string, unknown>>, key: string, where: string): string {
-  const v = goField(obj, key);
+function time(obj: Readonly<Record<string, unknown>>, key: string, where: string, get: FieldGetter = goField): string {
+  const v = get(obj, key);
   if (v === undefined || v === null) return EPOCH_RFC3339;
   if (typeof v !== 'string') throw corrupt(where, `field "${key}" is not a timestamp`);
   return canonicalRfc3339(v, `${where}: field "${key}"`);
@@ -168,27 +185,28 @@ export function decodeDirectorySummary(v: unknown, where: string): DirectorySumm
 /** Parses a DirEntry JSON value leniently as Go does (case-insensitive keys, unknown keys ignored). */
 export function decodeDirEntry(v: unknown, where: string): DirEntry {
   if (!isJsonObject(v)) throw corrupt(where, 'directory entry is not an object');
-  const name = str(v, 'name', where);
+  const get = entryFieldGetter(v);
+  const name = str(v, 'name', where, get);
   const at = name === '' ? where : `${where} entry ${JSON.stringify(name)}`;
-  const t = str(v, 'type', at);
+  const t = str(v, 'type', at, get);
   const type: EntryType = t === 'f' || t === 'd' || t === 's' ? t : '';
-  const modeText = str(v, 'mode', at);
+  const modeText = str(v, 'mode', at, get);
   let mode = 0;
   if (modeText !== '') {
     const m = parseKopiaMode(modeText);
     if (m === undefined) throw corrupt(at, `invalid mode ${JSON.stringify(modeText)}`);
     mode = m;
   }
-  const summRaw = goField(v, 'summ');
+  const summRaw = get(v, 'summ');
   return {
     name,
     type,
     mode,
-    size: num(v, 'size', at),
-    mtime: time(v, 'mtime', at),
-    uid: num(v, 'uid', at),
-    gid: num(v, 'gid', at),
-    obj: str(v, 'obj', at),
+    size: num(v, 'size', at, get),
+    mtime: time(v, 'mtime', at, get),
+    uid: num(v, 'uid', at, get),
+    gid: num(v, 'gid', at, get),
+    obj: str(v, 'obj', at, get),
     summ: summRaw === undefined || summRaw === null ? undefined : decodeDirectorySummary(summRaw, at),
   };
 }

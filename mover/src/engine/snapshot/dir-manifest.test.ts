@@ -124,6 +124,15 @@ describe('directory listings', () => {
     expect(summarizeDirectory(entries, { dirMtime: '2020-01-01T00:00:00Z', maxTimeIncludesDirMtime: true }).maxTime).toBe('2024-01-01T00:00:00Z');
   });
 
+  it("binds keys case-insensitively as Go does, and reads absent (omitempty) fields as zero either way", () => {
+    const text = '{"stream":"kopia:directory","entries":[' +
+      '{"Name":"a","TYPE":"f","mode":"0644","Size":5,"obj":"aa"},' +
+      '{"name":"b","type":"f","mode":"0600","mtime":"2024-01-02T03:04:05.5Z","obj":"bb"}],"summary":null}';
+    const [a, b] = decodeDirManifest(Buffer.from(text), 'k1').entries;
+    expect(a).toMatchObject({ name: 'a', type: 'f', mode: 0o644, size: 5, uid: 0, gid: 0, obj: 'aa', summ: undefined });
+    expect(b).toMatchObject({ name: 'b', type: 'f', mode: 0o600, size: 0, mtime: '2024-01-02T03:04:05.5Z', uid: 0, obj: 'bb', summ: undefined });
+  });
+
   it('rejects other stream types naming the object', () => {
     expect(() => decodeDirManifest(Buffer.from('{"stream":"kopia:indirect","entries":[]}'), 'Ixdead')).toThrow(/Ixdead/);
     expect(() => decodeDirManifest(Buffer.from('not json'), 'kbeef')).toThrow(expect.objectContaining({ code: 'CORRUPT' }));

@@ -1,19 +1,37 @@
 // Reads one directory of the source: names, then lstat of every entry. The calls are synchronous: a
 // promise per lstat costs ~50 µs of main-thread time (1 s for 20k files) against ~2 µs for lstatSync on a
 // warm cache; the event loop is yielded between batches so pack uploads and worker results keep flowing.
-// Stats are bigint for ns mtimes. Names are read as bytes: one that is not valid UTF-8 becomes a listing
-// name with escapes (entry-name.ts) and a byte path, so it is backed up like any other.
-import { lstatSync, readdirSync } from 'node:fs';
-import type { BigIntStats } from 'node:fs';
+// Names are read as bytes: one that is not valid UTF-8 becomes a listing name with escapes (entry-name.ts)
+// and a byte path, so it is backed up like any other.
+// The listing is the walk's memory per file (a directory's entries live until the directory is done), so
+// it is kept small: names are streamed (opendir) rather than read into one array of Buffers, each lstat is
+// reduced to an EntryStat at once, an entry keeps its name's bytes only when they are not UTF-8, and its
+// path is built when asked for. ~150 bytes per entry instead of ~1 KiB (a 100,000-file directory: 15 MiB).
+import { lstatSync, opendirSync } from 'node:fs';
 import type { Semaphore } from '../util/semaphore.ts';
 import { nameFromBytes } from '../snapshot/entry-name.ts';
 import { childPath } from '../snapshot/fs-path.ts';
+import { entryStat, type EntryStat } from './entry-stat.ts';
 
-export interface SourceEntry {
+export class SourceEntry {
   /** The listing name (entry-name.ts). */
   readonly name: string;
-  readonly path: string | Buffer;
-  readonly stat: BigIntStats;
+  readonly stat: EntryStat;
+  private readonly dir: string | Buffer;
+  /** The name's bytes when they are not valid UTF-8 (the path must then be bytes). */
+  private readonly bytes: Buffer | undefined;
+
+  constructor(dir: string | Buffer, name: string, bytes: Buffer | undefined, stat: EntryStat) {
+    this.dir = dir;
+    this.name = name;
+    this.bytes = bytes;
+    this.stat = stat;
+  }
+
+  /** The entry's path as the filesystem sees it. */
+  get path(): string | Buffer {
+    return childPath(this.dir, { text: this.name, bytes: this.bytes ?? Buffer.from(this.name, 'utf8') });
+  }
 }
 
 export interface EntryFailure {
@@ -32,21 +50,29 @@ const BATCH = 512;
 
 export async function readSourceDirectory(dir: string | Buffer, fsLimit: Semaphore): Promise<DirectoryListing> {
   return fsLimit.run(async () => {
-    const names = readdirSync(dir, { encoding: 'buffer' });
-    const entries: SourceEntry[] = [];
-    const failures: EntryFailure[] = [];
-    for (let i = 0; i < names.length; i++) {
-      if (i > 0 && i % BATCH === 0) await new Promise<void>((r) => setImmediate(r));
-      const bytes = names[i]!;
-      const name = nameFromBytes(bytes);
-      const path = childPath(dir, { text: name, bytes });
-      try {
-        entries.push({ name, path, stat: lstatSync(path, { bigint: true }) });
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        failures.push({ name, path, errno: err.code ?? 'EIO', message: err.message });
+    // Node hands out Buffer names for encoding 'buffer'; its typings allow only text encodings here
+    const handle = opendirSync(dir, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
+    try {
+      const entries: SourceEntry[] = [];
+      const failures: EntryFailure[] = [];
+      for (let i = 0; ; i++) {
+        if (i > 0 && i % BATCH === 0) await new Promise<void>((r) => setImmediate(r));
+        const dirent = handle.readSync();
+        if (dirent === null) break;
+        const bytes = dirent.name as unknown as Buffer;
+        const name = nameFromBytes(bytes);
+        const own = name.isWellFormed() ? undefined : Buffer.from(bytes);
+        const path = childPath(dir, { text: name, bytes });
+        try {
+          entries.push(new SourceEntry(dir, name, own, entryStat(lstatSync(path, { bigint: true }))));
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          failures.push({ name, path, errno: err.code ?? 'EIO', message: err.message });
+        }
       }
+      return { entries, failures };
+    } finally {
+      handle.closeSync();
     }
-    return { entries, failures };
   });
 }

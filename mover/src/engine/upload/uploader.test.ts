@@ -86,6 +86,25 @@ describe('Uploader', () => {
     expect(root.obj).not.toBe(first.manifest.rootEntry!.obj);
   });
 
+  it('stores the empty content once for many empty files, each with its own entry, and backs up a name that is not UTF-8', async () => {
+    const dir = join(scratch.work, 'empties');
+    await mkdir(dir);
+    for (let i = 0; i < 300; i++) await writeFile(join(dir, `e${i}`), '');
+    const odd = Buffer.concat([Buffer.from(dir + '/bad-'), Buffer.of(0xff), Buffer.from('.txt')]);
+    await writeFile(odd, 'not utf-8 name');
+    const written = scratch.repo.contents.stats.writtenContents;
+    const r = await upload(dir, { previous: null });
+    expect(r.progress).toMatchObject({ files: 301, hashedFiles: 301, cachedFiles: 0, errors: 0 });
+    const listing = (await readDirManifest(scratch.repo.objects, r.manifest.rootEntry!.obj)).entries;
+    const empties = listing.filter((e) => e.name.startsWith('e'));
+    expect(empties).toHaveLength(300);
+    expect(new Set(empties.map((e) => e.obj)).size).toBe(1);
+    expect(empties.every((e) => e.size === 0 && e.type === 'f')).toBe(true);
+    expect(await content(listing.find((e) => e.name === 'bad-\udcff.txt')!)).toBe('not utf-8 name');
+    // the empty content, the odd file's, the listing and the manifest (the empty content may already exist)
+    expect(scratch.repo.contents.stats.writtenContents - written).toBeLessThanOrEqual(4);
+  });
+
   it('reads a file again when its reused object is no longer in the index', async () => {
     const dir = join(scratch.work, 'gone');
     await mkdir(dir);

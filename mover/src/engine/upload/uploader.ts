@@ -10,7 +10,6 @@ import { availableParallelism } from 'node:os';
 import { createSplitter, DEFAULT_SPLITTER } from '../object/splitter-factory.ts';
 import { lstat, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { BigIntStats } from 'node:fs';
 import { CairnError } from '../errors.ts';
 import type { RepositoryWriter } from '../repo/repository.ts';
 import { mtimeFromNs, type DirEntry } from '../snapshot/dir-entry.ts';
@@ -25,9 +24,10 @@ import { payloadCapacity, planUploadResources, SEGMENT_BYTES, type UploadResourc
 import { UploadBatcher } from './upload-batcher.ts';
 import { newUploadProgress, type UploadProgress } from './upload-progress.ts';
 import { readSourceDirectory, type SourceEntry } from './directory-reader.ts';
+import { entryStat, type EntryStat } from './entry-stat.ts';
 import { childPath } from '../snapshot/fs-path.ts';
 import { Semaphore } from '../util/semaphore.ts';
-import { mapBounded } from '../util/for-each-bounded.ts';
+import { forEachBounded } from '../util/for-each-bounded.ts';
 import { CommitGate } from '../util/commit-gate.ts';
 import { PreviousDirectory } from './previous-directory.ts';
 import type { SegmentResult } from './upload-protocol.ts';
@@ -36,6 +36,8 @@ import { unchangedListing } from './unchanged-listing.ts';
 
 /** Entries of one directory in progress at once (files also wait for the tree-wide file slots). */
 const ENTRIES_AT_ONCE = 128;
+/** entryWithoutIo(): the entry needs reading (a directory, a symlink, a file to hash). */
+const NEEDS_IO = Symbol('needs I/O');
 
 export interface UploadOptions {
   readonly sourcePath: string;
@@ -95,6 +97,8 @@ export class Uploader {
   /** Directories the walk entered, readable or not (kopia's stats count an unreadable one too). */
   private dirsEntered = 0;
   private emptyObject: Promise<string> | undefined;
+  /** The empty file's object ID once stored: later empty files need no write at all. */
+  private emptyObjectId: string | undefined;
 
   constructor(repo: RepositoryWriter, options: UploadOptions) {
     this.repo = repo;
@@ -135,14 +139,14 @@ export class Uploader {
       const previous = this.options.previous === undefined
         ? (await listSnapshots(this.repo.manifests, this.options.source)).filter((m) => m.incomplete === '').at(-1)
         : this.options.previous ?? undefined;
-      let rootStat: BigIntStats;
+      let rootStat: EntryStat;
       try {
-        rootStat = await lstat(this.options.sourcePath, { bigint: true });
+        rootStat = entryStat(await lstat(this.options.sourcePath, { bigint: true }));
       } catch (e) {
         throw new CairnError('SOURCE_ERROR', `cannot read source ${this.options.sourcePath}: ${(e as Error).message}`,
           { hint: 'check the path exists and is readable by this user', cause: e });
       }
-      if (!rootStat.isDirectory()) {
+      if (rootStat.kind !== 'd') {
         throw new CairnError('SOURCE_ERROR', `source ${this.options.sourcePath} is not a directory`, { hint: 'pass a directory to snapshot' });
       }
       const prevRoot = previous?.rootEntry === undefined ? undefined : PreviousDirectory.forEntry(this.repo, previous.rootEntry);
@@ -159,6 +163,9 @@ export class Uploader {
         throw new CairnError('SOURCE_ERROR', `cannot read source directory ${this.options.sourcePath}`, { hint: 'check permissions' });
       }
       await gate.race(this.batcher.drain());
+      // every file is hashed: the workers' isolates, windows and compressors go before the commit builds
+      // the index blob (with many small files, the peak of the run)
+      await this.pool.close();
       const endTime = now();
       const manifest: SnapshotManifest = {
         id: '',
@@ -220,7 +227,7 @@ export class Uploader {
    * The directory's entry (its listing stored, its summary kopia's), or undefined when it cannot be read:
    * then it is a failed entry of its parent (`parentFailed`), as kopia counts it.
    */
-  private async processDirectory(abs: string | Buffer, rel: string, name: string, stat: BigIntStats,
+  private async processDirectory(abs: string | Buffer, rel: string, name: string, stat: EntryStat,
     previous: PreviousDirectory | undefined, scope: DirectoryIgnoreMatcher | undefined, parentFailed: FailedEntries,
   ): Promise<DirEntry | undefined> {
     this.options.signal?.throwIfAborted();
@@ -238,36 +245,22 @@ export class Uploader {
     for (const f of listing.failures) this.fail(join(rel, f.name), f.errno, f.message, failed);
     const prevEntries = previous === undefined ? undefined : await previous.entries();
     const subdirs = new Semaphore(this.resources.subdirsPerDirectory);
-    // a bounded number of entries in progress per directory: state per entry (closures, promises) stays
-    // proportional to this, not to the directory's size (its listing is the only part that grows)
-    const results = await mapBounded(listing.entries, ENTRIES_AT_ONCE, async (se) => {
-      const isDir = se.stat.isDirectory();
-      if (scope?.ignores(se.name, isDir) === true) {
-        if (isDir) this.excludedDirs++;
-        else { this.excludedFiles++; this.excludedSize += Number(se.stat.size); }
-        this.progress.excluded++;
-        return undefined;
-      }
+    // Entries decided without I/O (excluded, unchanged or empty files, other types) are done in one
+    // synchronous pass: no promise or async frame per file, the bulk of an unchanged backup. The rest run a
+    // bounded number at a time per directory: state per entry (closures, promises) stays proportional to
+    // this, not to the directory's size (its listing is the only part that grows).
+    const results: (DirEntry | undefined)[] = new Array(listing.entries.length);
+    const slow: number[] = [];
+    for (let i = 0; i < listing.entries.length; i++) {
+      const r = this.entryWithoutIo(listing.entries[i]!, prevEntries, scope);
+      if (r === NEEDS_IO) slow.push(i);
+      else results[i] = r;
+    }
+    await forEachBounded(slow, ENTRIES_AT_ONCE, async (i) => {
+      const se = listing.entries[i]!;
       const prev = prevEntries?.get(se.name);
       const childRel = rel === '' ? se.name : `${rel}/${se.name}`;
-      if (isDir) {
-        let childScope: DirectoryIgnoreMatcher | undefined;
-        try {
-          childScope = scope?.forDirectory(childRel, await this.readIgnoreFiles(se.path));
-        } catch (e) {
-          // skipped whole (partial snapshot), never backed up without the rules its ignore file holds
-          this.dirsEntered++;
-          const err = (e instanceof IgnoreFileError ? e.cause : e) as NodeJS.ErrnoException;
-          this.fail(childRel, err.code ?? 'EIO', `cannot read its ${e instanceof IgnoreFileError ? e.fileName : 'ignore file'}: ${err.message}`, failed);
-          return undefined;
-        }
-        const prevDir = prev !== undefined && prev.type === 'd' ? PreviousDirectory.forEntry(this.repo, prev) : undefined;
-        return subdirs.run(() => this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, childScope, failed));
-      }
-      if (se.stat.isSymbolicLink()) return this.fileSlots.run(() => this.processSymlink(se, childRel, failed));
-      if (se.stat.isFile()) return this.fileSlots.run(() => this.processFile(se, childRel, prev, failed));
-      // sockets, FIFOs, devices: kopia skips unknown types without counting them (not even as excluded)
-      return undefined;
+      results[i] = await this.entryWithIo(se, childRel, prev, scope, subdirs, failed);
     });
     const entries = results.filter((r) => r !== undefined);
     // kopia's summary, but maxTime also counts the directory itself, for kopia restore (SummarizeOptions)
@@ -286,10 +279,58 @@ export class Uploader {
     return { ...this.baseEntry(name, 'd', stat), obj, summ: summary };
   }
 
-  private baseEntry(name: string, type: 'f' | 'd' | 's', stat: BigIntStats): DirEntry {
+  /**
+   * An entry's result when it needs no I/O: undefined for one excluded or of a type kopia skips, the entry
+   * of a file unchanged since the previous snapshot, or of an empty file; NEEDS_IO otherwise.
+   */
+  private entryWithoutIo(se: SourceEntry, prevEntries: ReadonlyMap<string, DirEntry> | undefined,
+    scope: DirectoryIgnoreMatcher | undefined): DirEntry | undefined | typeof NEEDS_IO {
+    const kind = se.stat.kind;
+    if (scope?.ignores(se.name, kind === 'd') === true) {
+      if (kind === 'd') this.excludedDirs++;
+      else { this.excludedFiles++; this.excludedSize += se.stat.size; }
+      this.progress.excluded++;
+      return undefined;
+    }
+    // sockets, FIFOs, devices: kopia skips unknown types without counting them (not even as excluded)
+    if (kind === 'other') return undefined;
+    if (kind !== 'f') return NEEDS_IO;
+    const cached = this.unchangedFile(se, prevEntries?.get(se.name));
+    if (cached !== undefined) return cached;
+    if (se.stat.size === 0 && this.emptyObjectId !== undefined) {
+      this.countFile(se.stat.size);
+      this.progress.hashedFiles++;
+      return { ...this.baseEntry(se.name, 'f', se.stat), obj: this.emptyObjectId };
+    }
+    return NEEDS_IO;
+  }
+
+  /** An entry that needs I/O: a directory (walked), a symlink (read), a changed file (hashed). */
+  private async entryWithIo(se: SourceEntry, childRel: string, prev: DirEntry | undefined, scope: DirectoryIgnoreMatcher | undefined,
+    subdirs: Semaphore, failed: FailedEntries): Promise<DirEntry | undefined> {
+    if (se.stat.kind === 'd') {
+      let childScope: DirectoryIgnoreMatcher | undefined;
+      try {
+        childScope = scope?.forDirectory(childRel, await this.readIgnoreFiles(se.path));
+      } catch (e) {
+        // skipped whole (partial snapshot), never backed up without the rules its ignore file holds
+        this.dirsEntered++;
+        const err = (e instanceof IgnoreFileError ? e.cause : e) as NodeJS.ErrnoException;
+        this.fail(childRel, err.code ?? 'EIO', `cannot read its ${e instanceof IgnoreFileError ? e.fileName : 'ignore file'}: ${err.message}`, failed);
+        return undefined;
+      }
+      const prevDir = prev !== undefined && prev.type === 'd' ? PreviousDirectory.forEntry(this.repo, prev) : undefined;
+      return subdirs.run(() => this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, childScope, failed));
+    }
+    if (se.stat.kind === 's') return this.fileSlots.run(() => this.processSymlink(se, childRel, failed));
+    if (se.stat.kind === 'f') return this.fileSlots.run(() => this.processFile(se, childRel, failed));
+    return undefined; // other types never get here (entryWithoutIo)
+  }
+
+  private baseEntry(name: string, type: 'f' | 'd' | 's', stat: EntryStat): DirEntry {
     return {
-      name, type, mode: Number(stat.mode) & 0o7777, size: type === 'd' ? 0 : Number(stat.size), // a symlink's: its target's length, as kopia records it
-      mtime: mtimeFromNs(stat.mtimeNs), uid: Number(stat.uid), gid: Number(stat.gid), obj: '',
+      name, type, mode: stat.mode, size: type === 'd' ? 0 : stat.size, // a symlink's: its target's length, as kopia records it
+      mtime: mtimeFromNs(stat.mtimeNs), uid: stat.uid, gid: stat.gid, obj: '',
     };
   }
 
@@ -308,26 +349,42 @@ export class Uploader {
     return { ...this.baseEntry(se.name, 's', se.stat), obj };
   }
 
-  private async processFile(se: SourceEntry, rel: string, prev: DirEntry | undefined, failed: FailedEntries,
-  ): Promise<DirEntry | undefined> {
+  private countFile(size: number): void {
     this.progress.files++;
-    const size = Number(se.stat.size);
     this.progress.bytesTotal += size;
+  }
+
+  /**
+   * The entry of a file unchanged since the previous snapshot (same size, mtime and mode, its object still
+   * live: kopia's rule), counted as cached; undefined when it must be read.
+   */
+  private unchangedFile(se: SourceEntry, prev: DirEntry | undefined): DirEntry | undefined {
+    const st = se.stat;
+    if (prev === undefined || prev.type !== 'f' || prev.size !== st.size || prev.mode !== st.mode) return undefined;
+    const mtime = mtimeFromNs(st.mtimeNs);
+    if (prev.mtime !== mtime || !this.isLive(prev.obj)) return undefined;
+    this.countFile(st.size);
+    this.progress.cachedFiles++;
+    this.progress.cachedBytes += st.size;
+    // the previous listing's entry itself when nothing differs: the directory's new listing then shares
+    // its objects with the previous one instead of holding a copy of each
+    if (prev.uid === st.uid && prev.gid === st.gid && prev.name === se.name && prev.summ === undefined) return prev;
+    return { ...this.baseEntry(se.name, 'f', st), obj: prev.obj };
+  }
+
+  /** A file that is new or changed (entryWithoutIo found no cached entry): hashed and stored. */
+  private async processFile(se: SourceEntry, rel: string, failed: FailedEntries): Promise<DirEntry | undefined> {
+    const size = se.stat.size;
+    this.countFile(size);
     const base = this.baseEntry(se.name, 'f', se.stat);
-    if (prev !== undefined && prev.type === 'f' && prev.size === size && prev.mtime === base.mtime &&
-        prev.mode === base.mode && this.isLive(prev.obj)) {
-      this.progress.cachedFiles++;
-      this.progress.cachedBytes += size;
-      return { ...base, obj: prev.obj };
-    }
     this.progress.hashedFiles++;
     if (size === 0) {
-      this.emptyObject ??= this.repo.contents.writeContent(new Uint8Array(0), { prefix: '' });
+      this.emptyObject ??= this.repo.contents.writeContent(new Uint8Array(0), { prefix: '' }).then((id) => (this.emptyObjectId = id));
       return { ...base, obj: await this.emptyObject };
     }
     const key = this.batcher.newFileKey();
     const segments: Promise<SegmentResult>[] = [];
-    const expect = { size: se.stat.size, mtimeNs: se.stat.mtimeNs, ino: se.stat.ino };
+    const expect = { size: BigInt(se.stat.size), mtimeNs: se.stat.mtimeNs, ino: se.stat.ino };
     for (let off = 0; off < size; off += SEGMENT_BYTES) {
       segments.push(this.batcher.add({ fileKey: key, path: se.path, offset: off, length: Math.min(SEGMENT_BYTES, size - off), expect }));
     }
