@@ -9,6 +9,15 @@
 // across young collections, so a first backup of many small files promotes most of its per-file garbage:
 // 1,000,000 files, peak RSS 752 -> 577 MiB (unchanged backup 289 -> 241), CPU time within the noise.
 import module from 'node:module';
+
+// A signal that arrives while the CLI's modules load, before main() has its handlers, is kept and handed to
+// them: in a mover pod the CLI is PID 1 of its container, and the kernel drops a signal PID 1 does not handle,
+// so a pod deleted in its first moments (loading takes ~0.5 s with the cold compile cache of a new pod) would
+// otherwise run on to the end of its grace period.
+const early = [];
+const keep = (signal) => { early.push(signal); };
+process.on('SIGINT', keep);
+process.on('SIGTERM', keep);
 const compileCache = module.enableCompileCache?.();
 // Worker threads read the cache directory from their environment (a copy of process.env taken when each
 // starts): without it every restore or backup worker loads the TypeScript stripper and compiles its modules
@@ -17,4 +26,8 @@ if (compileCache?.directory !== undefined) process.env['NODE_COMPILE_CACHE'] ??=
 process.removeAllListeners('warning');
 process.on('warning', (w) => { if (w.name !== 'ExperimentalWarning') console.error(w.toString()); });
 const { main } = await import('../mover/src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const run = main(process.argv.slice(2)); // installs the CLI's signal handlers before its first await
+process.removeListener('SIGINT', keep);
+process.removeListener('SIGTERM', keep);
+for (const signal of early) process.emit(signal, signal);
+process.exitCode = await run;

@@ -68,6 +68,28 @@ function createAndSignal(repo: string, resultFile: string, signal: NodeJS.Signal
 }
 
 describe('snapshot create, interrupted', () => {
+  it('by SIGTERM while the CLI is still loading (a pod deleted at once) exits 130 and commits nothing', async () => {
+    const path = join(work, 'repo-loading');
+    const repo = `file://${path}`;
+    await cairnOk(['repository', 'create', '--repo', repo]);
+    const resultFile = join(work, 'result-loading.json');
+    const preload = join(REPO_ROOT, 'e2e/engine/support/signal-while-loading.mjs');
+    const child = spawn(NODE, ['--import', preload, CAIRN_BIN, 'snapshot', 'create', src, '--repo', repo, '--result-file', resultFile], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: work, CAIRN_PASSWORD: TEST_PASSWORD },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    // before main() had handlers, the signal's default action killed the process (and PID 1 would ignore it)
+    expect(signal, stderr).toBeNull();
+    expect(exitCode, stderr).toBe(130);
+    expect(stderr).toContain('cairn: error: interrupted; nothing was committed by this run');
+    expect(JSON.parse(await readFile(resultFile, 'utf8'))).toMatchObject({ ok: false, code: 'INTERRUPTED', exitCode: 130 });
+    expect(await cairnJson<ListedSnapshot[]>(['snapshot', 'list', '--repo', repo])).toEqual([]);
+  });
+
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`by ${signal} while uploading commits nothing, exits 130, and the rerun reuses what was uploaded`, async () => {
       const path = join(work, `repo-${signal}`);
