@@ -385,8 +385,9 @@ export class Uploader {
     const key = this.batcher.newFileKey();
     const segments: Promise<SegmentResult>[] = [];
     const expect = { size: BigInt(se.stat.size), mtimeNs: se.stat.mtimeNs, ino: se.stat.ino };
+    const path = se.path; // built on demand (directory-reader.ts): once per file, not once per segment
     for (let off = 0; off < size; off += SEGMENT_BYTES) {
-      segments.push(this.batcher.add({ fileKey: key, path: se.path, offset: off, length: Math.min(SEGMENT_BYTES, size - off), expect }));
+      segments.push(this.batcher.add({ fileKey: key, path, offset: off, length: Math.min(SEGMENT_BYTES, size - off), expect }));
     }
     const results = await Promise.all(segments);
     const failedSegment = results.find((r) => r.error !== undefined);
