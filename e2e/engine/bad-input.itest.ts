@@ -79,6 +79,8 @@ async function expectFailure(args: readonly string[], code: ErrorCode, cause: Re
   expect(human[0], context).toMatch(cause);
   expect(human.slice(1).every((l) => l.startsWith('  hint: ')), context).toBe(true);
   expect(human.length, context).toBeLessThanOrEqual(2);
+  // a failed command's error and hint end stderr: no log record (e.g. the storage summary) after them
+  if (human[0]!.startsWith('cairn: error: ')) expect(r.stderr.trimEnd().split('\n').slice(-human.length), context).toEqual(human);
   expect(r.stderr, context).not.toMatch(/^\s+at /m); // no stack trace
   expect(r.stderr, context).not.toMatch(/\\n\s+at /); // not even inside a log record
   const decoded = await readResult(result);

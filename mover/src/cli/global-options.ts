@@ -14,4 +14,5 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   'cache-dir': { type: 'string', description: 'local cache of index and metadata blobs, reused across runs (default: none); or CAIRN_CACHE_DIR', valueName: 'DIR' },
   debug: { type: 'boolean', description: 'show stack traces of internal errors' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
+  version: { type: 'boolean', description: 'print the version of cairn and of Node running it' },
 };

@@ -10,6 +10,7 @@ import { isCairnError, UsageError } from '../engine/errors.ts';
 import { CommitGate } from '../engine/util/commit-gate.ts';
 import { COMMANDS } from './commands/index.ts';
 import { createCommandContext, type CommandContext, type Output, type TestSeams } from './command-context.ts';
+import { cairnVersion } from './cairn-version.ts';
 import { commandHelp, generalHelp } from './help.ts';
 import { parseCommandLine } from './parse-command-line.ts';
 import { scrubberFor, type SecretScrubber } from './secret-scrubber.ts';
@@ -75,6 +76,7 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     process.exit(ERROR_CODES.INTERRUPTED.exitCode);
   };
   let finished = false;
+  let storageReported = false;
   const forceExit = (): void => {
     if (finished) return; // the command ended and reported itself
     if (gate.state !== 'open') {
@@ -111,6 +113,10 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
       io.output.out(line.command === undefined ? generalHelp() : commandHelp(line.command));
       return 0;
     }
+    if (line.kind === 'version') {
+      io.output.out(`cairn ${await cairnVersion()} (node ${process.version})\n`);
+      return 0;
+    }
     command = line.command;
     values = line.values;
     const positionals = line.positionals;
@@ -138,19 +144,26 @@ export async function main(argv: readonly string[], rawIO: MainIO = defaultIO())
     if (resultFile !== undefined) await writeResult(resultFile, result, secrets);
     return result.exitCode;
   } catch (e) {
+    reportStorage(); // before the error, so the error line is the last thing a reader of stderr sees
     const result = failure(e);
     // A command line that did not parse still names its result file: a mover Job must learn why it failed.
     resultFile ??= command === undefined ? resultFileIn(argv) : undefined;
     if (resultFile !== undefined) await writeResult(resultFile, result, secrets).catch(() => undefined);
     return result.exitCode;
   } finally {
-    const storage = ctx?.storageReport();
-    if (storage !== undefined) logger?.info({ storage }, formatStorageReport(storage));
+    reportStorage();
     finished = true;
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('unhandledRejection', onStray);
     process.removeListener('uncaughtException', onFatal);
+  }
+
+  /** Logs what the run asked of storage, once. */
+  function reportStorage(): void {
+    const storage = ctx?.storageReport();
+    if (storage !== undefined && !storageReported) logger?.info({ storage }, formatStorageReport(storage));
+    storageReported = true;
   }
 
   /** Prints the one-line error (and hint) and returns the failure's result. */
@@ -220,7 +233,9 @@ function makeLogger(values: ParsedValues, io: MainIO, secrets: SecretScrubber): 
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
     throw new UsageError(`--log-level ${level} is not a level`, { hint: 'use one of debug, info, warn, error' });
   }
-  const destination = io.logDestination ?? pino.destination(2);
+  // Synchronous: a handful of lines per run, and they stay in order with the error line (written with
+  // process.stderr, synchronous for pipes and files) and survive process.exit on a second signal.
+  const destination = io.logDestination ?? pino.destination({ dest: 2, sync: true });
   return pino({ level, base: { app: 'cairn' }, redact: ['password', '*.password', 'secretAccessKey', '*.secretAccessKey'] },
     { write: (record: string) => destination.write(secrets.scrub(record)) });
 }

@@ -60,6 +60,11 @@ describe('parseCommandLine', () => {
     expect(line.kind === 'help' && line.command?.name).toBe('snapshot create');
   });
 
+  it('returns the version for --version without a command', () => {
+    expect(parseCommandLine(['--version'], COMMANDS)).toEqual({ kind: 'version' });
+    expect(parseCommandLine(['--version', 'snapshot', 'list'], COMMANDS).kind).toBe('run');
+  });
+
   it('gives each flag name one type across all commands (what the first pass relies on)', () => {
     expect(() => allOptions(COMMANDS)).not.toThrow();
   });

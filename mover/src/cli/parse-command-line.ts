@@ -11,6 +11,7 @@ import type { Command, OptionSpec, ParsedValues } from './command.ts';
 
 export type CommandLine =
   | { readonly kind: 'help'; readonly command?: Command }
+  | { readonly kind: 'version' }
   | { readonly kind: 'run'; readonly command: Command; readonly values: ParsedValues; readonly positionals: readonly string[] };
 
 function parseConfig(spec: OptionSpec): ParseArgsOptionsConfig {
@@ -55,6 +56,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   const command = commands.find((c) => c.name.split(' ').every((part, i) => words[i]?.value === part));
   if (command === undefined) {
     if (argv.length === 0 || wantsHelp || words[0]?.value === 'help') return { kind: 'help' };
+    if (words.length === 0 && tokens.some((t) => t.kind === 'option' && t.name === 'version')) return { kind: 'version' };
     const typed = words.slice(0, 2).map((w) => w.value).join(' ');
     throw new UsageError(typed === '' ? 'no command given' : `unknown command "${typed}"`, { hint: 'run `cairn --help` for the list of commands' });
   }

@@ -15,7 +15,7 @@
 // of an index prefix drops files of index blobs storage no longer has (compacted away); `q` files go when
 // this client deletes the pack. Deleting the whole directory at any time is safe.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { access, constants, mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { access, constants, type FileHandle, mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from '../blob/blob-store.ts';
 import type { ContentLogger } from './write-session.ts';
@@ -29,6 +29,17 @@ const CACHED_PREFIXES = ['q', 'xn', 'xs', 'xr', 'n'] as const;
 /** Blob IDs become file names: only kopia's alphabet, so a hostile listing can never name a path. */
 const SAFE_ID = /^[0-9A-Za-z][0-9A-Za-z_-]{0,199}$/;
 const TEMP_PREFIX = '.tmp-';
+/**
+ * Cache files kept open for range reads. An unchanged backup reads every directory listing from a handful
+ * of metadata packs; an open + stat + close per listing was most of the cache's cost.
+ */
+const OPEN_FILES = 16;
+
+/** A verified cache file kept open, with the range reads using it now (it is closed only when idle). */
+interface OpenFile {
+  readonly handle: Promise<FileHandle>;
+  reads: number;
+}
 
 export function isCachedBlobId(id: string): boolean {
   return SAFE_ID.test(id) && CACHED_PREFIXES.some((p) => id.startsWith(p));
@@ -97,7 +108,9 @@ export class BlobCache implements BlobStore {
    * pack per listing would cost more than the download it saves. (Every content read from a range is still
    * authenticated by its own encryption.)
    */
-  private readonly verified = new Set<string>();
+  private readonly verified = new Map<string, number>();
+  /** Verified files open for range reads, least recently used first. */
+  private readonly openFiles = new Map<string, OpenFile>();
   private disabled = false;
   private warnedInvalid = false;
 
@@ -114,8 +127,9 @@ export class BlobCache implements BlobStore {
 
   async get(id: string, range?: ByteRange): Promise<Buffer> {
     if (this.disabled || !isCachedBlobId(id)) return this.store.get(id, range);
-    if (range !== undefined && this.verified.has(id)) {
-      const part = await this.readRange(id, range);
+    const size = this.verified.get(id);
+    if (range !== undefined && size !== undefined) {
+      const part = await this.readRange(id, range, size);
       if (part !== undefined) {
         this.stats.hits++;
         return part;
@@ -151,7 +165,7 @@ export class BlobCache implements BlobStore {
   /** Write-through: storage first (the commit), then the cache, so this run's own metadata is never downloaded. */
   async put(id: string, data: Uint8Array, options?: PutOptions): Promise<void> {
     await this.store.put(id, data, options);
-    if (!this.disabled && isCachedBlobId(id) && await this.write(id, data)) this.verified.add(id);
+    if (!this.disabled && isCachedBlobId(id) && await this.write(id, data)) this.verified.set(id, data.length);
   }
 
   async delete(id: string): Promise<void> {
@@ -159,42 +173,70 @@ export class BlobCache implements BlobStore {
     if (isCachedBlobId(id)) await this.remove(id);
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  async close(): Promise<void> {
+    for (const id of [...this.openFiles.keys()]) this.closeFile(id);
+    await this.store.close();
   }
 
   private async load(id: string): Promise<Buffer> {
     const cached = await this.readVerified(id);
     if (cached !== undefined) {
       this.stats.hits++;
-      this.verified.add(id);
+      this.verified.set(id, cached.length);
       return cached;
     }
     this.stats.misses++;
     const data = await this.store.get(id);
-    if (!this.disabled && await this.write(id, data)) this.verified.add(id);
+    if (!this.disabled && await this.write(id, data)) this.verified.set(id, data.length);
     return data;
   }
 
-  /** The range from a verified cache file; undefined when the file is gone or shorter (then: a whole load). */
-  private async readRange(id: string, range: ByteRange): Promise<Buffer | undefined> {
-    if (range.offset < 0 || range.length < 0) return undefined;
+  /**
+   * The range from a verified cache file (`size`: its data's length, known from the verification);
+   * undefined when the file is gone or shorter (then: a whole load). Ranges reaching into the tag are out
+   * of range for the blob.
+   */
+  private async readRange(id: string, range: ByteRange, size: number): Promise<Buffer | undefined> {
+    if (range.offset < 0 || range.length < 0 || range.offset + range.length > size) return undefined;
+    const file = this.openFile(id);
+    file.reads++;
     try {
-      const fh = await open(join(this.dir, id), 'r');
-      try {
-        const out = Buffer.allocUnsafe(range.length);
-        const { bytesRead } = await fh.read(out, 0, range.length, range.offset);
-        // the tag follows the data: a range reaching into it is out of range for the blob
-        const { size } = await fh.stat();
-        if (bytesRead === range.length && range.offset + range.length <= size - TAG_BYTES) return out;
-      } finally {
-        await fh.close();
-      }
+      const out = Buffer.allocUnsafe(range.length);
+      const { bytesRead } = await (await file.handle).read(out, 0, range.length, range.offset);
+      if (bytesRead === range.length) return out;
     } catch {
       // removed by another process (pruned) or unreadable: load it whole again
+    } finally {
+      file.reads--;
     }
+    this.closeFile(id);
     this.verified.delete(id);
     return undefined;
+  }
+
+  /** The open handle of a verified cache file, opened on first use; the least recently used idle one closes. */
+  private openFile(id: string): OpenFile {
+    let file = this.openFiles.get(id);
+    if (file !== undefined) {
+      this.openFiles.delete(id); // re-inserted below: most recently used last
+    } else {
+      const handle = open(join(this.dir, id), 'r');
+      handle.catch(() => undefined); // a failed open is seen (and handled) by the read that awaits it
+      file = { handle, reads: 0 };
+      for (const [other, f] of this.openFiles) {
+        if (this.openFiles.size < OPEN_FILES) break;
+        if (f.reads === 0) this.closeFile(other);
+      }
+    }
+    this.openFiles.set(id, file);
+    return file;
+  }
+
+  private closeFile(id: string): void {
+    const file = this.openFiles.get(id);
+    if (file === undefined) return;
+    this.openFiles.delete(id);
+    void file.handle.then((h) => h.close()).catch(() => undefined);
   }
 
   private tag(id: string, data: Uint8Array): Buffer {
@@ -238,6 +280,7 @@ export class BlobCache implements BlobStore {
 
   private async remove(id: string): Promise<void> {
     this.verified.delete(id);
+    this.closeFile(id);
     await unlink(join(this.dir, id)).catch(() => undefined); // already gone, or another process's: fine
   }
 

@@ -15,18 +15,28 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
-const NS_PER_MS_N = 1_000_000n;
 /** 10000-01-01T00:00:00Z in ns: below it (and from the epoch on) Date formats the date part. */
 const FAST_LIMIT = 253_402_300_800n * NS_PER_SECOND;
+/** The last second formatted and its `YYYY-MM-DDTHH:MM:SS`: files written together share their second. */
+let lastSecond = -1n;
+let lastPrefix = '';
 
 /** Nanoseconds since the epoch -> `2025-03-11T10:07:36.123456789Z` (UTC, fraction trimmed as Go does). */
 export function formatRfc3339Nano(ns: bigint): string {
   if (ns >= 0n && ns < FAST_LIMIT) {
-    // every file's mtime goes through here: Date's formatter beats BigInt calendar arithmetic by far
-    const ms = ns / NS_PER_MS_N;
-    const iso = new Date(Number(ms)).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-    const frac = (iso.slice(20, 23) + String(Number(ns - ms * NS_PER_MS_N)).padStart(6, '0')).replace(/0+$/, '');
-    return frac === '' ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 19)}.${frac}Z`;
+    // every file's mtime goes through here (an unchanged backup compares each one with its previous
+    // listing): Date's formatter for the second, cached, and the fraction's digits trimmed by hand
+    const second = ns / NS_PER_SECOND;
+    if (second !== lastSecond) {
+      lastPrefix = new Date(Number(second) * 1000).toISOString().slice(0, 19);
+      lastSecond = second;
+    }
+    const frac = Number(ns - second * NS_PER_SECOND);
+    if (frac === 0) return `${lastPrefix}Z`;
+    const digits = String(frac).padStart(9, '0');
+    let end = 9;
+    while (digits.charCodeAt(end - 1) === 48 /* '0' */) end--;
+    return `${lastPrefix}.${digits.slice(0, end)}Z`;
   }
   let secs = ns / NS_PER_SECOND;
   let frac = ns % NS_PER_SECOND;

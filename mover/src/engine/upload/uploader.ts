@@ -23,7 +23,7 @@ import { HashingPool } from './hashing-pool.ts';
 import { payloadCapacity, planUploadResources, SEGMENT_BYTES, type UploadResources } from './upload-resources.ts';
 import { UploadBatcher } from './upload-batcher.ts';
 import { newUploadProgress, type UploadProgress } from './upload-progress.ts';
-import { readSourceDirectory, type SourceEntry } from './directory-reader.ts';
+import { type DirectoryListing, readSourceDirectory, type SourceEntry } from './directory-reader.ts';
 import { entryStat, type EntryStat } from './entry-stat.ts';
 import { childPath } from '../snapshot/fs-path.ts';
 import { Semaphore } from '../util/semaphore.ts';
@@ -211,8 +211,11 @@ export class Uploader {
    * cannot be read is an error, not "no rules": the files it excludes must not be backed up silently (kopia
    * fails the directory too).
    */
-  private async readIgnoreFiles(dir: string | Buffer): Promise<(string | undefined)[]> {
+  private async readIgnoreFiles(dir: string | Buffer, listing?: DirectoryListing): Promise<(string | undefined)[]> {
     return Promise.all((this.options.ignore?.ignoreFileNames ?? []).map(async (name) => {
+      // a name the directory's listing lacks is not opened: a failed open per directory (and the error
+      // object Node builds for it) was a visible part of an unchanged backup
+      if (listing !== undefined && !listing.entries.some((e) => e.name === name)) return undefined;
       try {
         return await this.fsLimit.run(() => readFile(childPath(dir, { text: name, bytes: Buffer.from(name) }), 'utf8'));
       } catch (e) {
@@ -229,6 +232,7 @@ export class Uploader {
    */
   private async processDirectory(abs: string | Buffer, rel: string, name: string, stat: EntryStat,
     previous: PreviousDirectory | undefined, scope: DirectoryIgnoreMatcher | undefined, parentFailed: FailedEntries,
+    parentScope?: DirectoryIgnoreMatcher,
   ): Promise<DirEntry | undefined> {
     this.options.signal?.throwIfAborted();
     const failed: FailedEntries = [];
@@ -240,6 +244,17 @@ export class Uploader {
       const err = e as NodeJS.ErrnoException;
       this.fail(rel || '.', err.code ?? 'EIO', err.message, parentFailed);
       return undefined;
+    }
+    if (parentScope !== undefined) {
+      // a subdirectory's rules: its parent's, plus its own ignore files (read after its listing shows them)
+      try {
+        scope = parentScope.forDirectory(rel, await this.readIgnoreFiles(abs, listing));
+      } catch (e) {
+        // skipped whole (partial snapshot), never backed up without the rules its ignore file holds
+        const err = (e instanceof IgnoreFileError ? e.cause : e) as NodeJS.ErrnoException;
+        this.fail(rel, err.code ?? 'EIO', `cannot read its ${e instanceof IgnoreFileError ? e.fileName : 'ignore file'}: ${err.message}`, parentFailed);
+        return undefined;
+      }
     }
     this.progress.dirs++;
     for (const f of listing.failures) this.fail(join(rel, f.name), f.errno, f.message, failed);
@@ -309,18 +324,8 @@ export class Uploader {
   private async entryWithIo(se: SourceEntry, childRel: string, prev: DirEntry | undefined, scope: DirectoryIgnoreMatcher | undefined,
     subdirs: Semaphore, failed: FailedEntries): Promise<DirEntry | undefined> {
     if (se.stat.kind === 'd') {
-      let childScope: DirectoryIgnoreMatcher | undefined;
-      try {
-        childScope = scope?.forDirectory(childRel, await this.readIgnoreFiles(se.path));
-      } catch (e) {
-        // skipped whole (partial snapshot), never backed up without the rules its ignore file holds
-        this.dirsEntered++;
-        const err = (e instanceof IgnoreFileError ? e.cause : e) as NodeJS.ErrnoException;
-        this.fail(childRel, err.code ?? 'EIO', `cannot read its ${e instanceof IgnoreFileError ? e.fileName : 'ignore file'}: ${err.message}`, failed);
-        return undefined;
-      }
       const prevDir = prev !== undefined && prev.type === 'd' ? PreviousDirectory.forEntry(this.repo, prev) : undefined;
-      return subdirs.run(() => this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, childScope, failed));
+      return subdirs.run(() => this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, undefined, failed, scope));
     }
     if (se.stat.kind === 's') return this.fileSlots.run(() => this.processSymlink(se, childRel, failed));
     if (se.stat.kind === 'f') return this.fileSlots.run(() => this.processFile(se, childRel, failed));
