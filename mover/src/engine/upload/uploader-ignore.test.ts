@@ -1,7 +1,7 @@
 // The uploader applies the policy layer's ignore rules directly: tree-wide rules (--exclude), the source's
 // .kopiaignore, and a subdirectory's .kopiaignore scoped to that subdirectory (kopia's ignorefs semantics).
 import { describe, expect, it } from 'vitest';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useScratchRepository } from '../snapshot/test-support/scratch-repository.ts';
 import { decodeDirManifest } from '../snapshot/dir-manifest.ts';
@@ -39,5 +39,22 @@ describe('uploader ignore rules', () => {
     const result = await uploader.run();
     expect(await paths(result.manifest.rootEntry!)).toEqual(
       ['.kopiaignore', 'app', 'app/.kopiaignore', 'app/main.c', 'keep.txt', 'other', 'other/b.log']);
+  });
+
+  it('skips a subdirectory whose ignore file cannot be read, as a failed entry, and backs up the rest', async () => {
+    const src = join(scratch.work, 'src-unreadable');
+    await mkdir(join(src, 'bad'), { recursive: true });
+    await mkdir(join(src, 'good'), { recursive: true });
+    await symlink('.kopiaignore', join(src, 'bad', '.kopiaignore')); // a loop: ELOOP, even for root
+    for (const f of ['bad/secret.log', 'good/a.log', 'top.txt']) await writeFile(join(src, f), f);
+    const uploader = new Uploader(scratch.repo, {
+      sourcePath: src, source: { host: 'h', userName: 'u', path: '/src-unreadable' }, workers: 1, previous: null,
+      ignore: createIgnoreMatcher({ ignoreFileNames: ['.kopiaignore'] }),
+    });
+    const result = await uploader.run();
+    expect(await paths(result.manifest.rootEntry!)).toEqual(['good', 'good/a.log', 'top.txt']);
+    expect(result.failures).toEqual([expect.objectContaining({ path: 'bad', errno: 'ELOOP', message: expect.stringContaining('cannot read its .kopiaignore') })]);
+    expect(result.manifest.rootEntry!.summ?.numFailed).toBe(1);
+    expect(result.manifest.stats.dirCount).toBe(3);
   });
 });
