@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptionError } from '../errors.ts';
 import {
-  GoRawJson, compareUtf8, getBytes, getInteger, getString, goField, goJsonCompact, goJsonEncode, goJsonEncodeLine, goJsonIndent,
+  GoRawJson, compareUtf8, fieldReader, getBytes, getInteger, getString, goField, goJsonCompact, goJsonEncode, goJsonEncodeLine, goJsonIndent,
   goJsonString, goMap, parseJsonObject, unknownMembers,
 } from './go-json.ts';
 
@@ -88,5 +88,18 @@ describe('helpers', () => {
     expect(goField({ NAME: 3 }, 'name')).toBe(3);
     expect(goField({}, 'name')).toBeUndefined();
     expect(goField({}, 'toString')).toBeUndefined(); // own members only, never the prototype's
+  });
+
+  it('fieldReader binds as goField does, searching keys only when one is not spelled as the struct spells it', () => {
+    const spelled = new Set(['name', 'size']);
+    const exact = { name: 'a' };
+    const read = fieldReader(exact, spelled);
+    expect(read).not.toBe(goField); // all keys exact: no case-insensitive search for absent fields
+    expect(read(exact, 'name')).toBe('a');
+    expect(read(exact, 'size')).toBeUndefined();
+    expect(read(exact, 'toString')).toBeUndefined();
+    const folded = { name: 'a', SIZE: 7 };
+    expect(fieldReader(folded, spelled)).toBe(goField);
+    expect(fieldReader(folded, spelled)(folded, 'size')).toBe(7);
   });
 });

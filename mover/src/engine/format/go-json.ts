@@ -210,6 +210,22 @@ export function goField(obj: JsonObject, name: string): unknown {
   return k === undefined ? undefined : obj[k];
 }
 
+/** Reads one field of a decoded object the way Go binds it. */
+export type FieldReader = (obj: JsonObject, name: string) => unknown;
+
+const exactField: FieldReader = (obj, name) => (Object.hasOwn(obj, name) ? obj[name] : undefined);
+
+/**
+ * The field reader for one object. Go binds keys case-insensitively, so a field not spelled as the struct
+ * spells it must be searched for among all keys — for every absent (omitempty) field of every record, the
+ * bulk of decoding a large listing. An object whose keys are all among `spelled` (the struct's own
+ * spellings) needs no search: a field it lacks is absent.
+ */
+export function fieldReader(obj: JsonObject, spelled: ReadonlySet<string>): FieldReader {
+  for (const k in obj) if (!spelled.has(k)) return goField;
+  return exactField;
+}
+
 function bad(where: string, name: string, what: string): CorruptionError {
   return new CorruptionError(`${where}: field "${name}" is not ${what}`, {
     hint: 'the repository configuration is damaged or was written by an incompatible tool',

@@ -8,6 +8,8 @@ import { formatKopiaMode, parseKopiaMode } from './file-mode.ts';
 import {
   canonicalRfc3339,
   EPOCH_RFC3339,
+  fieldReader,
+  type FieldReader,
   formatRfc3339Nano,
   goField,
   goJsonCompact,
@@ -121,38 +123,24 @@ function corrupt(where: string, what: string): CorruptionError {
   });
 }
 
-type FieldGetter = (obj: Readonly<Record<string, unknown>>, key: string) => unknown;
+const ENTRY_KEYS: ReadonlySet<string> = new Set(['name', 'type', 'mode', 'size', 'mtime', 'uid', 'gid', 'obj', 'summ']);
+const SUMMARY_KEYS: ReadonlySet<string> = new Set(['size', 'files', 'symlinks', 'dirs', 'maxTime', 'incomplete', 'numFailed', 'numIgnoredErrors', 'errors']);
 
-/** Own property `key` as it is spelled: for objects whose keys are all kopia's own (no case folding needed). */
-const exactField: FieldGetter = (obj, key) => (Object.hasOwn(obj, key) ? obj[key] : undefined);
-
-const ENTRY_KEYS = new Set(['name', 'type', 'mode', 'size', 'mtime', 'uid', 'gid', 'obj', 'summ']);
-
-/**
- * Go binds keys case-insensitively, so a field not spelled as kopia writes it must be searched among all
- * keys — for every absent (omitempty) field of every entry, the bulk of decoding a large listing. An entry
- * whose keys are all spelled exactly needs no search: absent is absent.
- */
-function entryFieldGetter(obj: Readonly<Record<string, unknown>>): FieldGetter {
-  for (const k in obj) if (!ENTRY_KEYS.has(k)) return goField;
-  return exactField;
-}
-
-function num(obj: Readonly<Record<string, unknown>>, key: string, where: string, get: FieldGetter = goField): number {
+function num(obj: Readonly<Record<string, unknown>>, key: string, where: string, get: FieldReader = goField): number {
   const v = get(obj, key);
   if (v === undefined || v === null) return 0;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw corrupt(where, `field "${key}" is not a number`);
   return v;
 }
 
-function str(obj: Readonly<Record<string, unknown>>, key: string, where: string, get: FieldGetter = goField): string {
+function str(obj: Readonly<Record<string, unknown>>, key: string, where: string, get: FieldReader = goField): string {
   const v = get(obj, key);
   if (v === undefined || v === null) return '';
   if (typeof v !== 'string') throw corrupt(where, `field "${key}" is not a string`);
   return v;
 }
 
-function time(obj: Readonly<Record<string, unknown>>, key: string, where: string, get: FieldGetter = goField): string {
+function time(obj: Readonly<Record<string, unknown>>, key: string, where: string, get: FieldReader = goField): string {
   const v = get(obj, key);
   if (v === undefined || v === null) return EPOCH_RFC3339;
   if (typeof v !== 'string') throw corrupt(where, `field "${key}" is not a timestamp`);
@@ -162,7 +150,8 @@ function time(obj: Readonly<Record<string, unknown>>, key: string, where: string
 /** Parses a DirectorySummary JSON value; `where` names the object for error messages. */
 export function decodeDirectorySummary(v: unknown, where: string): DirectorySummary {
   if (!isJsonObject(v)) throw corrupt(where, 'directory summary is not an object');
-  const errs = goField(v, 'errors');
+  const get = fieldReader(v, SUMMARY_KEYS);
+  const errs = get(v, 'errors');
   const errors: EntryWithError[] = [];
   if (Array.isArray(errs)) {
     for (const e of errs) {
@@ -170,14 +159,14 @@ export function decodeDirectorySummary(v: unknown, where: string): DirectorySumm
     }
   }
   return {
-    size: num(v, 'size', where),
-    files: num(v, 'files', where),
-    symlinks: num(v, 'symlinks', where),
-    dirs: num(v, 'dirs', where),
-    maxTime: time(v, 'maxTime', where),
-    incomplete: str(v, 'incomplete', where),
-    numFailed: num(v, 'numFailed', where),
-    numIgnoredErrors: num(v, 'numIgnoredErrors', where),
+    size: num(v, 'size', where, get),
+    files: num(v, 'files', where, get),
+    symlinks: num(v, 'symlinks', where, get),
+    dirs: num(v, 'dirs', where, get),
+    maxTime: time(v, 'maxTime', where, get),
+    incomplete: str(v, 'incomplete', where, get),
+    numFailed: num(v, 'numFailed', where, get),
+    numIgnoredErrors: num(v, 'numIgnoredErrors', where, get),
     errors,
   };
 }
@@ -185,7 +174,7 @@ export function decodeDirectorySummary(v: unknown, where: string): DirectorySumm
 /** Parses a DirEntry JSON value leniently as Go does (case-insensitive keys, unknown keys ignored). */
 export function decodeDirEntry(v: unknown, where: string): DirEntry {
   if (!isJsonObject(v)) throw corrupt(where, 'directory entry is not an object');
-  const get = entryFieldGetter(v);
+  const get = fieldReader(v, ENTRY_KEYS);
   const name = str(v, 'name', where, get);
   const at = name === '' ? where : `${where} entry ${JSON.stringify(name)}`;
   const t = str(v, 'type', at, get);
