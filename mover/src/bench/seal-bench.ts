@@ -1,5 +1,5 @@
 // Micro-benchmark of one hashing worker's per-MiB costs on random data (not a test), one thread:
-//   node mover/src/bench/seal-bench.ts [MiB] [reps]
+//   node mover/src/bench/seal-bench.ts [MiB] [reps] [stage name parts to run, e.g. fastcdc seal]
 // Stages: FastCDC split, keyed hash (HMAC-SHA256-128), the zstd attempt, the AES-256-GCM seal, and the whole
 // ContentPreparer.prepareInto path, next to raw node:crypto yardsticks (SHA-256 and one AES-256-GCM cipher
 // over the same bytes) that show how loaded the machine is. Prints the median and best ms per MiB over
