@@ -2,6 +2,7 @@
 // compressor.go), and the content payload framing `headerId (u32 BE) ‖ stream`.
 import { CorruptionError, UnsupportedError } from '../errors.ts';
 import type { Compressor } from './compressor.ts';
+import { releaseBuffer } from '../util/release-buffer.ts';
 import { createUnsupportedCompressor } from './unsupported-compressor.ts';
 import {
   ZLIB_BEST_COMPRESSION,
@@ -74,6 +75,7 @@ export function compressContent(compressor: Compressor, data: Uint8Array): Buffe
   const out = Buffer.allocUnsafe(COMPRESSION_HEADER_SIZE + stream.length);
   out.writeUInt32BE(compressor.headerId, 0);
   stream.copy(out, COMPRESSION_HEADER_SIZE);
+  releaseBuffer(stream); // copied: its memory is reused by the next content instead of waiting for a GC
   return out;
 }
 

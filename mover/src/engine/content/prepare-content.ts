@@ -6,6 +6,7 @@ import { COMPRESSION_HEADER_SIZE, compressContent } from '../compression/compres
 import type { Compressor } from '../compression/compressor.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
+import { releaseBuffer } from '../util/release-buffer.ts';
 import { CONTENT_IV_SIZE, formatContentId } from './content-id.ts';
 
 /**
@@ -75,6 +76,7 @@ export function sealContentInto(data: Uint8Array, hash: Uint8Array, encryptor: C
   scratch: CompressionScratch, out: Buffer, offset: number): { readonly payloadLength: number; readonly compressionHeaderId: number } {
   let plain: Uint8Array = data;
   let compressionHeaderId = 0;
+  let garbage: Buffer | undefined;
   if (compressor !== undefined && data.length > COMPRESSION_HEADER_SIZE + 1) {
     if (compressor.compressInto !== undefined) {
       const buf = scratch.take(data.length);
@@ -86,6 +88,7 @@ export function sealContentInto(data: Uint8Array, hash: Uint8Array, encryptor: C
       }
     } else {
       const compressed = compressContent(compressor, data);
+      garbage = compressed;
       if (compressed.length < data.length) {
         plain = compressed;
         compressionHeaderId = compressor.headerId;
@@ -93,5 +96,7 @@ export function sealContentInto(data: Uint8Array, hash: Uint8Array, encryptor: C
     }
   }
   const payloadLength = encryptor.encryptInto(plain, hash.subarray(hash.length - CONTENT_IV_SIZE), out, offset);
+  // a compressor without compressInto (gzip, deflate) returned a fresh buffer: free it now, not at a GC
+  if (garbage !== undefined) releaseBuffer(garbage);
   return { payloadLength, compressionHeaderId };
 }

@@ -8,6 +8,7 @@ import type { CipherGCMTypes, CipherChaCha20Poly1305Types } from 'node:crypto';
 import { CorruptionError, UnsupportedError } from '../errors.ts';
 import type { ContentEncryptor } from './content-encryptor.ts';
 import { hkdfSha256 } from './key-derivation.ts';
+import { releaseBuffer } from '../util/release-buffer.ts';
 
 export const ENCRYPTION_ALGORITHMS = ['AES256-GCM-HMAC-SHA256', 'CHACHA20-POLY1305-HMAC-SHA256'] as const;
 export type EncryptionAlgorithm = (typeof ENCRYPTION_ALGORITHMS)[number];
@@ -90,7 +91,13 @@ class HmacKeyedAead implements ContentEncryptor {
     const c = createCipheriv(this.cipher as CipherGCMTypes, this.contentKey(iv), nonce, { authTagLength: TAG_SIZE });
     c.setAAD(iv);
     let off = offset + NONCE_SIZE;
-    off += c.update(plaintext).copy(out, off);
+    const body = c.update(plaintext);
+    off += body.copy(out, off);
+    // Cipher.update returns a fresh ArrayBuffer (node sizes it a block larger, then copies into an exact
+    // one) that V8 would free only at a GC: every chunk sealed faulted in fresh pages for its ciphertext,
+    // ~200 page faults per MiB, more CPU than the AES itself. Freed at once, the next chunk's ciphertext
+    // reuses the same mapped memory: 1.26-1.92 -> 0.51-0.78 CPU ms per MiB sealed (chunks of mixed sizes).
+    releaseBuffer(body);
     off += c.final().copy(out, off);
     off += c.getAuthTag().copy(out, off);
     return off - offset;

@@ -14,6 +14,7 @@
 //   before min, so every decision depends only on the 32 bytes ending at the candidate byte.
 // - min >= 64, avg a power of two, min < avg < max.
 import { createHash } from 'node:crypto';
+import { GearScanner } from './gear-scan.ts';
 import type { Splitter } from './splitter.ts';
 
 const GEAR_SEED = 'cairn/fastcdc/gear/v1';
@@ -32,8 +33,8 @@ function generateGearTable(): Int32Array {
 
 /** The gear table (signed int32 view of the uint32 words). */
 export const GEAR_TABLE: Int32Array = generateGearTable();
-/** G[b] << 1, for the first byte of each pair in the two-byte loop. */
-const GEAR_TABLE_SHIFTED: Int32Array = GEAR_TABLE.map((g) => g << 1);
+/** The two-byte loop of steps 3 and 4 (WebAssembly, gear-scan.ts); one per thread, used synchronously. */
+const gearScanner = new GearScanner(GEAR_TABLE);
 
 /** A mask of `bits` one-bits ending at bit 30. */
 function highMask(bits: number): number {
@@ -85,7 +86,6 @@ export class FastCdcSplitter implements Splitter {
 
   next(buffer: Uint8Array, start: number, end: number): number {
     const g = GEAR_TABLE;
-    const g2 = GEAR_TABLE_SHIFTED;
     // `base` is where the current chunk started (may be before `start`): chunk length after byte j = j - base + 1.
     const base = start - this.count;
     let h = this.hash;
@@ -109,13 +109,10 @@ export class FastCdcSplitter implements Splitter {
     // 3. Candidates with L < avg use maskS (two bytes per iteration; h is kept shifted after the first).
     const endS = Math.min(end, base + this.avgSize - 1);
     let mask = this.maskS;
-    let maskShifted = this.maskSShifted;
-    for (; i + 1 < endS; i += 2) {
-      h = ((h << 2) + g2[buffer[i]!]!) | 0;
-      if ((h & maskShifted) === 0) return this.cut(i + 1);
-      h = (h + g[buffer[i + 1]!]!) | 0;
-      if ((h & mask) === 0) return this.cut(i + 2);
-    }
+    let cut = gearScanner.scan(buffer, i, endS, h, mask, this.maskSShifted);
+    if (cut >= 0) return this.cut(cut);
+    h = gearScanner.hash;
+    i = gearScanner.stoppedAt;
     if (i < endS) {
       h = ((h << 1) + g[buffer[i]!]!) | 0;
       if ((h & mask) === 0) return this.cut(i + 1);
@@ -127,13 +124,10 @@ export class FastCdcSplitter implements Splitter {
     const forced = base + this.maxSize - 1;
     const endL = Math.min(end, forced);
     mask = this.maskL;
-    maskShifted = this.maskLShifted;
-    for (; i + 1 < endL; i += 2) {
-      h = ((h << 2) + g2[buffer[i]!]!) | 0;
-      if ((h & maskShifted) === 0) return this.cut(i + 1);
-      h = (h + g[buffer[i + 1]!]!) | 0;
-      if ((h & mask) === 0) return this.cut(i + 2);
-    }
+    cut = gearScanner.scan(buffer, i, endL, h, mask, this.maskLShifted);
+    if (cut >= 0) return this.cut(cut);
+    h = gearScanner.hash;
+    i = gearScanner.stoppedAt;
     if (i < endL) {
       h = ((h << 1) + g[buffer[i]!]!) | 0;
       if ((h & mask) === 0) return this.cut(i + 1);
