@@ -19,6 +19,12 @@ export interface ByteRange {
   readonly offset: number;
   /** Number of bytes; the range must lie inside the blob. */
   readonly length: number;
+  /**
+   * A buffer of at least `length` bytes the store may read the range into (the result is then a view of
+   * it): a caller that reads many ranges reuses its memory instead of a fresh buffer per read. Stores may
+   * ignore it; callers use the returned Buffer, whichever memory it is in.
+   */
+  readonly into?: Uint8Array | undefined;
 }
 
 export interface PutOptions {

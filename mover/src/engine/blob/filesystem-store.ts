@@ -133,7 +133,10 @@ export class FilesystemBlobStore implements BlobStore {
         }
         return Buffer.alloc(0);
       }
-      const buf = Buffer.allocUnsafe(range.length);
+      const into = range.into;
+      const buf = into !== undefined && into.byteLength >= range.length
+        ? Buffer.from(into.buffer, into.byteOffset, range.length)
+        : Buffer.allocUnsafe(range.length);
       let done = 0;
       while (done < range.length) {
         const { bytesRead } = await fh.read(buf, done, range.length - done, range.offset + done);

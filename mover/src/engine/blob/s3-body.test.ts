@@ -16,6 +16,17 @@ describe('readBody', () => {
     expect(Buffer.from(await readBody(chunks('abc', 'defg', 'h'), 4)).toString()).toBe('abcdefgh');
   });
 
+  it('reads into the caller\'s buffer when it is large enough', async () => {
+    const into = Buffer.from(new SharedArrayBuffer(8));
+    const out = await readBody(chunks('abc', 'de'), 5, into);
+    expect(out.buffer).toBe(into.buffer);
+    expect(into.subarray(0, 5).toString()).toBe('abcde');
+    const small = Buffer.alloc(2);
+    const other = await readBody(chunks('abc'), 3, small);
+    expect(other.buffer).not.toBe(small.buffer);
+    expect(Buffer.from(other).toString()).toBe('abc');
+  });
+
   it('fails when the body fails or closes before its end', async () => {
     const failing = new Readable({ read() { this.destroy(new Error('socket hang up')); } });
     await expect(readBody(failing, 10)).rejects.toThrow('socket hang up');

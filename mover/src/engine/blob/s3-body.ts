@@ -4,10 +4,13 @@
 // once, into its place, from 'data' events (an async iterator costs two promises per 64 KiB chunk).
 import { finished, type Readable } from 'node:stream';
 
-/** The body as a byte array; `expected` (the range or Content-Length) sizes the buffer up front. */
-export async function readBody(body: unknown, expected: number | undefined): Promise<Uint8Array> {
+/**
+ * The body as a byte array; `expected` (the range or Content-Length) sizes the buffer up front. With `into`
+ * (at least `expected` bytes) the body is read into it and the result is a view of it.
+ */
+export async function readBody(body: unknown, expected: number | undefined, into?: Uint8Array): Promise<Uint8Array> {
   if (expected === undefined || !isReadable(body)) return (body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
-  let out = Buffer.allocUnsafeSlow(expected);
+  let out = into !== undefined && into.byteLength >= expected ? Buffer.from(into.buffer, into.byteOffset, expected) : Buffer.allocUnsafeSlow(expected);
   let pos = 0;
   await new Promise<void>((resolve, reject) => {
     body.on('data', (chunk: Uint8Array) => {

@@ -136,7 +136,7 @@ export class S3BlobStore implements BlobStore {
         ...(range === undefined ? {} : { Range: `bytes=${range.offset}-${range.offset + range.length - 1}` }),
       }));
       if (out.Body === undefined) throw new Error('GetObject returned no body');
-      data = await readBody(out.Body, range?.length ?? out.ContentLength);
+      data = await readBody(out.Body, range?.length ?? out.ContentLength, range?.into);
     } catch (e) {
       this.fail(e, 'get', id);
     }

@@ -77,9 +77,12 @@ export class PackContentsReader {
     return planPackReads(contents, { ...DEFAULT_RANGE_PLAN, ...options });
   }
 
-  /** The stored bytes of a range; storage errors as the blob store throws them (NOT_FOUND: no such pack). */
-  fetch(range: PackRange): Promise<Buffer> {
-    return this.blobs.get(range.packBlobId, { offset: range.offset, length: range.length });
+  /**
+   * The stored bytes of a range; storage errors as the blob store throws them (NOT_FOUND: no such pack).
+   * `into` (optional): memory the store may read into (ByteRange.into); the result may or may not be in it.
+   */
+  fetch(range: PackRange, into?: Uint8Array): Promise<Buffer> {
+    return this.blobs.get(range.packBlobId, { offset: range.offset, length: range.length, into });
   }
 
   /** The contents of a fetched range, in its order (see PackRangeDecoder.decode). */

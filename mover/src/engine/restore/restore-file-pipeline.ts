@@ -19,6 +19,7 @@ import { Semaphore } from '../util/semaphore.ts';
 import type { RestoreOptions } from './restore-options.ts';
 import type { FsPath } from './restore-target.ts';
 import type { AnyPath } from '../snapshot/fs-path.ts';
+import { RangeSlots } from './range-slots.ts';
 import { RestoreWorkerPool } from './restore-worker-pool.ts';
 import { planRestoreResources, type RestoreResources } from './restore-resources.ts';
 import type { FinishItem, TaskContent, TaskReply, TaskUse } from './restore-worker-protocol.ts';
@@ -82,6 +83,8 @@ export class RestoreFilePipeline {
   private readonly packs: PackContentsReader;
   private readonly decodeInWorkers: boolean;
   private readonly pool: RestoreWorkerPool;
+  private readonly slots: RangeSlots;
+  private readonly maxRangeBytes: number;
   private readonly jobs = new Map<number, FileJob>();
   private nextJob = 0;
   private empty: FinishItem[] = [];
@@ -93,13 +96,18 @@ export class RestoreFilePipeline {
     this.ctx = ctx;
     // without options (library callers, tests): the plan for throughput, the same one the CLI starts from
     this.defaults = planRestoreResources({ cores: availableParallelism() });
-    this.readLimiter = new Semaphore(ctx.options.parallel ?? this.defaults.parallel);
+    const parallel = ctx.options.parallel ?? this.defaults.parallel;
+    this.readLimiter = new Semaphore(parallel);
+    this.maxRangeBytes = ctx.options.maxRangeBytes ?? this.defaults.maxRangeBytes;
     this.packs = ctx.repo.contents.packReader();
     this.decodeInWorkers = this.packs.workerSpec !== undefined;
+    // one slot per range read at once (readRange holds its read permit until the worker has replied)
+    this.slots = new RangeSlots(this.decodeInWorkers ? parallel : 0, this.decodeInWorkers ? this.maxRangeBytes : 0);
     this.pool = new RestoreWorkerPool(ctx.options.writers ?? this.defaults.writers, {
       decoder: this.packs.workerSpec,
       ownership: ctx.ownership,
       overwrite: ctx.overwrite,
+      slots: this.decodeInWorkers ? this.slots.buffers : undefined,
     });
   }
 
@@ -215,16 +223,26 @@ export class RestoreFilePipeline {
     }
     const ranges = this.packs.plan(
       [...uses.values()].map((u) => u.info),
-      { maxRangeBytes: this.ctx.options.maxRangeBytes ?? this.defaults.maxRangeBytes, maxGapBytes: this.ctx.options.maxGapBytes ?? 64 * 1024 },
+      { maxRangeBytes: this.maxRangeBytes, maxGapBytes: this.ctx.options.maxGapBytes ?? 64 * 1024 },
     );
     await settleAll(ranges.map((r) => this.readLimiter.run(() => this.readRange(r, uses))));
   }
 
   private async readRange(r: PackRange, uses: ReadonlyMap<string, ContentUse>): Promise<void> {
     this.ctx.check();
+    // a content larger than a slot has a range of its own, read into memory of its own
+    const slot = this.decodeInWorkers && r.length <= this.slots.slotBytes ? await this.slots.acquire() : undefined;
+    try {
+      await this.readRangeInto(r, uses, slot);
+    } finally {
+      if (slot !== undefined) this.slots.release(slot);
+    }
+  }
+
+  private async readRangeInto(r: PackRange, uses: ReadonlyMap<string, ContentUse>, slot: number | undefined): Promise<void> {
     let buf: Buffer;
     try {
-      buf = await this.packs.fetch(r);
+      buf = await this.packs.fetch(r, slot === undefined ? undefined : this.slots.view(slot));
     } catch (e) {
       if (isCairnError(e) && e.code === 'NOT_FOUND') {
         const files = [...new Set(r.contents.flatMap((c) => uses.get(c.contentId)!.uses.map((u) => u.job.rel)))];
@@ -270,6 +288,11 @@ export class RestoreFilePipeline {
         pos += res.data.length;
       }
       data = Buffer.concat(plains);
+    }
+    if (slot !== undefined && this.slots.holds(slot, data)) {
+      const task = { type: 'write' as const, slot, dataOffset: data.byteOffset, dataLength: data.byteLength, range: r, contents };
+      await this.runTask(allUses, this.pool.run(task));
+      return;
     }
     // Hand the bytes to the worker without copying when the buffer owns its memory.
     let ab: ArrayBuffer;

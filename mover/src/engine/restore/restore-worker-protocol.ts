@@ -1,5 +1,5 @@
-// Messages between restore and its writer workers (restore-worker.ts). A write task carries one pack
-// range's stored bytes (decoded by the worker with the content layer's decoder) or already-decoded bytes
+// Messages between restore and its writer workers (restore-worker.ts). A write task carries (or names the
+// shared slot of, range-slots.ts) one pack range's stored bytes (decoded by the worker with the content layer's decoder) or already-decoded bytes
 // and, per content, every file offset to write it to; a finish task completes multi-chunk files and
 // creates empty ones. Workers reply per task; a failure travels as a typed error record (code, hint,
 // retryable) and is rebuilt as the same CairnError on the main thread.
@@ -16,6 +16,8 @@ export interface RestoreWorkerConfig {
   readonly decoder?: PackDecoderSpec | undefined;
   readonly ownership: boolean;
   readonly overwrite: boolean;
+  /** The range slots' memory (range-slots.ts), shared once: a task names its slot instead of carrying bytes. */
+  readonly slots?: readonly SharedArrayBuffer[] | undefined;
 }
 
 export interface TaskUse {
@@ -37,7 +39,9 @@ export interface TaskContent {
 export interface WriteTask {
   readonly type: 'write';
   readonly id: number;
-  readonly data: ArrayBuffer;
+  /** The bytes, transferred with the task; or `slot`: they are in that range slot. */
+  readonly data?: ArrayBuffer | undefined;
+  readonly slot?: number | undefined;
   readonly dataOffset: number;
   readonly dataLength: number;
   /** Set when `data` is this range's stored bytes and the worker decodes: contents[i] is range.contents[i]. */

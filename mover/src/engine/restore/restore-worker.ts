@@ -15,6 +15,7 @@ import type { FinishTask, RestoreTask, RestoreWorkerConfig, TaskFailure, TaskPat
 
 const config = workerData as RestoreWorkerConfig;
 const decoder = config.decoder === undefined ? undefined : PackRangeDecoder.fromSpec(config.decoder);
+const slots = (config.slots ?? []).map((b) => Buffer.from(b));
 
 /** A failure already classified (carries the file whose data failed, if any). */
 class TaskError extends Error {
@@ -67,8 +68,9 @@ function writeUses(plain: Buffer, uses: readonly TaskUse[], reply: Reply): void 
 
 // The task's bytes and each decoded content are freed as soon as they are written (release-buffer.ts):
 // left to the garbage collector, a writer thread held 40–60 MiB of dead ranges and plaintexts.
+// A range in a shared slot is not ours to free: the main thread reuses the slot after the reply.
 function runWrite(task: WriteTask, reply: Reply): void {
-  const data = Buffer.from(task.data, task.dataOffset, task.dataLength);
+  const data = taskData(task);
   try {
     if (task.range === undefined) {
       for (const c of task.contents) writeUses(data.subarray(c.start, c.start + c.length), c.uses, reply);
@@ -85,12 +87,21 @@ function runWrite(task: WriteTask, reply: Reply): void {
         writeUses(r.data, c.uses, reply);
       } finally {
         // never the range itself: a plaintext that is a view of `data` (no encryption) does not own its memory
-        if (r.data.buffer !== task.data) releaseBuffer(r.data);
+        if (r.data.buffer !== data.buffer) releaseBuffer(r.data);
       }
     }
   } finally {
-    releaseBuffer(new Uint8Array(task.data));
+    if (task.data !== undefined) releaseBuffer(new Uint8Array(task.data));
   }
+}
+
+function taskData(task: WriteTask): Buffer {
+  if (task.data !== undefined) return Buffer.from(task.data, task.dataOffset, task.dataLength);
+  const slot = task.slot === undefined ? undefined : slots[task.slot];
+  if (slot === undefined) {
+    throw new CairnError('INTERNAL', `restore worker got a task without data (slot ${task.slot})`, { hint: 'This is a bug; rerun with --debug and report it.' });
+  }
+  return slot.subarray(task.dataOffset, task.dataOffset + task.dataLength);
 }
 
 function runFinish(task: FinishTask, reply: { filesDone: number }): void {

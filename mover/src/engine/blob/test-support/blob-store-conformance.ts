@@ -86,6 +86,18 @@ export function describeBlobStoreConformance(
       await expect(s.get('missing', { offset: 0, length: 1 })).rejects.toBeInstanceOf(BlobNotFoundError);
     });
 
+    it('reads a range into a caller\'s buffer when given one (or into its own: the result holds the bytes)', async () => {
+      const s = await fresh();
+      const data = randomBytes(100_000);
+      await s.put('r2', data);
+      const into = Buffer.from(new SharedArrayBuffer(64_000));
+      const got = await s.get('r2', { offset: 10_000, length: 50_000, into });
+      expect(Buffer.compare(got, data.subarray(10_000, 60_000))).toBe(0);
+      if (got.buffer === into.buffer) expect(Buffer.compare(into.subarray(0, 50_000), data.subarray(10_000, 60_000))).toBe(0);
+      const small = Buffer.alloc(10);
+      expect(Buffer.compare(await s.get('r2', { offset: 0, length: 20, into: small }), data.subarray(0, 20))).toBe(0);
+    });
+
     it('overwrites an existing blob with a plain put', async () => {
       const s = await fresh();
       await s.put('o1', Buffer.from('first version, longer'));
