@@ -453,7 +453,7 @@ export class ContentManager implements ContentWriter {
   }
 
   private packUploaded(pack: PackWriter, bytes: number): void {
-    for (const info of pack.entries()) this.pending.add(info);
+    pack.addEntriesTo(this.pending);
     this.stats.uploadedPacks++;
     this.stats.uploadedBytes += bytes;
   }
