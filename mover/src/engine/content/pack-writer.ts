@@ -137,6 +137,16 @@ export class PackWriter {
     return true;
   }
 
+  /** Adds the pack's entries to `index` (without an object per entry unless some were removed). */
+  addEntriesTo(index: IndexBuilder): void {
+    if (this.removed === undefined || this.removed.size === 0) {
+      index.addAllFrom(this.items);
+      return;
+    }
+    index.reserve(this.contentCount);
+    for (const info of this.entries()) index.add(info);
+  }
+
   *entries(): Generator<ContentInfo> {
     for (const info of this.items.entries()) if (this.removed?.has(info.contentId) !== true) yield info;
   }
