@@ -235,7 +235,8 @@ describe.skipIf(tools.missing !== undefined)('the image in a private containerd'
 
     const wrong = await cairn(['snapshot', 'list', '--repo', 'file:///data/out/repo'], { CAIRN_PASSWORD: 'not-the-password' });
     expect(wrong.code).toBe(10);
-    expect(wrong.stderr).toMatch(/^cairn: error: .*password/i);
+    // the error and its hint end stderr (the storage summary is logged before them)
+    expect(wrong.stderr.trimEnd().split('\n').slice(-2)[0]).toMatch(/^cairn: error: .*password/i);
     expect(wrong.stderr).not.toMatch(/\n\s+at /); // no stack trace
     for (const r of [created, snap, restored, wrong]) expect(`${r.stdout}${r.stderr}`).not.toContain(password);
   });
