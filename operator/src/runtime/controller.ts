@@ -4,8 +4,12 @@ import type { Logger } from 'pino';
 import type { WorkQueue } from './work-queue.ts';
 
 export interface ReconcileResult {
-  /** Look at this key again after this many ms of business-clock time. */
-  readonly requeueAfterMs?: number;
+  /**
+   * Look at this key again at this business-clock time (ms since the epoch). Absolute on purpose: a relative
+   * delay computed from the reconcile's `now` would be applied after the reconcile's API calls, so a slow
+   * reconcile (or a clock that moved meanwhile) would push the wake-up later than the plan asked for.
+   */
+  readonly requeueAt?: number;
   /** Look again after this many ms of runtime-clock time (polling something not watched). */
   readonly pollAfterMs?: number;
 }
@@ -54,7 +58,7 @@ export class Controller {
       try {
         const result = await this.reconcile(key);
         this.queue.forget(key);
-        if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
+        if (result?.requeueAt !== undefined) this.queue.addAt(key, result.requeueAt);
         if (result?.pollAfterMs !== undefined) this.queue.addAfterRuntime(key, result.pollAfterMs);
         this.hooks.onReconcile?.(this.name, 'success', (performance.now() - started) / 1000);
       } catch (e) {

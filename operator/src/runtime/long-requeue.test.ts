@@ -44,7 +44,7 @@ describe('long delays', () => {
     const queue = new WorkQueue(systemClock);
     const controller = new Controller('monthly', queue, () => {
       reconciles++;
-      return Promise.resolve({ requeueAfterMs: 30 * DAY });
+      return Promise.resolve({ requeueAt: systemClock.now() + 30 * DAY });
     }, pino({ level: 'silent' }), 2);
     controller.start();
     queue.add('ns/monthly');

@@ -64,6 +64,11 @@ export class WorkQueue {
     this.schedule(key, Math.min(ms, MAX_REQUEUE_MS), this.clock, this.delayed);
   }
 
+  /** Add `key` at business-clock time `at` (now if that has passed; at most MAX_REQUEUE_MS from now). */
+  addAt(key: string, at: number): void {
+    this.addAfter(key, at - this.clock.now());
+  }
+
   private schedule(key: string, ms: number, clock: Clock, pending: Map<string, { at: number; timer: Timer }>): void {
     if (this.stopped) return;
     if (ms <= 0) {

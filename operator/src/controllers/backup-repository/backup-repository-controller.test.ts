@@ -37,7 +37,7 @@ describe('BackupRepositoryController', () => {
     finishJob(op, jobs(op.kube, 'check')[0]!.metadata.name!, failed('repository status', 'WRONG_PASSWORD', 10, 'the repository password is wrong'));
     const r = await c.reconcile(`${NS}/repo`);
     expect(ready(op)).toMatchObject({ status: 'False', reason: 'WrongPassword', message: 'the repository password is wrong' });
-    expect(r?.requeueAfterMs).toBe(60_000);
+    expect(r?.requeueAt).toBe(op.clock.now() + 60_000);
     for (let i = 0; i < 5; i++) await c.reconcile(`${NS}/repo`);
     expect(jobs(op.kube)).toHaveLength(1);
     op.clock.advance(60_000);
@@ -82,7 +82,7 @@ describe('BackupRepositoryController', () => {
     expect(ready(op)?.message).toContain('fix spec.mover (resources, podSecurityContext, tolerations, nodeSelector) of the BackupRepository');
     expect(status(op)).toMatchObject({ checkAttempts: 1, observedGeneration: 1 });
     expect(status(op)?.activeJob).toBeUndefined();
-    expect(r?.requeueAfterMs).toBe(60_000);
+    expect(r?.requeueAt).toBe(op.clock.now() + 60_000);
     await c.reconcile(`${NS}/repo`);
     expect(status(op)?.checkAttempts).toBe(1); // backoff: no new attempt yet
     op.clock.advance(60_000);
@@ -217,7 +217,7 @@ describe('BackupRepositoryController', () => {
     }
     expect(status(op)?.checkAttempts).toBe(3);
     const r = await c.reconcile(`${NS}/repo`);
-    expect(r?.requeueAfterMs).toBe(60_000); // backoff is 4 min, but the Secrets are looked at every minute
+    expect(r?.requeueAt).toBe(op.clock.now() + 60_000); // backoff is 4 min, but the Secrets are looked at every minute
     expect(jobs(op.kube, 'check')).toHaveLength(3);
     await op.kube.patch(SECRETS, NS, 'pw', { data: { password: 'Zml4ZWQ=' } });
     await c.reconcile(`${NS}/repo`);

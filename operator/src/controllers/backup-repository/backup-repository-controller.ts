@@ -57,7 +57,7 @@ export class BackupRepositoryController {
     const gen = repo.metadata.generation;
     const st: BackupRepositoryStatus = structuredClone(repo.status ?? {});
     st.backend = repo.spec.storage.s3 !== undefined ? 's3' : 'filesystem';
-    const waits: number[] = [];
+    const wakes: number[] = []; // business-clock times to look again at
     let poll: number | undefined;
     const ready = (status: 'True' | 'False', reason: string, message: string): void => {
       const prev = getCondition(st.conditions, 'Ready');
@@ -84,7 +84,7 @@ export class BackupRepositoryController {
       ready('False', secretProblem.reason, secretProblem.message);
       this.ctx.metrics.repositoryReady.set({ namespace: ns, repository: name }, 0);
       await this.write(repo, st);
-      return { requeueAfterMs: 60_000 };
+      return { requeueAt: now + SECRET_POLL_MS };
     }
 
     // 1. Finish the active Job, if any.
@@ -155,7 +155,7 @@ export class BackupRepositoryController {
         const backoff = fresh ? 0 : Math.min(this.ctx.config.maxCheckBackoffMs, 60_000 * 2 ** (attempts - 1));
         const dueAt = (ms(st.lastCheckTime) ?? 0) + backoff;
         if (now >= dueAt) next = 'Check';
-        else waits.push(Math.min(dueAt - now, SECRET_POLL_MS)); // Secrets are not watched: look again soon
+        else wakes.push(Math.min(dueAt, now + SECRET_POLL_MS)); // Secrets are not watched: look again soon
         if (specChanged || secretsChanged) st.checkAttempts = 0;
       }
     }
@@ -165,7 +165,7 @@ export class BackupRepositoryController {
       if (started.state === 'Rejected') {
         st.lastCheckTime = stamp;
         checkFailed(next, started.reason, started.message, gen);
-        waits.push(SECRET_POLL_MS); // the backoff is at least this long; Secrets are looked at again meanwhile
+        wakes.push(now + SECRET_POLL_MS); // the backoff is at least this long; Secrets are looked at again meanwhile
       } else if (readyCond === undefined) {
         st.conditions = setCondition(st.conditions, { type: 'Ready', status: 'Unknown', reason: 'Connecting', message: 'checking the repository' }, gen, stamp);
       }
@@ -202,7 +202,7 @@ export class BackupRepositoryController {
       }
       if (plan.nextRunTime !== undefined) st.nextMaintenanceTime = toRfc3339(plan.nextRunTime);
       else delete st.nextMaintenanceTime;
-      if (plan.wakeAt !== undefined) waits.push(Math.max(1_000, plan.wakeAt - now));
+      if (plan.wakeAt !== undefined) wakes.push(Math.max(now + 1_000, plan.wakeAt));
     }
 
     exportRepositoryMetrics(this.ctx, repo, st);
@@ -210,7 +210,7 @@ export class BackupRepositoryController {
     await pruneJobHistory(this.ctx, written, this.ctx.config.repositoryJobsHistory, new Set(st.activeJob !== undefined ? [st.activeJob] : []));
     if (st.activeJob !== undefined) poll = Math.min(poll ?? RUNNING_POLL_MS, RUNNING_POLL_MS); // stuck pods emit no events
     return {
-      ...(waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {}),
+      ...(wakes.length > 0 ? { requeueAt: Math.min(...wakes) } : {}),
       ...(poll !== undefined ? { pollAfterMs: poll } : {}),
     };
   }

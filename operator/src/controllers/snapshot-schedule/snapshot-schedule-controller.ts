@@ -161,7 +161,7 @@ export class SnapshotScheduleController {
     // While a run is active, look again now and then: a pod stuck Pending produces no further events.
     if (st.activeRun !== undefined) poll = Math.min(poll ?? ACTIVE_POLL_MS, ACTIVE_POLL_MS);
     return {
-      ...(plan.wakeAt !== undefined ? { requeueAfterMs: Math.max(1_000, plan.wakeAt - now) } : {}),
+      ...(plan.wakeAt !== undefined ? { requeueAt: Math.max(now + 1_000, plan.wakeAt) } : {}),
       ...(poll !== undefined ? { pollAfterMs: poll } : {}),
     };
   }
