@@ -14,6 +14,7 @@ import { BlobExistsError, BlobNotFoundError, BlobRangeError, StorageLocationNotF
 import { CorruptionError } from '../errors.ts';
 import { assertEmptyDirectory } from './empty-directory.ts';
 import { errnoOf, mapFsError } from './fs-errors.ts';
+import { isDirectIoRefused, writeDirect } from './direct-write.ts';
 import {
   COMPLETE_BLOB_SUFFIX,
   DEFAULT_SHARD_PARAMETERS,
@@ -45,7 +46,15 @@ export interface FilesystemStoreOptions {
    * maintenance must never get to judge files whose names look like packs.
    */
   readonly requireEmpty?: boolean;
+  /**
+   * Write blobs of at least DIRECT_MIN_BYTES (packs) with O_DIRECT where the filesystem allows it (default
+   * true; see direct-write.ts). A filesystem that refuses it is written through the page cache from then on.
+   */
+  readonly directIo?: boolean;
 }
+
+/** Smaller blobs (indexes, manifests, config) go through the page cache: they are read back soon. */
+export const DIRECT_MIN_BYTES = 1 << 20;
 
 /** Opens (or with `create`, initializes) a sharded blob directory. */
 export async function createFilesystemStore(path: string, options: FilesystemStoreOptions = {}): Promise<FilesystemBlobStore> {
@@ -95,6 +104,8 @@ export class FilesystemBlobStore implements BlobStore {
   private readonly fileMode: number;
   private readonly dirMode: number;
   private readonly listConcurrency: number;
+  /** O_DIRECT for large puts: off when asked, on platforms without it, or once the filesystem refused it. */
+  private directIo: boolean;
 
   /** Prefer createFilesystemStore, which reads `.shards`. */
   constructor(root: string, shardParameters: ShardParameters, options: FilesystemStoreOptions = {}) {
@@ -105,6 +116,7 @@ export class FilesystemBlobStore implements BlobStore {
     this.fileMode = options.fileMode ?? 0o600;
     this.dirMode = options.dirMode ?? 0o700;
     this.listConcurrency = Math.max(1, options.listConcurrency ?? 32);
+    this.directIo = (options.directIo ?? true) && fsConstants.O_DIRECT !== undefined;
   }
 
   /** Absolute directory and file path of a blob. */
@@ -272,16 +284,36 @@ export class FilesystemBlobStore implements BlobStore {
    */
   async writeFileAtomic(dir: string, file: string, data: Uint8Array, exclusive: boolean): Promise<boolean> {
     const tmp = `${file}.tmp.${randomBytes(8).toString('hex')}`;
+    let direct = this.directIo && data.length >= DIRECT_MIN_BYTES;
     let fh;
     try {
-      fh = await this.openTemp(dir, tmp);
+      fh = await this.openTemp(dir, tmp, direct);
     } catch (e) {
-      throw mapFsError(e, 'write', file); // name the blob's file, not the random temp name nobody will find
+      if (!direct || !isDirectIoRefused(e)) throw mapFsError(e, 'write', file); // name the blob's file, not the random temp name nobody will find
+      this.directIo = direct = false;
+      await unlink(tmp).catch(() => undefined); // Linux creates the file before it checks O_DIRECT
+      try {
+        fh = await this.openTemp(dir, tmp, false);
+      } catch (e2) {
+        throw mapFsError(e2, 'write', file);
+      }
     }
     let placed = false;
     try {
       try {
-        await fh.writeFile(data);
+        if (direct) {
+          try {
+            await writeDirect(fh, data);
+          } catch (e) {
+            if (!isDirectIoRefused(e)) throw e;
+            this.directIo = false;
+            await fh.close();
+            fh = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_TRUNC);
+            await fh.writeFile(data);
+          }
+        } else {
+          await fh.writeFile(data);
+        }
         if (this.fsync) await fh.sync();
       } finally {
         await fh.close();
@@ -302,8 +334,8 @@ export class FilesystemBlobStore implements BlobStore {
     return true;
   }
 
-  private async openTemp(dir: string, tmp: string) {
-    const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL;
+  private async openTemp(dir: string, tmp: string, direct: boolean) {
+    const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (direct ? fsConstants.O_DIRECT : 0);
     try {
       return await open(tmp, flags, this.fileMode);
     } catch (e) {
