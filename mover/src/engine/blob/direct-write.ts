@@ -30,10 +30,17 @@ let memory: { readonly buffer: ArrayBuffer } | undefined;
 const free: Uint8Array[] = [];
 const waiting: ((slot: Uint8Array) => void)[] = [];
 
+/** Thrown when the staging memory cannot be had (e.g. a ulimit on address space): write without O_DIRECT. */
+class StagingUnavailableError extends Error {}
+
 function acquire(): Promise<Uint8Array> | Uint8Array {
   if (memory === undefined) {
     // one reservation for all slots: each WebAssembly.Memory reserves a large range of address space
-    memory = new wasm.Memory({ initial: (SLOTS * SLOT_BYTES) / WASM_PAGE, maximum: (SLOTS * SLOT_BYTES) / WASM_PAGE });
+    try {
+      memory = new wasm.Memory({ initial: (SLOTS * SLOT_BYTES) / WASM_PAGE, maximum: (SLOTS * SLOT_BYTES) / WASM_PAGE });
+    } catch (e) {
+      throw new StagingUnavailableError(`no aligned staging memory for O_DIRECT writes: ${(e as Error).message}`);
+    }
     for (let i = 0; i < SLOTS; i++) free.push(new Uint8Array(memory.buffer, i * SLOT_BYTES, SLOT_BYTES));
   }
   const slot = free.pop();
@@ -46,9 +53,12 @@ function release(slot: Uint8Array): void {
   else free.push(slot);
 }
 
-/** The error a filesystem gives when it does not do O_DIRECT (at open, or at the first write). */
+/**
+ * The error a filesystem gives when it does not do O_DIRECT (at open, or at the first write), or the
+ * staging memory could not be reserved: either way the blob is written through the page cache instead.
+ */
 export function isDirectIoRefused(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException | undefined)?.code === 'EINVAL';
+  return e instanceof StagingUnavailableError || (e as NodeJS.ErrnoException | undefined)?.code === 'EINVAL';
 }
 
 /**
