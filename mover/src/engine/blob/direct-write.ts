@@ -11,6 +11,7 @@
 // Filesystems without O_DIRECT (tmpfs, some FUSE mounts) refuse it with EINVAL; the caller then writes the
 // file through the page cache as before.
 import type { FileHandle } from 'node:fs/promises';
+import { Semaphore } from '../util/semaphore.ts';
 
 /** Alignment of offsets, lengths and addresses (the largest logical block size in common use). */
 export const DIRECT_ALIGN = 4096;
@@ -27,30 +28,22 @@ interface WasmMemoryApi {
 const wasm = (globalThis as unknown as { readonly WebAssembly: WasmMemoryApi }).WebAssembly;
 
 let memory: { readonly buffer: ArrayBuffer } | undefined;
+/** Slots not in use; the semaphore guarantees one is here for each holder. */
 const free: Uint8Array[] = [];
-const waiting: ((slot: Uint8Array) => void)[] = [];
+const slots = new Semaphore(SLOTS);
 
 /** Thrown when the staging memory cannot be had (e.g. a ulimit on address space): write without O_DIRECT. */
 class StagingUnavailableError extends Error {}
 
-function acquire(): Promise<Uint8Array> | Uint8Array {
-  if (memory === undefined) {
-    // one reservation for all slots: each WebAssembly.Memory reserves a large range of address space
-    try {
-      memory = new wasm.Memory({ initial: (SLOTS * SLOT_BYTES) / WASM_PAGE, maximum: (SLOTS * SLOT_BYTES) / WASM_PAGE });
-    } catch (e) {
-      throw new StagingUnavailableError(`no aligned staging memory for O_DIRECT writes: ${(e as Error).message}`);
-    }
-    for (let i = 0; i < SLOTS; i++) free.push(new Uint8Array(memory.buffer, i * SLOT_BYTES, SLOT_BYTES));
+function reserveStaging(): void {
+  if (memory !== undefined) return;
+  // one reservation for all slots: each WebAssembly.Memory reserves a large range of address space
+  try {
+    memory = new wasm.Memory({ initial: (SLOTS * SLOT_BYTES) / WASM_PAGE, maximum: (SLOTS * SLOT_BYTES) / WASM_PAGE });
+  } catch (e) {
+    throw new StagingUnavailableError(`no aligned staging memory for O_DIRECT writes: ${(e as Error).message}`);
   }
-  const slot = free.pop();
-  return slot ?? new Promise((resolve) => waiting.push(resolve));
-}
-
-function release(slot: Uint8Array): void {
-  const next = waiting.shift();
-  if (next !== undefined) next(slot);
-  else free.push(slot);
+  for (let i = 0; i < SLOTS; i++) free.push(new Uint8Array(memory.buffer, i * SLOT_BYTES, SLOT_BYTES));
 }
 
 /**
@@ -67,7 +60,9 @@ export function isDirectIoRefused(e: unknown): boolean {
  * must be written again without O_DIRECT.
  */
 export async function writeDirect(fh: FileHandle, data: Uint8Array): Promise<void> {
-  const slot = await acquire();
+  reserveStaging();
+  await slots.acquire();
+  const slot = free.pop()!;
   try {
     let padded = false;
     for (let off = 0; off < data.length; off += SLOT_BYTES) {
@@ -88,6 +83,7 @@ export async function writeDirect(fh: FileHandle, data: Uint8Array): Promise<voi
     }
     if (padded) await fh.truncate(data.length);
   } finally {
-    release(slot);
+    free.push(slot);
+    slots.release();
   }
 }

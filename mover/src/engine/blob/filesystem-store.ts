@@ -6,7 +6,7 @@
 // old blob or the whole new one; list never reports temp files; timestamps are file mtimes.
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, type Dirent } from 'node:fs';
-import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { makeDirectories } from '../util/make-directories.ts';
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
@@ -284,40 +284,9 @@ export class FilesystemBlobStore implements BlobStore {
    */
   async writeFileAtomic(dir: string, file: string, data: Uint8Array, exclusive: boolean): Promise<boolean> {
     const tmp = `${file}.tmp.${randomBytes(8).toString('hex')}`;
-    let direct = this.directIo && data.length >= DIRECT_MIN_BYTES;
-    let fh;
-    try {
-      fh = await this.openTemp(dir, tmp, direct);
-    } catch (e) {
-      if (!direct || !isDirectIoRefused(e)) throw mapFsError(e, 'write', file); // name the blob's file, not the random temp name nobody will find
-      this.directIo = direct = false;
-      await unlink(tmp).catch(() => undefined); // Linux creates the file before it checks O_DIRECT
-      try {
-        fh = await this.openTemp(dir, tmp, false);
-      } catch (e2) {
-        throw mapFsError(e2, 'write', file);
-      }
-    }
     let placed = false;
     try {
-      try {
-        if (direct) {
-          try {
-            await writeDirect(fh, data);
-          } catch (e) {
-            if (!isDirectIoRefused(e)) throw e;
-            this.directIo = false;
-            await fh.close();
-            fh = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_TRUNC);
-            await fh.writeFile(data);
-          }
-        } else {
-          await fh.writeFile(data);
-        }
-        if (this.fsync) await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await this.writeTemp(dir, tmp, data);
       if (exclusive) {
         placed = await this.linkExclusive(tmp, file);
         if (!placed) return false;
@@ -326,12 +295,37 @@ export class FilesystemBlobStore implements BlobStore {
         placed = true;
       }
     } catch (e) {
-      throw mapFsError(e, 'write', file);
+      throw mapFsError(e, 'write', file); // name the blob's file, not the random temp name nobody will find
     } finally {
       if (exclusive || !placed) await unlink(tmp).catch(() => undefined);
     }
     if (this.fsync) await this.syncDir(dir);
     return true;
+  }
+
+  /** Creates `tmp` (in `dir`) holding `data`, fsynced and closed: with O_DIRECT for large blobs where it works. */
+  private async writeTemp(dir: string, tmp: string, data: Uint8Array): Promise<void> {
+    if (this.directIo && data.length >= DIRECT_MIN_BYTES) {
+      try {
+        await this.writeTempWith(dir, tmp, true, (fh) => writeDirect(fh, data));
+        return;
+      } catch (e) {
+        if (!isDirectIoRefused(e)) throw e;
+        this.directIo = false;
+        await unlink(tmp).catch(() => undefined); // Linux creates the file before it checks O_DIRECT
+      }
+    }
+    await this.writeTempWith(dir, tmp, false, (fh) => fh.writeFile(data));
+  }
+
+  private async writeTempWith(dir: string, tmp: string, direct: boolean, write: (fh: FileHandle) => Promise<void>): Promise<void> {
+    const fh = await this.openTemp(dir, tmp, direct);
+    try {
+      await write(fh);
+      if (this.fsync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
   }
 
   private async openTemp(dir: string, tmp: string, direct: boolean) {
