@@ -4,6 +4,7 @@
 // and encrypt with IV = last 16 bytes of the hash. Pure and synchronous, so worker threads can run it.
 import { COMPRESSION_HEADER_SIZE, compressContent } from '../compression/compressors.ts';
 import type { Compressor } from '../compression/compressor.ts';
+import { looksIncompressible } from '../compression/looks-incompressible.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
 import { releaseBuffer } from '../util/release-buffer.ts';
@@ -68,7 +69,8 @@ const sharedScratch = new CompressionScratch();
 
 /**
  * Kopia's rule for one content, written into `out` at `offset` (room for data.length + encryptor.overhead):
- * compress when `header ‖ stream` is smaller than the data (a compressor that can write into a buffer is
+ * compress when `header ‖ stream` is smaller than the data (a large chunk whose sample looks random is not
+ * offered to the compressor at all: looks-incompressible.ts) (a compressor that can write into a buffer is
  * given just that much room, so one that would not pay stops early), then seal with IV = the hash's last
  * 16 bytes. Returns the payload's length and the compression header ID (0: stored uncompressed).
  */
@@ -77,7 +79,7 @@ export function sealContentInto(data: Uint8Array, hash: Uint8Array, encryptor: C
   let plain: Uint8Array = data;
   let compressionHeaderId = 0;
   let garbage: Buffer | undefined;
-  if (compressor !== undefined && data.length > COMPRESSION_HEADER_SIZE + 1) {
+  if (compressor !== undefined && data.length > COMPRESSION_HEADER_SIZE + 1 && !looksIncompressible(data)) {
     if (compressor.compressInto !== undefined) {
       const buf = scratch.take(data.length);
       const n = compressor.compressInto(data, buf.subarray(COMPRESSION_HEADER_SIZE, data.length - 1));
