@@ -151,12 +151,15 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
       format.catch(() => undefined); // awaited (and reported) by openRepository; a command may also end before
     },
     async openRepository(options = {}) {
+      // loaded here, not at start-up, and before the format is awaited: the format's key derivation (scrypt, on
+      // libuv's threads) runs while this graph loads on the main thread
+      const loading = import('../engine/repo/open-repository.ts');
+      loading.catch(() => undefined); // awaited below; a failed store or password is the error to report
       const s = await ctx.openStore();
       const password = await ctx.password();
       const opened = format === undefined ? undefined : await format;
       const cacheDir = str('cache-dir') ?? nonEmpty(env['CAIRN_CACHE_DIR']);
-      // loaded here, not at start-up: the format's key derivation runs while this graph loads
-      const { openRepository } = await import('../engine/repo/open-repository.ts');
+      const { openRepository } = await loading;
       repository = await openRepository(s, password, {
         readOnly: options.readOnly ?? false, username: ctx.defaultUser(), hostname: ctx.defaultHost(), logger,
         ...(opened === undefined ? {} : { format: opened }),
