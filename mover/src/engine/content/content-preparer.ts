@@ -14,6 +14,7 @@ import { createHasher } from '../crypto/hashers.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
 import { CairnError, UnsupportedError } from '../errors.ts';
 import { ContentIdSet } from './content-id-set.ts';
+import { HashSet } from './hash-set.ts';
 import { CompressionScratch, sealContentInto } from './prepare-content.ts';
 
 declare const opaqueSpec: unique symbol;
@@ -79,8 +80,8 @@ export class ContentPreparer {
   readonly #encryptor: ContentEncryptor;
   readonly #compressor: Compressor | undefined;
   readonly #existing: ContentIdSet | undefined;
-  /** Contents this preparer already returned a payload for: the caller stores them. */
-  readonly #seen = new Set<string>();
+  /** Hashes of the contents this preparer already returned a payload for (the caller stores them). */
+  #seen: HashSet | undefined;
   /** Reused compression output (header + stream): no allocation per chunk on the hot path. */
   readonly #scratch = new CompressionScratch();
 
@@ -120,10 +121,9 @@ export class ContentPreparer {
   prepareInto(data: Uint8Array, out: Buffer, offset: number): PreparedInto {
     const hash = this.#hasher.hash(data);
     const contentId = hash.toString('hex');
-    if (this.#seen.has(contentId) || (this.#existing?.hasHash(hash) ?? false)) {
+    if ((this.#existing?.hasHash(hash) ?? false) || !(this.#seen ??= new HashSet(hash.length)).add(hash)) {
       return { contentId, payloadLength: -1, compressionHeaderId: 0 };
     }
-    this.#seen.add(contentId);
     const sealed = sealContentInto(data, hash, this.#encryptor, this.#compressor, this.#scratch, out, offset);
     return { contentId, payloadLength: sealed.payloadLength, compressionHeaderId: sealed.compressionHeaderId };
   }
