@@ -191,7 +191,11 @@ export class PackWriter {
       this.buf.copy(grown, 0, 0, this.length);
       this.buf = grown;
     }
-    this.buf.set(b, this.length);
+    // A content's payload may sit in a worker's shared payload slot: from shared memory TypedArray#set takes
+    // V8's relaxed-atomic copy (8.8 GiB/s for 4 MiB here) where Buffer#copy is a memmove (10.8); for small
+    // pieces set is the cheaper call.
+    if (b.length >= 64 * 1024) Buffer.from(b.buffer, b.byteOffset, b.length).copy(this.buf, this.length);
+    else this.buf.set(b, this.length);
     this.length = need;
   }
 }

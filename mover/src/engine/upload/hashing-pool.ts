@@ -4,17 +4,30 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
 import { fromWorkerError } from './worker-error.ts';
-import type { JobMessage, JobResult, SegmentJob, WorkerConfig, WorkerMessage } from './upload-protocol.ts';
+import type { JobMessage, SegmentJob, SegmentResult, WorkerConfig, WorkerMessage } from './upload-protocol.ts';
+
+/** A finished job as the main thread sees it. */
+export interface PoolResult {
+  readonly segments: readonly SegmentResult[];
+  /** Bytes compressed+encrypted by this job (for progress). */
+  readonly bytesPrepared: number;
+  /** The worker's payload slot the job wrote its payloads into (ChunkRecord.payloadOffset is into it). */
+  readonly payload: SharedArrayBuffer;
+  /** Hands the slot back to its worker for a later job: call once, after the payloads were copied out. */
+  release(): void;
+}
 
 interface PendingJob {
   readonly message: JobMessage;
-  readonly resolve: (r: JobResult) => void;
+  readonly resolve: (r: PoolResult) => void;
   readonly reject: (e: unknown) => void;
 }
 
 interface PoolWorker {
   readonly worker: Worker;
   readonly inFlight: Map<number, PendingJob>;
+  /** The worker's payload slots, by number (each arrives with the first result that uses it). */
+  readonly slots: SharedArrayBuffer[];
 }
 
 /**
@@ -44,7 +57,6 @@ export class HashingPool {
   private readonly queue: PendingJob[] = [];
   private readonly capacityWaiters: (() => void)[] = [];
   private nextJobId = 1;
-  private recycleTurn = 0;
   private failure: unknown;
   private closed = false;
 
@@ -75,7 +87,7 @@ export class HashingPool {
     }
   }
 
-  submit(segments: readonly SegmentJob[]): Promise<JobResult> {
+  submit(segments: readonly SegmentJob[]): Promise<PoolResult> {
     if (this.closed) return Promise.reject(new CairnError('INTERNAL', 'hashing pool is closed'));
     if (this.failure !== undefined) return Promise.reject(this.failure);
     try {
@@ -85,17 +97,10 @@ export class HashingPool {
       this.fail(e);
       return Promise.reject(e);
     }
-    return new Promise<JobResult>((resolve, reject) => {
+    return new Promise<PoolResult>((resolve, reject) => {
       this.queue.push({ message: { type: 'job', jobId: this.nextJobId++, segments }, resolve, reject });
       this.dispatch();
     });
-  }
-
-  /** Hands a payload buffer back to a worker for its next job. */
-  recycle(buffer: ArrayBuffer): void {
-    if (this.workers.length === 0 || this.closed) return;
-    const w = this.workers[this.recycleTurn++ % this.workers.length]!;
-    w.worker.postMessage({ type: 'recycle', buffer }, [buffer]);
   }
 
   /** Stops the workers; jobs not finished yet are rejected (nothing waits forever on a closed pool). */
@@ -113,7 +118,7 @@ export class HashingPool {
     limitWorkerYoungGeneration();
     for (let i = 0; i < Math.max(1, this.options.workers); i++) {
       const worker = new Worker(new URL('./upload-worker.ts', import.meta.url), { workerData: config });
-      const pw: PoolWorker = { worker, inFlight: new Map() };
+      const pw: PoolWorker = { worker, inFlight: new Map(), slots: [] };
       worker.on('message', (msg: WorkerMessage) => this.onMessage(pw, msg));
       worker.on('error', (err) => this.fail(new CairnError('INTERNAL', `hashing worker failed: ${err.message}`, { cause: err })));
       worker.on('exit', (code) => {
@@ -127,8 +132,25 @@ export class HashingPool {
     const job = pw.inFlight.get(msg.jobId);
     if (job === undefined) return;
     pw.inFlight.delete(msg.jobId);
-    if (msg.type === 'fatal') job.reject(fromWorkerError(msg.error));
-    else job.resolve(msg);
+    if (msg.type === 'fatal') {
+      job.reject(fromWorkerError(msg.error));
+    } else {
+      if (msg.buffer !== undefined) pw.slots[msg.slot] = msg.buffer;
+      const payload = pw.slots[msg.slot];
+      if (payload === undefined) {
+        job.reject(new CairnError('INTERNAL', `hashing worker named payload slot ${msg.slot} without sending it`));
+      } else {
+        let released = false;
+        job.resolve({
+          segments: msg.segments, bytesPrepared: msg.bytesPrepared, payload,
+          release: () => {
+            if (released || this.closed) return;
+            released = true;
+            pw.worker.postMessage({ type: 'recycle', slot: msg.slot });
+          },
+        });
+      }
+    }
     this.dispatch();
     const waiters = this.capacityWaiters.splice(0);
     for (const w of waiters) w();

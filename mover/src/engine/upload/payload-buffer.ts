@@ -1,18 +1,19 @@
-// A growable byte buffer that collects the encrypted payloads of one worker job so they cross the thread
-// boundary as a single transferred ArrayBuffer.
+// A growable byte buffer in shared memory that collects the encrypted payloads of one worker job, so the
+// main thread reads them where the worker wrote them (upload-protocol.ts: payload slots).
 export class PayloadBuffer {
   private buf: Buffer;
   private used = 0;
 
-  constructor(initialCapacity: number, recycled?: ArrayBuffer) {
-    const size = Math.max(64 * 1024, initialCapacity);
-    this.buf = recycled !== undefined && recycled.byteLength >= size ? Buffer.from(recycled) : Buffer.allocUnsafeSlow(size);
+  /** Writes from the start of `slot` (its old contents are garbage); grows into a new, larger one if needed. */
+  constructor(slot: SharedArrayBuffer) {
+    this.buf = Buffer.from(slot);
   }
 
   /** Appends bytes and returns their offset. */
   append(data: Uint8Array): number {
     const at = this.reserve(data.length);
-    this.buf.set(data, at);
+    // Buffer#copy is a plain memmove; TypedArray#set into shared memory takes V8's slower relaxed-atomic copy
+    Buffer.from(data.buffer, data.byteOffset, data.length).copy(this.buf, at);
     this.used += data.length;
     return at;
   }
@@ -20,14 +21,14 @@ export class PayloadBuffer {
   /** Makes room for `n` more bytes and returns where they go; write them there, then commit(written). */
   reserve(n: number): number {
     if (this.used + n > this.buf.length) {
-      const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.used + n));
+      const next = Buffer.from(new SharedArrayBuffer(Math.max(this.buf.length * 2, this.used + n)));
       this.buf.copy(next, 0, 0, this.used);
       this.buf = next;
     }
     return this.used;
   }
 
-  /** The buffer reserve() made room in (valid until the next reserve or take). */
+  /** The buffer reserve() made room in (valid until the next reserve). */
   get buffer(): Buffer {
     return this.buf;
   }
@@ -40,11 +41,8 @@ export class PayloadBuffer {
     return this.used;
   }
 
-  /** The backing ArrayBuffer (exclusively owned: allocUnsafeSlow never pools). */
-  takeArrayBuffer(): ArrayBuffer {
-    const ab = this.buf.buffer as ArrayBuffer;
-    this.buf = Buffer.alloc(0);
-    this.used = 0;
-    return ab;
+  /** The shared memory the payloads are in: the slot given, or the larger one it grew into. */
+  get shared(): SharedArrayBuffer {
+    return this.buf.buffer as SharedArrayBuffer;
   }
 }

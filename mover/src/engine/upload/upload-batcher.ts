@@ -2,9 +2,9 @@
 // applies job results on the main thread: new payloads go to the content writer (which packs and uploads
 // them), chunk lists go back to the file that asked.
 import type { ContentWriter } from '../content/content-store.ts';
-import type { HashingPool } from './hashing-pool.ts';
+import type { HashingPool, PoolResult } from './hashing-pool.ts';
 import type { UploadProgress } from './upload-progress.ts';
-import type { JobResult, SegmentJob, SegmentResult } from './upload-protocol.ts';
+import type { SegmentJob, SegmentResult } from './upload-protocol.ts';
 
 export interface BatcherLimits {
   /** A job is submitted once its segments add up to this many bytes… */
@@ -86,7 +86,7 @@ export class UploadBatcher {
     void done.finally(() => this.inFlight.delete(done));
   }
 
-  private apply(result: JobResult, waiting: readonly Waiting[]): Promise<void> {
+  private apply(result: PoolResult, waiting: readonly Waiting[]): Promise<void> {
     const step = this.applying.then(async () => {
       this.progress.bytesNew += result.bytesPrepared;
       for (let i = 0; i < result.segments.length; i++) {
@@ -109,8 +109,8 @@ export class UploadBatcher {
           w.reject(e);
         }
       }
-      // The content writer copied every payload into its packs: the buffer can go back to a worker.
-      this.pool.recycle(result.payload);
+      // The content writer copied every payload into its packs: the slot can go back to its worker.
+      result.release();
     });
     this.applying = step.catch(() => undefined);
     return step;

@@ -1,8 +1,9 @@
 // Messages between the uploader (main thread) and its hashing workers. Workers read file segments with
 // large synchronous reads, cut them with the content-defined splitter, hash each chunk, and compress +
-// encrypt only chunks the repository does not have yet. Payloads of one job travel back in ONE transferred
-// ArrayBuffer (no per-chunk allocation or copy across the thread boundary). Failures carry their typed
-// error (worker-error.ts).
+// encrypt only chunks the repository does not have yet. Payloads of one job are written into ONE payload slot
+// of the worker, a SharedArrayBuffer the main thread reads them from (no per-chunk allocation or copy across
+// the thread boundary); results and recycles name the slot by number, so each buffer crosses only once.
+// Failures carry their typed error (worker-error.ts).
 import type { ContentPreparerSpec } from '../content/content-preparer.ts';
 import type { WorkerError } from './worker-error.ts';
 
@@ -26,10 +27,10 @@ export interface SegmentJob {
   readonly expect?: { readonly size: bigint; readonly mtimeNs: bigint; readonly ino: bigint };
 }
 
-/** A payload buffer the main thread is done with, handed back for reuse (avoids fresh allocations). */
+/** A payload slot the main thread is done with, handed back to the worker that filled it for a later job. */
 export interface RecycleMessage {
   readonly type: 'recycle';
-  readonly buffer: ArrayBuffer;
+  readonly slot: number;
 }
 
 export interface JobMessage {
@@ -67,7 +68,14 @@ export interface JobResult {
   readonly type: 'result';
   readonly jobId: number;
   readonly segments: readonly SegmentResult[];
-  readonly payload: ArrayBuffer;
+  /** The worker's payload slot holding this job's payloads (ChunkRecord.payloadOffset is into it). */
+  readonly slot: number;
+  /**
+   * The slot's buffer, sent with the first result that uses it (or after the slot had to grow). Sending a
+   * buffer makes a new ArrayBuffer object on the other side, which V8 counts as new external memory: a
+   * transferred 17 MiB buffer per job started a full mark-compact on the main thread every few jobs.
+   */
+  readonly buffer?: SharedArrayBuffer;
   /** Bytes compressed+encrypted by this job (for progress). */
   readonly bytesPrepared: number;
 }
