@@ -65,6 +65,27 @@ describe('HashingPool', () => {
     }
   });
 
+  it('hands a released payload slot back to its worker, which fills it again for a later job', async () => {
+    const pool = new HashingPool({ workers: 1, depthPerWorker: 1, config: () => config() });
+    try {
+      const first = await pool.submit([job(0)]);
+      const held = await pool.submit([job(1)]); // the first slot is not released yet: a second one
+      expect(held.payload).not.toBe(first.payload);
+      const c0 = first.segments[0]!.chunks[0]!;
+      const firstBytes = Buffer.from(new Uint8Array(first.payload, c0.payloadOffset, c0.payloadLength));
+      first.release();
+      first.release(); // a second release must not hand the slot out twice
+      const again = await pool.submit([job(2)]);
+      expect(again.payload).toBe(first.payload); // the same shared buffer: no new one crossed threads
+      const c2 = again.segments[0]!.chunks[0]!;
+      expect(Buffer.from(new Uint8Array(again.payload, c2.payloadOffset, c2.payloadLength)).equals(firstBytes)).toBe(false);
+      const next = await pool.submit([job(3)]); // both slots are held now: a third
+      expect(new Set([first.payload, held.payload, next.payload]).size).toBe(3);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("keeps a file's own error with its segment and the other segments of the job intact", async () => {
     const pool = new HashingPool({ workers: 1, config: () => config() });
     try {
