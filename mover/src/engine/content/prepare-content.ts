@@ -71,7 +71,8 @@ const sharedScratch = new CompressionScratch();
  * Kopia's rule for one content, written into `out` at `offset` (room for data.length + encryptor.overhead):
  * compress when `header ‖ stream` is smaller than the data (a compressor that can write into a buffer is
  * given just that much room, so one that would not pay stops early; a large chunk whose sample looks random
- * is not offered to it at all, looks-incompressible.ts), then seal with IV = the hash's last 16 bytes. Returns the payload's length and the compression header ID (0: stored uncompressed).
+ * is not offered to it at all, looks-incompressible.ts), then seal with IV = the hash's last 16 bytes.
+ * Returns the payload's length and the compression header ID (0: stored uncompressed).
  */
 export function sealContentInto(data: Uint8Array, hash: Uint8Array, encryptor: ContentEncryptor, compressor: Compressor | undefined,
   scratch: CompressionScratch, out: Buffer, offset: number): { readonly payloadLength: number; readonly compressionHeaderId: number } {

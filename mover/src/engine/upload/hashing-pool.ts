@@ -31,7 +31,7 @@ interface PoolWorker {
 }
 
 /**
- * A worker's garbage is per chunk and dies at once (its payloads travel in transferred buffers), so a small
+ * A worker's garbage is per chunk and dies at once (its payloads go into shared payload slots), so a small
  * young generation collects it as well as a large one: with the CLI's --max-semi-space-size=16 (meant for the
  * main thread's walk) each worker's young generation grew to ~30 MiB resident over a run of many small files.
  * V8's flag wins over a worker's resourceLimits, and a heap reads it when it is set up: the flag is lowered

@@ -9,15 +9,6 @@ export class PayloadBuffer {
     this.buf = Buffer.from(slot);
   }
 
-  /** Appends bytes and returns their offset. */
-  append(data: Uint8Array): number {
-    const at = this.reserve(data.length);
-    // Buffer#copy is a plain memmove; TypedArray#set into shared memory takes V8's slower relaxed-atomic copy
-    Buffer.from(data.buffer, data.byteOffset, data.length).copy(this.buf, at);
-    this.used += data.length;
-    return at;
-  }
-
   /** Makes room for `n` more bytes and returns where they go; write them there, then commit(written). */
   reserve(n: number): number {
     if (this.used + n > this.buf.length) {

@@ -9,7 +9,8 @@ import { createSplitter, DEFAULT_SPLITTER } from '../object/splitter-factory.ts'
 //   progress and state per file in flight, ~1 KiB each), results waiting to be packed (one job payload each);
 // - packs being filled and uploaded: one buffer of maxPackSize + slack each;
 // - each hashing worker: its isolate and compressor (~30 MiB), its read window (the largest chunk plus one
-//   read), the payload buffer of the job it runs and one spare (payloads of a job of at most one segment).
+//   read), the payload slot of the job it runs and one more (payloads of a job of at most one segment;
+//   a slot keeps the pages its largest job touched, and comes back to its worker once packed).
 
 export interface UploadResources {
   /** Hashing worker threads. */
