@@ -16,6 +16,7 @@ import type { SnapshotManifest } from '../snapshot/snapshot-manifest.ts';
 import { listSnapshots } from '../snapshot/snapshot-manager.ts';
 import { createIgnoreMatcher } from '../policy/ignore-rules.ts';
 import { Uploader, type UploadOptions, type UploadResult } from './uploader.ts';
+import { ListingReadAhead } from './listing-read-ahead.ts';
 
 const SOURCE = { host: 'h', userName: 'u', path: '/src' };
 const FIXED = new Date('2024-01-02T03:04:05.678Z');
@@ -163,5 +164,24 @@ describe('Uploader abort', () => {
     } finally {
       await reopened.close();
     }
+  });
+});
+
+describe('Uploader with listings read ahead', () => {
+  it('stores the same tree as without, reuses unchanged files, and dates the snapshot from the read-ahead', async () => {
+    const src = join(scratch.work, 'read-ahead');
+    await mkdir(join(src, 'x', 'y'), { recursive: true });
+    await writeFile(join(src, 'x', 'y', 'deep.txt'), 'deep');
+    await writeFile(join(src, 'top.txt'), 'top');
+    const plain = await upload(src, { previous: null });
+
+    const at = new Date(Date.now() - 60_000);
+    const ahead = ListingReadAhead.start(src, { now: () => at });
+    await ahead.finished;
+    const again = await upload(src, { readAhead: ahead });
+    expect(again.manifest.rootEntry?.obj).toBe(plain.manifest.rootEntry?.obj);
+    expect(again.progress.cachedFiles).toBe(2);
+    expect(Date.parse(again.manifest.startTime)).toBe(at.getTime());
+    expect(ahead.take(join(src, 'x'))).toBeUndefined(); // taken by the walk, or dropped when the run ended
   });
 });

@@ -33,6 +33,7 @@ import { PreviousDirectory } from './previous-directory.ts';
 import type { SegmentResult } from './upload-protocol.ts';
 import type { DirectoryIgnoreMatcher, IgnoreScope } from '../policy/ignore-rules.ts';
 import { unchangedListing } from './unchanged-listing.ts';
+import type { ListingReadAhead } from './listing-read-ahead.ts';
 
 /** Entries of one directory in progress at once (files also wait for the tree-wide file slots). */
 const ENTRIES_AT_ONCE = 128;
@@ -61,6 +62,8 @@ export interface UploadOptions {
   readonly commitGate?: CommitGate;
   /** Reuse what this client's interrupted runs uploaded (default true). */
   readonly resume?: boolean;
+  /** Listings of `sourcePath`'s first directories, read while the repository opened (listing-read-ahead.ts). */
+  readonly readAhead?: ListingReadAhead;
 }
 
 export interface UploadFailure {
@@ -128,7 +131,8 @@ export class Uploader {
 
   async run(): Promise<UploadResult> {
     const now = this.options.now ?? (() => new Date());
-    const startTime = now();
+    const readAhead = this.options.readAhead;
+    const startTime = readAhead === undefined ? now() : new Date(Math.min(now().getTime(), readAhead.startedAt.getTime()));
     const gate = this.options.commitGate ?? new CommitGate(this.options.signal);
     try {
       if (this.options.resume !== false) {
@@ -158,6 +162,7 @@ export class Uploader {
         throw new CairnError('SOURCE_ERROR', `cannot read ${join(this.options.sourcePath, err?.fileName ?? '')}: ${(err?.cause as NodeJS.ErrnoException | undefined)?.code ?? (e as Error).message}`,
           { hint: 'make the ignore file readable, or remove it; without its rules the files it excludes would be backed up', cause: e });
       }
+      readAhead?.stop(); // from here the walk reads what the read-ahead has not
       const root = await gate.race(this.processDirectory(this.options.sourcePath, '', basename(this.options.sourcePath) || '/', rootStat, prevRoot, scope, []));
       if (root === undefined) {
         throw new CairnError('SOURCE_ERROR', `cannot read source directory ${this.options.sourcePath}`, { hint: 'check permissions' });
@@ -185,6 +190,7 @@ export class Uploader {
       await this.repo.flush({ gate });
       return { snapshotId, manifest: { ...manifest, id: snapshotId }, failures: this.failures, progress: this.progress };
     } finally {
+      readAhead?.discard();
       await this.pool.close();
     }
   }
@@ -237,9 +243,11 @@ export class Uploader {
     this.options.signal?.throwIfAborted();
     const failed: FailedEntries = [];
     this.dirsEntered++;
+    // the previous listing is fetched (libuv's threads) while this one is read (synchronous lstat calls)
+    const prevLoading = previous?.entries();
     let listing;
     try {
-      listing = await readSourceDirectory(abs, this.fsLimit);
+      listing = await (this.options.readAhead?.take(abs) ?? readSourceDirectory(abs, this.fsLimit));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       this.fail(rel || '.', err.code ?? 'EIO', err.message, parentFailed);
@@ -258,7 +266,7 @@ export class Uploader {
     }
     this.progress.dirs++;
     for (const f of listing.failures) this.fail(join(rel, f.name), f.errno, f.message, failed);
-    const prevEntries = previous === undefined ? undefined : await previous.entries();
+    const prevEntries = await prevLoading;
     const subdirs = new Semaphore(this.resources.subdirsPerDirectory);
     // Entries decided without I/O (excluded, unchanged or empty files, other types) are done in one
     // synchronous pass: no promise or async frame per file, the bulk of an unchanged backup. The rest run a

@@ -4,9 +4,10 @@
 // The implementation, loaded only when this command runs (the declaration is in snapshot-create.ts).
 import { resolve } from 'node:path';
 import { Uploader } from '../../../engine/upload/uploader.ts';
-import { planUploadResources } from '../../../engine/upload/upload-resources.ts';
+import { ListingReadAhead } from '../../../engine/upload/listing-read-ahead.ts';
+import { planUploadResources, type UploadResources } from '../../../engine/upload/upload-resources.ts';
 import { availableParallelism } from 'node:os';
-import { formatSourceInfo, parseSourceInfo } from '../../../engine/snapshot/source-info.ts';
+import { formatSourceInfo, parseSourceInfo, type SourceInfo } from '../../../engine/snapshot/source-info.ts';
 import { createIgnoreMatcher } from '../../../engine/policy/ignore-rules.ts';
 import { compressionPolicyOf, loadStoredPolicies } from '../../../engine/policy/policy-store.ts';
 import { checkCompression, DEFAULT_DATA_COMPRESSION } from '../../compression-option.ts';
@@ -38,6 +39,27 @@ export async function run(ctx: CommandContext, args: readonly string[], values: 
   const limit = ctx.memoryLimit();
   const resources = planUploadResources({ memoryLimitBytes: limit.bytes, cores: availableParallelism(), workers: parallel });
   ctx.logger.debug({ resources }, 'memory plan');
+  // the source's first listings are read while the repository opens (its key derivation leaves this thread idle)
+  const readAhead = ListingReadAhead.start(path, { now: ctx.now });
+  try {
+    return await backUp(ctx, values, { path, source, tags, parallel, flagCompression, resources, readAhead });
+  } finally {
+    readAhead.discard();
+  }
+}
+
+interface BackupPlan {
+  readonly path: string;
+  readonly source: SourceInfo;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly parallel: number | undefined;
+  readonly flagCompression: string | undefined;
+  readonly resources: UploadResources;
+  readonly readAhead: ListingReadAhead;
+}
+
+async function backUp(ctx: CommandContext, values: ParsedValues, plan: BackupPlan): Promise<CommandOutcome> {
+  const { path, source, tags, parallel, flagCompression, resources, readAhead } = plan;
   return ctx.withRepository({ uploadParallelism: resources.packUploads, packSizeLimit: resources.packBytes }, async (repo) => {
     const compression = flagCompression ??
       compressionPolicyOf(await loadStoredPolicies(repo.manifests), source) ?? DEFAULT_DATA_COMPRESSION;
@@ -48,7 +70,7 @@ export async function run(ctx: CommandContext, args: readonly string[], values: 
       ...(Object.keys(tags).length > 0 ? { tags } : {}),
       ...(typeof values['description'] === 'string' ? { description: values['description'] } : {}),
       ...(parallel !== undefined ? { workers: parallel } : {}),
-      resources,
+      resources, readAhead,
       ...(values['full-scan'] === true ? { previous: null } : {}),
       signal: ctx.signal,
       commitGate: ctx.commitGate,
