@@ -11,7 +11,9 @@ export type PeerName = 'cairn' | 'restic' | 'kopia';
 export type RepoTarget =
   | { readonly kind: 'file'; readonly dir: string }
   | { readonly kind: 's3'; readonly endpoint: string; readonly region: string; readonly bucket: string; readonly prefix: string;
-      readonly accessKey: string; readonly secretKey: string };
+      readonly accessKey: string; readonly secretKey: string;
+      /** The CA bundle of an https endpoint with a self-signed certificate (cairn only). */
+      readonly ca?: string | undefined };
 
 export interface Peer {
   readonly name: PeerName;
@@ -50,7 +52,8 @@ export function makePeer(name: PeerName, binary: string, work: string, repo: Rep
     const cairn = [binary];
     const url = repo.kind === 'file'
       ? `file://${repo.dir}`
-      : `s3://${repo.bucket}/${repo.prefix}?endpoint=${encodeURIComponent(repo.endpoint)}&region=${repo.region}`;
+      : `s3://${repo.bucket}/${repo.prefix}?endpoint=${encodeURIComponent(repo.endpoint)}&region=${repo.region}` +
+        (repo.ca === undefined ? '' : `&ca=${encodeURIComponent(repo.ca)}`);
     return {
       name, env,
       init: [[...cairn, 'repository', 'create', '--repo', url]],

@@ -18,6 +18,7 @@ import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-stor
 import { BlobRangeError, InvalidBlobIdError, StorageUnavailableError } from './blob-errors.ts';
 import { describeSdkError, mapS3Error, type S3Operation } from './s3-errors.ts';
 import { readBody } from './s3-body.ts';
+import { markUnsignedPayload } from './s3-unsigned-payload.ts';
 
 export interface S3Credentials {
   readonly accessKeyId: string;
@@ -93,6 +94,13 @@ export class S3BlobStore implements BlobStore {
       ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
     };
     this.client = new S3Client(config);
+    this.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        markUnsignedPayload(context.commandName, args.request);
+        return next(args);
+      },
+      { step: 'build', name: 'cairnUnsignedPayloadOverTls' },
+    );
     const onRequest = options.onRequest;
     if (onRequest !== undefined) {
       this.client.middlewareStack.add(
