@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canMakeCertificates, startMinio } from '../../../e2e/support/minio.ts';
+import { canMakeCertificates, startMinio, type MinioServer } from '../../../e2e/support/minio.ts';
 import { findTool } from '../../../e2e/support/tools.ts';
 import type { BenchArgs } from './bench-args.ts';
 import { formatBytes } from './byte-size.ts';
@@ -32,21 +32,16 @@ export async function s3Run(args: BenchArgs): Promise<void> {
     return;
   }
   const { dir, remove } = await scratchDir('s3');
-  const stops: (() => Promise<void>)[] = [];
+  let stopMinio: (() => Promise<void>) | undefined;
+  let stopMinioTls: (() => Promise<void>) | undefined;
   try {
     const minio = await startMinio({ dir: join(dir, 'minio') });
-    stops.push(onCleanup('MinIO', () => minio.stop()));
+    stopMinio = onCleanup('MinIO', () => minio.stop());
     await minio.createBucket(BUCKET);
-    const s3 = (prefix: string): RepoTarget => ({
-      kind: 's3', endpoint: minio.endpoint, region: minio.region, bucket: BUCKET, prefix,
-      accessKey: minio.accessKey, secretKey: minio.secretKey,
+    const s3 = (prefix: string, server: MinioServer = minio): RepoTarget => ({
+      kind: 's3', endpoint: server.endpoint, region: server.region, bucket: BUCKET, prefix,
+      accessKey: server.accessKey, secretKey: server.secretKey, ca: server.caFile,
     });
-    // a second MinIO over TLS, as S3 is used in production (uploads then skip the payload hash: s3-unsigned-payload.ts)
-    const minioTls = canMakeCertificates() ? await startMinio({ dir: join(dir, 'minio-tls'), tls: true }) : undefined;
-    if (minioTls !== undefined) {
-      stops.push(onCleanup('MinIO (TLS)', () => minioTls.stop()));
-      await minioTls.createBucket(BUCKET);
-    }
     const peers = availablePeers();
     const init = async (peer: Peer, label: string): Promise<void> => {
       for (const [i, cmd] of peer.init.entries()) {
@@ -70,15 +65,17 @@ export async function s3Run(args: BenchArgs): Promise<void> {
     const cairnS3 = makePeer('cairn', peers.get('cairn')!, join(dir, 'cairn-s3'), s3('dataset/'));
     await init(cairnS3, 'cairn-s3');
     const toS3 = await step(cairnS3, 'cairn backup to s3', cairnS3.backup(src), src);
+    // the same over TLS, as S3 is used in production (uploads then skip the payload hash: s3-unsigned-payload.ts),
+    // on a second MinIO that runs only for this step
     let toS3Tls: TimedResult | undefined;
-    if (minioTls !== undefined) {
-      const cairnTls = makePeer('cairn', peers.get('cairn')!, join(dir, 'cairn-s3-tls'), {
-        kind: 's3', endpoint: minioTls.endpoint, region: minioTls.region, bucket: BUCKET, prefix: 'dataset/',
-        accessKey: minioTls.accessKey, secretKey: minioTls.secretKey, ca: minioTls.caFile,
-      });
+    if (canMakeCertificates()) {
+      const minioTls = await startMinio({ dir: join(dir, 'minio-tls'), tls: true });
+      stopMinioTls = onCleanup('MinIO (TLS)', () => minioTls.stop());
+      await minioTls.createBucket(BUCKET);
+      const cairnTls = makePeer('cairn', peers.get('cairn')!, join(dir, 'cairn-s3-tls'), s3('dataset/', minioTls));
       await init(cairnTls, 'cairn-s3-tls');
       toS3Tls = await step(cairnTls, 'cairn backup to s3 over TLS', cairnTls.backup(src), src);
-      await stops.pop()?.(); // its CPU and memory are not the next runs'
+      await stopMinioTls();
     }
     await rm(join(dir, 'cairn-file'), { recursive: true, force: true });
     await rm(src, { recursive: true, force: true });
@@ -126,7 +123,8 @@ export async function s3Run(args: BenchArgs): Promise<void> {
       [`MinIO ${minio.endpoint} (pinned build; a second one over TLS with a self-signed CA), data on ${dir}; restores into ${restoreRoot.startsWith('/dev/shm') ? 'tmpfs' : 'the scratch dir'}, verified with cmp`,
         'MB/s = source bytes / wall time of the whole command (start-up included)']);
   } finally {
-    for (const stop of stops.reverse()) await stop(); // before their data dirs go
+    await stopMinioTls?.(); // before their data dirs go
+    await stopMinio?.();
     await remove();
   }
 }
