@@ -1,7 +1,7 @@
 // O_DIRECT puts: real files in the temp directory (ext4 or tmpfs here, both take O_DIRECT on Linux ≥ 6.6)
 // for the round trip, a recording file handle for the alignment rules, and a mocked open() for a filesystem
 // that refuses O_DIRECT (none on this machine does).
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DIRECT_ALIGN, writeDirect } from './direct-write.ts';
+import { pageAlignedBuffer } from '../util/page-aligned-buffer.ts';
 import { DIRECT_MIN_BYTES, createFilesystemStore } from './filesystem-store.ts';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -60,6 +61,25 @@ describe('writeDirect', () => {
       expect(pos % DIRECT_ALIGN).toBe(0);
       expect(len % DIRECT_ALIGN).toBe(0);
     }
+    expect(r.truncatedTo).toEqual([data.length]);
+    expect(r.bytes.equals(data)).toBe(true);
+  });
+
+  it('writes page-aligned data from its own memory, all but the last partial block', async () => {
+    const data = pageAlignedBuffer(9 * 2 ** 20 + 123)!;
+    randomFillSync(data);
+    const r = recordingHandle();
+    const sources: ArrayBufferLike[] = [];
+    const write = r.fh.write.bind(r.fh);
+    (r.fh as { write: typeof write }).write = ((buf: Uint8Array, ...rest: [number, number, number]) => {
+      sources.push(buf.buffer);
+      return write(buf, ...rest);
+    }) as typeof write;
+    await writeDirect(r.fh, data);
+    expect(r.calls[0]).toEqual([0, 9 * 2 ** 20]);
+    expect(sources[0]).toBe(data.buffer);
+    expect(r.calls.slice(1)).toEqual([[9 * 2 ** 20, DIRECT_ALIGN]]);
+    expect(sources[1]).not.toBe(data.buffer);
     expect(r.truncatedTo).toEqual([data.length]);
     expect(r.bytes.equals(data)).toBe(true);
   });

@@ -6,28 +6,23 @@
 // O_DIRECT 0.98 s, 0.06-0.08 s. In a mover pod it also keeps written packs out of the pod's memory cgroup.
 //
 // O_DIRECT needs the buffer address, file offset and length aligned to the device's logical block size, and
-// JavaScript cannot see a Buffer's address: the staging slots live in one WebAssembly.Memory, whose backing
-// store V8 maps page-aligned. The last block is written padded with zeros and the file truncated to its length.
-// Filesystems without O_DIRECT (tmpfs, some FUSE mounts) refuse it with EINVAL; the caller then writes the
-// file through the page cache as before.
+// JavaScript cannot see a Buffer's address: data in page-aligned memory (page-aligned-buffer.ts; the data pack
+// buffers are) is written from where it is, anything else is copied through staging slots in such memory
+// first. The last block is written padded with zeros and the file truncated to its length. Filesystems
+// without O_DIRECT (tmpfs, some FUSE mounts) refuse it with EINVAL; the caller then writes the file through
+// the page cache as before.
 import type { FileHandle } from 'node:fs/promises';
+import { PAGE_BYTES, pageAlignedBuffer, pageOffsetOf } from '../util/page-aligned-buffer.ts';
 import { Semaphore } from '../util/semaphore.ts';
 
 /** Alignment of offsets, lengths and addresses (the largest logical block size in common use). */
-export const DIRECT_ALIGN = 4096;
+export const DIRECT_ALIGN = PAGE_BYTES;
 /** Bytes per staging slot and per write() call. */
 const SLOT_BYTES = 4 << 20;
 /** Slots, i.e. direct writes in flight at once; more wait for a slot. */
 const SLOTS = 4;
-const WASM_PAGE = 64 * 1024;
 
-/** The part of the WebAssembly global used here (the project's TypeScript libs do not declare it: no DOM lib). */
-interface WasmMemoryApi {
-  readonly Memory: new (d: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
-}
-const wasm = (globalThis as unknown as { readonly WebAssembly: WasmMemoryApi }).WebAssembly;
-
-let memory: { readonly buffer: ArrayBuffer } | undefined;
+let staging: Buffer | undefined;
 /** Slots not in use; the semaphore guarantees one is here for each holder. */
 const free: Uint8Array[] = [];
 const slots = new Semaphore(SLOTS);
@@ -36,14 +31,11 @@ const slots = new Semaphore(SLOTS);
 class StagingUnavailableError extends Error {}
 
 function reserveStaging(): void {
-  if (memory !== undefined) return;
+  if (staging !== undefined) return;
   // one reservation for all slots: each WebAssembly.Memory reserves a large range of address space
-  try {
-    memory = new wasm.Memory({ initial: (SLOTS * SLOT_BYTES) / WASM_PAGE, maximum: (SLOTS * SLOT_BYTES) / WASM_PAGE });
-  } catch (e) {
-    throw new StagingUnavailableError(`no aligned staging memory for O_DIRECT writes: ${(e as Error).message}`);
-  }
-  for (let i = 0; i < SLOTS; i++) free.push(new Uint8Array(memory.buffer, i * SLOT_BYTES, SLOT_BYTES));
+  staging = pageAlignedBuffer(SLOTS * SLOT_BYTES);
+  if (staging === undefined) throw new StagingUnavailableError('no aligned staging memory for O_DIRECT writes');
+  for (let i = 0; i < SLOTS; i++) free.push(staging.subarray(i * SLOT_BYTES, (i + 1) * SLOT_BYTES));
 }
 
 /**
@@ -61,11 +53,16 @@ export function isDirectIoRefused(e: unknown): boolean {
  */
 export async function writeDirect(fh: FileHandle, data: Uint8Array): Promise<void> {
   reserveStaging();
+  // Page-aligned data goes out from where it is but for its last partial block: a data pack, written this
+  // way, skips a copy of every byte (2 GiB of random data: 0.33 s of the main thread's CPU).
+  const direct = pageOffsetOf(data) === 0 ? data.length - (data.length % DIRECT_ALIGN) : 0;
+  if (direct > 0) await writeAll(fh, data.subarray(0, direct), 0);
+  if (direct === data.length) return;
   await slots.acquire();
   const slot = free.pop()!;
   try {
     let padded = false;
-    for (let off = 0; off < data.length; off += SLOT_BYTES) {
+    for (let off = direct; off < data.length; off += SLOT_BYTES) {
       const n = Math.min(SLOT_BYTES, data.length - off);
       slot.set(data.subarray(off, off + n));
       let len = n;
@@ -74,16 +71,21 @@ export async function writeDirect(fh: FileHandle, data: Uint8Array): Promise<voi
         slot.fill(0, n, len);
         padded = true;
       }
-      for (let done = 0; done < len;) {
-        const { bytesWritten } = await fh.write(slot, done, len - done, off + done);
-        // a short direct write ends on a block boundary; anything else would leave the rest misaligned
-        if (bytesWritten <= 0 || bytesWritten % DIRECT_ALIGN !== 0) throw Object.assign(new Error(`short O_DIRECT write (${bytesWritten} bytes)`), { code: 'EIO' });
-        done += bytesWritten;
-      }
+      await writeAll(fh, slot.subarray(0, len), off);
     }
     if (padded) await fh.truncate(data.length);
   } finally {
     free.push(slot);
     slots.release();
+  }
+}
+
+/** Writes whole aligned blocks from aligned memory at an aligned file offset. */
+async function writeAll(fh: FileHandle, blocks: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < blocks.length;) {
+    const { bytesWritten } = await fh.write(blocks, done, blocks.length - done, position + done);
+    // a short direct write ends on a block boundary; anything else would leave the rest misaligned
+    if (bytesWritten <= 0 || bytesWritten % DIRECT_ALIGN !== 0) throw Object.assign(new Error(`short O_DIRECT write (${bytesWritten} bytes)`), { code: 'EIO' });
+    done += bytesWritten;
   }
 }

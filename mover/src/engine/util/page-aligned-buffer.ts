@@ -23,17 +23,27 @@ interface WasmMemoryApi {
 }
 const wasm = (globalThis as unknown as { readonly WebAssembly?: WasmMemoryApi }).WebAssembly;
 
+/** The memory handed out here: its byte 0 is at a page boundary. */
+const aligned = new WeakSet<ArrayBufferLike>();
+
 /**
- * `size` bytes (rounded up to 64 KiB) starting at a page boundary, zero-filled and untouched until written
- * (its pages count only once used), or undefined when the memory cannot be had (no WebAssembly, or an
- * address-space limit: each WebAssembly.Memory reserves a large range): the caller then allocates as usual.
+ * `size` bytes starting at a page boundary, zero-filled and untouched until written (its pages count only
+ * once used), or undefined when the memory cannot be had (no WebAssembly, or an address-space limit: each
+ * WebAssembly.Memory reserves a large range): the caller then allocates as usual.
  */
 export function pageAlignedBuffer(size: number): Buffer | undefined {
   const pages = Math.max(1, Math.ceil(size / WASM_PAGE));
   if (wasm === undefined || pages > MAX_WASM_PAGES) return undefined;
   try {
-    return Buffer.from(new wasm.Memory({ initial: pages, maximum: pages }).buffer, 0, size);
+    const memory = new wasm.Memory({ initial: pages, maximum: pages }).buffer;
+    aligned.add(memory);
+    return Buffer.from(memory, 0, size);
   } catch {
     return undefined;
   }
+}
+
+/** The page offset of `view`'s first byte, when its memory came from here (undefined: not known). */
+export function pageOffsetOf(view: Uint8Array): number | undefined {
+  return aligned.has(view.buffer) ? view.byteOffset % PAGE_BYTES : undefined;
 }
