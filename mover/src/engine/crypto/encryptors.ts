@@ -3,11 +3,12 @@
 //   KDS   = HKDF-SHA256(IKM = masterKey, salt = "encryption", info = "", 32)      once per repository
 //   key   = HMAC-SHA256(KDS, iv)                                                 per content
 //   out   = nonce(12 random) ‖ AEAD-Seal(key, nonce, plaintext, AAD = iv) ‖ tag(16)
-import { createCipheriv, createDecipheriv, createHmac, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import type { CipherGCMTypes, CipherChaCha20Poly1305Types } from 'node:crypto';
 import { CorruptionError, UnsupportedError } from '../errors.ts';
 import type { ContentEncryptor } from './content-encryptor.ts';
 import { hkdfSha256 } from './key-derivation.ts';
+import { fillRandom } from './random-pool.ts';
 import { releaseBuffer } from '../util/release-buffer.ts';
 
 export const ENCRYPTION_ALGORITHMS = ['AES256-GCM-HMAC-SHA256', 'CHACHA20-POLY1305-HMAC-SHA256'] as const;
@@ -86,7 +87,7 @@ class HmacKeyedAead implements ContentEncryptor {
 
   encryptInto(plaintext: Uint8Array, iv: Uint8Array, out: Buffer, offset: number): number {
     const nonce = out.subarray(offset, offset + NONCE_SIZE);
-    randomFillSync(nonce);
+    fillRandom(nonce);
     // node's typings need the cipher-specific overload; both AEADs take a 12-byte nonce and a 16-byte tag.
     const c = createCipheriv(this.cipher as CipherGCMTypes, this.contentKey(iv), nonce, { authTagLength: TAG_SIZE });
     c.setAAD(iv);
