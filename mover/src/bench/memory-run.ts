@@ -49,7 +49,7 @@ export async function memoryRun(args: BenchArgs): Promise<void> {
       ['step', 'thread', 'V8 heap', 'heap used', 'ArrayBuffers', 'other external / total'], rows,
       ['V8 heap: resident pages of each isolate; ArrayBuffers include garbage not yet collected (and allocated pages not yet touched);',
         'a SharedArrayBuffer counts in every thread holding it (a worker\'s payload slots in the worker and the main thread), so',
-        'the threads\' ArrayBuffers overstate and "native" understates by the slots\' size (first backup: up to 3 slots of 17 MiB per worker);',
+        'the threads\' ArrayBuffers overstate and "native" understates by the slots\' size (first backup: up to 4 slots of 4 MiB per worker);',
         '"native" is Node itself, compiled code, OpenSSL, libzstd contexts, thread stacks and the allocator\'s free lists']);
   } finally {
     await remove();

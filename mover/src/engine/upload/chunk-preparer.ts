@@ -1,20 +1,20 @@
 // The worker-side sink of cut chunks: the content layer's preparer decides (hash -> dedup -> compress ->
-// seal); this class writes new payloads into the job's shared buffer and records where they are.
+// seal); this class writes new payloads into the worker's payload slots and records where they are.
 import { ContentPreparer, type ContentPreparerSpec } from '../content/content-preparer.ts';
 import type { ChunkSink } from './segment-chunker.ts';
-import type { PayloadBuffer } from './payload-buffer.ts';
+import type { MutableChunkRecord, WorkerSlots } from './payload-slots.ts';
 import type { ChunkRecord } from './upload-protocol.ts';
 
 export class ChunkPreparer implements ChunkSink {
   private readonly preparer: ContentPreparer;
-  private out: PayloadBuffer | undefined;
+  private out: WorkerSlots | undefined;
   private bytesPrepared = 0;
 
   constructor(spec: ContentPreparerSpec) {
     this.preparer = ContentPreparer.fromSpec(spec);
   }
 
-  beginJob(out: PayloadBuffer): void {
+  beginJob(out: WorkerSlots): void {
     this.out = out;
   }
 
@@ -31,11 +31,12 @@ export class ChunkPreparer implements ChunkSink {
     if (prepared.payloadLength < 0) {
       return { contentId: prepared.contentId, length: chunk.length, payloadOffset: -1, payloadLength: 0, compressionHeaderId: 0 };
     }
-    this.out.commit(prepared.payloadLength);
-    this.bytesPrepared += chunk.length;
-    return {
+    const record: MutableChunkRecord = {
       contentId: prepared.contentId, length: chunk.length, payloadOffset: at, payloadLength: prepared.payloadLength,
       compressionHeaderId: prepared.compressionHeaderId,
     };
+    this.out.commit(prepared.payloadLength, record);
+    this.bytesPrepared += chunk.length;
+    return record;
   }
 }

@@ -14,7 +14,7 @@ let work: string;
 const files: string[] = [];
 const keys = { hash: 'HMAC-SHA256-128', hmacSecret: randomBytes(32), encryption: 'AES256-GCM-HMAC-SHA256', masterKey: randomBytes(32) };
 const spec = (over: Partial<typeof keys> = {}): ContentPreparerSpec => createPreparerSpec({ ...keys, ...over, compression: 'zstd', existing: undefined });
-const config = (preparer: ContentPreparerSpec = spec()): WorkerConfig => ({ preparer, splitter: 'FASTCDC-1M', readBufferSize: 4 * 1024 * 1024, payloadCapacity: 17 * 1024 * 1024 });
+const config = (preparer: ContentPreparerSpec = spec()): WorkerConfig => ({ preparer, splitter: 'FASTCDC-1M', readBufferSize: 4 * 1024 * 1024, payloadCapacity: 17 * 1024 * 1024, payloadSlots: 4 });
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'cairn-pool-'));
@@ -81,6 +81,38 @@ describe('HashingPool', () => {
       expect(Buffer.from(new Uint8Array(again.payload, c2.payloadOffset, c2.payloadLength)).equals(firstBytes)).toBe(false);
       const next = await pool.submit([job(3)]); // both slots are held now: a third
       expect(new Set([first.payload, held.payload, next.payload]).size).toBe(3);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('hands a job\'s full payload slots over in parts as it goes, never using more slots than its limit', async () => {
+    const big = join(work, 'big');
+    const other = join(work, 'other');
+    await writeFile(big, randomBytes(3 * 2 ** 20));
+    await writeFile(other, randomBytes(3 * 2 ** 20));
+    // 128 KiB chunks of random data (stored as they are): two payloads fill a slot, two slots per worker
+    const small = (): WorkerConfig => ({ ...config(), splitter: 'FIXED-128K', payloadCapacity: 300_000, payloadSlots: 2 });
+    const pool = new HashingPool({ workers: 1, config: small });
+    try {
+      const parts: { ids: string[]; payload: SharedArrayBuffer }[] = [];
+      const result = await pool.submit([{ fileKey: 1, path: big, offset: 0, length: 3 * 2 ** 20 }], (part) => {
+        for (const c of part.contents) expect(c.payloadOffset + c.payloadLength).toBeLessThanOrEqual(part.payload.byteLength);
+        parts.push({ ids: part.contents.map((c) => c.contentId), payload: part.payload });
+        setImmediate(() => part.release()); // the worker waits for it: both of its slots are in use by now
+      });
+      const chunks = result.segments[0]!.chunks;
+      expect(chunks).toHaveLength(24);
+      const inResult = chunks.filter((c) => c.payloadOffset >= 0).map((c) => c.contentId);
+      expect(parts.length).toBeGreaterThanOrEqual(10);
+      // every chunk's payload arrived exactly once: in a part or with the result
+      expect([...parts.flatMap((p) => p.ids), ...inResult].sort()).toEqual(chunks.map((c) => c.contentId).sort());
+      expect(new Set([...parts.map((p) => p.payload), result.payload]).size).toBe(2);
+      result.release();
+      // without a taker for parts such a job fails instead of dropping payloads (other data: the worker
+      // sends no payload twice)
+      await expect(pool.submit([{ fileKey: 2, path: other, offset: 0, length: 3 * 2 ** 20 }]))
+        .rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/outgrew its payload slot/) });
     } finally {
       await pool.close();
     }

@@ -4,16 +4,25 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
 import { fromWorkerError } from './worker-error.ts';
-import type { JobMessage, SegmentJob, SegmentResult, WorkerConfig, WorkerMessage } from './upload-protocol.ts';
+import { freeSlot, slotStatesFor } from './payload-slots.ts';
+import type { ChunkRecord, JobMessage, SegmentJob, SegmentResult, WorkerConfig, WorkerData, WorkerMessage } from './upload-protocol.ts';
 
 /** A finished job as the main thread sees it. */
 export interface PoolResult {
   readonly segments: readonly SegmentResult[];
   /** Bytes compressed+encrypted by this job (for progress). */
   readonly bytesPrepared: number;
-  /** The worker's payload slot the job wrote its payloads into (ChunkRecord.payloadOffset is into it). */
+  /** The worker's payload slot holding the job's last payloads (ChunkRecord.payloadOffset is into it). */
   readonly payload: SharedArrayBuffer;
-  /** Hands the slot back to its worker for a later job: call once, after the payloads were copied out. */
+  /** Hands the slot back to its worker: call once, after the payloads were copied out. */
+  release(): void;
+}
+
+/** A full payload slot of a job still running (payload-slots.ts): store its contents, then release it. */
+export interface PoolPart {
+  readonly contents: readonly ChunkRecord[];
+  readonly payload: SharedArrayBuffer;
+  /** Hands the slot back to its worker (which may be waiting for it): call once, after the payloads were copied out. */
   release(): void;
 }
 
@@ -21,13 +30,16 @@ interface PendingJob {
   readonly message: JobMessage;
   readonly resolve: (r: PoolResult) => void;
   readonly reject: (e: unknown) => void;
+  readonly onPart: ((part: PoolPart) => void) | undefined;
 }
 
 interface PoolWorker {
   readonly worker: Worker;
   readonly inFlight: Map<number, PendingJob>;
-  /** The worker's payload slots, by number (each arrives with the first result that uses it). */
+  /** The worker's payload slots, by number (each arrives with the first message that uses it). */
   readonly slots: SharedArrayBuffer[];
+  /** Who holds each slot (payload-slots.ts): the main thread frees a slot here. */
+  readonly slotStates: Int32Array;
 }
 
 /**
@@ -87,7 +99,11 @@ export class HashingPool {
     }
   }
 
-  submit(segments: readonly SegmentJob[]): Promise<PoolResult> {
+  /**
+   * Runs one job. `onPart` takes the payload slots the job fills before its last (a job larger than a slot);
+   * without it such a job fails.
+   */
+  submit(segments: readonly SegmentJob[], onPart?: (part: PoolPart) => void): Promise<PoolResult> {
     if (this.closed) return Promise.reject(new CairnError('INTERNAL', 'hashing pool is closed'));
     if (this.failure !== undefined) return Promise.reject(this.failure);
     try {
@@ -98,7 +114,7 @@ export class HashingPool {
       return Promise.reject(e);
     }
     return new Promise<PoolResult>((resolve, reject) => {
-      this.queue.push({ message: { type: 'job', jobId: this.nextJobId++, segments }, resolve, reject });
+      this.queue.push({ message: { type: 'job', jobId: this.nextJobId++, segments }, resolve, reject, onPart });
       this.dispatch();
     });
   }
@@ -117,8 +133,10 @@ export class HashingPool {
     const config = this.options.config();
     limitWorkerYoungGeneration();
     for (let i = 0; i < Math.max(1, this.options.workers); i++) {
-      const worker = new Worker(new URL('./upload-worker.ts', import.meta.url), { workerData: config });
-      const pw: PoolWorker = { worker, inFlight: new Map(), slots: [] };
+      const slotStates = slotStatesFor(config.payloadSlots);
+      const workerData: WorkerData = { ...config, slotStates };
+      const worker = new Worker(new URL('./upload-worker.ts', import.meta.url), { workerData });
+      const pw: PoolWorker = { worker, inFlight: new Map(), slots: [], slotStates: new Int32Array(slotStates) };
       worker.on('message', (msg: WorkerMessage) => this.onMessage(pw, msg));
       worker.on('error', (err) => this.fail(new CairnError('INTERNAL', `hashing worker failed: ${err.message}`, { cause: err })));
       worker.on('exit', (code) => {
@@ -130,26 +148,36 @@ export class HashingPool {
 
   private onMessage(pw: PoolWorker, msg: WorkerMessage): void {
     const job = pw.inFlight.get(msg.jobId);
-    if (job === undefined) return;
+    if (msg.type !== 'fatal' && msg.buffer !== undefined) pw.slots[msg.slot] = msg.buffer;
+    const payload = msg.type === 'fatal' ? undefined : pw.slots[msg.slot];
+    let released = false;
+    const release = (): void => {
+      if (released || msg.type === 'fatal') return;
+      released = true;
+      freeSlot(pw.slotStates, msg.slot);
+    };
+    if (job === undefined) {
+      release(); // a job rejected already (the pool failed): nobody will pack the slot
+      return;
+    }
+    if (msg.type === 'part') {
+      if (payload === undefined || job.onPart === undefined) {
+        release();
+        this.fail(new CairnError('INTERNAL', payload === undefined
+          ? `hashing worker named payload slot ${msg.slot} without sending it`
+          : 'a hashing job outgrew its payload slot and nobody takes its parts'));
+      } else {
+        job.onPart({ contents: msg.contents, payload, release });
+      }
+      return;
+    }
     pw.inFlight.delete(msg.jobId);
     if (msg.type === 'fatal') {
       job.reject(fromWorkerError(msg.error));
+    } else if (payload === undefined) {
+      job.reject(new CairnError('INTERNAL', `hashing worker named payload slot ${msg.slot} without sending it`));
     } else {
-      if (msg.buffer !== undefined) pw.slots[msg.slot] = msg.buffer;
-      const payload = pw.slots[msg.slot];
-      if (payload === undefined) {
-        job.reject(new CairnError('INTERNAL', `hashing worker named payload slot ${msg.slot} without sending it`));
-      } else {
-        let released = false;
-        job.resolve({
-          segments: msg.segments, bytesPrepared: msg.bytesPrepared, payload,
-          release: () => {
-            if (released || this.closed) return;
-            released = true;
-            pw.worker.postMessage({ type: 'recycle', slot: msg.slot });
-          },
-        });
-      }
+      job.resolve({ segments: msg.segments, bytesPrepared: msg.bytesPrepared, payload, release });
     }
     this.dispatch();
     const waiters = this.capacityWaiters.splice(0);

@@ -1,5 +1,5 @@
-// A growable byte buffer in shared memory that collects the encrypted payloads of one worker job, so the
-// main thread reads them where the worker wrote them (upload-protocol.ts: payload slots).
+// A growable byte buffer in shared memory that collects encrypted payloads in one payload slot, so the main
+// thread reads them where the worker wrote them (payload-slots.ts).
 export class PayloadBuffer {
   private buf: Buffer;
   private used = 0;
@@ -30,6 +30,11 @@ export class PayloadBuffer {
 
   get length(): number {
     return this.used;
+  }
+
+  /** Bytes the buffer holds before it would have to grow. */
+  get capacity(): number {
+    return this.buf.length;
   }
 
   /** The shared memory the payloads are in: the slot given, or the larger one it grew into. */

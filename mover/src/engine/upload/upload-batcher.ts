@@ -2,9 +2,9 @@
 // applies job results on the main thread: new payloads go to the content writer (which packs and uploads
 // them), chunk lists go back to the file that asked.
 import type { ContentWriter } from '../content/content-store.ts';
-import type { HashingPool, PoolResult } from './hashing-pool.ts';
+import type { HashingPool, PoolPart, PoolResult } from './hashing-pool.ts';
 import type { UploadProgress } from './upload-progress.ts';
-import type { SegmentJob, SegmentResult } from './upload-protocol.ts';
+import type { ChunkRecord, SegmentJob, SegmentResult } from './upload-protocol.ts';
 
 export interface BatcherLimits {
   /** A job is submitted once its segments add up to this many bytes… */
@@ -13,6 +13,11 @@ export interface BatcherLimits {
   readonly maxJobSegments: number;
   /** Jobs submitted but not yet applied (their payloads are held until packed); add() waits beyond this. */
   readonly maxJobsInFlight: number;
+}
+
+/** What the parts of one job left for its result (parts are applied before it, in arrival order). */
+interface PartsOfJob {
+  failure: { readonly error: unknown } | undefined;
 }
 
 interface Waiting {
@@ -70,6 +75,7 @@ export class UploadBatcher {
   async drain(): Promise<void> {
     this.submitBatch();
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    await this.applying; // parts of a job that failed after sending them
   }
 
   private submitBatch(): void {
@@ -77,32 +83,44 @@ export class UploadBatcher {
     const waiting = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    const job = this.pool.submit(waiting.map((w) => w.segment));
+    const parts: PartsOfJob = { failure: undefined };
+    const job = this.pool.submit(waiting.map((w) => w.segment), (part) => this.applyPart(part, parts));
     const done = job.then(
-      (result) => this.apply(result, waiting),
+      (result) => this.apply(result, waiting, parts),
       (err: unknown) => { for (const w of waiting) w.reject(err); },
     );
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
   }
 
-  private apply(result: PoolResult, waiting: readonly Waiting[]): Promise<void> {
+  /** Stores a full slot of a job still running (in arrival order, like results) and frees it at once. */
+  private applyPart(part: PoolPart, parts: PartsOfJob): void {
     const step = this.applying.then(async () => {
+      try {
+        await this.store(part.contents, part.payload);
+      } catch (e) {
+        parts.failure ??= { error: e };
+      } finally {
+        part.release();
+      }
+    });
+    this.applying = step.catch(() => undefined);
+  }
+
+  private apply(result: PoolResult, waiting: readonly Waiting[], parts: PartsOfJob): Promise<void> {
+    const step = this.applying.then(async () => {
+      if (parts.failure !== undefined) {
+        // a part of this job could not be stored: none of its files is complete
+        result.release();
+        for (const w of waiting) w.reject(parts.failure.error);
+        return;
+      }
       this.progress.bytesNew += result.bytesPrepared;
       for (let i = 0; i < result.segments.length; i++) {
         const seg = result.segments[i]!;
         const w = waiting[i]!;
         try {
-          for (const c of seg.chunks) {
-            if (c.payloadOffset < 0) continue;
-            await this.contents.addPreparedContent({
-              contentId: c.contentId,
-              payload: new Uint8Array(result.payload, c.payloadOffset, c.payloadLength),
-              originalLength: c.length,
-              compressionHeaderId: c.compressionHeaderId,
-            });
-            this.progress.bytesUploaded += c.payloadLength;
-          }
+          await this.store(seg.chunks, result.payload);
           this.progress.bytesRead += seg.bytesRead;
           w.resolve(seg);
         } catch (e) {
@@ -114,5 +132,19 @@ export class UploadBatcher {
     });
     this.applying = step.catch(() => undefined);
     return step;
+  }
+
+  /** Hands the chunks' payloads (those in `payload`; -1: none to store) to the content writer, which copies them into packs. */
+  private async store(chunks: readonly ChunkRecord[], payload: SharedArrayBuffer): Promise<void> {
+    for (const c of chunks) {
+      if (c.payloadOffset < 0) continue;
+      await this.contents.addPreparedContent({
+        contentId: c.contentId,
+        payload: new Uint8Array(payload, c.payloadOffset, c.payloadLength),
+        originalLength: c.length,
+        compressionHeaderId: c.compressionHeaderId,
+      });
+      this.progress.bytesUploaded += c.payloadLength;
+    }
   }
 }

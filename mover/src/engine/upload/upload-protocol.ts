@@ -1,9 +1,11 @@
 // Messages between the uploader (main thread) and its hashing workers. Workers read file segments with
 // large synchronous reads, cut them with the content-defined splitter, hash each chunk, and compress +
-// encrypt only chunks the repository does not have yet. Payloads of one job are written into ONE payload slot
-// of the worker, a SharedArrayBuffer the main thread reads them from (no per-chunk allocation or copy across
-// the thread boundary); results and recycles name the slot by number, so each buffer crosses only once.
-// Failures carry their typed error (worker-error.ts).
+// encrypt only chunks the repository does not have yet. Payloads are written into the worker's payload slots,
+// SharedArrayBuffers the main thread reads them from (no per-chunk allocation or copy across the thread
+// boundary); a job whose payloads outgrow a slot hands the full one over in a part message and goes on in
+// another (payload-slots.ts). Messages name a slot by number, so each buffer crosses only once, and the main
+// thread hands a slot back through shared memory (the slot states). Failures carry their typed error
+// (worker-error.ts).
 import type { ContentPreparerSpec } from '../content/content-preparer.ts';
 import type { WorkerError } from './worker-error.ts';
 
@@ -12,8 +14,16 @@ export interface WorkerConfig {
   readonly preparer: ContentPreparerSpec;
   readonly splitter: string;
   readonly readBufferSize: number;
-  /** Size of every payload buffer (one job's new contents); fixed so recycled buffers always fit. */
+  /** Size of every payload slot (a slot grows only for a chunk whose payload alone does not fit). */
   readonly payloadCapacity: number;
+  /** Payload slots per worker: a worker that has them all in use waits until the main thread frees one. */
+  readonly payloadSlots: number;
+}
+
+/** What each worker starts with: the shared config and its own slot states (payload-slots.ts). */
+export interface WorkerData extends WorkerConfig {
+  /** Int32 [generation, state of slot 0, slot 1, ...]: 1 while the worker fills or the main thread reads it. */
+  readonly slotStates: SharedArrayBuffer;
 }
 
 export interface SegmentJob {
@@ -27,12 +37,6 @@ export interface SegmentJob {
   readonly expect?: { readonly size: bigint; readonly mtimeNs: bigint; readonly ino: bigint };
 }
 
-/** A payload slot the main thread is done with, handed back to the worker that filled it for a later job. */
-export interface RecycleMessage {
-  readonly type: 'recycle';
-  readonly slot: number;
-}
-
 export interface JobMessage {
   readonly type: 'job';
   readonly jobId: number;
@@ -43,7 +47,10 @@ export interface ChunkRecord {
   readonly contentId: string;
   /** Uncompressed length. */
   readonly length: number;
-  /** Offset of the encrypted payload inside the job's payload buffer; -1 when the content already exists. */
+  /**
+   * Offset of the encrypted payload in the result's payload slot; -1 when there is none to store: the content
+   * already exists, or its payload went to the main thread earlier, in a part message.
+   */
   readonly payloadOffset: number;
   readonly payloadLength: number;
   readonly compressionHeaderId: number;
@@ -80,10 +87,21 @@ export interface JobResult {
   readonly bytesPrepared: number;
 }
 
+/** A full payload slot of a job still running: store its contents, then free the slot. */
+export interface JobPart {
+  readonly type: 'part';
+  readonly jobId: number;
+  readonly slot: number;
+  /** The slot's buffer, when the main thread has not seen it yet (as JobResult.buffer). */
+  readonly buffer?: SharedArrayBuffer;
+  /** The contents whose payloads are in the slot (payloadOffset into it). */
+  readonly contents: readonly ChunkRecord[];
+}
+
 export interface WorkerFailure {
   readonly type: 'fatal';
   readonly jobId: number;
   readonly error: WorkerError;
 }
 
-export type WorkerMessage = JobResult | WorkerFailure;
+export type WorkerMessage = JobResult | JobPart | WorkerFailure;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { expectedUploadMemory, planUploadResources, SEGMENT_BYTES } from './upload-resources.ts';
+import { expectedUploadMemory, planUploadResources } from './upload-resources.ts';
 
 const MiB = 1024 * 1024;
-const base = { cores: 2, segmentBytes: SEGMENT_BYTES, maxChunkBytes: 8 * MiB, maxPackBytes: 20 * MiB };
+const base = { cores: 2, maxChunkBytes: 8 * MiB, maxPackBytes: 20 * MiB };
 
 describe('planUploadResources', () => {
   it('plans for throughput without a limit, and for less memory as the limit shrinks, always within 80% of it when it can', () => {

@@ -9,8 +9,8 @@ import { createSplitter, DEFAULT_SPLITTER } from '../object/splitter-factory.ts'
 //   progress and state per file in flight, ~1 KiB each), results waiting to be packed (one job payload each);
 // - packs being filled and uploaded: one buffer of maxPackSize + slack each;
 // - each hashing worker: its isolate and compressor (~30 MiB), its read window (the largest chunk plus one
-//   read), the payload slot of the job it runs and one more (payloads of a job of at most one segment;
-//   a slot keeps the pages its largest job touched, and comes back to its worker once packed).
+//   read), its payload slots (payload-slots.ts: a few of PAYLOAD_SLOT_BYTES; a job larger than a slot hands
+//   full ones over as it goes, and a worker with all of them waiting to be packed waits too).
 
 export interface UploadResources {
   /** Hashing worker threads. */
@@ -19,6 +19,8 @@ export interface UploadResources {
   readonly jobsPerWorker: number;
   /** Finished jobs per worker whose payloads may wait for packing while the worker goes on. */
   readonly resultsWaiting: number;
+  /** Payload slots per worker (payload-slots.ts): at least 2, so a worker goes on while its last result waits. */
+  readonly payloadSlots: number;
   /** Files (and symlinks) processed at once across the whole tree. */
   readonly filesInFlight: number;
   /** Subdirectories of one directory walked at once: listings held grow with depth, not with the tree. */
@@ -39,19 +41,16 @@ export interface ResourceInput {
   readonly cores: number;
   /** An explicit worker count (--parallel) wins over the plan's. */
   readonly workers?: number | undefined;
-  /** Bytes of one file segment (one job holds at most one segment of a large file; default SEGMENT_BYTES). */
-  readonly segmentBytes?: number;
   /** The splitter's largest chunk (default: Cairn's splitter's). */
   readonly maxChunkBytes?: number;
   /** The format's pack size (default kopia's 20 MiB). */
   readonly maxPackBytes?: number;
 }
 
-type Sizes = Required<Pick<ResourceInput, 'segmentBytes' | 'maxChunkBytes' | 'maxPackBytes'>>;
+type Sizes = Required<Pick<ResourceInput, 'maxChunkBytes' | 'maxPackBytes'>>;
 
 function sizesOf(input: ResourceInput): Sizes {
   return {
-    segmentBytes: input.segmentBytes ?? SEGMENT_BYTES,
     maxChunkBytes: input.maxChunkBytes ?? createSplitter(DEFAULT_SPLITTER).maxSize,
     maxPackBytes: input.maxPackBytes ?? 20 * MiB,
   };
@@ -64,6 +63,12 @@ const MiB = 1024 * 1024;
  * versions: another size would cut the same file differently and store it again.
  */
 export const SEGMENT_BYTES = 16 * MiB;
+/**
+ * One payload slot: 4 MiB of sealed payloads and room for the chunk that would not fit (a job hands a slot over
+ * before the next payload would overflow it; one payload larger than a whole slot grows it). Smaller slots
+ * mean more part messages for large files; 4 MiB is ~4 average chunks.
+ */
+export const PAYLOAD_SLOT_BYTES = 4 * MiB + 64 * 1024;
 /** Node, the loaded code and the main heap of a walk with bounded files in flight. */
 const BASE = 110 * MiB;
 /** A worker's isolate, compressor contexts and garbage between collections. */
@@ -75,26 +80,19 @@ const FILL = 0.8;
 function candidates(cores: number): Omit<UploadResources, 'expectedBytes'>[] {
   const w = Math.max(1, cores);
   return [
-    { workers: w, jobsPerWorker: 2, resultsWaiting: 1, filesInFlight: 1024, subdirsPerDirectory: 4, readBytes: 8 * MiB, packUploads: 3, packBytes: 20 * MiB },
-    { workers: w, jobsPerWorker: 1, resultsWaiting: 1, filesInFlight: 512, subdirsPerDirectory: 4, readBytes: 4 * MiB, packUploads: 2, packBytes: 20 * MiB },
-    { workers: Math.min(w, 2), jobsPerWorker: 1, resultsWaiting: 0, filesInFlight: 256, subdirsPerDirectory: 2, readBytes: 1 * MiB, packUploads: 1, packBytes: 16 * MiB },
-    { workers: 1, jobsPerWorker: 1, resultsWaiting: 0, filesInFlight: 128, subdirsPerDirectory: 2, readBytes: 1 * MiB, packUploads: 1, packBytes: 8 * MiB },
+    { workers: w, jobsPerWorker: 2, resultsWaiting: 1, payloadSlots: 4, filesInFlight: 1024, subdirsPerDirectory: 4, readBytes: 8 * MiB, packUploads: 3, packBytes: 20 * MiB },
+    { workers: w, jobsPerWorker: 1, resultsWaiting: 1, payloadSlots: 3, filesInFlight: 512, subdirsPerDirectory: 4, readBytes: 4 * MiB, packUploads: 2, packBytes: 20 * MiB },
+    { workers: Math.min(w, 2), jobsPerWorker: 1, resultsWaiting: 0, payloadSlots: 2, filesInFlight: 256, subdirsPerDirectory: 2, readBytes: 1 * MiB, packUploads: 1, packBytes: 16 * MiB },
+    { workers: 1, jobsPerWorker: 1, resultsWaiting: 0, payloadSlots: 2, filesInFlight: 128, subdirsPerDirectory: 2, readBytes: 1 * MiB, packUploads: 1, packBytes: 8 * MiB },
   ];
 }
 
 /** The memory a plan is expected to take (the model in the header). */
 export function expectedUploadMemory(plan: Omit<UploadResources, 'expectedBytes'>, input: ResourceInput): number {
   const sizes = sizesOf(input);
-  const payload = payloadCapacity(sizes.segmentBytes);
-  const perWorker = WORKER_BASE + sizes.maxChunkBytes + plan.readBytes + 2 * payload;
-  const waiting = plan.workers * (plan.jobsPerWorker + plan.resultsWaiting) * payload;
+  const perWorker = WORKER_BASE + sizes.maxChunkBytes + plan.readBytes + plan.payloadSlots * PAYLOAD_SLOT_BYTES;
   const packs = (plan.packUploads + 1) * (Math.min(plan.packBytes, sizes.maxPackBytes) + sizes.maxChunkBytes);
-  return BASE + plan.workers * perWorker + waiting + packs + plan.filesInFlight * 1024;
-}
-
-/** The payload buffer of one job: a segment's bytes plus the AEAD and compression overhead of its chunks. */
-export function payloadCapacity(segmentBytes: number): number {
-  return segmentBytes + Math.ceil(segmentBytes / 64) + 64 * 1024;
+  return BASE + plan.workers * perWorker + packs + plan.filesInFlight * 1024;
 }
 
 export function planUploadResources(input: ResourceInput): UploadResources {

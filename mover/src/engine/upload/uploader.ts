@@ -20,7 +20,7 @@ import type { SnapshotManifest, SnapshotStats } from '../snapshot/snapshot-manif
 import { listSnapshots, saveSnapshot } from '../snapshot/snapshot-manager.ts';
 import type { SourceInfo } from '../snapshot/source-info.ts';
 import { HashingPool } from './hashing-pool.ts';
-import { payloadCapacity, planUploadResources, SEGMENT_BYTES, type UploadResources } from './upload-resources.ts';
+import { PAYLOAD_SLOT_BYTES, planUploadResources, SEGMENT_BYTES, type UploadResources } from './upload-resources.ts';
 import { UploadBatcher } from './upload-batcher.ts';
 import { newUploadProgress, type UploadProgress } from './upload-progress.ts';
 import { type DirectoryListing, readSourceDirectory, type SourceEntry } from './directory-reader.ts';
@@ -118,13 +118,13 @@ export class Uploader {
       depthPerWorker: plan.jobsPerWorker,
       config: () => ({
         preparer: repo.contents.preparerSpec({ compression: options.compression }),
-        splitter, readBufferSize: plan.readBytes, payloadCapacity: payloadCapacity(SEGMENT_BYTES),
+        splitter, readBufferSize: plan.readBytes, payloadCapacity: PAYLOAD_SLOT_BYTES, payloadSlots: plan.payloadSlots,
       }),
     });
     this.batcher = new UploadBatcher(this.pool, repo.contents, this.progress, {
-      // a job holds at most one large-file segment, so its payload fits the workers' fixed buffers
+      // a job holds at most one large-file segment (many small files, or one segment of a large one)
       maxJobBytes: SEGMENT_BYTES, maxJobSegments: 256,
-      // results not yet packed count too: their payloads stay in memory until the packs have them
+      // results not yet packed count too (their last payload slot waits with them)
       maxJobsInFlight: workers * (plan.jobsPerWorker + plan.resultsWaiting),
     });
   }
