@@ -13,6 +13,12 @@ describe('planRestoreResources', () => {
     expect(planRestoreResources({ cores: 2, memoryLimitBytes: 64 * MiB })).toMatchObject({ parallel: 2, writers: 1 });
   });
 
+  it('reads fewer, smaller ranges at once from local storage, with as many writers', () => {
+    expect(planRestoreResources({ cores: 8, storage: 'local' })).toMatchObject({ parallel: 4, writers: 4, maxRangeBytes: 4 * MiB });
+    expect(planRestoreResources({ cores: 8, storage: 'remote' })).toMatchObject({ parallel: 8, writers: 4, maxRangeBytes: 8 * MiB });
+    expect(planRestoreResources({ cores: 2, storage: 'local' }).expectedBytes).toBeLessThan(planRestoreResources({ cores: 2 }).expectedBytes);
+  });
+
   it('costs more for every extra range, byte of range and writer', () => {
     const p = { parallel: 4, writers: 2, maxRangeBytes: 4 * MiB };
     const c = expectedRestoreMemory(p);

@@ -24,7 +24,8 @@ export async function run(ctx: CommandContext, args: readonly string[], values: 
     throw new UsageError(`--parallel ${String(values['parallel'])} is not a number from 1 to 256`);
   }
   const limit = ctx.memoryLimit();
-  const plan = planRestoreResources({ memoryLimitBytes: limit.bytes, cores: availableParallelism() });
+  const storage = ctx.repositoryUrl().startsWith('file:') ? 'local' : 'remote';
+  const plan = planRestoreResources({ memoryLimitBytes: limit.bytes, cores: availableParallelism(), storage });
   ctx.logger.debug({ plan }, 'memory plan');
   return ctx.withRepository({ readOnly: true }, async (repo) => {
     const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
