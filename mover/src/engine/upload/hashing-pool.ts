@@ -160,12 +160,11 @@ export class HashingPool {
       release(); // a job rejected already (the pool failed): nobody will pack the slot
       return;
     }
+    const unsent = (slot: number): CairnError => new CairnError('INTERNAL', `hashing worker named payload slot ${slot} without sending it`);
     if (msg.type === 'part') {
       if (payload === undefined || job.onPart === undefined) {
         release();
-        this.fail(new CairnError('INTERNAL', payload === undefined
-          ? `hashing worker named payload slot ${msg.slot} without sending it`
-          : 'a hashing job outgrew its payload slot and nobody takes its parts'));
+        this.fail(payload === undefined ? unsent(msg.slot) : new CairnError('INTERNAL', 'a hashing job outgrew its payload slot and nobody takes its parts'));
       } else {
         job.onPart({ contents: msg.contents, payload, release });
       }
@@ -175,7 +174,7 @@ export class HashingPool {
     if (msg.type === 'fatal') {
       job.reject(fromWorkerError(msg.error));
     } else if (payload === undefined) {
-      job.reject(new CairnError('INTERNAL', `hashing worker named payload slot ${msg.slot} without sending it`));
+      job.reject(unsent(msg.slot));
     } else {
       job.resolve({ segments: msg.segments, bytesPrepared: msg.bytesPrepared, payload, release });
     }

@@ -6,7 +6,7 @@ import { createSplitter, DEFAULT_SPLITTER } from '../object/splitter-factory.ts'
 // Where the memory of a backup goes (measured with --heap-prof / process.memoryUsage per thread, 1 GB
 // first backup, see the README's performance section), and the model below:
 // - the main thread: Node itself and the loaded code (~60 MiB), the walk (listings of the directories in
-//   progress and state per file in flight, ~1 KiB each), results waiting to be packed (one job payload each);
+//   progress and state per file in flight, ~1 KiB each);
 // - packs being filled and uploaded: one buffer of maxPackSize + slack each;
 // - each hashing worker: its isolate and compressor (~30 MiB), its read window (the largest chunk plus one
 //   read), its payload slots (payload-slots.ts: a few of PAYLOAD_SLOT_BYTES; a job larger than a slot hands

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { resolveSnapshot } from '../../../engine/snapshot/snapshot-manager.ts';
 import { restoreSnapshot } from '../../../engine/restore/restore.ts';
 import { planRestoreResources } from '../../../engine/restore/restore-resources.ts';
+import { parseBlobStoreUrl } from '../../../engine/blob/open-blob-store.ts';
 import { availableParallelism } from 'node:os';
 import { parseSourceInfo } from '../../../engine/snapshot/source-info.ts';
 import { startProgress } from '../../progress-reporter.ts';
@@ -24,10 +25,11 @@ export async function run(ctx: CommandContext, args: readonly string[], values: 
     throw new UsageError(`--parallel ${String(values['parallel'])} is not a number from 1 to 256`);
   }
   const limit = ctx.memoryLimit();
-  const storage = ctx.repositoryUrl().startsWith('file:') ? 'local' : 'remote';
-  const plan = planRestoreResources({ memoryLimitBytes: limit.bytes, cores: availableParallelism(), storage });
-  ctx.logger.debug({ plan }, 'memory plan');
   return ctx.withRepository({ readOnly: true }, async (repo) => {
+    // the repository is open, so its URL parsed: a file repository is read with fewer, smaller ranges in flight
+    const storage = parseBlobStoreUrl(ctx.repositoryUrl()).kind === 'file' ? 'local' : 'remote';
+    const plan = planRestoreResources({ memoryLimitBytes: limit.bytes, cores: availableParallelism(), storage });
+    ctx.logger.debug({ plan }, 'memory plan');
     const source = typeof values['source'] === 'string' ? parseSourceInfo(values['source'], { hostname: ctx.defaultHost(), username: ctx.defaultUser(), flag: '--source' }) : undefined;
     const snapshot = await resolveSnapshot(repo.manifests, args[0]!, { ...(source ? { source } : {}), ...(asOf ? { asOf } : {}) });
     const counters = { files: 0, bytes: 0, dirs: 0 };
