@@ -10,6 +10,7 @@ import { CountingBlobStore } from '../engine/blob/counting-store.ts';
 import type { SafetySpec } from '../engine/maintenance/safety.ts';
 import { CommitGate } from '../engine/util/commit-gate.ts';
 import { openRepositoryFormat } from '../engine/format/open-repository-format.ts';
+import { passwordKeyCache } from '../engine/format/password-key-cache.ts';
 import type { RepositoryFormat } from '../engine/format/repository-config.ts';
 import type { Repository } from '../engine/repo/open-repository.ts';
 import { SecretScrubber } from './secret-scrubber.ts';
@@ -92,6 +93,7 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
   let counting: CountingBlobStore | undefined;
   let repository: Repository | undefined;
   let limit: MemoryLimit | undefined;
+  const cacheDir = str('cache-dir') ?? nonEmpty(env['CAIRN_CACHE_DIR']);
 
   const ctx: CommandContext = {
     json, logger, output, progress, env, signal, commitGate, seams,
@@ -147,7 +149,8 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
       } catch {
         return; // openRepository meets the same error and reports it, after the command's own checks
       }
-      format = openRepositoryFormat(s, password);
+      const keyCache = cacheDir === undefined ? undefined : passwordKeyCache(cacheDir);
+      format = openRepositoryFormat(s, password, keyCache === undefined ? {} : { keyCache });
       format.catch(() => undefined); // awaited (and reported) by openRepository; a command may also end before
     },
     async openRepository(options = {}) {
@@ -158,7 +161,6 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
       const s = await ctx.openStore();
       const password = await ctx.password();
       const opened = format === undefined ? undefined : await format;
-      const cacheDir = str('cache-dir') ?? nonEmpty(env['CAIRN_CACHE_DIR']);
       const { openRepository } = await loading;
       repository = await openRepository(s, password, {
         readOnly: options.readOnly ?? false, username: ctx.defaultUser(), hostname: ctx.defaultHost(), logger,

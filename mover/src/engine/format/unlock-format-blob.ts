@@ -7,6 +7,7 @@ import { derivePasswordKey, type PasswordKeyDeriver } from '../crypto/key-deriva
 import { CorruptionError } from '../errors.ts';
 import { BLOBCFG_BLOB_ID, FORMAT_BLOB_ENCRYPTION, FORMAT_BLOB_ID, UNIQUE_ID_LENGTH, parseFormatBlob, type FormatBlobJson } from './format-blob-json.ts';
 import { RepositoryNotFoundError, WrongPasswordError } from './format-errors.ts';
+import type { PasswordKeyCache } from './password-key-cache.ts';
 import type { RepositoryConfig } from './repository-config.ts';
 import { decodeRepositoryConfig } from './repository-config-json.ts';
 
@@ -16,6 +17,8 @@ export interface FormatKdfOptions {
    * user input; production callers leave it unset.
    */
   readonly passwordKeyDeriver?: PasswordKeyDeriver;
+  /** A local copy of the format key sealed with the password (password-key-cache.ts): skips the KDF when it opens. */
+  readonly keyCache?: PasswordKeyCache;
 }
 
 export interface UnlockedFormatBlob {
@@ -52,12 +55,23 @@ export async function readFormatBlob(store: BlobReader): Promise<{ bytes: Buffer
 
 export async function unlockFormatBlob(store: BlobReader, password: string, options: FormatKdfOptions = {}): Promise<UnlockedFormatBlob> {
   const { bytes, json } = await readFormatBlob(store);
-  const kdf = options.passwordKeyDeriver ?? derivePasswordKey;
-  const formatEncryptionKey = await kdf(json.keyAlgo, password, json.uniqueId, FORMAT_KEY_LENGTH);
-  const plaintext = openAesGcmEnvelope(formatEncryptionKey, json.uniqueId, json.encryptedBlockFormat);
-  if (plaintext === null) throw await wrongPasswordOrDamage(store, json, formatEncryptionKey);
+  const { key: formatEncryptionKey, plaintext } = await openSealedConfig(store, json, password, options);
   const config = decodeRepositoryConfig(plaintext, `${FORMAT_BLOB_ID} at ${store.description}`);
   return { bytes, json, formatEncryptionKey, plaintext, config };
+}
+
+/** The format key and the config it opens: the cached key when it opens the config, else the password KDF's. */
+async function openSealedConfig(store: BlobReader, json: FormatBlobJson, password: string, options: FormatKdfOptions): Promise<{ key: Buffer; plaintext: Buffer }> {
+  const { keyCache } = options;
+  const cached = await keyCache?.load(json.keyAlgo, password, json.uniqueId).catch(() => undefined);
+  const fromCache = cached === undefined ? null : openAesGcmEnvelope(cached, json.uniqueId, json.encryptedBlockFormat);
+  if (cached !== undefined && fromCache !== null) return { key: cached, plaintext: fromCache };
+  const kdf = options.passwordKeyDeriver ?? derivePasswordKey;
+  const key = await kdf(json.keyAlgo, password, json.uniqueId, FORMAT_KEY_LENGTH);
+  const plaintext = openAesGcmEnvelope(key, json.uniqueId, json.encryptedBlockFormat);
+  if (plaintext === null) throw await wrongPasswordOrDamage(store, json, key);
+  await keyCache?.store(json.keyAlgo, password, json.uniqueId, key);
+  return { key, plaintext };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
 import { createRepositoryFormat, type CreateFormatOptions } from '../format/create-repository-format.ts';
 import { openRepositoryFormat } from '../format/open-repository-format.ts';
+import { passwordKeyCache } from '../format/password-key-cache.ts';
 import type { RepositoryFormat } from '../format/repository-config.ts';
 import { ManifestManager } from '../manifest/manifest-manager.ts';
 import { ObjectManager } from '../object/object-manager.ts';
@@ -29,7 +30,8 @@ export interface OpenRepositoryOptions {
   /** The format, already opened from this store with this password (the CLI starts that early: see command-context). */
   readonly format?: RepositoryFormat;
   /**
-   * Absolute directory for the local cache of index blobs and metadata packs (content/blob-cache.ts). An
+   * Absolute directory for the local cache of index blobs and metadata packs (content/blob-cache.ts) and of
+   * the password-derived key (format/password-key-cache.ts). An
    * unusable directory is warned about through `logger` and the repository opens without a cache.
    */
   readonly cacheDir?: string;
@@ -71,7 +73,8 @@ export class Repository implements DirectRepository {
 export async function openRepository(store: BlobStore, password: string, options: OpenRepositoryOptions = {}): Promise<Repository> {
   const storage: BlobStore = options.readOnly === true ? new ReadOnlyBlobStore(store) : store;
   // The format blobs are read from storage itself (they can change); everything after goes through the cache.
-  const format = options.format ?? await openRepositoryFormat(storage, password);
+  const keyCache = options.cacheDir === undefined ? undefined : passwordKeyCache(options.cacheDir);
+  const format = options.format ?? await openRepositoryFormat(storage, password, keyCache === undefined ? {} : { keyCache });
   const cache = options.cacheDir === undefined ? undefined : await openBlobCache(storage, {
     cacheDir: options.cacheDir, repositoryId: format.uniqueId.toString('hex'),
     key: format.deriveKey(CACHE_INTEGRITY_PURPOSE, CACHE_KEY_BYTES), ...(options.logger !== undefined ? { logger: options.logger } : {}),
