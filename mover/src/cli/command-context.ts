@@ -10,7 +10,7 @@ import { CountingBlobStore } from '../engine/blob/counting-store.ts';
 import type { SafetySpec } from '../engine/maintenance/safety.ts';
 import { CommitGate } from '../engine/util/commit-gate.ts';
 import { openRepositoryFormat } from '../engine/format/open-repository-format.ts';
-import { passwordKeyCache } from '../engine/format/password-key-cache.ts';
+import { passwordKeyCache, type PasswordKeyCache } from '../engine/format/password-key-cache.ts';
 import type { RepositoryFormat } from '../engine/format/repository-config.ts';
 import type { Repository } from '../engine/repo/open-repository.ts';
 import { SecretScrubber } from './secret-scrubber.ts';
@@ -71,6 +71,8 @@ export interface CommandContext {
    * result. Resolves once the store is open; a failure surfaces in openRepository, as if opened only then.
    */
   startOpening(): Promise<void>;
+  /** The password-derived key's cache in the --cache-dir (undefined without one). */
+  keyCache(): PasswordKeyCache | undefined;
   /** The run's memory budget (--memory-limit, CAIRN_MEMORY_LIMIT, the cgroup limit or physical memory). */
   memoryLimit(): MemoryLimit;
   /** What this run asked of storage and the local cache so far; undefined when no storage was opened. */
@@ -149,9 +151,12 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
       } catch {
         return; // openRepository meets the same error and reports it, after the command's own checks
       }
-      const keyCache = cacheDir === undefined ? undefined : passwordKeyCache(cacheDir);
+      const keyCache = ctx.keyCache();
       format = openRepositoryFormat(s, password, keyCache === undefined ? {} : { keyCache });
       format.catch(() => undefined); // awaited (and reported) by openRepository; a command may also end before
+    },
+    keyCache() {
+      return cacheDir === undefined ? undefined : passwordKeyCache(cacheDir);
     },
     async openRepository(options = {}) {
       // loaded here, not at start-up, and before the format is awaited: the format's key derivation (scrypt, on

@@ -100,6 +100,7 @@ export async function createRepositoryFormat(store: BlobStore, password: string,
     await store.delete(BLOBCFG_BLOB_ID).catch(() => undefined);
     throw e;
   }
+  await options.keyCache?.store(keyAlgo, password, uniqueId, formatEncryptionKey);
   return buildRepositoryFormat({
     uniqueId,
     keyAlgo,

@@ -61,6 +61,18 @@ describe('passwordKeyCache', () => {
     expect(bytes.includes(Buffer.from('right'))).toBe(false);
   });
 
+  it('creating a repository keeps its key, so the first open skips the KDF too', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'cairn-keycache-'));
+    dirs.push(cacheDir);
+    const keyCache = passwordKeyCache(cacheDir);
+    if (keyCache === undefined) throw new Error('absolute cache dir');
+    const store = new MemoryBlobStore();
+    const { kdf, calls } = countingKdf();
+    await createRepositoryFormat(store, 'right', { passwordKeyDeriver: kdf, keyCache });
+    await openRepositoryFormat(store, 'right', { passwordKeyDeriver: kdf, keyCache });
+    expect(calls()).toBe(1);
+  });
+
   it('a wrong password is refused and does not replace the entry of the right one', async () => {
     const { store, cacheDir, file } = await setUp();
     const keyCache = passwordKeyCache(cacheDir);

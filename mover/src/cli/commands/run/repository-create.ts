@@ -9,7 +9,9 @@ import type { CommandContext } from '../../command-context.ts';
 export async function run(ctx: CommandContext, _args: readonly string[], values: ParsedValues): Promise<CommandOutcome> {
   const compression = typeof values['compression'] === 'string' ? checkCompression(values['compression'], '--compression') : undefined;
   const store = await ctx.openStore({ create: true, requireEmpty: true });
+  const keyCache = ctx.keyCache();
   const info = await createRepository(store, await ctx.password(), {
+    ...(keyCache === undefined ? {} : { keyCache }),
     ...(typeof values['hash'] === 'string' ? { hash: values['hash'] } : {}),
     ...(typeof values['encryption'] === 'string' ? { encryption: values['encryption'] } : {}),
   });
