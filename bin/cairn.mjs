@@ -8,6 +8,7 @@
 // before the next one (V8 lets it grow up to 4x while the mutator allocates fast). Files in flight live
 // across young collections, so a first backup of many small files promotes most of its per-file garbage:
 // 1,000,000 files, peak RSS 752 -> 577 MiB (unchanged backup 289 -> 241), CPU time within the noise.
+// Both are set aside while the CLI's modules load (mover/src/cli/heap-flags.ts: built-in modules load faster).
 // Not set: MALLOC_MMAP_THRESHOLD_=262144 (glibc) cut a first backup of 300,000 small files from ~300 to ~265 MiB,
 // but every decompressed chunk of a restore then got fresh pages (restore 4.1 -> 5.5 s, +1.4 s system time);
 // with MALLOC_TRIM_THRESHOLD_ raised too, restores were as fast but the shared dataset's backup peaked higher.
@@ -26,6 +27,10 @@ const compileCache = module.enableCompileCache?.();
 // starts): without it every restore or backup worker loads the TypeScript stripper and compiles its modules
 // again (~16 MiB of native memory per worker).
 if (compileCache?.directory !== undefined) process.env['NODE_COMPILE_CACHE'] ??= compileCache.directory;
+// the heap flags are set aside until the command's implementation has loaded (heap-flags.ts); loaded after
+// the compile cache is on, or Node would load its TypeScript stripper for this one file
+const { deferHeapFlags } = await import('../mover/src/cli/heap-flags.ts');
+deferHeapFlags();
 process.removeAllListeners('warning');
 process.on('warning', (w) => { if (w.name !== 'ExperimentalWarning') console.error(w.toString()); });
 const { main } = await import('../mover/src/cli/main.ts');

@@ -2,6 +2,7 @@
 import type { CommandContext } from './command-context.ts';
 import type { MoverResult } from '../contract/mover-result.ts';
 import type { OptionSpec, ParsedValues } from './option-spec.ts';
+import { applyHeapFlags } from './heap-flags.ts';
 
 export type { OptionSpec, ParsedValues };
 
@@ -31,5 +32,9 @@ export interface Command {
  * (every command at once cost ~60 ms of each run) and lets the repository's key derivation start sooner.
  */
 export function runFrom(load: () => Promise<{ run: CommandRun }>): CommandRun {
-  return async (ctx, args, values) => (await load()).run(ctx, args, values);
+  return async (ctx, args, values) => {
+    const implementation = await load();
+    applyHeapFlags(); // set aside while the modules loaded (heap-flags.ts)
+    return implementation.run(ctx, args, values);
+  };
 }
