@@ -99,13 +99,17 @@ describe('passwordKeyCache', () => {
     writeFileSync(file, entry);
     await openRepositoryFormat(store, 'right', options);
     expect(calls()).toBe(2);
+    // one far larger than a sealed key is read only in part, and opens nothing
+    writeFileSync(file, Buffer.concat([readFileSync(file), Buffer.alloc(1 << 20)]));
+    await openRepositoryFormat(store, 'right', options);
+    expect(calls()).toBe(3);
     // an entry sealed with the right password around a key that does not open the config (a stale entry)
     await keyCache.store(opened.keyAlgo, 'right', opened.uniqueId, Buffer.alloc(32, 7));
     const again = await openRepositoryFormat(store, 'right', options);
-    expect(calls()).toBe(3);
+    expect(calls()).toBe(4);
     expect(again.deriveKey('test', 32).equals(opened.deriveKey('test', 32))).toBe(true);
     await openRepositoryFormat(store, 'right', options);
-    expect(calls()).toBe(3);
+    expect(calls()).toBe(4);
   });
 
   it('is off for a relative directory, and an unwritable one only costs the KDF', async () => {

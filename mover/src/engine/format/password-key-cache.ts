@@ -14,7 +14,7 @@
 // key is written only after it opened kopia.repository — so a wrong password never replaces a good entry.
 // Like the blob cache, the key cache never fails a run: an unreadable or unwritable file is a miss.
 import { randomBytes, scrypt } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { openAesGcmEnvelope, sealAesGcmEnvelope } from '../crypto/aes-gcm-envelope.ts';
 
@@ -23,6 +23,8 @@ const CONTEXT = 'cairn password-key v1';
 const SEAL_N = 4096;
 const SEAL_R = 8;
 const SEAL_KEY_BYTES = 32;
+/** A sealed 32-byte key is 60 bytes; anything read beyond this cannot open (the cache is not trusted). */
+const MAX_FILE_BYTES = 256;
 
 /** Where the format key of one repository may be kept between runs. */
 export interface PasswordKeyCache {
@@ -40,7 +42,7 @@ export function passwordKeyCache(cacheDir: string): PasswordKeyCache | undefined
     async load(keyAlgo, password, uniqueId) {
       let sealed: Buffer;
       try {
-        sealed = await readFile(fileOf(uniqueId));
+        sealed = await readAtMost(fileOf(uniqueId), MAX_FILE_BYTES);
       } catch {
         return undefined;
       }
@@ -58,6 +60,17 @@ export function passwordKeyCache(cacheDir: string): PasswordKeyCache | undefined
       }
     },
   };
+}
+
+async function readAtMost(path: string, limit: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(limit);
+    const { bytesRead } = await handle.read(buf, 0, limit, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 function sealKey(keyAlgo: string, password: string, uniqueId: Buffer): Promise<Buffer> {
