@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBlobStore } from '../blob/memory-store.ts';
 import { hkdfSha256, type PasswordKeyDeriver } from '../crypto/key-derivation.ts';
 import { isCairnError } from '../errors.ts';
 import { createRepositoryFormat } from './create-repository-format.ts';
 import { openRepositoryFormat } from './open-repository-format.ts';
-import { passwordKeyCache } from './password-key-cache.ts';
+import { passwordKeyCache, type PasswordKeyCache } from './password-key-cache.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -26,13 +26,26 @@ function countingKdf(): { kdf: PasswordKeyDeriver; calls: () => number } {
   };
 }
 
-async function setUp(): Promise<{ store: MemoryBlobStore; cacheDir: string; file: string }> {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'cairn-keycache-'));
-  dirs.push(cacheDir);
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-keycache-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** The key cache under an absolute directory (never undefined there). */
+function cacheAt(dir: string): PasswordKeyCache {
+  const cache = passwordKeyCache(dir);
+  if (cache === undefined) throw new Error(`no key cache for ${dir}`);
+  return cache;
+}
+
+/** A repository (created without a cache) and an empty cache directory. */
+async function setUp(): Promise<{ store: MemoryBlobStore; cacheDir: string; keyCache: PasswordKeyCache; file: string }> {
+  const cacheDir = tempDir();
   const store = new MemoryBlobStore();
   const { kdf } = countingKdf();
   const format = await createRepositoryFormat(store, 'right', { passwordKeyDeriver: kdf });
-  return { store, cacheDir, file: join(cacheDir, format.uniqueId.toString('hex'), 'password-key') };
+  return { store, cacheDir, keyCache: cacheAt(cacheDir), file: join(cacheDir, format.uniqueId.toString('hex'), 'password-key') };
 }
 
 async function wrongPassword(p: Promise<unknown>): Promise<boolean> {
@@ -46,13 +59,12 @@ async function wrongPassword(p: Promise<unknown>): Promise<boolean> {
 
 describe('passwordKeyCache', () => {
   it('skips the password KDF once a run has opened the repository, and keeps the file private', async () => {
-    const { store, cacheDir, file } = await setUp();
-    const keyCache = passwordKeyCache(cacheDir);
+    const { store, keyCache, file } = await setUp();
     const { kdf, calls } = countingKdf();
-    const first = await openRepositoryFormat(store, 'right', { passwordKeyDeriver: kdf, ...(keyCache ? { keyCache } : {}) });
+    const first = await openRepositoryFormat(store, 'right', { passwordKeyDeriver: kdf, keyCache });
     expect(calls()).toBe(1);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const second = await openRepositoryFormat(store, 'right', { passwordKeyDeriver: kdf, ...(keyCache ? { keyCache } : {}) });
+    const second = await openRepositoryFormat(store, 'right', { passwordKeyDeriver: kdf, keyCache });
     expect(calls()).toBe(1);
     expect(second.deriveKey('test', 32).equals(first.deriveKey('test', 32))).toBe(true);
     // the file holds neither the key nor the password in the clear
@@ -62,10 +74,7 @@ describe('passwordKeyCache', () => {
   });
 
   it('creating a repository keeps its key, so the first open skips the KDF too', async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'cairn-keycache-'));
-    dirs.push(cacheDir);
-    const keyCache = passwordKeyCache(cacheDir);
-    if (keyCache === undefined) throw new Error('absolute cache dir');
+    const keyCache = cacheAt(tempDir());
     const store = new MemoryBlobStore();
     const { kdf, calls } = countingKdf();
     await createRepositoryFormat(store, 'right', { passwordKeyDeriver: kdf, keyCache });
@@ -74,10 +83,9 @@ describe('passwordKeyCache', () => {
   });
 
   it('a wrong password is refused and does not replace the entry of the right one', async () => {
-    const { store, cacheDir, file } = await setUp();
-    const keyCache = passwordKeyCache(cacheDir);
+    const { store, keyCache, file } = await setUp();
     const { kdf, calls } = countingKdf();
-    const options = { passwordKeyDeriver: kdf, ...(keyCache ? { keyCache } : {}) };
+    const options = { passwordKeyDeriver: kdf, keyCache };
     await openRepositoryFormat(store, 'right', options);
     const entry = readFileSync(file);
     expect(await wrongPassword(openRepositoryFormat(store, 'wrong', options))).toBe(true);
@@ -88,9 +96,7 @@ describe('passwordKeyCache', () => {
   });
 
   it('a damaged entry, or one whose key no longer opens kopia.repository, falls back to the KDF and is rewritten', async () => {
-    const { store, cacheDir, file } = await setUp();
-    const keyCache = passwordKeyCache(cacheDir);
-    if (keyCache === undefined) throw new Error('absolute cache dir');
+    const { store, keyCache, file } = await setUp();
     const { kdf, calls } = countingKdf();
     const options = { passwordKeyDeriver: kdf, keyCache };
     const opened = await openRepositoryFormat(store, 'right', options);
@@ -117,11 +123,19 @@ describe('passwordKeyCache', () => {
     const { store, cacheDir } = await setUp();
     const blocker = join(cacheDir, 'file');
     writeFileSync(blocker, '');
-    const keyCache = passwordKeyCache(join(blocker, 'below')); // a path under a regular file cannot be created
-    if (keyCache === undefined) throw new Error('absolute cache dir');
+    const keyCache = cacheAt(join(blocker, 'below')); // a path under a regular file cannot be created
     const { kdf, calls } = countingKdf();
     await openRepositoryFormat(store, 'right', { passwordKeyDeriver: kdf, keyCache });
     await openRepositoryFormat(store, 'right', { passwordKeyDeriver: kdf, keyCache });
     expect(calls()).toBe(2);
+  });
+
+  it('a key that cannot be renamed into place leaves no temporary file behind', async () => {
+    const { store, keyCache, file } = await setUp();
+    mkdirSync(join(file, 'occupied'), { recursive: true }); // a non-empty directory where the file goes
+    const { kdf, calls } = countingKdf();
+    await openRepositoryFormat(store, 'right', { passwordKeyDeriver: kdf, keyCache });
+    expect(calls()).toBe(1);
+    expect(readdirSync(dirname(file))).toEqual(['password-key']);
   });
 });

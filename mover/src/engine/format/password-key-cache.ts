@@ -14,7 +14,7 @@
 // key is written only after it opened kopia.repository — so a wrong password never replaces a good entry.
 // Like the blob cache, the key cache never fails a run: an unreadable or unwritable file is a miss.
 import { randomBytes, scrypt } from 'node:crypto';
-import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { openAesGcmEnvelope, sealAesGcmEnvelope } from '../crypto/aes-gcm-envelope.ts';
 
@@ -37,7 +37,8 @@ export interface PasswordKeyCache {
 /** The key cache under `cacheDir` (the `--cache-dir` root); undefined for a relative path (the blob cache warns about it). */
 export function passwordKeyCache(cacheDir: string): PasswordKeyCache | undefined {
   if (!isAbsolute(cacheDir)) return undefined;
-  const fileOf = (uniqueId: Buffer): string => join(cacheDir, uniqueId.toString('hex'), FILE_NAME);
+  const dirOf = (uniqueId: Buffer): string => join(cacheDir, uniqueId.toString('hex'));
+  const fileOf = (uniqueId: Buffer): string => join(dirOf(uniqueId), FILE_NAME);
   return {
     async load(keyAlgo, password, uniqueId) {
       let sealed: Buffer;
@@ -52,11 +53,12 @@ export function passwordKeyCache(cacheDir: string): PasswordKeyCache | undefined
       const file = fileOf(uniqueId);
       const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
       try {
-        await mkdir(join(cacheDir, uniqueId.toString('hex')), { recursive: true, mode: 0o700 });
+        await mkdir(dirOf(uniqueId), { recursive: true, mode: 0o700 });
         await writeFile(tmp, sealAesGcmEnvelope(await sealKey(keyAlgo, password, uniqueId), uniqueId, formatKey), { mode: 0o600 });
         await rename(tmp, file);
       } catch {
-        // a cache that cannot be written only costs the next run its KDF
+        // a cache that cannot be written only costs the next run its KDF (and leaves no temporary file, as blob-cache.ts)
+        await unlink(tmp).catch(() => undefined);
       }
     },
   };

@@ -64,8 +64,10 @@ export async function unlockFormatBlob(store: BlobReader, password: string, opti
 async function openSealedConfig(store: BlobReader, json: FormatBlobJson, password: string, options: FormatKdfOptions): Promise<{ key: Buffer; plaintext: Buffer }> {
   const { keyCache } = options;
   const cached = await keyCache?.load(json.keyAlgo, password, json.uniqueId).catch(() => undefined);
-  const fromCache = cached === undefined ? null : openAesGcmEnvelope(cached, json.uniqueId, json.encryptedBlockFormat);
-  if (cached !== undefined && fromCache !== null) return { key: cached, plaintext: fromCache };
+  if (cached !== undefined) {
+    const plaintext = openAesGcmEnvelope(cached, json.uniqueId, json.encryptedBlockFormat);
+    if (plaintext !== null) return { key: cached, plaintext };
+  }
   const kdf = options.passwordKeyDeriver ?? derivePasswordKey;
   const key = await kdf(json.keyAlgo, password, json.uniqueId, FORMAT_KEY_LENGTH);
   const plaintext = openAesGcmEnvelope(key, json.uniqueId, json.encryptedBlockFormat);
