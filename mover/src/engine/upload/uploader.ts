@@ -26,6 +26,7 @@ import { newUploadProgress, type UploadProgress } from './upload-progress.ts';
 import { type DirectoryListing, readSourceDirectory, type SourceEntry } from './directory-reader.ts';
 import { entryStat, type EntryStat } from './entry-stat.ts';
 import { childPath } from '../snapshot/fs-path.ts';
+import { ElasticSemaphore } from '../util/elastic-semaphore.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import { forEachBounded } from '../util/for-each-bounded.ts';
 import { CommitGate } from '../util/commit-gate.ts';
@@ -37,6 +38,11 @@ import type { ListingReadAhead } from './listing-read-ahead.ts';
 
 /** Entries of one directory in progress at once (files also wait for the tree-wide file slots). */
 const ENTRIES_AT_ONCE = 128;
+/**
+ * Below this many entries listed by the directories in progress, a directory walks up to
+ * UploadResources.subdirsWhenSmall subdirectories at once instead of subdirsPerDirectory.
+ */
+const SMALL_WALK_ENTRIES = 2048;
 /** entryWithoutIo(): the entry needs reading (a directory, a symlink, a file to hash). */
 const NEEDS_IO = Symbol('needs I/O');
 
@@ -99,6 +105,8 @@ export class Uploader {
   private excludedDirs = 0;
   /** Directories the walk entered, readable or not (kopia's stats count an unreadable one too). */
   private dirsEntered = 0;
+  /** Entries listed by the directories being processed (their listings are the walk's memory). */
+  private entriesHeld = 0;
   private emptyObject: Promise<string> | undefined;
   /** The empty file's object ID once stored: later empty files need no write at all. */
   private emptyObjectId: string | undefined;
@@ -238,7 +246,7 @@ export class Uploader {
    */
   private async processDirectory(abs: string | Buffer, rel: string, name: string, stat: EntryStat,
     previous: PreviousDirectory | undefined, scope: DirectoryIgnoreMatcher | undefined, parentFailed: FailedEntries,
-    parentScope?: DirectoryIgnoreMatcher,
+    parentScope?: DirectoryIgnoreMatcher, beyondFloor = false,
   ): Promise<DirEntry | undefined> {
     this.options.signal?.throwIfAborted();
     const failed: FailedEntries = [];
@@ -266,8 +274,26 @@ export class Uploader {
     }
     this.progress.dirs++;
     for (const f of listing.failures) this.fail(join(rel, f.name), f.errno, f.message, failed);
+    // entries listed by the directories in progress: while they are few, more subdirectories run at once
+    this.entriesHeld += listing.entries.length;
+    try {
+      return await this.finishDirectory(rel, name, stat, previous, scope, listing, prevLoading, failed, beyondFloor);
+    } finally {
+      this.entriesHeld -= listing.entries.length;
+    }
+  }
+
+  /** The rest of processDirectory once its listing is read: entries, summary, the stored listing. */
+  private async finishDirectory(rel: string, name: string, stat: EntryStat,
+    previous: PreviousDirectory | undefined, scope: DirectoryIgnoreMatcher | undefined, listing: DirectoryListing,
+    prevLoading: Promise<ReadonlyMap<string, DirEntry> | undefined> | undefined, failed: FailedEntries, beyondFloor: boolean,
+  ): Promise<DirEntry> {
     const prevEntries = await prevLoading;
-    const subdirs = new Semaphore(this.resources.subdirsPerDirectory);
+    // A directory walked in one of its parent's extra slots is guaranteed one subdirectory at a time, not the
+    // plan's floor: the extras of a wide level would otherwise multiply the floor of every level below them.
+    const { subdirsPerDirectory, subdirsWhenSmall = subdirsPerDirectory } = this.resources;
+    const floor = beyondFloor ? 1 : subdirsPerDirectory;
+    const subdirs = new ElasticSemaphore(floor, subdirsWhenSmall, () => this.entriesHeld < SMALL_WALK_ENTRIES);
     // Entries decided without I/O (excluded, unchanged or empty files, other types) are done in one
     // synchronous pass: no promise or async frame per file, the bulk of an unchanged backup. The rest run a
     // bounded number at a time per directory: state per entry (closures, promises) stays proportional to
@@ -330,10 +356,10 @@ export class Uploader {
 
   /** An entry that needs I/O: a directory (walked), a symlink (read), a changed file (hashed). */
   private async entryWithIo(se: SourceEntry, childRel: string, prev: DirEntry | undefined, scope: DirectoryIgnoreMatcher | undefined,
-    subdirs: Semaphore, failed: FailedEntries): Promise<DirEntry | undefined> {
+    subdirs: ElasticSemaphore, failed: FailedEntries): Promise<DirEntry | undefined> {
     if (se.stat.kind === 'd') {
       const prevDir = prev !== undefined && prev.type === 'd' ? PreviousDirectory.forEntry(this.repo, prev) : undefined;
-      return subdirs.run(() => this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, undefined, failed, scope));
+      return subdirs.run((extra) => this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, undefined, failed, scope, extra));
     }
     if (se.stat.kind === 's') return this.fileSlots.run(() => this.processSymlink(se, childRel, failed));
     if (se.stat.kind === 'f') return this.fileSlots.run(() => this.processFile(se, childRel, failed));
