@@ -48,6 +48,32 @@ describe('RFC 3339 with nanoseconds', () => {
     }
   });
 
+  it('recognises canonical text exactly as the form\'s regular expression and the calendar do (property)', () => {
+    const form = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{0,8}[1-9])?Z$/;
+    const canonical = (t: string): boolean => {
+      const m = form.exec(t);
+      if (!m) return false;
+      const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+      if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return false;
+      return new Date(Date.UTC(2000, mo - 1, d)).getUTCDate() === d && (mo !== 2 || d !== 29 || (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)));
+    };
+    const pad = (n: number, w: number): string => String(n).padStart(w, '0');
+    const text = fc.tuple(
+      fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }),
+      fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 }),
+      fc.option(fc.stringMatching(/^[0-9]{0,10}$/)), fc.constantFrom('T', 't', ' '), fc.constantFrom('Z', 'z', '+00:00', ''),
+    ).map(([y, mo, d, h, mi, s, frac, t, z]) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}${t}${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${frac === null ? '' : `.${frac}`}${z}`);
+    fc.assert(fc.property(fc.oneof(text, fc.string({ maxLength: 32 })), (t) => {
+      let kept: boolean;
+      try {
+        kept = canonicalRfc3339(t, 't') === t;
+      } catch {
+        kept = false;
+      }
+      expect(kept).toBe(canonical(t));
+    }), { numRuns: 20_000 });
+  });
+
   it('rejects malformed timestamps', () => {
     for (const bad of ['', '2025-02-30T00:00:00Z', '2025-03-11 10:07:36Z', '2025-03-11T10:07:36', '2025-03-11T10:07:36.1234567891Z', '2025-03-11T24:00:00Z']) {
       expect(tryParseRfc3339Nano(bad)).toBeUndefined();

@@ -98,18 +98,40 @@ export function compareRfc3339Nano(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-// Kopia's own form: UTC, 'Z', fraction without trailing zeros. Listings hold one per entry and nearly all
-// are already canonical, so canonicalRfc3339 checks the form (and the calendar) instead of re-formatting.
-const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{0,8}[1-9])?Z$/;
+// Kopia's own form: UTC, 'Z', fraction without trailing zeros (1-9 digits, the last not 0):
+// YYYY-MM-DDTHH:MM:SS[.f]Z. Listings hold one per entry and nearly all are already canonical, so
+// canonicalRfc3339 checks the form (and the calendar) instead of re-formatting. The check reads characters
+// in place: a regular expression's match array and its six substrings per entry were ~2% of an unchanged
+// backup's main thread.
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const SEPARATORS: readonly (readonly [number, number])[] = [[4, 0x2d], [7, 0x2d], [10, 0x54], [13, 0x3a], [16, 0x3a]]; // - - T : :
+
+/** The number of `len` ASCII digits at `at`, or -1. */
+function digitsAt(text: string, at: number, len: number): number {
+  let v = 0;
+  for (let i = at; i < at + len; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
 
 function isCanonical(text: string): boolean {
-  const m = CANONICAL.exec(text);
-  if (!m) return false;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  if (mo < 1 || mo > 12 || d < 1 || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return false;
+  const n = text.length;
+  if (n !== 20 && (n < 22 || n > 30)) return false;
+  if (text.charCodeAt(n - 1) !== 0x5a) return false; // Z
+  for (const [i, c] of SEPARATORS) if (text.charCodeAt(i) !== c) return false;
+  if (n > 20) {
+    if (text.charCodeAt(19) !== 0x2e || digitsAt(text, 20, n - 21) < 0 || text.charCodeAt(n - 2) === 0x30) return false;
+  }
+  const y = digitsAt(text, 0, 4);
+  const mo = digitsAt(text, 5, 2);
+  const d = digitsAt(text, 8, 2);
+  const h = digitsAt(text, 11, 2);
+  const mi = digitsAt(text, 14, 2);
+  const s = digitsAt(text, 17, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return false;
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   return d <= (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!);
 }
