@@ -24,6 +24,7 @@ import { PAYLOAD_SLOT_BYTES, planUploadResources, SEGMENT_BYTES, type UploadReso
 import { UploadBatcher } from './upload-batcher.ts';
 import { newUploadProgress, type UploadProgress } from './upload-progress.ts';
 import { type DirectoryListing, readSourceDirectory, type SourceEntry } from './directory-reader.ts';
+import { SiblingListings } from './sibling-listings.ts';
 import { entryStat, type EntryStat } from './entry-stat.ts';
 import { childPath } from '../snapshot/fs-path.ts';
 import { ElasticSemaphore } from '../util/elastic-semaphore.ts';
@@ -39,8 +40,8 @@ import type { ListingReadAhead } from './listing-read-ahead.ts';
 /** Entries of one directory in progress at once (files also wait for the tree-wide file slots). */
 const ENTRIES_AT_ONCE = 128;
 /**
- * Below this many entries listed by the directories in progress, a directory walks up to
- * UploadResources.subdirsWhenSmall subdirectories at once instead of subdirsPerDirectory.
+ * A directory whose subdirectories are small leaves (sibling-listings.ts) walks up to
+ * UploadResources.subdirsWhenSmall of them at once while the directories in progress list fewer entries than this.
  */
 const SMALL_WALK_ENTRIES = 2048;
 /** entryWithoutIo(): the entry needs reading (a directory, a symlink, a file to hash). */
@@ -246,7 +247,7 @@ export class Uploader {
    */
   private async processDirectory(abs: string | Buffer, rel: string, name: string, stat: EntryStat,
     previous: PreviousDirectory | undefined, scope: DirectoryIgnoreMatcher | undefined, parentFailed: FailedEntries,
-    parentScope?: DirectoryIgnoreMatcher, beyondFloor = false,
+    parentScope?: DirectoryIgnoreMatcher, siblings?: SiblingListings,
   ): Promise<DirEntry | undefined> {
     this.options.signal?.throwIfAborted();
     const failed: FailedEntries = [];
@@ -274,10 +275,11 @@ export class Uploader {
     }
     this.progress.dirs++;
     for (const f of listing.failures) this.fail(join(rel, f.name), f.errno, f.message, failed);
-    // entries listed by the directories in progress: while they are few, more subdirectories run at once
+    siblings?.record(listing);
+    // entries listed by the directories in progress: while they are few, more subdirectories may run at once
     this.entriesHeld += listing.entries.length;
     try {
-      return await this.finishDirectory(rel, name, stat, previous, scope, listing, prevLoading, failed, beyondFloor);
+      return await this.finishDirectory(rel, name, stat, previous, scope, listing, prevLoading, failed);
     } finally {
       this.entriesHeld -= listing.entries.length;
     }
@@ -286,14 +288,13 @@ export class Uploader {
   /** The rest of processDirectory once its listing is read: entries, summary, the stored listing. */
   private async finishDirectory(rel: string, name: string, stat: EntryStat,
     previous: PreviousDirectory | undefined, scope: DirectoryIgnoreMatcher | undefined, listing: DirectoryListing,
-    prevLoading: Promise<ReadonlyMap<string, DirEntry> | undefined> | undefined, failed: FailedEntries, beyondFloor: boolean,
+    prevLoading: Promise<ReadonlyMap<string, DirEntry> | undefined> | undefined, failed: FailedEntries,
   ): Promise<DirEntry> {
     const prevEntries = await prevLoading;
-    // A directory walked in one of its parent's extra slots is guaranteed one subdirectory at a time, not the
-    // plan's floor: the extras of a wide level would otherwise multiply the floor of every level below them.
     const { subdirsPerDirectory, subdirsWhenSmall = subdirsPerDirectory } = this.resources;
-    const floor = beyondFloor ? 1 : subdirsPerDirectory;
-    const subdirs = new ElasticSemaphore(floor, subdirsWhenSmall, () => this.entriesHeld < SMALL_WALK_ENTRIES);
+    const children = new SiblingListings();
+    const subdirs = new ElasticSemaphore(subdirsPerDirectory, subdirsWhenSmall,
+      () => children.allSmallLeaves && this.entriesHeld < SMALL_WALK_ENTRIES);
     // Entries decided without I/O (excluded, unchanged or empty files, other types) are done in one
     // synchronous pass: no promise or async frame per file, the bulk of an unchanged backup. The rest run a
     // bounded number at a time per directory: state per entry (closures, promises) stays proportional to
@@ -309,7 +310,7 @@ export class Uploader {
       const se = listing.entries[i]!;
       const prev = prevEntries?.get(se.name);
       const childRel = rel === '' ? se.name : `${rel}/${se.name}`;
-      results[i] = await this.entryWithIo(se, childRel, prev, scope, subdirs, failed);
+      results[i] = await this.entryWithIo(se, childRel, prev, scope, { slots: subdirs, listings: children }, failed);
     });
     const entries = results.filter((r) => r !== undefined);
     // kopia's summary, but maxTime also counts the directory itself, for kopia restore (SummarizeOptions)
@@ -356,10 +357,10 @@ export class Uploader {
 
   /** An entry that needs I/O: a directory (walked), a symlink (read), a changed file (hashed). */
   private async entryWithIo(se: SourceEntry, childRel: string, prev: DirEntry | undefined, scope: DirectoryIgnoreMatcher | undefined,
-    subdirs: ElasticSemaphore, failed: FailedEntries): Promise<DirEntry | undefined> {
+    subdirs: { slots: ElasticSemaphore; listings: SiblingListings }, failed: FailedEntries): Promise<DirEntry | undefined> {
     if (se.stat.kind === 'd') {
       const prevDir = prev !== undefined && prev.type === 'd' ? PreviousDirectory.forEntry(this.repo, prev) : undefined;
-      return subdirs.run((extra) => this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, undefined, failed, scope, extra));
+      return subdirs.slots.run(() => this.processDirectory(se.path, childRel, se.name, se.stat, prevDir, undefined, failed, scope, subdirs.listings));
     }
     if (se.stat.kind === 's') return this.fileSlots.run(() => this.processSymlink(se, childRel, failed));
     if (se.stat.kind === 'f') return this.fileSlots.run(() => this.processFile(se, childRel, failed));

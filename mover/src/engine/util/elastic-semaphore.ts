@@ -1,10 +1,8 @@
-// A concurrency limit with a floor that is always granted and a ceiling granted only while a shared condition
-// holds. The walk uses one per directory for its subdirectories: four at once always (each holds its listing,
-// so that is what bounds memory), up to eight while the whole walk holds few listed entries — a tree of small
-// directories otherwise keeps too little work in flight for the hashing workers (each directory finishes only
-// when all its files have been stored, and its next sibling starts only then).
-// The floor alone guarantees progress as Semaphore does: a caller waiting for an extra slot is woken by a
-// sibling's release, never by the condition alone, so nothing waits on a condition that might not change.
+// A concurrency limit with a floor that is always granted and a ceiling granted only while a condition holds.
+// The walk uses one per directory for its subdirectories (uploader.ts): four at once always, up to eight once
+// its subdirectories have shown themselves to be small leaves.
+// The floor alone guarantees progress as Semaphore does. The condition is asked when a slot is requested and
+// whenever one is released, so callers waiting beyond the floor start as soon as a release finds room.
 export class ElasticSemaphore {
   private active = 0;
   private readonly floor: number;
@@ -19,16 +17,26 @@ export class ElasticSemaphore {
     this.roomForMore = roomForMore;
   }
 
-  /** Runs `fn` holding one slot; `beyondFloor` tells it that the slot is one of the extra ones. */
-  async run<T>(fn: (beyondFloor: boolean) => Promise<T>): Promise<T> {
-    if (this.active < this.floor || (this.active < this.ceiling && this.roomForMore())) this.active++;
-    else await new Promise<void>((resolve) => this.waiters.push(resolve)); // the releaser hands its slot over
+  /** Runs `fn` holding one slot. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.waiters.length === 0 && this.mayStartOne()) this.active++;
+    else await new Promise<void>((resolve) => this.waiters.push(resolve)); // admit() counts the slot
     try {
-      return await fn(this.active > this.floor);
+      return await fn();
     } finally {
-      const next = this.active > this.floor && !this.roomForMore() ? undefined : this.waiters.shift();
-      if (next !== undefined) next();
-      else this.active--;
+      this.active--;
+      this.admit();
+    }
+  }
+
+  private mayStartOne(): boolean {
+    return this.active < this.floor || (this.active < this.ceiling && this.roomForMore());
+  }
+
+  private admit(): void {
+    while (this.waiters.length > 0 && this.mayStartOne()) {
+      this.active++;
+      this.waiters.shift()!();
     }
   }
 }
