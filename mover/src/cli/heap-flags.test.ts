@@ -9,7 +9,7 @@ const FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=50'];
 
 function tags(flags: readonly string[], steps: string): number[] {
   const script = `import { cachedDataVersionTag } from 'node:v8';
-import { deferHeapFlags, applyHeapFlags } from ${JSON.stringify(module)};
+import { deferHeapFlags, applyHeapFlags, setAsideHeapFlagsWhileStarting } from ${JSON.stringify(module)};
 const seen = [cachedDataVersionTag()];
 ${steps}
 console.log(JSON.stringify(seen));`;
@@ -30,5 +30,17 @@ describe('heap flags', () => {
     const [plain, deferred, applied] = tags([], 'deferHeapFlags(); seen.push(cachedDataVersionTag()); applyHeapFlags(); seen.push(cachedDataVersionTag());');
     expect(deferred).toBe(plain);
     expect(applied).toBe(plain);
+  });
+
+  it('stay aside while any pool is starting its workers, and come back when the last one has loaded', () => {
+    const [started, firstAside, secondAside, oneEnded, endedTwice, bothEnded] = tags(FLAGS, `
+const endA = setAsideHeapFlagsWhileStarting(); seen.push(cachedDataVersionTag());
+const endB = setAsideHeapFlagsWhileStarting(); seen.push(cachedDataVersionTag());
+endA(); seen.push(cachedDataVersionTag());
+endA(); seen.push(cachedDataVersionTag());
+endB(); seen.push(cachedDataVersionTag());`);
+    const [plain] = tags([], '');
+    expect([firstAside, secondAside, oneEnded, endedTwice]).toEqual([plain, plain, plain, plain]);
+    expect(bothEnded).toBe(started);
   });
 });

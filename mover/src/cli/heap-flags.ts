@@ -1,10 +1,13 @@
 // The V8 heap flags bin/cairn.mjs starts Node with (--max-semi-space-size, --heap-growing-percent: why, there)
-// are set aside while the CLI's modules load and applied again once the command's implementation has loaded.
+// are set aside while modules load: the CLI's own, until the command's implementation has loaded, and a
+// worker pool's, until its threads say they have loaded (engine/util/worker-ready.ts).
 // Any V8 flag that differs from its default changes V8's flag hash, and V8 then rejects the code cache Node
 // embeds for its built-in modules: each one the CLI loads (crypto, zlib, streams, worker_threads, ...) is
-// compiled again, ~40 ms of start-up (`cairn --version`: 0.157 -> 0.120 s without the flags). The heap's
-// sizes are fixed when it is set up, before any of this runs, and nothing collects enough garbage while the
-// modules load for the growth factor to matter; from the command's first step on, the flags are as given.
+// compiled again, ~40 ms of start-up (`cairn --version`: 0.157 -> 0.120 s without the flags), and each
+// worker thread compiles its own copy of all it loads (two hashing workers loading the engine: 165-193 ms
+// with the flags, 114-141 without). The main heap's sizes are fixed when it is set up, before any of this
+// runs, and a worker's young generation is given by its resourceLimits instead of the flag; the growth
+// factor is read at each collection, so the main thread runs without it only while modules load.
 import { setFlagsFromString } from 'node:v8';
 
 const HEAP_FLAG = /^--(max-semi-space-size|heap-growing-percent)=\d+$/;
@@ -21,4 +24,20 @@ export function deferHeapFlags(execArgv: readonly string[] = process.execArgv): 
 /** Applies the heap flags the process was started with again (idempotent). */
 export function applyHeapFlags(execArgv: readonly string[] = process.execArgv): void {
   for (const flag of heapFlags(execArgv)) setFlagsFromString(flag);
+}
+
+let starting = 0;
+
+/**
+ * For a worker pool (WorkersStarting): sets the heap flags aside while its threads start and returns the
+ * call that ends it (once; the flags come back when the last pool still starting has ended its own).
+ */
+export function setAsideHeapFlagsWhileStarting(execArgv: readonly string[] = process.execArgv): () => void {
+  if (starting++ === 0) deferHeapFlags(execArgv);
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    if (--starting === 0) applyHeapFlags(execArgv);
+  };
 }

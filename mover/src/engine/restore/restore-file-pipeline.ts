@@ -108,7 +108,7 @@ export class RestoreFilePipeline {
       ownership: ctx.ownership,
       overwrite: ctx.overwrite,
       slots: this.decodeInWorkers ? this.slots.buffers : undefined,
-    });
+    }, ctx.options.workersStarting);
   }
 
   /** Sends the files collected so far (call once the walk is done). */

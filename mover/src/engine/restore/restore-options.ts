@@ -1,4 +1,5 @@
 // Options and results of restore (restore.ts).
+import type { WorkersStarting } from '../util/worker-ready.ts';
 
 export interface RestoreProgress {
   readonly files: number;
@@ -33,4 +34,6 @@ export interface RestoreOptions {
   readonly maxRangeBytes?: number;
   /** Gap between needed contents read through instead of splitting the GET (default 64 KiB). */
   readonly maxGapBytes?: number;
+  /** Told when the writer workers start and when they have loaded (util/worker-ready.ts). */
+  readonly workersStarting?: WorkersStarting;
 }

@@ -2,7 +2,15 @@
 // flight; the caller bounds how many tasks exist at once (memory), so the pool keeps no queue of its own.
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
+import { WORKER_READY, whenAllReady, type WorkersStarting } from '../util/worker-ready.ts';
 import type { FinishTask, RestoreWorkerConfig, TaskReply, WriteTask } from './restore-worker-protocol.ts';
+
+/**
+ * A writer's young generation: 48 MiB is V8's 16 MiB semi-space, what these workers had when they took the
+ * main thread's --max-semi-space-size=16 (the flag is set aside while workers start: cli/heap-flags.ts). Without
+ * a limit V8 lets a worker's young generation grow to 128 MiB.
+ */
+const WORKER_YOUNG_GENERATION_MB = 48;
 
 export type TaskInput = Omit<WriteTask, 'id'> | Omit<FinishTask, 'id'>;
 
@@ -17,18 +25,32 @@ export class RestoreWorkerPool {
   private readonly config: RestoreWorkerConfig;
   private nextId = 1;
   private closed = false;
+  private readonly workersStarting: WorkersStarting | undefined;
 
   /** Workers start with the first task: a restore that writes no file data never loads them. */
-  constructor(size: number, config: RestoreWorkerConfig) {
+  constructor(size: number, config: RestoreWorkerConfig, workersStarting?: WorkersStarting) {
     this.size = Math.max(1, size);
     this.config = config;
+    this.workersStarting = workersStarting;
   }
 
   private start(): void {
+    const loaded = this.workersStarting?.();
+    try {
+      this.startWorkers();
+    } finally {
+      if (loaded !== undefined) whenAllReady(this.workers.map((w) => w.worker), loaded);
+    }
+  }
+
+  private startWorkers(): void {
     for (let i = 0; i < this.size; i++) {
-      const worker = new Worker(new URL('./restore-worker.ts', import.meta.url), { workerData: this.config });
+      const worker = new Worker(new URL('./restore-worker.ts', import.meta.url), {
+        workerData: this.config, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      });
       const pw: PoolWorker = { worker, inFlight: new Map() };
-      worker.on('message', (msg: TaskReply) => {
+      worker.on('message', (msg: TaskReply | typeof WORKER_READY) => {
+        if (msg === WORKER_READY) return;
         const t = pw.inFlight.get(msg.id);
         if (t === undefined) return;
         pw.inFlight.delete(msg.id);

@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PackRangeDecoder } from '../content/pack-range-decoder.ts';
 import { CairnError, isCairnError } from '../errors.ts';
 import { toErrorRecord } from '../util/error-record.ts';
+import { signalReady } from '../util/worker-ready.ts';
 import { releaseBuffer } from '../util/release-buffer.ts';
 import { closeQuietly, finishFileSync, moveIntoPlaceSync, openTempSync, targetError, writeSparseSync } from './restore-file-writer.ts';
 import type { FinishTask, RestoreTask, RestoreWorkerConfig, TaskFailure, TaskPath, TaskReply, TaskUse, WriteTask } from './restore-worker-protocol.ts';
@@ -137,3 +138,5 @@ function runTask(task: RestoreTask): TaskReply {
 parentPort?.on('message', (task: RestoreTask) => {
   parentPort?.postMessage(runTask(task));
 });
+
+signalReady(parentPort);

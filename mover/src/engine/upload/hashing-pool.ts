@@ -1,8 +1,8 @@
 // A fixed pool of hashing workers (one per core by default) with a bounded job queue. Workers start
 // lazily, so a backup that finds nothing changed never pays for them.
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
+import { WORKER_READY, whenAllReady, type WorkersStarting } from '../util/worker-ready.ts';
 import { fromWorkerError } from './worker-error.ts';
 import { freeSlot, slotStatesFor } from './payload-slots.ts';
 import type { ChunkRecord, JobMessage, SegmentJob, SegmentResult, WorkerConfig, WorkerData, WorkerMessage } from './upload-protocol.ts';
@@ -44,16 +44,12 @@ interface PoolWorker {
 
 /**
  * A worker's garbage is per chunk and dies at once (its payloads go into shared payload slots), so a small
- * young generation collects it as well as a large one: with the CLI's --max-semi-space-size=16 (meant for the
- * main thread's walk) each worker's young generation grew to ~30 MiB resident over a run of many small files.
- * V8's flag wins over a worker's resourceLimits, and a heap reads it when it is set up: the flag is lowered
- * for the workers started after this (the main thread's heap keeps the size it started with).
+ * young generation collects it as well as a large one: with the main thread's --max-semi-space-size=16
+ * each worker's young generation grew to ~30 MiB resident over a run of many small files. 12 MiB of young
+ * generation is V8's 4 MiB semi-space; it is given as a resource limit because the flag, set while the
+ * workers start, would make them compile Node's built-in modules without its code cache (cli/heap-flags.ts).
  */
-const WORKER_SEMI_SPACE_MB = 4;
-
-function limitWorkerYoungGeneration(): void {
-  setFlagsFromString(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
-}
+const WORKER_YOUNG_GENERATION_MB = 12;
 
 export interface HashingPoolOptions {
   readonly workers: number;
@@ -61,6 +57,8 @@ export interface HashingPoolOptions {
   readonly config: () => WorkerConfig;
   /** Jobs queued per worker beyond the one it runs, so it never waits for the main thread. */
   readonly depthPerWorker?: number;
+  /** Told when the workers start and when they have loaded (worker-ready.ts). */
+  readonly workersStarting?: WorkersStarting | undefined;
 }
 
 export class HashingPool {
@@ -131,13 +129,25 @@ export class HashingPool {
   private start(): void {
     if (this.workers.length > 0) return;
     const config = this.options.config();
-    limitWorkerYoungGeneration();
+    const loaded = this.options.workersStarting?.();
+    try {
+      this.startWorkers(config);
+    } finally {
+      if (loaded !== undefined) whenAllReady(this.workers.map((w) => w.worker), loaded);
+    }
+  }
+
+  private startWorkers(config: WorkerConfig): void {
     for (let i = 0; i < Math.max(1, this.options.workers); i++) {
       const slotStates = slotStatesFor(config.payloadSlots);
       const workerData: WorkerData = { ...config, slotStates };
-      const worker = new Worker(new URL('./upload-worker.ts', import.meta.url), { workerData });
+      const worker = new Worker(new URL('./upload-worker.ts', import.meta.url), {
+        workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      });
       const pw: PoolWorker = { worker, inFlight: new Map(), slots: [], slotStates: new Int32Array(slotStates) };
-      worker.on('message', (msg: WorkerMessage) => this.onMessage(pw, msg));
+      worker.on('message', (msg: WorkerMessage | typeof WORKER_READY) => {
+        if (msg !== WORKER_READY) this.onMessage(pw, msg);
+      });
       worker.on('error', (err) => this.fail(new CairnError('INTERNAL', `hashing worker failed: ${err.message}`, { cause: err })));
       worker.on('exit', (code) => {
         if (!this.closed && code !== 0) this.fail(new CairnError('INTERNAL', `hashing worker exited with code ${code}`));

@@ -9,6 +9,7 @@ import { WorkerSlots } from './payload-slots.ts';
 import { SegmentChunker } from './segment-chunker.ts';
 import { ChunkPreparer } from './chunk-preparer.ts';
 import { toWorkerError } from './worker-error.ts';
+import { signalReady } from '../util/worker-ready.ts';
 import type { JobMessage, WorkerData, WorkerMessage } from './upload-protocol.ts';
 
 const config = workerData as WorkerData;
@@ -45,3 +46,5 @@ parentPort?.on('message', (msg: JobMessage) => {
     parentPort?.postMessage(reply);
   }
 });
+
+signalReady(parentPort);

@@ -29,6 +29,7 @@ import { entryStat, type EntryStat } from './entry-stat.ts';
 import { childPath } from '../snapshot/fs-path.ts';
 import { ElasticSemaphore } from '../util/elastic-semaphore.ts';
 import { Semaphore } from '../util/semaphore.ts';
+import type { WorkersStarting } from '../util/worker-ready.ts';
 import { forEachBounded } from '../util/for-each-bounded.ts';
 import { CommitGate } from '../util/commit-gate.ts';
 import { PreviousDirectory } from './previous-directory.ts';
@@ -57,6 +58,8 @@ export interface UploadOptions {
   readonly workers?: number;
   /** Workers, backlog, files in flight (upload-resources.ts); default: planned for throughput on this machine's cores. */
   readonly resources?: UploadResources;
+  /** Told when the hashing workers start and when they have loaded (util/worker-ready.ts). */
+  readonly workersStarting?: WorkersStarting;
   /** Exclusion rules and per-directory ignore files (policy/ignore-rules.ts createIgnoreMatcher). */
   readonly ignore?: IgnoreScope | undefined;
   readonly description?: string;
@@ -125,6 +128,7 @@ export class Uploader {
     this.pool = new HashingPool({
       workers,
       depthPerWorker: plan.jobsPerWorker,
+      workersStarting: options.workersStarting,
       config: () => ({
         preparer: repo.contents.preparerSpec({ compression: options.compression }),
         splitter, readBufferSize: plan.readBytes, payloadCapacity: PAYLOAD_SLOT_BYTES, payloadSlots: plan.payloadSlots,

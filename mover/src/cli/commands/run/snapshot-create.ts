@@ -17,6 +17,7 @@ import { UsageError } from '../../../engine/errors.ts';
 import type { SnapshotSummary } from '../../../contract/mover-result.ts';
 import type { ParsedValues, CommandOutcome } from '../../command.ts';
 import type { CommandContext } from '../../command-context.ts';
+import { setAsideHeapFlagsWhileStarting } from '../../heap-flags.ts';
 
 const MAX_SKIPPED_IN_RESULT = 50;
 
@@ -52,7 +53,7 @@ export async function run(ctx: CommandContext, args: readonly string[], values: 
         ...(Object.keys(tags).length > 0 ? { tags } : {}),
         ...(typeof values['description'] === 'string' ? { description: values['description'] } : {}),
         ...(parallel !== undefined ? { workers: parallel } : {}),
-        resources, readAhead,
+        resources, readAhead, workersStarting: () => setAsideHeapFlagsWhileStarting(),
         ...(values['full-scan'] === true ? { previous: null } : {}),
         signal: ctx.signal,
         commitGate: ctx.commitGate,

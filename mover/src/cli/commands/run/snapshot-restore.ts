@@ -13,6 +13,7 @@ import { formatBytes, formatCount } from '../../format-units.ts';
 import { UsageError } from '../../../engine/errors.ts';
 import type { ParsedValues, CommandOutcome } from '../../command.ts';
 import type { CommandContext } from '../../command-context.ts';
+import { setAsideHeapFlagsWhileStarting } from '../../heap-flags.ts';
 
 export async function run(ctx: CommandContext, args: readonly string[], values: ParsedValues): Promise<CommandOutcome> {
   const target = resolve(args[1]!);
@@ -41,6 +42,7 @@ export async function run(ctx: CommandContext, args: readonly string[], values: 
         overwrite: values['overwrite'] === true,
         paths: (values['path'] as string[] | undefined) ?? [],
         parallel: parallel ?? plan.parallel, writers: plan.writers, maxRangeBytes: plan.maxRangeBytes,
+        workersStarting: () => setAsideHeapFlagsWhileStarting(),
         onProgress: (p) => { counters.files = p.files; counters.bytes = p.bytes; counters.dirs = p.dirs; },
         signal: ctx.signal,
       });

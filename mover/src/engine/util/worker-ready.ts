@@ -1,0 +1,35 @@
+// A worker thread's first message says that it has loaded its modules. A pool tells its caller when it
+// starts worker threads and when they have all loaded (or failed): the CLI sets its V8 heap flags aside in
+// between (cli/heap-flags.ts), so that the workers load Node's built-in modules from its code cache.
+import type { MessagePort, Worker } from 'node:worker_threads';
+
+/** Called before a pool starts its worker threads; the call it returns is made once they have loaded. */
+export type WorkersStarting = () => () => void;
+
+export const WORKER_READY = 'cairn-worker-ready';
+
+/** Sent by a worker at the end of its module's top level (after all its imports have loaded). */
+export function signalReady(port: MessagePort | null): void {
+  port?.postMessage(WORKER_READY);
+}
+
+/** Calls `done` once, when each worker has signalled ready, failed or exited. */
+export function whenAllReady(workers: readonly Worker[], done: () => void): void {
+  let pending = workers.length;
+  if (pending === 0) done();
+  for (const worker of workers) {
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      worker.off('message', onMessage);
+      if (--pending === 0) done();
+    };
+    const onMessage = (msg: unknown): void => {
+      if (msg === WORKER_READY) settle();
+    };
+    worker.on('message', onMessage);
+    worker.once('error', settle);
+    worker.once('exit', settle);
+  }
+}
