@@ -19,14 +19,23 @@ function task(log: Log) {
 
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** Starts `n` tasks through `sem` and lets them settle; `finishAll` ends them all and waits. */
+async function startTasks(sem: ElasticSemaphore, n: number) {
+  const log: Log = { running: 0, peak: 0, started: 0 };
+  const tasks = Array.from({ length: n }, () => task(log));
+  const runs = tasks.map((t) => sem.run(t.fn));
+  await settle();
+  const finishAll = async (): Promise<void> => {
+    for (const t of tasks) t.finish();
+    await Promise.all(runs);
+  };
+  return { log, tasks, finishAll };
+}
+
 describe('ElasticSemaphore', () => {
   it('grants the floor always, and up to the ceiling once a release finds room', async () => {
     let room = false;
-    const sem = new ElasticSemaphore(2, 4, () => room);
-    const log: Log = { running: 0, peak: 0, started: 0 };
-    const tasks = Array.from({ length: 7 }, () => task(log));
-    const runs = tasks.map((t) => sem.run(t.fn));
-    await settle();
+    const { log, tasks, finishAll } = await startTasks(new ElasticSemaphore(2, 4, () => room), 7);
     expect(log.running).toBe(2);
 
     room = true; // the condition alone wakes nobody: the next release admits up to the ceiling
@@ -41,22 +50,16 @@ describe('ElasticSemaphore', () => {
     await settle();
     expect(log.running).toBe(2);
 
-    for (const t of tasks) t.finish();
-    await Promise.all(runs);
+    await finishAll();
     expect(log.running).toBe(0);
     expect(log.started).toBe(7);
     expect(log.peak).toBe(4);
   });
 
   it('admits newcomers beyond the floor only while there is room, and never past the ceiling', async () => {
-    const sem = new ElasticSemaphore(1, 3, () => true);
-    const log: Log = { running: 0, peak: 0, started: 0 };
-    const tasks = Array.from({ length: 5 }, () => task(log));
-    const runs = tasks.map((t) => sem.run(t.fn));
-    await settle();
+    const { log, finishAll } = await startTasks(new ElasticSemaphore(1, 3, () => true), 5);
     expect(log.running).toBe(3);
-    for (const t of tasks) t.finish();
-    await Promise.all(runs);
+    await finishAll();
     expect(log.peak).toBe(3);
   });
 
