@@ -2,7 +2,7 @@
 // flight; the caller bounds how many tasks exist at once (memory), so the pool keeps no queue of its own.
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
-import { WORKER_READY, whenAllReady, type WorkersStarting } from '../util/worker-ready.ts';
+import { startWorkers, WORKER_READY, type WorkersStarting } from '../util/worker-ready.ts';
 import type { FinishTask, RestoreWorkerConfig, TaskReply, WriteTask } from './restore-worker-protocol.ts';
 
 /**
@@ -35,15 +35,10 @@ export class RestoreWorkerPool {
   }
 
   private start(): void {
-    const loaded = this.workersStarting?.();
-    try {
-      this.startWorkers();
-    } finally {
-      if (loaded !== undefined) whenAllReady(this.workers.map((w) => w.worker), loaded);
-    }
+    startWorkers(this.workersStarting, () => this.workers.map((w) => w.worker), () => this.spawnWorkers());
   }
 
-  private startWorkers(): void {
+  private spawnWorkers(): void {
     for (let i = 0; i < this.size; i++) {
       const worker = new Worker(new URL('./restore-worker.ts', import.meta.url), {
         workerData: this.config, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },

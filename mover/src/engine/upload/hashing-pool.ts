@@ -2,7 +2,7 @@
 // lazily, so a backup that finds nothing changed never pays for them.
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
-import { WORKER_READY, whenAllReady, type WorkersStarting } from '../util/worker-ready.ts';
+import { startWorkers, WORKER_READY, type WorkersStarting } from '../util/worker-ready.ts';
 import { fromWorkerError } from './worker-error.ts';
 import { freeSlot, slotStatesFor } from './payload-slots.ts';
 import type { ChunkRecord, JobMessage, SegmentJob, SegmentResult, WorkerConfig, WorkerData, WorkerMessage } from './upload-protocol.ts';
@@ -129,15 +129,10 @@ export class HashingPool {
   private start(): void {
     if (this.workers.length > 0) return;
     const config = this.options.config();
-    const loaded = this.options.workersStarting?.();
-    try {
-      this.startWorkers(config);
-    } finally {
-      if (loaded !== undefined) whenAllReady(this.workers.map((w) => w.worker), loaded);
-    }
+    startWorkers(this.options.workersStarting, () => this.workers.map((w) => w.worker), () => this.spawnWorkers(config));
   }
 
-  private startWorkers(config: WorkerConfig): void {
+  private spawnWorkers(config: WorkerConfig): void {
     for (let i = 0; i < Math.max(1, this.options.workers); i++) {
       const slotStates = slotStatesFor(config.payloadSlots);
       const workerData: WorkerData = { ...config, slotStates };

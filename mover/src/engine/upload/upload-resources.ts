@@ -26,8 +26,9 @@ export interface UploadResources {
   /** Subdirectories of one directory walked at once: listings held grow with depth, not with the tree. */
   readonly subdirsPerDirectory: number;
   /**
-   * Subdirectories of one directory walked at once while the directories in progress hold few entries
-   * (uploader.ts): small directories keep too little work in flight four at a time. Default: subdirsPerDirectory.
+   * Subdirectories of one directory walked at once after those it listed were all small leaves and the walk
+   * holds few listed entries (uploader.ts, sibling-listings.ts): small directories keep too little work in
+   * flight subdirsPerDirectory at a time. Default: subdirsPerDirectory.
    */
   readonly subdirsWhenSmall?: number;
   /** Bytes each worker reads at a time, beyond the largest chunk its window must hold. */

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { WORKER_READY, whenAllReady } from './worker-ready.ts';
+import { startWorkers, WORKER_READY, whenAllReady } from './worker-ready.ts';
 
 function evalWorker(code: string): Worker {
   return new Worker(`const { parentPort } = require('node:worker_threads');\n${code}`, { eval: true });
@@ -29,5 +29,27 @@ describe('whenAllReady', () => {
     let calls = 0;
     whenAllReady([], () => calls++);
     expect(calls).toBe(1);
+  });
+});
+
+describe('startWorkers', () => {
+  it('ends what it told `starting` when the workers started before a failure have ended', async () => {
+    const started: Worker[] = [];
+    let told = 0;
+    let ended!: () => void;
+    const end = new Promise<void>((r) => (ended = r));
+    expect(() => startWorkers(() => { told++; return ended; }, () => started, () => {
+      started.push(evalWorker(`parentPort.postMessage(${JSON.stringify(WORKER_READY)}); setTimeout(() => {}, 60_000);`));
+      throw new Error('the second worker could not start');
+    })).toThrow('the second worker could not start');
+    expect(told).toBe(1);
+    await end;
+    await started[0]!.terminate();
+  });
+
+  it('starts without telling anyone when nobody asked', () => {
+    let ran = false;
+    startWorkers(undefined, () => [], () => { ran = true; });
+    expect(ran).toBe(true);
   });
 });

@@ -13,6 +13,19 @@ export function signalReady(port: MessagePort | null): void {
   port?.postMessage(WORKER_READY);
 }
 
+/**
+ * Runs `start`, which starts a pool's worker threads, between telling `starting` and the moment they have all
+ * loaded (or failed): `workers` lists those started, also when `start` threw part of the way.
+ */
+export function startWorkers(starting: WorkersStarting | undefined, workers: () => readonly Worker[], start: () => void): void {
+  const loaded = starting?.();
+  try {
+    start();
+  } finally {
+    if (loaded !== undefined) whenAllReady(workers(), loaded);
+  }
+}
+
 /** Calls `done` once, when each worker has signalled ready, failed or exited. */
 export function whenAllReady(workers: readonly Worker[], done: () => void): void {
   let pending = workers.length;

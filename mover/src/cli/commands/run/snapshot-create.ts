@@ -53,7 +53,7 @@ export async function run(ctx: CommandContext, args: readonly string[], values: 
         ...(Object.keys(tags).length > 0 ? { tags } : {}),
         ...(typeof values['description'] === 'string' ? { description: values['description'] } : {}),
         ...(parallel !== undefined ? { workers: parallel } : {}),
-        resources, readAhead, workersStarting: () => setAsideHeapFlagsWhileStarting(),
+        resources, readAhead, workersStarting: setAsideHeapFlagsWhileStarting,
         ...(values['full-scan'] === true ? { previous: null } : {}),
         signal: ctx.signal,
         commitGate: ctx.commitGate,

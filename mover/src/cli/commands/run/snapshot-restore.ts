@@ -42,7 +42,7 @@ export async function run(ctx: CommandContext, args: readonly string[], values: 
         overwrite: values['overwrite'] === true,
         paths: (values['path'] as string[] | undefined) ?? [],
         parallel: parallel ?? plan.parallel, writers: plan.writers, maxRangeBytes: plan.maxRangeBytes,
-        workersStarting: () => setAsideHeapFlagsWhileStarting(),
+        workersStarting: setAsideHeapFlagsWhileStarting,
         onProgress: (p) => { counters.files = p.files; counters.bytes = p.bytes; counters.dirs = p.dirs; },
         signal: ctx.signal,
       });
