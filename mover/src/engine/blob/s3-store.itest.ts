@@ -135,6 +135,38 @@ describe.skipIf(minioBinary === undefined)('S3BlobStore on MinIO', () => {
     await store.close();
   });
 
+  it('a hung endpoint times out a large ranged read too (the undici path), as a retryable StorageUnavailableError', async () => {
+    const store = new S3BlobStore({
+      bucket: BUCKET, prefix: 'hung-range/', endpoint: minio.endpoint, credentials: minio.credentials,
+      connectTimeoutMs: 1000, socketTimeoutMs: 1000, requestTimeoutMs: 2000,
+    });
+    const data = randomBytes(2 ** 21);
+    await store.put('p', data);
+    expect(Buffer.compare(await store.get('p', { offset: 1, length: 2 ** 20 }), data.subarray(1, 2 ** 20 + 1))).toBe(0);
+    minio.suspend();
+    let err: unknown;
+    const t0 = Date.now();
+    try {
+      err = await store.get('p', { offset: 0, length: 2 ** 21 }).catch((e: unknown) => e);
+    } finally {
+      minio.resume();
+    }
+    expect(err).toBeInstanceOf(StorageUnavailableError);
+    expect((err as StorageUnavailableError).retryable).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    expect(Buffer.compare(await store.get('p', { offset: 0, length: 2 ** 21 }), data)).toBe(0);
+    await store.close();
+  });
+
+  it('a large ranged read with wrong credentials is AuthFailedError (the error body read from undici)', async () => {
+    const good = new S3BlobStore({ bucket: BUCKET, prefix: 'auth-range/', endpoint: minio.endpoint, credentials: minio.credentials });
+    await good.put('p', randomBytes(2 ** 20));
+    const bad = new S3BlobStore({ bucket: BUCKET, prefix: 'auth-range/', endpoint: minio.endpoint, credentials: minio.wrongSecretCredentials() });
+    await expect(bad.get('p', { offset: 0, length: 2 ** 20 })).rejects.toBeInstanceOf(AuthFailedError);
+    await good.close();
+    await bad.close();
+  });
+
   it('append-only credentials can write and read but delete fails with DeleteNotPermittedError', async () => {
     const creds = await minio.appendOnlyCredentials(BUCKET);
     expect(creds.sessionToken).toBeTruthy();
@@ -182,10 +214,13 @@ describe.skipIf(minioBinary === undefined || !canMakeCertificates())('S3BlobStor
   it('rejects the self-signed certificate by default, without retrying, and hints at ca=', async () => {
     const retries: number[] = [];
     const store = await openBlobStore(minio.url('tls-bucket'), { credentials: minio.credentials, retry: { onRetry: (e) => retries.push(e.attempt) } });
-    const err = await store.get('x').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(StorageUnavailableError);
-    expect((err as StorageUnavailableError).retryable).toBe(false);
-    expect((err as StorageUnavailableError).hint).toContain('ca=');
+    // a whole blob (Node's http) and a large range (undici) fail the same way
+    for (const range of [undefined, { offset: 0, length: 2 ** 20 }]) {
+      const err = await store.get('x', range).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageUnavailableError);
+      expect((err as StorageUnavailableError).retryable).toBe(false);
+      expect((err as StorageUnavailableError).hint).toContain('ca=');
+    }
     expect(retries).toEqual([]);
     await store.close();
   });
@@ -198,9 +233,12 @@ describe.skipIf(minioBinary === undefined || !canMakeCertificates())('S3BlobStor
     const big = randomBytes(3 * 2 ** 20 + 17);
     await withCa.put('big', big);
     expect((await withCa.get('big')).equals(big)).toBe(true);
+    // a range of a MiB or more goes through undici, with the same CA
+    expect((await withCa.get('big', { offset: 17, length: 3 * 2 ** 20 })).equals(big.subarray(17))).toBe(true);
     await withCa.close();
     const insecure = await openBlobStore(`${minio.url('tls-bucket', 'ca')}&insecure=true`, { credentials: minio.credentials });
     expect((await insecure.get('a')).toString()).toBe('secure');
+    expect((await insecure.get('big', { offset: 0, length: 2 ** 20 })).equals(big.subarray(0, 2 ** 20))).toBe(true);
     await insecure.close();
   });
 });

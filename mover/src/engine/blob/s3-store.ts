@@ -18,6 +18,7 @@ import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-stor
 import { BlobRangeError, InvalidBlobIdError, StorageUnavailableError } from './blob-errors.ts';
 import { describeSdkError, mapS3Error, type S3Operation } from './s3-errors.ts';
 import { readBody } from './s3-body.ts';
+import { S3HttpHandler } from './s3-http-handler.ts';
 import { markUnsignedPayload } from './s3-unsigned-payload.ts';
 
 export interface S3Credentials {
@@ -69,10 +70,15 @@ export class S3BlobStore implements BlobStore {
     this.listPageSize = options.listPageSize ?? 1000;
     this.description = `s3://${this.bucket}/${this.prefix}${options.endpoint === undefined ? '' : ` at ${safeEndpoint(options.endpoint)}`}`;
     const maxSockets = options.maxSockets ?? 64;
-    const requestHandler = new NodeHttpHandler({
-      connectionTimeout: options.connectTimeoutMs ?? 5_000,
-      socketTimeout: options.socketTimeoutMs ?? 60_000,
-      requestTimeout: options.requestTimeoutMs ?? 600_000,
+    const timeouts = {
+      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      socketTimeoutMs: options.socketTimeoutMs ?? 60_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 600_000,
+    };
+    const nodeHandler = new NodeHttpHandler({
+      connectionTimeout: timeouts.connectTimeoutMs,
+      socketTimeout: timeouts.socketTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
       throwOnRequestTimeout: true,
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
       httpsAgent: new HttpsAgent({
@@ -82,6 +88,8 @@ export class S3BlobStore implements BlobStore {
         ...(options.insecure === true ? { rejectUnauthorized: false } : {}),
       }),
     });
+    // large ranged GETs through undici (s3-http-handler.ts), the rest through Node's http
+    const requestHandler = new S3HttpHandler(nodeHandler, { ...timeouts, maxSockets, ca: options.ca, insecure: options.insecure });
     const config: S3ClientConfig = {
       region: options.region ?? 'us-east-1',
       forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,

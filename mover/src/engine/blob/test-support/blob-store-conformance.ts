@@ -98,6 +98,19 @@ export function describeBlobStoreConformance(
       expect(Buffer.compare(await s.get('r2', { offset: 0, length: 20, into: small }), data.subarray(0, 20))).toBe(0);
     });
 
+    it('reads ranges of a MiB and more exactly (the S3 store sends them through undici), and rejects them past the end', async () => {
+      const s = await fresh();
+      const data = randomBytes(3 * 2 ** 20 + 5);
+      await s.put('r3', data);
+      const into = Buffer.from(new SharedArrayBuffer(2 ** 21));
+      const got = await s.get('r3', { offset: 2 ** 20 + 3, length: 2 ** 21, into });
+      expect(Buffer.compare(got, data.subarray(2 ** 20 + 3, 2 ** 20 + 3 + 2 ** 21))).toBe(0);
+      expect(Buffer.compare(await s.get('r3', { offset: 2 ** 20 + 5, length: 2 ** 21 }), data.subarray(2 ** 20 + 5))).toBe(0);
+      await expect(s.get('r3', { offset: 2 ** 21, length: 2 ** 21 })).rejects.toThrow();
+      await expect(s.get('r3', { offset: 2 ** 23, length: 2 ** 20 })).rejects.toThrow();
+      await expect(s.get('missing', { offset: 0, length: 2 ** 20 })).rejects.toBeInstanceOf(BlobNotFoundError);
+    });
+
     it('overwrites an existing blob with a plain put', async () => {
       const s = await fresh();
       await s.put('o1', Buffer.from('first version, longer'));
