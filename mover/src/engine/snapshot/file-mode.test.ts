@@ -29,6 +29,24 @@ describe('kopia mode strings', () => {
     expect(parseKopiaMode('')).toBeUndefined();
   });
 
+  it('reads "0" and octal digits the way the full parse does, up to and past int32', () => {
+    // Go's strconv.ParseInt(s, 0, 32) for a leading "0" and octal digits, as the full parse reads it
+    const reference = (text: string): number | undefined => {
+      const v = text.length === 1 ? 0 : parseInt(text.slice(1), 8);
+      return v < 2 ** 31 ? goModeToPosix(v) : undefined;
+    };
+    expect(parseKopiaMode('017777777777')).toBe(reference('017777777777'));
+    expect(parseKopiaMode('020000000000')).toBeUndefined();
+    expect(parseKopiaMode('00')).toBe(0);
+    expect(parseKopiaMode('0755 ')).toBeUndefined();
+    fc.assert(
+      fc.property(fc.stringMatching(/^0[0-7]{0,13}$/), (text) => {
+        expect(parseKopiaMode(text)).toBe(reference(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('round-trips every POSIX permission value', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 0o7777 }), (m) => {
