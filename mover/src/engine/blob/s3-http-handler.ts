@@ -12,7 +12,7 @@
 // (~70 ms to load) is loaded only by runs that read a large range.
 import { buildQueryString, HttpResponse, type HttpHandler, type HttpHandlerOptions, type HttpRequest } from '@smithy/core/protocols';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Agent } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 
 /** Ranges at least this long go through undici. */
 export const LARGE_RANGE_BYTES = 1024 * 1024;
@@ -78,16 +78,28 @@ export class S3HttpHandler implements HttpHandler<object> {
     const agent = await this.undici();
     const query = buildQueryString(request.query ?? {});
     const host = request.hostname.includes(':') && !request.hostname.startsWith('[') ? `[${request.hostname}]` : request.hostname;
-    const timeout = AbortSignal.timeout(options?.requestTimeout ?? this.options.requestTimeoutMs);
+    // the whole request, body included, within the request timeout; the timer ends with the body (a restore or
+    // verify sends thousands of ranges: AbortSignal.timeout's timers would each live the full timeout)
+    const timeoutMs = options?.requestTimeout ?? this.options.requestTimeoutMs;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException(`request timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    timer.unref();
     const caller = options?.abortSignal;
-    const signal = caller instanceof AbortSignal ? AbortSignal.any([caller, timeout]) : timeout;
-    const res = await agent.request({
-      origin: `${request.protocol}//${host}${request.port === undefined ? '' : `:${request.port}`}`,
-      path: `${request.path}${query === '' ? '' : `?${query}`}`,
-      method: 'GET',
-      headers: request.headers,
-      signal,
-    });
+    const signal = caller instanceof AbortSignal ? AbortSignal.any([caller, deadline.signal]) : deadline.signal;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await agent.request({
+        origin: `${request.protocol}//${host}${request.port === undefined ? '' : `:${request.port}`}`,
+        path: `${request.path}${query === '' ? '' : `?${query}`}`,
+        method: 'GET',
+        headers: request.headers,
+        signal,
+      });
+    } catch (e) {
+      clearTimeout(timer);
+      throw e;
+    }
+    res.body.once('close', () => clearTimeout(timer));
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     return { response: new HttpResponse({ statusCode: res.statusCode, headers, body: res.body }) };

@@ -158,6 +158,27 @@ describe.skipIf(minioBinary === undefined)('S3BlobStore on MinIO', () => {
     await store.close();
   });
 
+  it('the whole-request timeout ends a large ranged read of a server that stopped answering', async () => {
+    const store = new S3BlobStore({
+      bucket: BUCKET, prefix: 'deadline-range/', endpoint: minio.endpoint, credentials: minio.credentials,
+      connectTimeoutMs: 60_000, socketTimeoutMs: 60_000, requestTimeoutMs: 1000,
+    });
+    await store.put('p', randomBytes(2 ** 20));
+    minio.suspend();
+    let err: unknown;
+    const t0 = Date.now();
+    try {
+      err = await store.get('p', { offset: 0, length: 2 ** 20 }).catch((e: unknown) => e);
+    } finally {
+      minio.resume();
+    }
+    expect(err).toBeInstanceOf(StorageUnavailableError);
+    expect((err as StorageUnavailableError).retryable).toBe(true);
+    expect((err as Error).message).toContain('TimeoutError');
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    await store.close();
+  });
+
   it('a large ranged read with wrong credentials is AuthFailedError (the error body read from undici)', async () => {
     const good = new S3BlobStore({ bucket: BUCKET, prefix: 'auth-range/', endpoint: minio.endpoint, credentials: minio.credentials });
     await good.put('p', randomBytes(2 ** 20));
