@@ -3,11 +3,12 @@
 //
 // Why two clients: Node's http client allocates two buffers for every socket read of a response (the read
 // itself, and the parser's copy of the body part), and V8 counts those as external memory, starting a full
-// mark-compact of the main heap each time another 64 MiB of them has been allocated. Restoring a 2 GiB file
-// from S3 ran ~73 of them, and the collector's threads, the copies and the allocations took ~1.7 s of CPU on the
-// two cores the restore shares with its writers (and here with MinIO). undici hands its body parts over as views
-// of the socket's read buffer: one allocation per read instead of two. The same restore from loopback MinIO,
-// alternated runs: wall A/B 0.79, user CPU 5.8 -> 4.1 s.
+// mark-compact of the main heap each time another 64 MiB of them has been allocated: restoring a 2 GiB file from
+// S3 ran 71-74 of them, and V8's marking threads and the main thread's copies took ~28% of the machine's samples
+// (perf) on the two cores the restore shares with its writers. undici hands its body parts over as views of the
+// socket's read buffer: one allocation per read instead of two (53-66 mark-compacts: it still concatenates the
+// reads that queued while the thread was busy). The same restore from loopback MinIO, 7 alternated pairs: wall
+// A/B 0.87, user CPU 5.7 -> 4.9 s.
 // The rest stays on Node's client: uploads use `Expect: 100-continue`, which undici does not support, and undici
 // (~70 ms to load) is loaded only by runs that read a large range.
 import { buildQueryString, HttpResponse, type HttpHandler, type HttpHandlerOptions, type HttpRequest } from '@smithy/core/protocols';
