@@ -25,9 +25,10 @@ export interface CairnRunOptions {
   readonly timeoutMs?: number;
   /**
    * Test seams: run the test-only entry point (e2e/support/cairn-test-entry.ts) instead of bin/cairn.mjs,
-   * with maintenance safety margins (`none[,key=value…]`) and/or a maintenance crash point.
+   * with maintenance safety margins (`none[,key=value…]`), a maintenance crash point, or a gate file that pack
+   * uploads after the first wait for.
    */
-  readonly seams?: { readonly safety?: string; readonly crashAt?: string };
+  readonly seams?: { readonly safety?: string; readonly crashAt?: string; readonly holdPacksUntil?: string };
 }
 
 export interface CairnRun {
@@ -65,6 +66,7 @@ export function runCairn(args: readonly string[], options: CairnRunOptions = {})
   }
   if (options.seams?.safety !== undefined) env['CAIRN_E2E_SAFETY'] = options.seams.safety;
   if (options.seams?.crashAt !== undefined) env['CAIRN_E2E_CRASH_AT'] = options.seams.crashAt;
+  if (options.seams?.holdPacksUntil !== undefined) env['CAIRN_E2E_HOLD_PACKS_UNTIL'] = options.seams.holdPacksUntil;
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(NODE, [options.seams === undefined ? CAIRN_BIN : CAIRN_TEST_ENTRY, ...args], {

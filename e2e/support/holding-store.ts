@@ -1,0 +1,66 @@
+// Test support: a blob store that holds a backup's pack uploads after its first pack until a gate file exists,
+// so a test can run maintenance next to a backup that is certainly still running (its session open, a pack
+// stored and not yet indexed) instead of racing the backup's speed. Reaches the CLI only through the test-only
+// entry point (cairn-test-entry.ts), never through the shipped bin/cairn.mjs.
+import { existsSync, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from '../../mover/src/engine/blob/blob-store.ts';
+
+/** Resolves once `path` exists (watching its directory, so no polling). */
+function whenExists(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const watcher = watch(dirname(path), (_event, name) => {
+      if ((name === null || name === basename(path)) && existsSync(path)) {
+        watcher.close();
+        resolve();
+      }
+    });
+    watcher.on('error', reject);
+    // created before the watcher started
+    if (existsSync(path)) {
+      watcher.close();
+      resolve();
+    }
+  });
+}
+
+export class HoldingStore implements BlobStore {
+  private packs = 0;
+  private gateOpen: Promise<void> | undefined;
+  private readonly inner: BlobStore;
+  private readonly gate: string;
+
+  constructor(inner: BlobStore, gate: string) {
+    this.inner = inner;
+    this.gate = gate;
+  }
+
+  get description(): string {
+    return this.inner.description;
+  }
+
+  get(id: string, range?: ByteRange): Promise<Buffer> {
+    return this.inner.get(id, range);
+  }
+
+  stat(id: string): Promise<BlobMetadata> {
+    return this.inner.stat(id);
+  }
+
+  list(prefix: string): AsyncIterable<BlobMetadata> {
+    return this.inner.list(prefix);
+  }
+
+  async put(id: string, data: Uint8Array, options?: PutOptions): Promise<void> {
+    if (id.startsWith('p') && this.packs++ >= 1) await (this.gateOpen ??= whenExists(this.gate));
+    await this.inner.put(id, data, options);
+  }
+
+  delete(id: string): Promise<void> {
+    return this.inner.delete(id);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
