@@ -8,7 +8,8 @@
 //   mid-deletion        after the 2nd blob deleted by pack GC
 //   mid-index-cleanup   after the 1st blob deleted by epoch cleanup
 //   task:<kopia task>   when that task starts (e.g. task:full-delete-blobs)
-import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from '../../mover/src/engine/blob/blob-store.ts';
+import type { BlobStore, PutOptions } from '../../mover/src/engine/blob/blob-store.ts';
+import { ForwardingStore } from './forwarding-store.ts';
 import { TASK } from '../../mover/src/engine/maintenance/maintenance-schedule.ts';
 
 export const CRASH_POINTS: readonly string[] = ['after-gc-marks', 'after-new-packs', 'after-new-indexes', 'after-watermark', 'mid-deletion', 'mid-index-cleanup'];
@@ -23,34 +24,17 @@ function die(): never {
   throw new Error('unreachable');
 }
 
-export class CrashingStore implements BlobStore {
+export class CrashingStore extends ForwardingStore {
   private task = '';
   private deletes = 0;
-  private readonly inner: BlobStore;
   private readonly point: string;
 
   constructor(inner: BlobStore, point: string) {
-    this.inner = inner;
+    super(inner);
     this.point = point;
   }
 
-  get description(): string {
-    return this.inner.description;
-  }
-
-  get(id: string, range?: ByteRange): Promise<Buffer> {
-    return this.inner.get(id, range);
-  }
-
-  stat(id: string): Promise<BlobMetadata> {
-    return this.inner.stat(id);
-  }
-
-  list(prefix: string): AsyncIterable<BlobMetadata> {
-    return this.inner.list(prefix);
-  }
-
-  async put(id: string, data: Uint8Array, options?: PutOptions): Promise<void> {
+  override async put(id: string, data: Uint8Array, options?: PutOptions): Promise<void> {
     const rewriteIndex = this.task === TASK.rewriteContentsFull && id.startsWith('xn');
     if (this.point === 'after-new-packs' && rewriteIndex) die();
     await this.inner.put(id, data, options);
@@ -59,16 +43,12 @@ export class CrashingStore implements BlobStore {
     if (this.point === 'after-watermark' && id.startsWith('xw')) die();
   }
 
-  async delete(id: string): Promise<void> {
+  override async delete(id: string): Promise<void> {
     await this.inner.delete(id);
     if (id.startsWith('cairn-delete-probe-')) return;
     this.deletes++;
     if (this.point === 'mid-deletion' && this.task === TASK.deleteOrphanedBlobsFull && this.deletes >= 2) die();
     if (this.point === 'mid-index-cleanup' && EPOCH_CLEANUP_TASKS.includes(this.task)) die();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 
   onTask(task: string): void {

@@ -4,7 +4,8 @@
 // entry point (cairn-test-entry.ts), never through the shipped bin/cairn.mjs.
 import { existsSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from '../../mover/src/engine/blob/blob-store.ts';
+import type { BlobStore, PutOptions } from '../../mover/src/engine/blob/blob-store.ts';
+import { ForwardingStore } from './forwarding-store.ts';
 
 /** Resolves once `path` exists (watching its directory, so no polling). */
 function whenExists(path: string): Promise<void> {
@@ -24,43 +25,18 @@ function whenExists(path: string): Promise<void> {
   });
 }
 
-export class HoldingStore implements BlobStore {
+export class HoldingStore extends ForwardingStore {
   private packs = 0;
   private gateOpen: Promise<void> | undefined;
-  private readonly inner: BlobStore;
   private readonly gate: string;
 
   constructor(inner: BlobStore, gate: string) {
-    this.inner = inner;
+    super(inner);
     this.gate = gate;
   }
 
-  get description(): string {
-    return this.inner.description;
-  }
-
-  get(id: string, range?: ByteRange): Promise<Buffer> {
-    return this.inner.get(id, range);
-  }
-
-  stat(id: string): Promise<BlobMetadata> {
-    return this.inner.stat(id);
-  }
-
-  list(prefix: string): AsyncIterable<BlobMetadata> {
-    return this.inner.list(prefix);
-  }
-
-  async put(id: string, data: Uint8Array, options?: PutOptions): Promise<void> {
+  override async put(id: string, data: Uint8Array, options?: PutOptions): Promise<void> {
     if (id.startsWith('p') && this.packs++ >= 1) await (this.gateOpen ??= whenExists(this.gate));
     await this.inner.put(id, data, options);
-  }
-
-  delete(id: string): Promise<void> {
-    return this.inner.delete(id);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
