@@ -1,13 +1,17 @@
 // Reads one directory of the source: names, then lstat of every entry. The calls are synchronous: a
 // promise per lstat costs ~50 µs of main-thread time (1 s for 20k files) against ~2 µs for lstatSync on a
 // warm cache; the event loop is yielded between batches so pack uploads and worker results keep flowing.
-// Names are read as bytes: one that is not valid UTF-8 becomes a listing name with escapes (entry-name.ts)
-// and a byte path, so it is backed up like any other.
+// Names are read as text in one readdir call when they are all valid UTF-8, the common case: the shared
+// dataset's 20,406 names take ~14 ms that way against ~30 ms one by one from opendir as bytes, and each
+// name string is the one its entry keeps, so the array costs a pointer per entry. A directory with a name
+// that is not UTF-8 (Node's decoder writes U+FFFD for its bad bytes) is read again as bytes: such a name
+// becomes a listing name with escapes (entry-name.ts) and a byte path, so it is backed up like any other.
+// A directory reached through such a name (a byte path) is read as bytes throughout.
 // The listing is the walk's memory per file (a directory's entries live until the directory is done), so
-// it is kept small: names are streamed (opendir) rather than read into one array of Buffers, each lstat is
-// reduced to an EntryStat at once, an entry keeps its name's bytes only when they are not UTF-8, and its
-// path is built when asked for. ~150 bytes per entry instead of ~1 KiB (a 100,000-file directory: 15 MiB).
-import { lstatSync, opendirSync } from 'node:fs';
+// it is kept small: each lstat is reduced to an EntryStat at once, an entry keeps its name's bytes only when
+// they are not UTF-8, and its path is built when asked for. ~150 bytes per entry instead of ~1 KiB (a
+// 100,000-file directory: 15 MiB).
+import { lstatSync, opendirSync, readdirSync } from 'node:fs';
 import type { Semaphore } from '../util/semaphore.ts';
 import { nameFromBytes } from '../snapshot/entry-name.ts';
 import { childPath } from '../snapshot/fs-path.ts';
@@ -50,29 +54,54 @@ const BATCH = 512;
 
 export async function readSourceDirectory(dir: string | Buffer, fsLimit: Semaphore): Promise<DirectoryListing> {
   return fsLimit.run(async () => {
-    // Node hands out Buffer names for encoding 'buffer'; its typings allow only text encodings here
-    const handle = opendirSync(dir, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
-    try {
-      const entries: SourceEntry[] = [];
-      const failures: EntryFailure[] = [];
-      for (let i = 0; ; i++) {
-        if (i > 0 && i % BATCH === 0) await new Promise<void>((r) => setImmediate(r));
-        const dirent = handle.readSync();
-        if (dirent === null) break;
-        const bytes = dirent.name as unknown as Buffer;
-        const name = nameFromBytes(bytes);
-        const own = name.isWellFormed() ? undefined : Buffer.from(bytes);
-        const path = childPath(dir, { text: name, bytes });
-        try {
-          entries.push(new SourceEntry(dir, name, own, entryStat(lstatSync(path, { bigint: true }))));
-        } catch (e) {
-          const err = e as NodeJS.ErrnoException;
-          failures.push({ name, path, errno: err.code ?? 'EIO', message: err.message });
-        }
-      }
-      return { entries, failures };
-    } finally {
-      handle.closeSync();
-    }
+    const names = typeof dir === 'string' ? readdirSync(dir) : undefined;
+    return names === undefined || names.some((n) => n.includes('\ufffd')) ? readAsBytes(dir) : readAsText(dir as string, names);
   });
+}
+
+/** The listing of a directory whose names (read as text) are all valid UTF-8. */
+async function readAsText(dir: string, names: readonly string[]): Promise<DirectoryListing> {
+  const entries: SourceEntry[] = [];
+  const failures: EntryFailure[] = [];
+  const base = dir.endsWith('/') ? dir : `${dir}/`;
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0 && i % BATCH === 0) await new Promise<void>((r) => setImmediate(r));
+    const name = names[i]!;
+    const path = base + name;
+    try {
+      entries.push(new SourceEntry(dir, name, undefined, entryStat(lstatSync(path, { bigint: true }))));
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      failures.push({ name, path, errno: err.code ?? 'EIO', message: err.message });
+    }
+  }
+  return { entries, failures };
+}
+
+/** The listing of a directory read name by name as bytes (some name is not UTF-8, or the path itself is not). */
+async function readAsBytes(dir: string | Buffer): Promise<DirectoryListing> {
+  // Node hands out Buffer names for encoding 'buffer'; its typings allow only text encodings here
+  const handle = opendirSync(dir, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
+  try {
+    const entries: SourceEntry[] = [];
+    const failures: EntryFailure[] = [];
+    for (let i = 0; ; i++) {
+      if (i > 0 && i % BATCH === 0) await new Promise<void>((r) => setImmediate(r));
+      const dirent = handle.readSync();
+      if (dirent === null) break;
+      const bytes = dirent.name as unknown as Buffer;
+      const name = nameFromBytes(bytes);
+      const own = name.isWellFormed() ? undefined : Buffer.from(bytes);
+      const path = childPath(dir, { text: name, bytes });
+      try {
+        entries.push(new SourceEntry(dir, name, own, entryStat(lstatSync(path, { bigint: true }))));
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        failures.push({ name, path, errno: err.code ?? 'EIO', message: err.message });
+      }
+    }
+    return { entries, failures };
+  } finally {
+    handle.closeSync();
+  }
 }
