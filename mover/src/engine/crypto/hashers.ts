@@ -5,10 +5,12 @@
 //   byte-compatible with kopia: kopia decrypts what we encrypt and vice versa;
 // - password KDFs and HKDF follow internal/crypto/*.go.
 // Hot paths (HMAC-SHA256, AES-GCM, ChaCha20-Poly1305, scrypt, HKDF) run on node:crypto (OpenSSL);
-// @noble/hashes is used only for keyed BLAKE2 and BLAKE3, which node:crypto does not offer.
+// @noble/hashes is used only for keyed BLAKE2 and BLAKE3, which node:crypto does not offer, and loaded
+// only when one of them is asked for (require of its ES modules, synchronous in Node 24): every command and
+// every worker thread created a hasher, and loading noble cost each ~5-8 ms of start-up for a repository
+// that hashes with HMAC-SHA256 (Cairn's default).
 import { createHmac } from 'node:crypto';
-import { blake2b, blake2s } from '@noble/hashes/blake2.js';
-import { blake3 } from '@noble/hashes/blake3.js';
+import { createRequire } from 'node:module';
 import { UnsupportedError } from '../errors.ts';
 import type { KeyedHasher } from './keyed-hasher.ts';
 
@@ -33,6 +35,20 @@ export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
 export const KOPIA_DEFAULT_HASH: HashAlgorithm = 'BLAKE2B-256-128';
 /** Ours: the same strength on OpenSSL's SHA-256 (see ARCHITECTURE.md, compatibility contract). */
 export const DEFAULT_HASH: HashAlgorithm = 'HMAC-SHA256-128';
+
+type NobleBlake2 = typeof import('@noble/hashes/blake2.js');
+type NobleBlake3 = typeof import('@noble/hashes/blake3.js');
+const requireHere = createRequire(import.meta.url);
+let nobleBlake2: NobleBlake2 | undefined;
+let nobleBlake3: NobleBlake3 | undefined;
+
+function blake2(): NobleBlake2 {
+  return (nobleBlake2 ??= requireHere('@noble/hashes/blake2.js') as NobleBlake2);
+}
+
+function blake3(...args: Parameters<NobleBlake3['blake3']>): Uint8Array {
+  return (nobleBlake3 ??= requireHere('@noble/hashes/blake3.js') as NobleBlake3).blake3(...args);
+}
 
 /** Key-derivation context kopia uses to stretch a secret that is shorter than 32 bytes for BLAKE3. */
 const BLAKE3_KEY_CONTEXT = new TextEncoder().encode('kopia blake3 derived key v1');
@@ -61,13 +77,13 @@ export function createHasher(name: string, secret: Uint8Array | undefined): Keye
       return hmacHasher(name, 'sha3-256', key, 32);
     case 'BLAKE2B-256-128':
       // BLAKE2b with a 32-byte digest, truncated: NOT BLAKE2b-128 (the digest length is hashed into the state).
-      return blake2Hasher(name, blake2b, 64, key, 32, 16);
+      return blake2Hasher(name, blake2().blake2b, 64, key, 32, 16);
     case 'BLAKE2B-256':
-      return blake2Hasher(name, blake2b, 64, key, 32, 32);
+      return blake2Hasher(name, blake2().blake2b, 64, key, 32, 32);
     case 'BLAKE2S-128':
-      return blake2Hasher(name, blake2s, 32, key, 16, 16);
+      return blake2Hasher(name, blake2().blake2s, 32, key, 16, 16);
     case 'BLAKE2S-256':
-      return blake2Hasher(name, blake2s, 32, key, 32, 32);
+      return blake2Hasher(name, blake2().blake2s, 32, key, 32, 32);
     case 'BLAKE3-256':
       return blake3Hasher(name, key, 32);
     case 'BLAKE3-256-128':
