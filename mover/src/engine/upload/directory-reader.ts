@@ -59,23 +59,26 @@ export async function readSourceDirectory(dir: string | Buffer, fsLimit: Semapho
   });
 }
 
+/** Adds the entry at `path` (lstat, not followed) to the listing, or its failure. */
+function addEntry(listing: DirectoryListing, dir: string | Buffer, name: string, bytes: Buffer | undefined, path: string | Buffer): void {
+  try {
+    listing.entries.push(new SourceEntry(dir, name, bytes, entryStat(lstatSync(path, { bigint: true }))));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    listing.failures.push({ name, path, errno: err.code ?? 'EIO', message: err.message });
+  }
+}
+
 /** The listing of a directory whose names (read as text) are all valid UTF-8. */
 async function readAsText(dir: string, names: readonly string[]): Promise<DirectoryListing> {
-  const entries: SourceEntry[] = [];
-  const failures: EntryFailure[] = [];
+  const listing: DirectoryListing = { entries: [], failures: [] };
   const base = dir.endsWith('/') ? dir : `${dir}/`;
   for (let i = 0; i < names.length; i++) {
     if (i > 0 && i % BATCH === 0) await new Promise<void>((r) => setImmediate(r));
     const name = names[i]!;
-    const path = base + name;
-    try {
-      entries.push(new SourceEntry(dir, name, undefined, entryStat(lstatSync(path, { bigint: true }))));
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      failures.push({ name, path, errno: err.code ?? 'EIO', message: err.message });
-    }
+    addEntry(listing, dir, name, undefined, base + name);
   }
-  return { entries, failures };
+  return listing;
 }
 
 /** The listing of a directory read name by name as bytes (some name is not UTF-8, or the path itself is not). */
@@ -83,8 +86,7 @@ async function readAsBytes(dir: string | Buffer): Promise<DirectoryListing> {
   // Node hands out Buffer names for encoding 'buffer'; its typings allow only text encodings here
   const handle = opendirSync(dir, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
   try {
-    const entries: SourceEntry[] = [];
-    const failures: EntryFailure[] = [];
+    const listing: DirectoryListing = { entries: [], failures: [] };
     for (let i = 0; ; i++) {
       if (i > 0 && i % BATCH === 0) await new Promise<void>((r) => setImmediate(r));
       const dirent = handle.readSync();
@@ -92,15 +94,9 @@ async function readAsBytes(dir: string | Buffer): Promise<DirectoryListing> {
       const bytes = dirent.name as unknown as Buffer;
       const name = nameFromBytes(bytes);
       const own = name.isWellFormed() ? undefined : Buffer.from(bytes);
-      const path = childPath(dir, { text: name, bytes });
-      try {
-        entries.push(new SourceEntry(dir, name, own, entryStat(lstatSync(path, { bigint: true }))));
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        failures.push({ name, path, errno: err.code ?? 'EIO', message: err.message });
-      }
+      addEntry(listing, dir, name, own, childPath(dir, { text: name, bytes }));
     }
-    return { entries, failures };
+    return listing;
   } finally {
     handle.closeSync();
   }
