@@ -42,12 +42,12 @@ const requireHere = createRequire(import.meta.url);
 let nobleBlake2: NobleBlake2 | undefined;
 let nobleBlake3: NobleBlake3 | undefined;
 
-function blake2(): NobleBlake2 {
+function noble2(): NobleBlake2 {
   return (nobleBlake2 ??= requireHere('@noble/hashes/blake2.js') as NobleBlake2);
 }
 
-function blake3(...args: Parameters<NobleBlake3['blake3']>): Uint8Array {
-  return (nobleBlake3 ??= requireHere('@noble/hashes/blake3.js') as NobleBlake3).blake3(...args);
+function noble3(): NobleBlake3 {
+  return (nobleBlake3 ??= requireHere('@noble/hashes/blake3.js') as NobleBlake3);
 }
 
 /** Key-derivation context kopia uses to stretch a secret that is shorter than 32 bytes for BLAKE3. */
@@ -77,13 +77,13 @@ export function createHasher(name: string, secret: Uint8Array | undefined): Keye
       return hmacHasher(name, 'sha3-256', key, 32);
     case 'BLAKE2B-256-128':
       // BLAKE2b with a 32-byte digest, truncated: NOT BLAKE2b-128 (the digest length is hashed into the state).
-      return blake2Hasher(name, blake2().blake2b, 64, key, 32, 16);
+      return blake2Hasher(name, noble2().blake2b, 64, key, 32, 16);
     case 'BLAKE2B-256':
-      return blake2Hasher(name, blake2().blake2b, 64, key, 32, 32);
+      return blake2Hasher(name, noble2().blake2b, 64, key, 32, 32);
     case 'BLAKE2S-128':
-      return blake2Hasher(name, blake2().blake2s, 32, key, 16, 16);
+      return blake2Hasher(name, noble2().blake2s, 32, key, 16, 16);
     case 'BLAKE2S-256':
-      return blake2Hasher(name, blake2().blake2s, 32, key, 32, 32);
+      return blake2Hasher(name, noble2().blake2s, 32, key, 32, 32);
     case 'BLAKE3-256':
       return blake3Hasher(name, key, 32);
     case 'BLAKE3-256-128':
@@ -139,11 +139,12 @@ function truncatingHasher(name: string, size: number, digest: (data: Uint8Array)
 
 /** Kopia's BLAKE3 key rule: a secret shorter than 32 bytes is stretched with DeriveKey, a longer one truncated. */
 export function blake3KeyFromSecret(secret: Uint8Array): Uint8Array {
-  if (secret.length < BLAKE3_KEY_SIZE) return blake3(secret, { context: BLAKE3_KEY_CONTEXT, dkLen: BLAKE3_KEY_SIZE });
+  if (secret.length < BLAKE3_KEY_SIZE) return noble3().blake3(secret, { context: BLAKE3_KEY_CONTEXT, dkLen: BLAKE3_KEY_SIZE });
   return secret.subarray(0, BLAKE3_KEY_SIZE);
 }
 
 function blake3Hasher(name: string, secret: Buffer, size: number): KeyedHasher {
   const opts = { key: Uint8Array.from(blake3KeyFromSecret(secret)), dkLen: 32 };
+  const { blake3 } = noble3();
   return truncatingHasher(name, size, (data) => blake3(data, opts));
 }

@@ -16,9 +16,14 @@ export function fsPath(p: AnyPath): string | Buffer {
   return typeof p === 'string' || Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
 }
 
+/** `dir/name` of a text directory and a valid UTF-8 name (no byte form needed). */
+export function childTextPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
+
 /** `dir/name`: a string while both are valid UTF-8, bytes otherwise. */
 export function childPath(dir: AnyPath, name: EntryName): string | Buffer {
-  if (typeof dir === 'string' && name.text.isWellFormed()) return dir.endsWith('/') ? dir + name.text : `${dir}/${name.text}`;
+  if (typeof dir === 'string' && name.text.isWellFormed()) return childTextPath(dir, name.text);
   return Buffer.concat([typeof dir === 'string' ? Buffer.from(dir) : dir, Buffer.from('/'), name.bytes]);
 }
 

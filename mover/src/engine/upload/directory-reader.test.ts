@@ -76,7 +76,7 @@ describe('readSourceDirectory', () => {
     expect(listing.yieldedBeforeDone).toBe(true);
   });
 
-  it('fails like opendir for a path that is not a directory', async () => {
+  it('fails with the errno of reading it for a path that is not a directory, or is absent', async () => {
     writeFileSync(join(root, 'file'), 'f');
     await expect(read(join(root, 'file'))).rejects.toMatchObject({ code: 'ENOTDIR' });
     await expect(read(join(root, 'absent'))).rejects.toMatchObject({ code: 'ENOENT' });

@@ -14,7 +14,7 @@
 import { lstatSync, opendirSync, readdirSync } from 'node:fs';
 import type { Semaphore } from '../util/semaphore.ts';
 import { nameFromBytes } from '../snapshot/entry-name.ts';
-import { childPath } from '../snapshot/fs-path.ts';
+import { childPath, childTextPath } from '../snapshot/fs-path.ts';
 import { entryStat, type EntryStat } from './entry-stat.ts';
 
 export class SourceEntry {
@@ -72,11 +72,10 @@ function addEntry(listing: DirectoryListing, dir: string | Buffer, name: string,
 /** The listing of a directory whose names (read as text) are all valid UTF-8. */
 async function readAsText(dir: string, names: readonly string[]): Promise<DirectoryListing> {
   const listing: DirectoryListing = { entries: [], failures: [] };
-  const base = dir.endsWith('/') ? dir : `${dir}/`;
   for (let i = 0; i < names.length; i++) {
     if (i > 0 && i % BATCH === 0) await new Promise<void>((r) => setImmediate(r));
     const name = names[i]!;
-    addEntry(listing, dir, name, undefined, base + name);
+    addEntry(listing, dir, name, undefined, childTextPath(dir, name));
   }
   return listing;
 }
