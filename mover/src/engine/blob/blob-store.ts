@@ -9,6 +9,8 @@
 // concurrency limits, read-only and fault injection; open-blob-store.ts composes them from a URL.
 // test-support/blob-store-conformance.ts is the one suite every store passes.
 
+import type { BlobWriter } from './blob-writer.ts';
+
 export interface BlobMetadata {
   readonly id: string;
   readonly length: number;
@@ -42,6 +44,11 @@ export interface BlobReader {
 
 export interface BlobStore extends BlobReader {
   put(id: string, data: Uint8Array, options?: PutOptions): Promise<void>;
+  /**
+   * A writer that stores a new blob while it is produced, for stores that can (the filesystem's); the blob
+   * appears under `id` only when the writer commits, as with put(). Wrappers that change writes do not offer it.
+   */
+  openWriter?(id: string): BlobWriter;
   delete(id: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -3,17 +3,24 @@
 // A listing holds a slot only while it fetches its next item, never across the consumer's loop body, so
 // a consumer that reads blobs while iterating a listing cannot deadlock against itself.
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
+import type { BlobWriter } from './blob-writer.ts';
 import { Semaphore } from '../util/semaphore.ts';
 
 export class ConcurrencyLimitedBlobStore implements BlobStore {
   readonly inner: BlobStore;
   readonly limit: number;
   private readonly semaphore: Semaphore;
+  /**
+   * The inner store's writer, when it has one. Its writes take no slot: one blob's windows go out one after
+   * another, and the writers open at once are the caller's pack uploads, already bounded.
+   */
+  readonly openWriter?: (id: string) => BlobWriter;
 
   constructor(inner: BlobStore, limit: number) {
     this.inner = inner;
     this.limit = limit;
     this.semaphore = new Semaphore(limit);
+    if (inner.openWriter !== undefined) this.openWriter = (id) => inner.openWriter!(id);
   }
 
   get description(): string {

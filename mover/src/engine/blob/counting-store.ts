@@ -2,6 +2,7 @@
 // what it cost in requests — the figure an S3 bill and a slow link care about, and the proof that a local
 // cache works. Counts only: no blob IDs, no data, nothing secret.
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
+import type { BlobWriter } from './blob-writer.ts';
 
 export interface StorageCounts {
   gets: number;
@@ -22,9 +23,25 @@ export function emptyStorageCounts(): StorageCounts {
 export class CountingBlobStore implements BlobStore {
   readonly counts: StorageCounts = emptyStorageCounts();
   private readonly inner: BlobStore;
+  /** The inner store's writer, when it has one; a committed blob counts as one put of its length. */
+  readonly openWriter?: (id: string) => BlobWriter;
 
   constructor(inner: BlobStore) {
     this.inner = inner;
+    if (inner.openWriter !== undefined) {
+      this.openWriter = (id) => {
+        const w = inner.openWriter!(id);
+        const commit = w.commit.bind(w);
+        return Object.assign(w, {
+          commit: async () => {
+            this.counts.puts++;
+            const length = w.length;
+            await commit();
+            this.counts.putBytes += length;
+          },
+        });
+      };
+    }
   }
 
   get description(): string {

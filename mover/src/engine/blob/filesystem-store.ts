@@ -3,7 +3,8 @@
 // `p/012/3abc….f` under parameters read from the root `.shards` file (see shard-parameters.ts).
 // Guarantees: put writes a temp file `<name>.f.tmp.<hex>` in the target directory, fsyncs it, then renames
 // (or hard-links, for ifNotExists) it into place and fsyncs the directory, so readers and crashes see the
-// old blob or the whole new one; list never reports temp files; timestamps are file mtimes.
+// old blob or the whole new one; list never reports temp files; timestamps are file mtimes. openWriter
+// (file-blob-writer.ts) writes a data pack to the same kind of temp file while it fills and renames it the same way.
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, type Dirent } from 'node:fs';
 import { link, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
@@ -15,6 +16,8 @@ import { CorruptionError } from '../errors.ts';
 import { assertEmptyDirectory } from './empty-directory.ts';
 import { errnoOf, mapFsError } from './fs-errors.ts';
 import { isDirectIoRefused, writeDirect } from './direct-write.ts';
+import type { BlobWriter } from './blob-writer.ts';
+import { FileBlobWriter } from './file-blob-writer.ts';
 import {
   COMPLETE_BLOB_SUFFIX,
   DEFAULT_SHARD_PARAMETERS,
@@ -248,6 +251,24 @@ export class FilesystemBlobStore implements BlobStore {
     const { dir, file } = this.pathOf(id);
     const written = await this.writeFileAtomic(dir, file, data, options.ifNotExists === true);
     if (!written) throw new BlobExistsError(id, this.description);
+  }
+
+  /** Writes a new blob while it is produced (file-blob-writer.ts): its temp file, then the same rename as put(). */
+  openWriter(id: string): BlobWriter {
+    const { dir, file } = this.pathOf(id);
+    const tmp = `${file}.tmp.${randomBytes(8).toString('hex')}`;
+    return new FileBlobWriter(id, {
+      file,
+      dir,
+      tmp,
+      fsync: this.fsync,
+      directIo: () => this.directIo,
+      directIoRefused: () => {
+        this.directIo = false;
+      },
+      openTemp: (direct) => this.openTemp(dir, tmp, direct),
+      syncDir: () => this.syncDir(dir),
+    });
   }
 
   async delete(id: string): Promise<void> {

@@ -18,6 +18,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { access, constants, type FileHandle, mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from '../blob/blob-store.ts';
+import type { BlobWriter } from '../blob/blob-writer.ts';
 import type { ContentLogger } from './write-session.ts';
 
 /** HKDF purpose of the integrity key (kopia's localCacheIntegrityPurpose). */
@@ -114,7 +115,14 @@ export class BlobCache implements BlobStore {
   private disabled = false;
   private warnedInvalid = false;
 
+  /**
+   * The store's writer, when it has one: for data packs, which are never cached (a cached kind of blob written
+   * this way is simply not cached; a later read fetches it from storage).
+   */
+  readonly openWriter?: (id: string) => BlobWriter;
+
   constructor(store: BlobStore, dir: string, key: Buffer, logger?: ContentLogger) {
+    if (store.openWriter !== undefined) this.openWriter = (id) => store.openWriter!(id);
     this.store = store;
     this.dir = dir;
     this.key = key;

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CountingBlobStore } from '../blob/counting-store.ts';
+import { createFilesystemStore } from '../blob/filesystem-store.ts';
 import { MemoryBlobStore } from '../blob/memory-store.ts';
 import { listAll, type BlobStore } from '../blob/blob-store.ts';
 import { FaultInjectingBlobStore } from '../blob/test-support/fault-injecting-store.ts';
@@ -238,6 +243,41 @@ describe('ContentManager', () => {
     await cm.flush();
     const sessionsOfIndexes = new Set((await ids(store, 'xn')).map((x) => x.split('-')[1]));
     expect(sessionsOfIndexes.size).toBe(2);
+  });
+
+  it('writes data packs of a filesystem repository as they fill: readable before the flush, none left half-written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cairn-cm-stream-'));
+    try {
+      const store = new CountingBlobStore(await createFilesystemStore(dir, { create: true }));
+      expect(store.openWriter).toBeDefined();
+      const format = testRepositoryFormat({ maxPackSize: 6 * 1024 * KB });
+      const cm = await ContentManager.open(store, format, { uploadParallelism: 2 });
+      const written = new Map<string, Buffer>();
+      // 5-9 MiB of contents per pack: windows written while the pack fills, read back from disk and memory
+      for (let i = 0; i < 12; i++) {
+        const d = randomBytes(700 * KB + i);
+        written.set(await cm.writeContent(d, { prefix: '' }), d);
+      }
+      for (const [id, d] of written) expect(await cm.getContent(id)).toEqual(d);
+      await cm.flush();
+      const packs = await ids(store, 'p');
+      expect(packs.length).toBeGreaterThanOrEqual(2);
+      expect(store.counts.putBytes).toBeGreaterThan(12 * 700 * KB);
+      const cm2 = await ContentManager.open(store, format);
+      for (const [id, d] of written) expect(await cm2.getContent(id)).toEqual(d);
+      // a run that stops before its flush: the open pack's temp file goes with it
+      const unflushed = randomBytes(5 * 1024 * KB);
+      const id = await cm2.writeContent(unflushed, { prefix: '' });
+      expect(await cm2.getContent(id)).toEqual(unflushed); // settles the pack's first window on disk
+      const temps = async (): Promise<string[]> =>
+        (await readdir(dir, { recursive: true })).filter((f) => f.includes('.tmp.'));
+      expect(await temps()).toHaveLength(1);
+      await cm2.dispose();
+      expect(await temps()).toEqual([]);
+      expect(await ids(store, 'p')).toEqual(packs);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('retries a failed pack upload at flush', async () => {

@@ -225,7 +225,7 @@ export class ContentManager implements ContentWriter {
         hint: 'the snapshot references data that is missing from the repository; `cairn snapshot verify` lists the affected files',
       });
     }
-    const local = this.pendingPayload(info);
+    const local = await this.pendingPayload(info);
     if (local !== undefined) return openPackedContent(local, info, this.encryptor);
     try {
       return openPackedContent(await readPackedPayload(this.store, info), info, this.encryptor);
@@ -346,7 +346,7 @@ export class ContentManager implements ContentWriter {
     const info = this.contentInfo(contentId);
     if (info === undefined) throw new NotFoundError(`content ${contentId} not found`, { hint: 'nothing to rewrite' });
     if (info.deleted !== (options.onlyDeleted === true)) return false;
-    const payload = this.pendingPayload(info) ?? (await readPackedPayload(this.store, info).catch((e: unknown) => {
+    const payload = (await this.pendingPayload(info)) ?? (await readPackedPayload(this.store, info).catch((e: unknown) => {
       throw this.packMissing(e, info);
     }));
     openPackedContent(payload, info, this.encryptor);
@@ -376,6 +376,19 @@ export class ContentManager implements ContentWriter {
   /** Waits for uploads in flight. Does not commit: call flush() for that. */
   async close(): Promise<void> {
     await this.session.waitForUploads();
+  }
+
+  /**
+   * Ends the manager (the repository's close): waits for uploads in flight and drops the packs still open —
+   * a run that failed or was interrupted before its flush; a pack written to storage as it filled takes its
+   * temp file with it.
+   */
+  async dispose(): Promise<void> {
+    await this.session.waitForUploads();
+    for (const [prefix, pack] of this.openPacks) {
+      this.openPacks.delete(prefix);
+      await pack.discard();
+    }
   }
 
   /**
@@ -438,13 +451,18 @@ export class ContentManager implements ContentWriter {
     const prefix = packPrefixForContentId(prepared.contentId);
     let pack = this.openPacks.get(prefix);
     if (pack === undefined) {
+      const packBlobId = newPackBlobId(prefix, this.session.currentId());
+      // Data packs go to storage as they fill where the store can take a blob in pieces (a filesystem);
+      // metadata packs stay in memory: they are small, and the same run reads them back.
+      const sink = prefix === 'p' ? this.store.openWriter?.(packBlobId) : undefined;
       pack = new PackWriter({
-        packBlobId: newPackBlobId(prefix, this.session.currentId()),
+        packBlobId,
         indexVersion: this.indexVersion,
         hasher: this.hasher,
         encryptor: this.encryptor,
         formatBlobReplica: this.formatBlobReplica,
-        bufferPool: prefix === 'p' ? this.packBuffers : undefined,
+        bufferPool: prefix === 'p' && sink === undefined ? this.packBuffers : undefined,
+        sink,
       });
       this.openPacks.set(prefix, pack);
     }
@@ -456,6 +474,9 @@ export class ContentManager implements ContentWriter {
       this.openPacks.delete(prefix);
       this.session.seal(pack);
       await this.session.waitForCapacity();
+    } else if (pack.streaming) {
+      // backpressure: a pack written as it fills holds what its writes have not caught up with
+      await pack.drain();
     }
   }
 
@@ -489,11 +510,11 @@ export class ContentManager implements ContentWriter {
     return this.pending.get(contentId);
   }
 
-  private pendingPayload(info: ContentInfo): Buffer | undefined {
+  private async pendingPayload(info: ContentInfo): Promise<Buffer | undefined> {
     const prefix = info.contentId.length % 2 === 1 ? 'q' : 'p';
     const open = this.openPacks.get(prefix);
-    if (open?.packBlobId === info.packBlobId) return open.payload(info.contentId);
-    for (const p of this.session.writingPacks) if (p.packBlobId === info.packBlobId) return p.payload(info.contentId);
+    if (open?.packBlobId === info.packBlobId) return open.readPayload(info.contentId);
+    for (const p of this.session.writingPacks) if (p.packBlobId === info.packBlobId) return p.readPayload(info.contentId);
     return undefined;
   }
 

@@ -5,6 +5,10 @@
 //   ‖ local index encrypted with IV = full hash of its plaintext (which ends in 32 random bytes)
 //   ‖ postamble (pack-postamble.ts)
 // Pack names are `p|q ‖ hex(16 random bytes) ‖ "-" ‖ sessionID` (p: data, q: prefixed contents).
+// The bytes are held in one buffer until the pack is stored, or, with a `sink` (a store's BlobWriter), go to
+// storage as they are appended: a data pack then costs the writer's few windows instead of 20 MiB and more.
+import type { BlobStore } from '../blob/blob-store.ts';
+import type { BlobWriter } from '../blob/blob-writer.ts';
 import type { PackBufferPool } from './pack-buffer-pool.ts';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
@@ -54,6 +58,8 @@ export interface PackWriterOptions {
   readonly formatBlobReplica?: Uint8Array | undefined;
   /** Where the pack buffer comes from and returns to after upload (data packs). */
   readonly bufferPool?: PackBufferPool | undefined;
+  /** Writes the pack to storage as it is appended instead of holding it (BlobStore.openWriter for packBlobId). */
+  readonly sink?: BlobWriter | undefined;
 }
 
 export class PackWriter {
@@ -69,11 +75,13 @@ export class PackWriter {
   private removed: Set<string> | undefined;
   private length = 0;
   private finished: Buffer | undefined;
+  private readonly sink: BlobWriter | undefined;
 
   constructor(options: PackWriterOptions) {
     this.options = options;
     this.packBlobId = options.packBlobId;
-    this.buf = options.bufferPool?.acquire() ?? Buffer.allocUnsafe(INITIAL_CAPACITY);
+    this.sink = options.sink;
+    this.buf = this.sink !== undefined ? Buffer.alloc(0) : (options.bufferPool?.acquire() ?? Buffer.allocUnsafe(INITIAL_CAPACITY));
     if (options.formatBlobReplica !== undefined) this.push(options.formatBlobReplica);
     this.push(randomBytes(PACK_PREAMBLE_SIZE));
   }
@@ -87,9 +95,19 @@ export class PackWriter {
     return this.items.size - (this.removed?.size ?? 0);
   }
 
-  /** True once finish() ran; no more contents may be added. */
+  /** True once the pack is sealed (seal() or finish()); no more contents may be added. */
   get isFinished(): boolean {
     return this.finished !== undefined;
+  }
+
+  /** Whether the pack goes to storage as it is appended (a sink): callers let it drain() after appends. */
+  get streaming(): boolean {
+    return this.sink !== undefined;
+  }
+
+  /** Resolves once the sink's background writes have caught up (backpressure); at once without a sink. */
+  async drain(): Promise<void> {
+    await this.sink?.drain();
   }
 
   /** Appends (copies) an encrypted content; returns its index entry. */
@@ -124,10 +142,18 @@ export class PackWriter {
     return this.removed?.has(contentId) === true ? undefined : this.items.get(contentId);
   }
 
-  /** The encrypted bytes of a content of this pack (a view, valid until the next append). */
+  /** The encrypted bytes of a content of this pack (a view, valid until the next append). Not for a streaming pack. */
   payload(contentId: string): Buffer | undefined {
+    if (this.sink !== undefined) throw new Error(`pack ${this.packBlobId} is written as it fills: use readPayload`);
     const it = this.get(contentId);
     return it === undefined ? undefined : this.buf.subarray(it.packOffset, it.packOffset + it.packedLength);
+  }
+
+  /** The encrypted bytes of a content of this pack (a copy when they are read back from the sink). */
+  async readPayload(contentId: string): Promise<Buffer | undefined> {
+    if (this.sink === undefined) return this.payload(contentId);
+    const it = this.get(contentId);
+    return it === undefined ? undefined : await this.sink.read(it.packOffset, it.packedLength);
   }
 
   /** Forgets a content (its bytes stay in the pack but no index entry will point at them). */
@@ -153,11 +179,20 @@ export class PackWriter {
 
   /**
    * Pads the pack, appends the encrypted local index and the postamble, and returns the whole blob.
-   * Returns undefined when no content is left (nothing to upload). Idempotent.
+   * Returns undefined when no content is left (nothing to upload). Idempotent. Not for a streaming pack.
    */
   finish(): Buffer | undefined {
-    if (this.finished !== undefined) return this.finished;
-    if (this.contentCount === 0) return undefined;
+    if (this.sink !== undefined) throw new Error(`pack ${this.packBlobId} is written as it fills: use seal and storeIn`);
+    return this.seal() === 0 ? undefined : this.finished;
+  }
+
+  /**
+   * Pads the pack and appends the encrypted local index and the postamble; returns the pack's length, or 0
+   * when no content is left (nothing to store). Idempotent. Throws a failed sink's error (the pack is lost).
+   */
+  seal(): number {
+    if (this.finished !== undefined) return this.length;
+    if (this.contentCount === 0) return 0;
     const missing = PACK_PADDING_UNIT - (this.length % PACK_PADDING_UNIT);
     this.push(randomBytes(missing));
     let builder = this.items;
@@ -172,17 +207,36 @@ export class PackWriter {
     this.push(encrypted);
     this.push(encodePostamble({ localIndexIv: iv, localIndexOffset, localIndexLength: encrypted.length }));
     this.finished = this.buf.subarray(0, this.length);
-    return this.finished;
+    return this.length;
+  }
+
+  /** Stores the sealed pack: commits the sink, or puts the buffer. Retried after a failure, a sink's throws it again. */
+  async storeIn(store: BlobStore): Promise<void> {
+    if (this.finished === undefined) throw new Error(`pack ${this.packBlobId} is not sealed`);
+    if (this.sink !== undefined) await this.sink.commit();
+    else await store.put(this.packBlobId, this.finished);
+  }
+
+  /** Drops a pack that will not be stored (its sink's temp file goes). */
+  async discard(): Promise<void> {
+    await this.sink?.abort();
+    this.release();
   }
 
   /** Drops the pack bytes after a successful upload (entries stay readable). */
   release(): void {
+    if (this.sink !== undefined) return;
     this.options.bufferPool?.release(this.buf);
     this.buf = Buffer.alloc(0);
     this.finished = Buffer.alloc(0);
   }
 
   private push(b: Uint8Array): void {
+    if (this.sink !== undefined) {
+      this.sink.append(b);
+      this.length += b.length;
+      return;
+    }
     const need = this.length + b.length;
     if (need > this.buf.length) {
       let cap = this.buf.length * 2;

@@ -3,7 +3,9 @@
 // pack of a session and deleted by commit() once the index blob for the session's packs exists. Packs
 // whose upload failed stay readable from memory and are retried before the next write or flush — unless
 // the failure cannot heal by retrying (permission denied, rejected credentials, missing bucket): then the
-// next write or flush throws that error without touching storage again.
+// next write or flush throws that error without touching storage again. A pack written to storage as it
+// filled (a filesystem repository's data packs) has no copy in memory: its failure is thrown again by every
+// retry, so the write or flush fails with it.
 import type { BlobStore } from '../blob/blob-store.ts';
 import { BlobNotFoundError, DeleteNotPermittedError } from '../blob/blob-errors.ts';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
@@ -152,14 +154,16 @@ export class WriteSession {
   }
 
   private async put(pack: PackWriter): Promise<void> {
-    const data = pack.finish();
-    if (data !== undefined) {
+    const bytes = pack.seal();
+    if (bytes > 0) {
       await this.ensureMarker(sessionIdFromBlobId(pack.packBlobId));
-      await this.store.put(pack.packBlobId, data);
-      this.options.logger?.debug({ pack: pack.packBlobId, bytes: data.length, contents: pack.contentCount }, 'uploaded pack');
+      await pack.storeIn(this.store);
+      this.options.logger?.debug({ pack: pack.packBlobId, bytes, contents: pack.contentCount }, 'uploaded pack');
+    } else {
+      await pack.discard();
     }
     this.writingPacks.delete(pack);
-    this.options.onUploaded(pack, data?.length ?? 0);
+    this.options.onUploaded(pack, bytes);
     pack.release();
   }
 

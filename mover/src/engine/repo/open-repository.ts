@@ -65,7 +65,7 @@ export class Repository implements DirectRepository {
   }
 
   async close(): Promise<void> {
-    await this.contents.close();
+    await this.contents.dispose();
     await this.blobs.close();
   }
 }

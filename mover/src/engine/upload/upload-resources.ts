@@ -7,7 +7,8 @@ import { createSplitter, DEFAULT_SPLITTER } from '../object/splitter-factory.ts'
 // first backup, see the README's performance section), and the model below:
 // - the main thread: Node itself and the loaded code (~60 MiB), the walk (listings of the directories in
 //   progress and state per file in flight, ~1 KiB each);
-// - packs being filled and uploaded: one buffer of maxPackSize + slack each;
+// - packs being filled and uploaded: one buffer of maxPackSize + slack each (an upper bound: a filesystem
+//   repository's data packs go to storage while they fill, file-blob-writer.ts, and hold a few 4 MiB windows);
 // - each hashing worker: its isolate and compressor (~30 MiB), its read window (the largest chunk plus one
 //   read), its payload slots (payload-slots.ts: a few of PAYLOAD_SLOT_BYTES; a job larger than a slot hands
 //   full ones over as it goes, and a worker with all of them waiting to be packed waits too).
