@@ -32,7 +32,11 @@ export interface UploadResources {
    * flight subdirsPerDirectory at a time. Default: subdirsPerDirectory.
    */
   readonly subdirsWhenSmall?: number;
-  /** Bytes each worker reads at a time, beyond the largest chunk its window must hold. */
+  /**
+   * Room in each worker's read window beyond the largest chunk it must hold (reads are 1 MiB pieces,
+   * segment-chunker.ts: more room only slides the unfinished chunk less often, and every byte of the window
+   * becomes resident — 8 MiB of room cost each worker 7 MiB more than 1 MiB did, for no measurable speed).
+   */
   readonly readBytes: number;
   /** Packs uploaded at the same time (each holds a pack buffer until stored). */
   readonly packUploads: number;
@@ -87,8 +91,8 @@ const FILL = 0.8;
 function candidates(cores: number): Omit<UploadResources, 'expectedBytes'>[] {
   const w = Math.max(1, cores);
   return [
-    { workers: w, jobsPerWorker: 2, resultsWaiting: 1, payloadSlots: 4, filesInFlight: 1024, subdirsPerDirectory: 4, subdirsWhenSmall: 8, readBytes: 8 * MiB, packUploads: 3, packBytes: 20 * MiB },
-    { workers: w, jobsPerWorker: 1, resultsWaiting: 1, payloadSlots: 3, filesInFlight: 512, subdirsPerDirectory: 4, readBytes: 4 * MiB, packUploads: 2, packBytes: 20 * MiB },
+    { workers: w, jobsPerWorker: 2, resultsWaiting: 1, payloadSlots: 4, filesInFlight: 1024, subdirsPerDirectory: 4, subdirsWhenSmall: 8, readBytes: 1 * MiB, packUploads: 3, packBytes: 20 * MiB },
+    { workers: w, jobsPerWorker: 1, resultsWaiting: 1, payloadSlots: 3, filesInFlight: 512, subdirsPerDirectory: 4, readBytes: 1 * MiB, packUploads: 2, packBytes: 20 * MiB },
     { workers: Math.min(w, 2), jobsPerWorker: 1, resultsWaiting: 0, payloadSlots: 2, filesInFlight: 256, subdirsPerDirectory: 2, readBytes: 1 * MiB, packUploads: 1, packBytes: 16 * MiB },
     { workers: 1, jobsPerWorker: 1, resultsWaiting: 0, payloadSlots: 2, filesInFlight: 128, subdirsPerDirectory: 2, readBytes: 1 * MiB, packUploads: 1, packBytes: 8 * MiB },
   ];
