@@ -35,6 +35,14 @@ const TEMP_PREFIX = '.tmp-';
  * of metadata packs; an open + stat + close per listing was most of the cache's cost.
  */
 const OPEN_FILES = 16;
+/**
+ * Bytes of whole verified blobs kept in memory for range reads (least recently used dropped first; a blob
+ * larger than this is never kept). A range read of a cache file is an open file's read through the thread
+ * pool, ~65 us of the main thread's time each here against ~2 us for a copy: an unchanged backup of the shared
+ * dataset reads its 216 directory listings as ranges of one 567 KB metadata pack, which this keeps whole
+ * after its verification read it anyway. Large repositories' 20 MiB metadata packs stay on the file reads.
+ */
+const HELD_BYTES = 16 * 1024 * 1024;
 
 /** A verified cache file kept open, with the range reads using it now (it is closed only when idle). */
 interface OpenFile {
@@ -112,6 +120,9 @@ export class BlobCache implements BlobStore {
   private readonly verified = new Map<string, number>();
   /** Verified files open for range reads, least recently used first. */
   private readonly openFiles = new Map<string, OpenFile>();
+  /** Whole verified blobs read by range, least recently used first (HELD_BYTES in all). */
+  private readonly held = new Map<string, Buffer>();
+  private heldBytes = 0;
   private disabled = false;
   private warnedInvalid = false;
 
@@ -135,6 +146,13 @@ export class BlobCache implements BlobStore {
 
   async get(id: string, range?: ByteRange): Promise<Buffer> {
     if (this.disabled || !isCachedBlobId(id)) return this.store.get(id, range);
+    const kept = range === undefined ? undefined : this.held.get(id);
+    if (kept !== undefined && range !== undefined && range.offset >= 0 && range.length >= 0 && range.offset + range.length <= kept.length) {
+      this.held.delete(id); // re-inserted: most recently used last
+      this.held.set(id, kept);
+      this.stats.hits++;
+      return Buffer.from(kept.subarray(range.offset, range.offset + range.length));
+    }
     const size = this.verified.get(id);
     if (range !== undefined && size !== undefined) {
       const part = await this.readRange(id, range, size);
@@ -150,6 +168,7 @@ export class BlobCache implements BlobStore {
     }
     const data = await load;
     if (range === undefined) return Buffer.from(data);
+    this.hold(id, data);
     if (range.offset < 0 || range.length < 0 || range.offset + range.length > data.length) {
       return this.store.get(id, range); // the store words the out-of-range error
     }
@@ -286,7 +305,24 @@ export class BlobCache implements BlobStore {
     }
   }
 
+  /** Keeps a whole verified blob for the range reads that follow (a metadata pack's other listings). */
+  private hold(id: string, data: Buffer): void {
+    if (data.length > HELD_BYTES || this.held.has(id)) return;
+    for (const [other, d] of this.held) {
+      if (this.heldBytes + data.length <= HELD_BYTES) break;
+      this.held.delete(other);
+      this.heldBytes -= d.length;
+    }
+    this.held.set(id, data);
+    this.heldBytes += data.length;
+  }
+
   private async remove(id: string): Promise<void> {
+    const kept = this.held.get(id);
+    if (kept !== undefined) {
+      this.held.delete(id);
+      this.heldBytes -= kept.length;
+    }
     this.verified.delete(id);
     this.closeFile(id);
     await unlink(join(this.dir, id)).catch(() => undefined); // already gone, or another process's: fine
