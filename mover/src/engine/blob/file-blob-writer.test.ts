@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CairnError } from '../errors.ts';
 import { listAll } from './blob-store.ts';
 import { DIRECT_ALIGN } from './direct-write.ts';
-import { FileBlobWriter, WINDOW_BYTES } from './file-blob-writer.ts';
+import { FileBlobWriter, WINDOW_BYTES, type FileBlobTarget } from './file-blob-writer.ts';
 import { createFilesystemStore, type FilesystemBlobStore } from './filesystem-store.ts';
 
 const PACK = 'p0123456789abcdef0123456789abcdef-s0123456789abcdef-c1';
@@ -28,6 +28,20 @@ afterEach(async () => {
 async function filesUnder(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(root.length + 1)).sort();
+}
+
+/** A writer target whose temp file is the handle `openTemp` gives (`file`.tmp.1 on disk for the rename). */
+function fakeTarget(file: string, directIo: boolean, openTemp: (direct: boolean) => FileHandle): FileBlobTarget {
+  return {
+    file,
+    tmp: `${file}.tmp.1`,
+    dir: join(file, '..'),
+    fsync: true,
+    directIo: () => directIo,
+    directIoRefused: () => undefined,
+    openTemp: (direct) => Promise.resolve(openTemp(direct)),
+    syncDir: () => Promise.resolve(),
+  };
 }
 
 /** Appends `data` in pieces of the given sizes, cycling. */
@@ -115,19 +129,10 @@ describe('FileBlobWriter', () => {
     const file = join(dir, 'p', 'blob.f');
     await mkdir(join(dir, 'p'), { recursive: true });
     await writeFile(`${file}.tmp.1`, ''); // what the rename at commit moves
-    const w = new FileBlobWriter(PACK, {
-      file,
-      tmp: `${file}.tmp.1`,
-      dir: join(dir, 'p'),
-      fsync: true,
-      directIo: () => true,
-      directIoRefused: () => undefined,
-      openTemp: (direct) => {
-        opened.push(direct);
-        return Promise.resolve(handle);
-      },
-      syncDir: () => Promise.resolve(),
-    });
+    const w = new FileBlobWriter(PACK, fakeTarget(file, true, (direct) => {
+      opened.push(direct);
+      return handle;
+    }));
     const data = randomBytes(2 * WINDOW_BYTES + 5000);
     appendInPieces(w, data, [1_000_003]);
     await w.commit();
@@ -150,16 +155,7 @@ describe('FileBlobWriter', () => {
         return Promise.resolve();
       },
     } as unknown as FileHandle;
-    const w = new FileBlobWriter(PACK, {
-      file,
-      tmp: `${file}.tmp.1`,
-      dir: join(dir, 'p'),
-      fsync: true,
-      directIo: () => false,
-      directIoRefused: () => undefined,
-      openTemp: () => Promise.resolve(failing),
-      syncDir: () => Promise.resolve(),
-    });
+    const w = new FileBlobWriter(PACK, fakeTarget(file, false, () => failing));
     w.append(randomBytes(WINDOW_BYTES));
     const err = await w.drain().then(() => w.commit()).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(CairnError);
