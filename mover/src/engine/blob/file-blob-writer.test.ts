@@ -145,8 +145,9 @@ describe('FileBlobWriter', () => {
     expect(bytes.equals(data)).toBe(true);
   });
 
-  it('fails every later call with the write error, naming the blob file, and closes its temp file', async () => {
+  it('fails every later call with the write error, naming the blob file, and removes its temp file at once', async () => {
     const file = join(dir, 'p', 'blob.f');
+    await mkdir(join(dir, 'p'), { recursive: true });
     let closed = 0;
     const failing = {
       write: () => Promise.reject(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO', syscall: 'write' })),
@@ -156,12 +157,16 @@ describe('FileBlobWriter', () => {
       },
     } as unknown as FileHandle;
     const w = new FileBlobWriter(PACK, fakeTarget(file, false, () => failing));
+    await writeFile(`${file}.tmp.1`, 'partial'); // the temp file the failing handle stands for
     w.append(randomBytes(WINDOW_BYTES));
-    const err = await w.drain().then(() => w.commit()).then(() => undefined, (e: unknown) => e);
+    const err = await w.read(0, 1).then(() => undefined, (e: unknown) => e); // waits for the write
     expect(err).toBeInstanceOf(CairnError);
     expect((err as Error).message).toContain(file);
+    expect(closed).toBe(1);
+    expect(await readdir(join(dir, 'p'))).toEqual([]);
     expect(() => w.append(Buffer.from('more'))).toThrow((err as Error).message);
+    await expect(w.drain()).rejects.toThrow((err as Error).message);
     await expect(w.commit()).rejects.toThrow((err as Error).message);
-    expect(closed).toBeGreaterThanOrEqual(1);
+    await expect(w.commit()).rejects.toThrow((err as Error).message);
   });
 });

@@ -147,8 +147,7 @@ export class FileBlobWriter implements BlobWriter {
   }
 
   commit(): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.done) return Promise.reject(new Error(`blob ${this.id} is already committed or aborted`));
+    if (this.done) return Promise.reject(this.failure ?? new Error(`blob ${this.id} is already committed or aborted`));
     this.done = true;
     this.committing = this.writeRest();
     return this.committing;
@@ -232,6 +231,7 @@ export class FileBlobWriter implements BlobWriter {
         if (this.failure === undefined) await this.writeWindow(w, at);
       } catch (e) {
         this.failure ??= mapFsError(e, 'write', this.target.file);
+        await this.discard(); // the blob is lost: its temp file goes at once
       } finally {
         this.writing--;
         giveBack(w);
