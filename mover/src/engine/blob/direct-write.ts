@@ -80,12 +80,17 @@ export async function writeDirect(fh: FileHandle, data: Uint8Array): Promise<voi
   }
 }
 
-/** Writes whole aligned blocks from aligned memory at an aligned file offset. */
-async function writeAll(fh: FileHandle, blocks: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < blocks.length;) {
-    const { bytesWritten } = await fh.write(blocks, done, blocks.length - done, position + done);
-    // a short direct write ends on a block boundary; anything else would leave the rest misaligned
-    if (bytesWritten <= 0 || bytesWritten % DIRECT_ALIGN !== 0) throw Object.assign(new Error(`short O_DIRECT write (${bytesWritten} bytes)`), { code: 'EIO' });
+/**
+ * Writes all of `data` at `position`, again after a short write. With `direct` (the default) `data` is whole
+ * aligned blocks from aligned memory at an aligned offset, and a short write must end on a block boundary:
+ * anything else would leave the rest misaligned.
+ */
+export async function writeAll(fh: FileHandle, data: Uint8Array, position: number, direct = true): Promise<void> {
+  for (let done = 0; done < data.length;) {
+    const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
+    if (bytesWritten <= 0 || (direct && bytesWritten % DIRECT_ALIGN !== 0)) {
+      throw Object.assign(new Error(`short ${direct ? 'O_DIRECT ' : ''}write (${bytesWritten} bytes)`), { code: 'EIO' });
+    }
     done += bytesWritten;
   }
 }

@@ -10,29 +10,20 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open, rename, unlink } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
-import { pageAlignedBuffer } from '../util/page-aligned-buffer.ts';
+import { BufferPool } from '../util/buffer-pool.ts';
+import { pageOffsetOf } from '../util/page-aligned-buffer.ts';
 import type { BlobWriter } from './blob-writer.ts';
-import { DIRECT_ALIGN, isDirectIoRefused } from './direct-write.ts';
+import { DIRECT_ALIGN, isDirectIoRefused, writeAll } from './direct-write.ts';
 import { mapFsError } from './fs-errors.ts';
 import type { CairnError } from '../errors.ts';
 
 /** Bytes per window, and per write() call: a multiple of every block size O_DIRECT asks for. */
 export const WINDOW_BYTES = 4 << 20;
 /** Windows kept for the next writer (a backup fills one pack at a time; its last windows are being written). */
-const POOLED_WINDOWS = 4;
+const windows = new BufferPool(WINDOW_BYTES, 4);
 
-const pool: Buffer[] = [];
-
-function takeWindow(): { buf: Buffer; aligned: boolean } {
-  const pooled = pool.pop();
-  if (pooled !== undefined) return { buf: pooled, aligned: true };
-  const aligned = pageAlignedBuffer(WINDOW_BYTES);
-  return aligned === undefined ? { buf: Buffer.allocUnsafeSlow(WINDOW_BYTES), aligned: false } : { buf: aligned, aligned: true };
-}
-
-function giveBack(w: { buf: Buffer; aligned: boolean }): void {
-  if (w.aligned && pool.length < POOLED_WINDOWS) pool.push(w.buf);
-}
+/** Whether O_DIRECT may write from `buf` (page-aligned memory; the pool falls back to ordinary memory). */
+const isAligned = (buf: Buffer): boolean => pageOffsetOf(buf) === 0;
 
 /** What the writer needs of the filesystem store. */
 export interface FileBlobTarget {
@@ -50,12 +41,10 @@ export interface FileBlobTarget {
   syncDir(): Promise<void>;
 }
 
-type Window = { buf: Buffer; aligned: boolean };
-
 export class FileBlobWriter implements BlobWriter {
   readonly id: string;
   private readonly target: FileBlobTarget;
-  private current: Window;
+  private current: Buffer;
   /** Bytes of `current` in use. */
   private used = 0;
   /** Bytes handed to background writes (a multiple of WINDOW_BYTES). */
@@ -74,7 +63,7 @@ export class FileBlobWriter implements BlobWriter {
   constructor(id: string, target: FileBlobTarget) {
     this.id = id;
     this.target = target;
-    this.current = takeWindow();
+    this.current = windows.acquire();
   }
 
   get length(): number {
@@ -88,8 +77,8 @@ export class FileBlobWriter implements BlobWriter {
       const n = Math.min(WINDOW_BYTES - this.used, data.length - pos);
       // a payload in a worker's shared payload slot: Buffer#copy is a memmove where TypedArray#set from
       // shared memory takes V8's slower relaxed-atomic copy (pack-writer.ts measured it)
-      if (n >= 64 * 1024) Buffer.from(data.buffer, data.byteOffset + pos, n).copy(this.current.buf, this.used);
-      else this.current.buf.set(data.subarray(pos, pos + n), this.used);
+      if (n >= 64 * 1024) Buffer.from(data.buffer, data.byteOffset + pos, n).copy(this.current, this.used);
+      else this.current.set(data.subarray(pos, pos + n), this.used);
       this.used += n;
       pos += n;
       if (this.used === WINDOW_BYTES) this.handOff();
@@ -119,7 +108,7 @@ export class FileBlobWriter implements BlobWriter {
       if (writes === this.writes) break;
     }
     const onDisk = Math.max(0, Math.min(offset + length, this.handedOff) - offset);
-    if (onDisk < length) this.current.buf.copy(out, onDisk, offset + onDisk - this.handedOff, offset + length - this.handedOff);
+    if (onDisk < length) this.current.copy(out, onDisk, offset + onDisk - this.handedOff, offset + length - this.handedOff);
     if (onDisk > 0) await this.readFile(out.subarray(0, onDisk), offset, onDisk);
     return out;
   }
@@ -160,15 +149,15 @@ export class FileBlobWriter implements BlobWriter {
     try {
       await this.writes;
       if (this.failure !== undefined) throw this.failure;
-      const file = await this.file(tail.aligned);
+      const file = await this.file(isAligned(tail));
       if (tailBytes > 0) {
-        if (file.direct && tail.aligned) {
+        if (file.direct && isAligned(tail)) {
           const padded = Math.ceil(tailBytes / DIRECT_ALIGN) * DIRECT_ALIGN;
-          tail.buf.fill(0, tailBytes, padded);
-          await writeAll(file.handle, tail.buf.subarray(0, padded), this.handedOff);
+          tail.fill(0, tailBytes, padded);
+          await writeAll(file.handle, tail.subarray(0, padded), this.handedOff);
           if (padded !== tailBytes) await file.handle.truncate(total);
         } else {
-          await this.writeBuffered(file, tail.buf.subarray(0, tailBytes), this.handedOff);
+          await this.writeBuffered(file, tail.subarray(0, tailBytes), this.handedOff);
         }
       }
       if (this.target.fsync) await file.handle.sync();
@@ -181,7 +170,7 @@ export class FileBlobWriter implements BlobWriter {
       await this.discard();
       throw this.failure;
     } finally {
-      giveBack(tail);
+      windows.release(tail);
     }
     if (this.target.fsync) await this.target.syncDir();
   }
@@ -189,7 +178,7 @@ export class FileBlobWriter implements BlobWriter {
   async abort(): Promise<void> {
     if (!this.done) {
       this.done = true;
-      giveBack(this.current);
+      windows.release(this.current);
     }
     await this.writes.catch(() => undefined);
     await this.discard();
@@ -209,10 +198,10 @@ export class FileBlobWriter implements BlobWriter {
    * had) cannot go to an O_DIRECT descriptor, so it goes through a second, plain one.
    */
   private async writeBuffered(file: { handle: FileHandle; direct: boolean }, data: Uint8Array, at: number): Promise<void> {
-    if (!file.direct) return writeAll(file.handle, data, at);
+    if (!file.direct) return writeAll(file.handle, data, at, false);
     const plain = await open(this.target.tmp, fsConstants.O_WRONLY);
     try {
-      await writeAll(plain, data, at);
+      await writeAll(plain, data, at, false);
     } finally {
       await plain.close();
     }
@@ -223,7 +212,7 @@ export class FileBlobWriter implements BlobWriter {
     const w = this.current;
     const at = this.handedOff;
     this.handedOff += WINDOW_BYTES;
-    this.current = takeWindow();
+    this.current = windows.acquire();
     this.used = 0;
     this.writing++;
     this.writes = this.writes.then(async () => {
@@ -234,23 +223,23 @@ export class FileBlobWriter implements BlobWriter {
         await this.discard(); // the blob is lost: its temp file goes at once
       } finally {
         this.writing--;
-        giveBack(w);
+        windows.release(w);
       }
     });
   }
 
-  private async writeWindow(w: Window, at: number): Promise<void> {
-    const file = await this.file(w.aligned);
-    if (!w.aligned) return this.writeBuffered(file, w.buf, at);
+  private async writeWindow(w: Buffer, at: number): Promise<void> {
+    const file = await this.file(isAligned(w));
+    if (!isAligned(w)) return this.writeBuffered(file, w, at);
     try {
-      await writeAll(file.handle, w.buf, at);
+      await writeAll(file.handle, w, at, file.direct);
     } catch (e) {
       // a filesystem may accept O_DIRECT at open and refuse it at the first write: start over without it
       if (!(file.direct && at === 0 && isDirectIoRefused(e))) throw e;
       this.target.directIoRefused();
       await this.discard();
       const again = await this.file(false);
-      await writeAll(again.handle, w.buf, at);
+      await writeAll(again.handle, w, at, false);
     }
   }
 
@@ -270,14 +259,5 @@ export class FileBlobWriter implements BlobWriter {
       return { handle: await this.target.openTemp(false), direct: false };
     })();
     return this.fh;
-  }
-}
-
-/** Writes all of `data` at `position` (a short O_DIRECT write ends on a block boundary, so the rest is aligned). */
-async function writeAll(fh: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < data.length;) {
-    const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
-    if (bytesWritten <= 0) throw Object.assign(new Error(`write returned ${bytesWritten}`), { code: 'EIO' });
-    done += bytesWritten;
   }
 }

@@ -256,7 +256,7 @@ export class FilesystemBlobStore implements BlobStore {
   /** Writes a new blob while it is produced (file-blob-writer.ts): its temp file, then the same rename as put(). */
   openWriter(id: string): BlobWriter {
     const { dir, file } = this.pathOf(id);
-    const tmp = `${file}.tmp.${randomBytes(8).toString('hex')}`;
+    const tmp = tempNameFor(file);
     return new FileBlobWriter(id, {
       file,
       dir,
@@ -304,7 +304,7 @@ export class FilesystemBlobStore implements BlobStore {
    * existing file (hard link, which fails atomically with EEXIST).
    */
   async writeFileAtomic(dir: string, file: string, data: Uint8Array, exclusive: boolean): Promise<boolean> {
-    const tmp = `${file}.tmp.${randomBytes(8).toString('hex')}`;
+    const tmp = tempNameFor(file);
     let placed = false;
     try {
       await this.writeTemp(dir, tmp, data);
@@ -406,6 +406,11 @@ export class FilesystemBlobStore implements BlobStore {
       throw mapFsError(e, 'write', dir);
     }
   }
+}
+
+/** A fresh temp name beside `file` (`<name>.f.tmp.<hex>`: never listed as a blob). */
+function tempNameFor(file: string): string {
+  return `${file}.tmp.${randomBytes(8).toString('hex')}`;
 }
 
 function checkRange(id: string, range: ByteRange): void {

@@ -50,6 +50,11 @@ interface OpenFile {
   reads: number;
 }
 
+/** Whether `range` lies within a blob of `size` bytes. */
+function rangeFits(range: ByteRange, size: number): boolean {
+  return range.offset >= 0 && range.length >= 0 && range.offset + range.length <= size;
+}
+
 export function isCachedBlobId(id: string): boolean {
   return SAFE_ID.test(id) && CACHED_PREFIXES.some((p) => id.startsWith(p));
 }
@@ -147,7 +152,7 @@ export class BlobCache implements BlobStore {
   async get(id: string, range?: ByteRange): Promise<Buffer> {
     if (this.disabled || !isCachedBlobId(id)) return this.store.get(id, range);
     const kept = range === undefined ? undefined : this.held.get(id);
-    if (kept !== undefined && range !== undefined && range.offset >= 0 && range.length >= 0 && range.offset + range.length <= kept.length) {
+    if (kept !== undefined && range !== undefined && rangeFits(range, kept.length)) {
       this.held.delete(id); // re-inserted: most recently used last
       this.held.set(id, kept);
       this.stats.hits++;
@@ -169,7 +174,7 @@ export class BlobCache implements BlobStore {
     const data = await load;
     if (range === undefined) return Buffer.from(data);
     this.hold(id, data);
-    if (range.offset < 0 || range.length < 0 || range.offset + range.length > data.length) {
+    if (!rangeFits(range, data.length)) {
       return this.store.get(id, range); // the store words the out-of-range error
     }
     return Buffer.from(data.subarray(range.offset, range.offset + range.length));
@@ -224,7 +229,7 @@ export class BlobCache implements BlobStore {
    * of range for the blob.
    */
   private async readRange(id: string, range: ByteRange, size: number): Promise<Buffer | undefined> {
-    if (range.offset < 0 || range.length < 0 || range.offset + range.length > size) return undefined;
+    if (!rangeFits(range, size)) return undefined;
     const file = this.openFile(id);
     file.reads++;
     try {

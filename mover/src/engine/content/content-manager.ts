@@ -14,7 +14,7 @@
 // Format sources: kopia repo/content/{content_manager,content_manager_lock_free,committed_read_manager,
 // committed_content_index,content_index_recovery,sessions}.go, repo/content/index/*.go,
 // repo/content/indexblob/*.go, internal/epoch/*.go, internal/completeset/complete_set.go.
-import { PackBufferPool } from './pack-buffer-pool.ts';
+import { BufferPool } from '../util/buffer-pool.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
 import { BlobNotFoundError } from '../blob/blob-errors.ts';
 import { compressorByName } from '../compression/compressors.ts';
@@ -104,7 +104,7 @@ export class ContentManager implements ContentWriter {
   private readonly indexVersion: number;
   private readonly maxPackSize: number;
   /** Data-pack buffers sized for a full pack plus its largest content, reused across packs. */
-  private readonly packBuffers: PackBufferPool;
+  private readonly packBuffers: BufferPool;
   private readonly formatBlobReplica: Uint8Array | undefined;
   private readonly sessionUser: string;
   private readonly sessionHost: string;
@@ -137,7 +137,7 @@ export class ContentManager implements ContentWriter {
     this.indexVersion = cfg.indexVersion === 0 ? 1 : cfg.indexVersion;
     // Smaller packs are valid kopia packs; the format's maxPackSize is an upper bound, not a contract.
     this.maxPackSize = Math.min(cfg.maxPackSize, options.packSizeLimit ?? Number.POSITIVE_INFINITY);
-    this.packBuffers = new PackBufferPool(this.maxPackSize + 10 * 1024 * 1024, (options.uploadParallelism ?? DEFAULT_UPLOAD_PARALLELISM) + 1);
+    this.packBuffers = new BufferPool(this.maxPackSize + 10 * 1024 * 1024, (options.uploadParallelism ?? DEFAULT_UPLOAD_PARALLELISM) + 1);
     this.autoFlushMs = options.autoFlushMs ?? 10 * 60_000;
     this.autoFlushAtMs = this.autoFlushMs > 0 ? this.now().getTime() + this.autoFlushMs : Number.POSITIVE_INFINITY;
     this.formatBlobReplica = cfg.enablePasswordChange ? undefined : formatBlobReplica(format.formatBlobBytes);

@@ -9,7 +9,7 @@
 // storage as they are appended: a data pack then costs the writer's few windows instead of 20 MiB and more.
 import type { BlobStore } from '../blob/blob-store.ts';
 import type { BlobWriter } from '../blob/blob-writer.ts';
-import type { PackBufferPool } from './pack-buffer-pool.ts';
+import type { BufferPool } from '../util/buffer-pool.ts';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ContentEncryptor } from '../crypto/content-encryptor.ts';
 import type { KeyedHasher } from '../crypto/keyed-hasher.ts';
@@ -57,7 +57,7 @@ export interface PackWriterOptions {
   /** formatBlobReplica(), written before the preamble when the repository has enablePasswordChange=false. */
   readonly formatBlobReplica?: Uint8Array | undefined;
   /** Where the pack buffer comes from and returns to after upload (data packs). */
-  readonly bufferPool?: PackBufferPool | undefined;
+  readonly bufferPool?: BufferPool | undefined;
   /** Writes the pack to storage as it is appended instead of holding it (BlobStore.openWriter for packBlobId). */
   readonly sink?: BlobWriter | undefined;
 }

@@ -1,11 +1,12 @@
-// Reusable pack buffers. A data pack grows to maxPackSize plus one content, so allocating it at that size
-// once and reusing it avoids both the copies of a doubling buffer and the page faults of fresh 20 MiB
-// allocations for every pack (perf.md §5.2: fresh allocation costs ~8x a copy). The buffers are page-aligned
-// where that memory can be had, so a filesystem store writes a pack with O_DIRECT straight from its buffer
-// (direct-write.ts) instead of copying it through staging first.
-import { pageAlignedBuffer } from '../util/page-aligned-buffer.ts';
+// Reusable large buffers of one size: whole data packs held in memory (content-manager.ts: a pack grows to
+// maxPackSize plus one content) and the windows of packs written as they fill (blob/file-blob-writer.ts).
+// Allocating them once and reusing them avoids both the copies of a doubling buffer and the page faults of
+// fresh allocations for every pack (perf.md §5.2: fresh allocation costs ~8x a copy). The buffers are
+// page-aligned where that memory can be had (pageOffsetOf tells), so a filesystem store writes them with
+// O_DIRECT straight from where they are (direct-write.ts) instead of copying them through staging first.
+import { pageAlignedBuffer } from './page-aligned-buffer.ts';
 
-export class PackBufferPool {
+export class BufferPool {
   private readonly free: Buffer[] = [];
   private readonly capacity: number;
   private readonly maxPooled: number;
