@@ -52,40 +52,76 @@ export interface DirectoryListing {
 
 const BATCH = 512;
 
+/**
+ * Collects one directory's entries as they are read: the uploader keeps them as SourceEntry objects, the
+ * read-ahead's thread as columns it sends (listing-columns.ts) without an object per entry.
+ */
+export interface ListingBuilder<L> {
+  entry(name: string, bytes: Buffer | undefined, stat: EntryStat): void;
+  failure(failure: EntryFailure): void;
+  done(): L;
+}
+
+/** Builds the listing the uploader walks. */
+class EntriesBuilder implements ListingBuilder<DirectoryListing> {
+  private readonly listing: DirectoryListing = { entries: [], failures: [] };
+  private readonly dir: string | Buffer;
+  constructor(dir: string | Buffer) {
+    this.dir = dir;
+  }
+  entry(name: string, bytes: Buffer | undefined, stat: EntryStat): void {
+    this.listing.entries.push(new SourceEntry(this.dir, name, bytes, stat));
+  }
+  failure(failure: EntryFailure): void {
+    this.listing.failures.push(failure);
+  }
+  done(): DirectoryListing {
+    return this.listing;
+  }
+}
+
 export async function readSourceDirectory(dir: string | Buffer, fsLimit: Semaphore): Promise<DirectoryListing> {
+  return readDirectoryInto(dir, fsLimit, () => new EntriesBuilder(dir));
+}
+
+/** Reads `dir` into the builder made for it (given the number of names when they are known up front). */
+export async function readDirectoryInto<L>(dir: string | Buffer, fsLimit: Semaphore, builder: (names?: number) => ListingBuilder<L>): Promise<L> {
   return fsLimit.run(async () => {
     const names = typeof dir === 'string' ? readdirSync(dir) : undefined;
-    return names === undefined || names.some((n) => n.includes('\ufffd')) ? readAsBytes(dir) : readAsText(dir as string, names);
+    return names === undefined || names.some((n) => n.includes('\ufffd'))
+      ? readAsBytes(dir, builder())
+      : readAsText(dir as string, names, builder(names.length));
   });
 }
 
 /** Adds the entry at `path` (lstat, not followed) to the listing, or its failure. */
-function addEntry(listing: DirectoryListing, dir: string | Buffer, name: string, bytes: Buffer | undefined, path: string | Buffer): void {
+function addEntry<L>(listing: ListingBuilder<L>, name: string, bytes: Buffer | undefined, path: string | Buffer): void {
+  let stat;
   try {
-    listing.entries.push(new SourceEntry(dir, name, bytes, entryStat(lstatSync(path, { bigint: true }))));
+    stat = entryStat(lstatSync(path, { bigint: true }));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    listing.failures.push({ name, path, errno: err.code ?? 'EIO', message: err.message });
+    listing.failure({ name, path, errno: err.code ?? 'EIO', message: err.message });
+    return;
   }
+  listing.entry(name, bytes, stat);
 }
 
 /** The listing of a directory whose names (read as text) are all valid UTF-8. */
-async function readAsText(dir: string, names: readonly string[]): Promise<DirectoryListing> {
-  const listing: DirectoryListing = { entries: [], failures: [] };
+async function readAsText<L>(dir: string, names: readonly string[], listing: ListingBuilder<L>): Promise<L> {
   for (let i = 0; i < names.length; i++) {
     if (i > 0 && i % BATCH === 0) await new Promise<void>((r) => setImmediate(r));
     const name = names[i]!;
-    addEntry(listing, dir, name, undefined, childTextPath(dir, name));
+    addEntry(listing, name, undefined, childTextPath(dir, name));
   }
-  return listing;
+  return listing.done();
 }
 
 /** The listing of a directory read name by name as bytes (some name is not UTF-8, or the path itself is not). */
-async function readAsBytes(dir: string | Buffer): Promise<DirectoryListing> {
+async function readAsBytes<L>(dir: string | Buffer, listing: ListingBuilder<L>): Promise<L> {
   // Node hands out Buffer names for encoding 'buffer'; its typings allow only text encodings here
   const handle = opendirSync(dir, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
   try {
-    const listing: DirectoryListing = { entries: [], failures: [] };
     for (let i = 0; ; i++) {
       if (i > 0 && i % BATCH === 0) await new Promise<void>((r) => setImmediate(r));
       const dirent = handle.readSync();
@@ -93,9 +129,9 @@ async function readAsBytes(dir: string | Buffer): Promise<DirectoryListing> {
       const bytes = dirent.name as unknown as Buffer;
       const name = nameFromBytes(bytes);
       const own = name.isWellFormed() ? undefined : Buffer.from(bytes);
-      addEntry(listing, dir, name, own, childPath(dir, { text: name, bytes }));
+      addEntry(listing, name, own, childPath(dir, { text: name, bytes }));
     }
-    return listing;
+    return listing.done();
   } finally {
     handle.closeSync();
   }

@@ -1,6 +1,7 @@
-// The read-ahead over a real tree: listings are the directory reader's, each is handed out once, the walk
-// stops at its entry budget or when told, and a directory it cannot read is the taker's error.
-import { afterAll, describe, expect, it } from 'vitest';
+// The read-ahead over a real tree, with its thread: listings are the directory reader's, each is handed out
+// once, the thread pauses at its entry budget until listings are taken, a directory the uploader read first
+// or excluded is dropped when it arrives, and a directory it cannot read is the taker's error.
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,10 @@ import { type DirectoryListing, readSourceDirectory } from './directory-reader.t
 import { ListingReadAhead } from './listing-read-ahead.ts';
 
 const made: string[] = [];
+const started: ListingReadAhead[] = [];
+afterEach(() => {
+  for (const ahead of started.splice(0)) ahead.discard();
+});
 afterAll(async () => {
   for (const dir of made) await rm(dir, { recursive: true, force: true });
 });
@@ -21,55 +26,75 @@ async function tree(): Promise<string> {
   return root;
 }
 
+function start(root: string, options?: Parameters<typeof ListingReadAhead.start>[1]): ListingReadAhead {
+  const ahead = ListingReadAhead.start(root, options);
+  started.push(ahead);
+  return ahead;
+}
+
 const names = (l: DirectoryListing | undefined): string[] => (l?.entries.map((e) => e.name) ?? []).sort();
+const arrived = (ahead: ListingReadAhead, dir: string): Promise<void> => vi.waitFor(() => expect(ahead.has(dir)).toBe(true));
 
 describe('ListingReadAhead', () => {
   it('reads the whole small tree, each listing equal to a direct read and taken once', async () => {
     const root = await tree();
-    const ahead = ListingReadAhead.start(root);
+    const ahead = start(root);
     await ahead.finished;
     for (const dir of [root, join(root, 'a'), join(root, 'a/deep'), join(root, 'b'), join(root, 'c')]) {
       const direct = await readSourceDirectory(dir, new Semaphore(1));
       const taken = await ahead.take(dir);
       expect(names(taken)).toEqual(names(direct));
       expect(taken?.entries.map((e) => e.stat)).toEqual(expect.arrayContaining(direct.entries.map((e) => e.stat)));
+      expect(taken?.entries.map((e) => e.path).sort()).toEqual(direct.entries.map((e) => e.path).sort());
       expect(ahead.take(dir)).toBeUndefined();
     }
     expect(ahead.take(join(root, 'top.txt'))).toBeUndefined();
   });
 
-  it('starts no directory once its entry budget is spent', async () => {
+  it('pauses once the listings not taken hold its entry budget, and goes on as they are taken', async () => {
     const root = await tree();
-    const ahead = ListingReadAhead.start(root, { maxEntries: 4 }); // the root lists 4 entries
-    await ahead.finished;
+    const ahead = start(root, { maxEntries: 4 }); // the root lists 4 entries
+    await arrived(ahead, root);
+    expect(ahead.has(join(root, 'a'))).toBe(false);
     expect(names(await ahead.take(root))).toEqual(['a', 'b', 'c', 'top.txt']);
-    expect(ahead.take(join(root, 'a'))).toBeUndefined();
+    await arrived(ahead, join(root, 'a'));
+    for (const dir of ['a', 'a/deep', 'b', 'c']) {
+      await arrived(ahead, join(root, dir));
+      expect(await ahead.take(join(root, dir))).toBeDefined();
+    }
+    await ahead.finished;
   });
 
-  it('reads nothing when stopped before its first listing, and drops untaken listings on discard', async () => {
+  it('drops a listing the uploader read before it arrived, and those of excluded directories', async () => {
     const root = await tree();
-    const stopped = ListingReadAhead.start(root);
-    stopped.stop();
-    await stopped.finished;
-    expect(stopped.take(root)).toBeUndefined();
+    const ahead = start(root, { maxEntries: 4 });
+    await arrived(ahead, root);
+    expect(ahead.take(join(root, 'b'))).toBeUndefined(); // not here yet: the uploader reads it itself
+    ahead.skip(join(root, 'a'));
+    await ahead.take(root);
+    await ahead.finished;
+    expect(ahead.has(join(root, 'c'))).toBe(true);
+    for (const dir of ['a', 'a/deep', 'b']) expect(ahead.take(join(root, dir))).toBeUndefined();
+  });
 
-    const full = ListingReadAhead.start(root);
-    await full.finished;
-    full.discard();
-    expect(full.take(join(root, 'b'))).toBeUndefined();
+  it('drops every listing on discard', async () => {
+    const root = await tree();
+    const ahead = start(root);
+    await ahead.finished;
+    ahead.discard();
+    expect(ahead.take(root)).toBeUndefined();
   });
 
   it('hands a directory it could not read to the taker as the reader error', async () => {
     const root = await tree();
-    const ahead = ListingReadAhead.start(join(root, 'top.txt'));
+    const ahead = start(join(root, 'top.txt'));
     await ahead.finished;
     await expect(ahead.take(join(root, 'top.txt'))).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 
   it('dates itself when it starts, for the snapshot start time', () => {
     const at = new Date('2026-01-01T00:00:00Z');
-    const ahead = ListingReadAhead.start('/nonexistent-cairn-dir', { now: () => at });
-    ahead.stop();
+    const ahead = start('/nonexistent-cairn-dir', { now: () => at });
     expect(ahead.startedAt).toBe(at);
   });
 });

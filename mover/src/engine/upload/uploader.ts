@@ -175,7 +175,6 @@ export class Uploader {
         throw new CairnError('SOURCE_ERROR', `cannot read ${join(this.options.sourcePath, err?.fileName ?? '')}: ${(err?.cause as NodeJS.ErrnoException | undefined)?.code ?? (e as Error).message}`,
           { hint: 'make the ignore file readable, or remove it; without its rules the files it excludes would be backed up', cause: e });
       }
-      readAhead?.stop(); // from here the walk reads what the read-ahead has not
       const root = await gate.race(this.processDirectory(this.options.sourcePath, '', basename(this.options.sourcePath) || '/', rootStat, prevRoot, scope, []));
       if (root === undefined) {
         throw new CairnError('SOURCE_ERROR', `cannot read source directory ${this.options.sourcePath}`, { hint: 'check permissions' });
@@ -341,8 +340,10 @@ export class Uploader {
     scope: DirectoryIgnoreMatcher | undefined): DirEntry | undefined | typeof NEEDS_IO {
     const kind = se.stat.kind;
     if (scope?.ignores(se.name, kind === 'd') === true) {
-      if (kind === 'd') this.excludedDirs++;
-      else { this.excludedFiles++; this.excludedSize += se.stat.size; }
+      if (kind === 'd') {
+        this.excludedDirs++;
+        this.options.readAhead?.skip(se.path); // what the read-ahead listed below it is dropped
+      } else { this.excludedFiles++; this.excludedSize += se.stat.size; }
       this.progress.excluded++;
       return undefined;
     }
