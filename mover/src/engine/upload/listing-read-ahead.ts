@@ -20,8 +20,11 @@ import { isWithin, type ReadAheadData, type ReadAheadMessage, type ReadAheadSkip
  * it ahead: 300,000 small files, unchanged backup 2.0 -> 1.7 s with the same peak RSS as without the thread.
  */
 export const READ_AHEAD_ENTRIES = 10_000;
-/** The thread's young generation: it allocates a stat object per entry, all short-lived. */
-const WORKER_YOUNG_GENERATION_MB = 4;
+/**
+ * The thread's young generation: its garbage is a stat object per entry, dead at once. 1 MiB instead of 4 took
+ * 3 MiB off an unchanged backup's peak RSS (the thread lives through it), at the same speed.
+ */
+const WORKER_YOUNG_GENERATION_MB = 1;
 
 export interface ReadAheadOptions {
   readonly maxEntries?: number;
