@@ -7,6 +7,7 @@ import { useScratchRepository } from '../snapshot/test-support/scratch-repositor
 import { decodeDirManifest } from '../snapshot/dir-manifest.ts';
 import type { DirEntry } from '../snapshot/dir-entry.ts';
 import { createIgnoreMatcher } from '../policy/ignore-rules.ts';
+import { ListingReadAhead } from './listing-read-ahead.ts';
 import { Uploader } from './uploader.ts';
 
 const scratch = useScratchRepository('ignore');
@@ -23,8 +24,9 @@ async function paths(entry: DirEntry, prefix = ''): Promise<string[]> {
 }
 
 describe('uploader ignore rules', () => {
-  it('applies --exclude rules, the root .kopiaignore and a nested one only below its directory', async () => {
-    const src = join(scratch.work, 'src');
+  // with listings read ahead on their thread, an excluded directory's listings are dropped and nothing changes
+  it.each([false, true])('applies --exclude rules, the root .kopiaignore and a nested one only below its directory (read ahead: %s)', async (readingAhead) => {
+    const src = join(scratch.work, `src-${readingAhead}`);
     await mkdir(join(src, 'app', 'cache'), { recursive: true });
     await mkdir(join(src, 'other'), { recursive: true });
     await writeFile(join(src, '.kopiaignore'), '*.tmp\n');
@@ -32,9 +34,11 @@ describe('uploader ignore rules', () => {
     for (const f of ['keep.txt', 'drop.tmp', 'secret.key', 'app/a.log', 'app/main.c', 'app/cache/x', 'other/b.log', 'other/c.tmp']) {
       await writeFile(join(src, f), f);
     }
+    const readAhead = readingAhead ? ListingReadAhead.start(src) : undefined;
+    await readAhead?.finished; // every listing, the excluded app/cache's too, has been sent
     const uploader = new Uploader(scratch.repo, {
       sourcePath: src, source: { host: 'h', userName: 'u', path: '/src' }, workers: 1, previous: null,
-      ignore: createIgnoreMatcher({ rules: ['*.key'], ignoreFileNames: ['.kopiaignore'] }),
+      ignore: createIgnoreMatcher({ rules: ['*.key'], ignoreFileNames: ['.kopiaignore'] }), readAhead,
     });
     const result = await uploader.run();
     expect(await paths(result.manifest.rootEntry!)).toEqual(
