@@ -17,6 +17,7 @@ import { generateSharedDataset } from './shared-dataset.ts';
 import { printTable, ratio, type Cell } from './summary-table.ts';
 import { mustSucceed, timedCommand, type TimedResult } from './timed-command.ts';
 import { warmCache } from './warm-cache.ts';
+import { flushWrites } from './flush-writes.ts';
 
 const TITLE = 's3: loopback MinIO against the filesystem';
 const BUCKET = 'cairn-bench';
@@ -50,6 +51,7 @@ export async function s3Run(args: BenchArgs): Promise<void> {
     };
     const step = async (peer: Peer, label: string, cmd: string[], warm?: string): Promise<TimedResult> => {
       if (warm !== undefined) await warmCache(warm);
+      await flushWrites();
       console.error(`bench s3: ${label}`);
       return mustSucceed(label, await timedCommand(cmd, { env: peer.env, log: join(dir, `${label.replace(/\W+/g, '-')}.log`) }));
     };
@@ -121,7 +123,7 @@ export async function s3Run(args: BenchArgs): Promise<void> {
     ];
     printTable(TITLE, ['step', 'wall s', 'MB/s', 'ratio', 'target'], rows,
       [`MinIO ${minio.endpoint} (pinned build; a second one over TLS with a self-signed CA), data on ${dir}; restores into ${restoreRoot.startsWith('/dev/shm') ? 'tmpfs' : 'the scratch dir'}, verified with cmp`,
-        'MB/s = source bytes / wall time of the whole command (start-up included)']);
+        'MB/s = source bytes / wall time of the whole command (start-up included); page cache flushed (sync) before each step']);
   } finally {
     await stopMinioTls?.(); // before their data dirs go
     await stopMinio?.();
