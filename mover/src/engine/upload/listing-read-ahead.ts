@@ -13,7 +13,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { startWorkers, type WorkersStarting } from '../util/worker-ready.ts';
 import type { DirectoryListing } from './directory-reader.ts';
 import { decodeListing, type ListingColumns } from './listing-columns.ts';
-import { isWithin, type ReadAheadData, type ReadAheadMessage, type ReadAheadSkip } from './read-ahead-protocol.ts';
+import { isWithin, isWithinAny, type ReadAheadData, type ReadAheadMessage, type ReadAheadSkip } from './read-ahead-protocol.ts';
 
 /**
  * Entries sent and not taken at most. The thread lists ~3x faster than the walk takes, so a small lead keeps
@@ -44,7 +44,7 @@ export class ListingReadAhead {
   private readonly ready = new Map<string, ListingColumns | Error>();
   /** Directories the uploader read itself before their listing arrived: dropped when it does. */
   private readonly claimed = new Set<string>();
-  private readonly skipped: string[] = [];
+  private readonly skipped = new Set<string>();
   /** Nothing more will arrive. */
   private over = false;
   private exited = false;
@@ -102,7 +102,7 @@ export class ListingReadAhead {
   /** The backup excludes `dir`: the listings of it and below it are dropped, and the thread skips them. */
   skip(dir: string | Buffer): void {
     if (typeof dir !== 'string') return;
-    this.skipped.push(dir);
+    this.skipped.add(dir);
     const skip: ReadAheadSkip = { skip: dir };
     if (!this.over) this.worker.postMessage(skip);
     for (const [path, listing] of this.ready) {
@@ -132,7 +132,7 @@ export class ListingReadAhead {
       }
       const dir = msg.type === 'listing' ? msg.listing.dir : msg.dir;
       const listing = msg.type === 'listing' ? msg.listing : Object.assign(new Error(msg.message), { code: msg.code });
-      if (this.claimed.delete(dir) || this.skipped.some((s) => isWithin(dir, s))) this.drop(dir, listing);
+      if (this.claimed.delete(dir) || isWithinAny(dir, this.skipped)) this.drop(dir, listing);
       else this.ready.set(dir, listing);
     }
   }

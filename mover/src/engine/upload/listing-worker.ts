@@ -10,11 +10,11 @@ import { signalReady } from '../util/worker-ready.ts';
 import { readDirectoryInto } from './directory-reader.ts';
 import { ColumnsBuilder, DIRECTORY, kindColumn, type ListingColumns } from './listing-columns.ts';
 import { childTextPath } from '../snapshot/fs-path.ts';
-import { isWithin, type ReadAheadData, type ReadAheadMessage, type ReadAheadSkip } from './read-ahead-protocol.ts';
+import { isWithinAny, type ReadAheadData, type ReadAheadMessage, type ReadAheadSkip } from './read-ahead-protocol.ts';
 
 const { root, maxEntries, listings, taken } = workerData as ReadAheadData;
 const fsLimit = new Semaphore(1);
-const skipped: string[] = [];
+const skipped = new Set<string>();
 /** Entries sent so far, modulo 2^32 like `taken`. */
 let sent = 0;
 
@@ -22,9 +22,9 @@ const send = (m: ReadAheadMessage, transfer?: ArrayBuffer[]): void => listings.p
 
 function isSkipped(dir: string): boolean {
   for (let m = parentPort && receiveMessageOnPort(parentPort); m !== undefined && m !== null; m = receiveMessageOnPort(parentPort!)) {
-    skipped.push((m.message as ReadAheadSkip).skip);
+    skipped.add((m.message as ReadAheadSkip).skip);
   }
-  return skipped.some((s) => isWithin(dir, s));
+  return isWithinAny(dir, skipped);
 }
 
 /** Waits until the listings sent and not taken hold fewer than maxEntries entries. */

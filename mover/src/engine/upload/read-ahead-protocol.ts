@@ -35,3 +35,13 @@ export function isWithin(path: string, dir: string): boolean {
   if (path === dir) return true;
   return path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 }
+
+/** True when `path` is one of `dirs` or lies below one: a set lookup per ancestor, however many dirs there are. */
+export function isWithinAny(path: string, dirs: ReadonlySet<string>): boolean {
+  if (dirs.size === 0) return false;
+  if (dirs.has(path)) return true;
+  for (let i = path.lastIndexOf('/'); i >= 0; i = i === 0 ? -1 : path.lastIndexOf('/', i - 1)) {
+    if (dirs.has(i === 0 ? '/' : path.slice(0, i))) return true;
+  }
+  return false;
+}
