@@ -49,8 +49,22 @@ export interface BlobStore extends BlobReader {
    * appears under `id` only when the writer commits, as with put(). Wrappers that change writes do not offer it.
    */
   openWriter?(id: string): BlobWriter;
+  /**
+   * Deletes the temp files of writes that never finished (a writer killed before its rename) last modified
+   * before `olderThan`, for stores that leave such files (the filesystem's). Wrappers that change writes or
+   * refuse deletes do not offer it.
+   */
+  sweepTemporary?(olderThan: Date): Promise<TemporarySweep>;
   delete(id: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a sweep of stale temp files removed (and left: younger files may belong to a write in progress). */
+export interface TemporarySweep {
+  deletedFiles: number;
+  deletedBytes: number;
+  /** Temp files younger than the cut-off, left in place. */
+  keptFiles: number;
 }
 
 /** Collects a listing into an array (for small prefixes such as index blobs). */

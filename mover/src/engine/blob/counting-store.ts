@@ -1,7 +1,7 @@
 // Counts the operations that reach storage (GETs and bytes downloaded, LISTs, PUTs, ...), so a run can say
 // what it cost in requests — the figure an S3 bill and a slow link care about, and the proof that a local
 // cache works. Counts only: no blob IDs, no data, nothing secret.
-import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
+import type { BlobMetadata, BlobStore, ByteRange, PutOptions, TemporarySweep } from './blob-store.ts';
 import type { BlobWriter } from './blob-writer.ts';
 
 export interface StorageCounts {
@@ -25,9 +25,18 @@ export class CountingBlobStore implements BlobStore {
   private readonly inner: BlobStore;
   /** The inner store's writer, when it has one; a committed blob counts as one put of its length. */
   readonly openWriter?: (id: string) => BlobWriter;
+  /** The inner store's sweep of stale temp files, when it has one; each file removed counts as a delete. */
+  readonly sweepTemporary?: (olderThan: Date) => Promise<TemporarySweep>;
 
   constructor(inner: BlobStore) {
     this.inner = inner;
+    if (inner.sweepTemporary !== undefined) {
+      this.sweepTemporary = async (olderThan) => {
+        const swept = await inner.sweepTemporary!(olderThan);
+        this.counts.deletes += swept.deletedFiles;
+        return swept;
+      };
+    }
     if (inner.openWriter !== undefined) {
       this.openWriter = (id) => {
         const w = inner.openWriter!(id);

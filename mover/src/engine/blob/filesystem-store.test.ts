@@ -1,13 +1,17 @@
 // Filesystem-specific behaviour beyond the conformance suite: kopia's on-disk layout (.shards, shard
 // directories, .f suffix, legacy [3,3] default), temp files, and errno mapping.
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAll } from './blob-store.ts';
 import { InvalidBlobIdError, StorageLocationNotFoundError, StoragePermissionError, BlobNotFoundError } from './blob-errors.ts';
+import { ConcurrencyLimitedBlobStore } from './concurrency-limited-store.ts';
+import { CountingBlobStore } from './counting-store.ts';
 import { createFilesystemStore } from './filesystem-store.ts';
+import { ReadOnlyBlobStore } from './read-only-store.ts';
 import { mapFsError } from './fs-errors.ts';
 
 const PACK = 'p0123456789abcdef0123456789abcdef-s0123456789abcdef-c1';
@@ -71,7 +75,6 @@ describe('FilesystemBlobStore layout', () => {
     expect(listed.map((m) => m.id)).toEqual([PACK]);
     expect(listed[0]!.length).toBe(3);
     const when = new Date('2020-01-02T03:04:05Z');
-    const { utimes } = await import('node:fs/promises');
     await utimes(join(shard, '3456789abcdef0123456789abcdef-s0123456789abcdef-c1.f'), when, when);
     expect((await s.stat(PACK)).timestamp.getTime()).toBe(when.getTime());
     expect((await listAll(s, 'p'))[0]!.timestamp.getTime()).toBe(when.getTime());
@@ -83,6 +86,28 @@ describe('FilesystemBlobStore layout', () => {
     await s.put(PACK, Buffer.from('2'));
     await expect(s.put(PACK, Buffer.from('3'), { ifNotExists: true })).rejects.toThrow(/already exists/);
     expect(await readdir(join(dir, 'p', '012'))).toEqual(['3456789abcdef0123456789abcdef-s0123456789abcdef-c1.f']);
+  });
+
+  it('sweeps the temp files of unfinished writes older than the cut-off, through its wrappers, and nothing else', async () => {
+    const s = await createFilesystemStore(dir, { create: true });
+    await s.put(PACK, Buffer.from('abc'));
+    const shard = join(dir, 'p', '012');
+    const stale = join(shard, '3456789abcdef0123456789abcdef-s0123456789abcdef-c2.f.tmp.0011223344556677');
+    const young = join(shard, '3456789abcdef0123456789abcdef-s0123456789abcdef-c3.f.tmp.8899aabbccddeeff');
+    const foreign = [join(dir, 'notes.tmp.0011223344556677'), join(dir, 'kopia.repository.f.tmp.partial'), join(shard, 'x.f.tmp.00112233')];
+    await writeFile(stale, 'partial pack');
+    await writeFile(young, 'being written');
+    for (const f of foreign) await writeFile(f, 'not ours');
+    const old = new Date(Date.now() - 48 * 3_600_000);
+    for (const f of [stale, ...foreign]) await utimes(f, old, old);
+    const counting = new CountingBlobStore(new ConcurrencyLimitedBlobStore(s, 4));
+    const swept = await counting.sweepTemporary!(new Date(Date.now() - 24 * 3_600_000));
+    expect(swept).toEqual({ deletedFiles: 1, deletedBytes: 'partial pack'.length, keptFiles: 1 });
+    expect(counting.counts.deletes).toBe(1);
+    expect(existsSync(stale)).toBe(false);
+    for (const f of [young, ...foreign]) expect(existsSync(f)).toBe(true);
+    expect((await s.get(PACK)).toString()).toBe('abc');
+    expect('sweepTemporary' in new ReadOnlyBlobStore(s)).toBe(false); // a read-only view deletes nothing
   });
 
   it('rejects IDs that cannot be file names', async () => {

@@ -10,7 +10,7 @@ import { constants as fsConstants, type Dirent } from 'node:fs';
 import { link, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { makeDirectories } from '../util/make-directories.ts';
-import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from './blob-store.ts';
+import type { BlobMetadata, BlobStore, ByteRange, PutOptions, TemporarySweep } from './blob-store.ts';
 import { BlobExistsError, BlobNotFoundError, BlobRangeError, StorageLocationNotFoundError } from './blob-errors.ts';
 import { CorruptionError } from '../errors.ts';
 import { assertEmptyDirectory } from './empty-directory.ts';
@@ -282,6 +282,47 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Deletes the temp files (`<blob>.f.tmp.<suffix>`, as put() and openWriter() name them, and as kopia does)
+   * last modified before `olderThan`: what a writer killed between creating and renaming one left (a pack
+   * streamed while it fills leaves up to its size). Everything else in the tree is left alone.
+   */
+  async sweepTemporary(olderThan: Date): Promise<TemporarySweep> {
+    const sweep: TemporarySweep = { deletedFiles: 0, deletedBytes: 0, keptFiles: 0 };
+    await this.sweepDirectory(this.root, olderThan.getTime(), sweep);
+    return sweep;
+  }
+
+  private async sweepDirectory(dir: string, before: number, sweep: TemporarySweep): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if (dir !== this.root && errnoOf(e) === 'ENOENT') return;
+      throw mapFsError(e, 'list', dir);
+    }
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        await this.sweepDirectory(path, before, sweep);
+        continue;
+      }
+      if (!e.isFile() || !TEMP_FILE_NAME.test(e.name)) continue;
+      try {
+        const st = await stat(path);
+        if (st.mtimeMs >= before) {
+          sweep.keptFiles++;
+          continue;
+        }
+        await unlink(path);
+        sweep.deletedFiles++;
+        sweep.deletedBytes += st.size;
+      } catch (err) {
+        if (errnoOf(err) !== 'ENOENT') throw mapFsError(err, 'delete', path); // ENOENT: its writer finished or cleaned up
+      }
+    }
+  }
+
   async close(): Promise<void> {}
 
   /** Reads a whole file, or undefined when it does not exist. */
@@ -407,6 +448,9 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 }
+
+/** A temp file's name: a blob file's, then `.tmp.` and 16 hex digits (tempNameFor; kopia names its own alike). */
+const TEMP_FILE_NAME = new RegExp(`\\${COMPLETE_BLOB_SUFFIX}\\.tmp\\.[0-9a-f]{16}$`);
 
 /** A fresh temp name beside `file` (`<name>.f.tmp.<hex>`: never listed as a blob). */
 function tempNameFor(file: string): string {

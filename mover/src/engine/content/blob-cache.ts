@@ -17,7 +17,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { access, constants, type FileHandle, mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import type { BlobMetadata, BlobStore, ByteRange, PutOptions } from '../blob/blob-store.ts';
+import type { BlobMetadata, BlobStore, ByteRange, PutOptions, TemporarySweep } from '../blob/blob-store.ts';
 import type { BlobWriter } from '../blob/blob-writer.ts';
 import type { ContentLogger } from './write-session.ts';
 
@@ -136,9 +136,12 @@ export class BlobCache implements BlobStore {
    * this way is simply not cached; a later read fetches it from storage).
    */
   readonly openWriter?: (id: string) => BlobWriter;
+  /** The store's sweep of stale temp files, when it has one (temp files are never cached). */
+  readonly sweepTemporary?: (olderThan: Date) => Promise<TemporarySweep>;
 
   constructor(store: BlobStore, dir: string, key: Buffer, logger?: ContentLogger) {
     if (store.openWriter !== undefined) this.openWriter = (id) => store.openWriter!(id);
+    if (store.sweepTemporary !== undefined) this.sweepTemporary = (olderThan) => store.sweepTemporary!(olderThan);
     this.store = store;
     this.dir = dir;
     this.key = key;

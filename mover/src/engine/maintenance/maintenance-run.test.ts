@@ -132,6 +132,32 @@ describe('full maintenance', () => {
   });
 });
 
+describe('stale temporary files', () => {
+  it('are swept on a store that leaves them, older than the content-age margin, and the run is recorded', async () => {
+    const m = memoryRepo();
+    const cutoffs: Date[] = [];
+    const store = Object.assign(m.store, {
+      sweepTemporary: async (olderThan: Date) => {
+        cutoffs.push(olderThan);
+        return { deletedFiles: 2, deletedBytes: 40 << 20, keptFiles: 1 };
+      },
+    });
+    const repo = await m.open(store);
+    const report = await runMaintenance(repo, opts(m, { safety: parseSafety('none,minContentAgeSubjectToGC=24h').safety }));
+    expect(cutoffs.map((d) => d.getTime())).toEqual([report.startTime.getTime() - 24 * 3_600_000]);
+    expect(report.tasks.find((t) => t.task === TASK.cleanupTemporaryFiles)).toMatchObject({
+      success: true, stats: { deletedFiles: 2, deletedBytes: 40 << 20, keptFiles: 1 },
+    });
+    expect((await readSchedule(repo.blobs, repo.format)).runs.get(TASK.cleanupTemporaryFiles)?.[0]?.success).toBe(true);
+  });
+
+  it('are not looked for on a store that leaves none (S3, memory)', async () => {
+    const m = memoryRepo();
+    const report = await runMaintenance(await m.open(), opts(m));
+    expect(report.tasks.map((t) => t.task)).not.toContain(TASK.cleanupTemporaryFiles);
+  });
+});
+
 describe('ownership, append-only storage and budget', () => {
   it('refuses when another client owns maintenance, unless forced', async () => {
     const m = memoryRepo();

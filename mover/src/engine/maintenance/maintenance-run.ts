@@ -224,6 +224,15 @@ async function runFull(run: Run, em: EpochMaintenance, mp: MaintenanceParams): P
   await run.task(TASK.cleanupLogs, 'cleanupLogsStats', () => cleanupLogs(repo.blobs, {
     retention: effectiveLogRetention(mp.logRetention), now: run.storageNow(), beforeDelete: () => run.checkBudget('deleting log blobs'),
   }));
+  // temp files of writes killed before their rename (a pack streamed while it fills leaves up to ~20 MiB);
+  // only stores that leave them (a filesystem) offer the sweep, and a younger one may be a write in progress
+  const sweep = repo.blobs.sweepTemporary?.bind(repo.blobs);
+  if (sweep !== undefined) {
+    await run.task(TASK.cleanupTemporaryFiles, 'cleanupTemporaryFilesStats', async () => {
+      await run.checkBudget('deleting stale temporary files');
+      return sweep(new Date(run.storageNow().getTime() - safety.minContentAgeSubjectToGcMs));
+    });
+  }
 }
 
 /** State of one run: the schedule it records into, its clocks and budget. */

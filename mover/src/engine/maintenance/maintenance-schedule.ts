@@ -35,6 +35,8 @@ export const TASK = {
   epochCleanupMarkers: 'cleanup-epoch-markers',
   epochGenerateRange: 'generate-epoch-range-index',
   epochCompactSingle: 'compact-single-epoch',
+  /** Cairn's own (kopia has no such task; its `maintenance info` lists it like the others). */
+  cleanupTemporaryFiles: 'cleanup-temporary-files',
 } as const;
 
 export interface RunInfo {
