@@ -184,15 +184,18 @@ export class FilesystemBlobStore implements BlobStore {
     return this.walk(this.root, '', prefix);
   }
 
-  private async *walk(dir: string, current: string, prefix: string): AsyncGenerator<BlobMetadata> {
-    let entries: Dirent[];
+  /** A directory's entries; a shard directory removed while the tree is walked is simply empty. */
+  private async entriesOf(dir: string): Promise<Dirent[]> {
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      return await readdir(dir, { withFileTypes: true });
     } catch (e) {
-      // A shard directory removed while we walk is simply empty.
-      if (dir !== this.root && errnoOf(e) === 'ENOENT') return;
+      if (dir !== this.root && errnoOf(e) === 'ENOENT') return [];
       throw mapFsError(e, 'list', dir);
     }
+  }
+
+  private async *walk(dir: string, current: string, prefix: string): AsyncGenerator<BlobMetadata> {
+    const entries = await this.entriesOf(dir);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const files: string[] = [];
     const subdirs: string[] = [];
@@ -294,14 +297,7 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   private async sweepDirectory(dir: string, before: number, sweep: TemporarySweep): Promise<void> {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (e) {
-      if (dir !== this.root && errnoOf(e) === 'ENOENT') return;
-      throw mapFsError(e, 'list', dir);
-    }
-    for (const e of entries) {
+    for (const e of await this.entriesOf(dir)) {
       const path = join(dir, e.name);
       if (e.isDirectory()) {
         await this.sweepDirectory(path, before, sweep);
