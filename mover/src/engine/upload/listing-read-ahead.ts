@@ -1,9 +1,10 @@
 // Lists the source on a thread of its own (listing-worker.ts) while the main thread opens the repository and
-// walks: an unchanged backup of the shared dataset (20,406 entries) spent ~65 ms of its ~370 on the main
-// thread in readdir and lstat, with the machine's second core idle. The thread walks in the uploader's order
-// (depth first, listing order) and the uploader takes each listing from here instead of reading the directory;
-// one not here yet (the uploader got ahead, or the thread has stopped) the uploader reads itself, and the
-// thread's copy is dropped when it comes.
+// walks: readdir and lstat cost the main thread ~3 us per entry with the machine's second core idle. A tree
+// small enough to be listed while the repository opens gains little (the main-thread read-ahead this replaced
+// already did that); a large one does: 1,000,000 files, unchanged backup 6.3 -> 4.7 s. The thread walks in
+// the uploader's order (depth first, listing order) and the uploader takes each listing from here instead of
+// reading the directory; one not here yet (the uploader got ahead, or the thread has stopped) the uploader
+// reads itself, and the thread's copy is dropped when it comes.
 // Memory: listings sent and not taken hold at most `maxEntries` entries (as columns, ~45 bytes each plus the
 // name); the thread pauses there. It knows no ignore rules (they may come from the directories themselves),
 // so the uploader tells it which directories it excludes, and what was read below them is dropped.

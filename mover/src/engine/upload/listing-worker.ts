@@ -20,11 +20,11 @@ let sent = 0;
 
 const send = (m: ReadAheadMessage, transfer?: ArrayBuffer[]): void => listings.postMessage(m, transfer);
 
-function isSkipped(dir: string): boolean {
+/** Takes the directories the uploader excluded since the last look (read synchronously, as the walk rarely yields). */
+function takeSkips(): void {
   for (let m = parentPort && receiveMessageOnPort(parentPort); m !== undefined && m !== null; m = receiveMessageOnPort(parentPort!)) {
     skipped.add((m.message as ReadAheadSkip).skip);
   }
-  return isWithinAny(dir, skipped);
 }
 
 /** Waits until the listings sent and not taken hold fewer than maxEntries entries. */
@@ -55,7 +55,8 @@ function subdirectories(listing: ListingColumns): string[] {
 
 async function walk(dir: string): Promise<void> {
   await room();
-  if (isSkipped(dir)) return;
+  takeSkips();
+  if (isWithinAny(dir, skipped)) return;
   let listing: ListingColumns;
   try {
     listing = await readDirectoryInto(dir, fsLimit, (names) => new ColumnsBuilder(dir, names));
