@@ -4,7 +4,7 @@
 // commits nothing.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MemoryBlobStore } from '../blob/memory-store.ts';
@@ -183,5 +183,20 @@ describe('Uploader with listings read ahead', () => {
     expect(again.progress.cachedFiles).toBe(2);
     expect(Date.parse(again.manifest.startTime)).toBe(at.getTime());
     expect(ahead.take(join(src, 'x'))).toBeUndefined(); // taken by the walk, or dropped when the run ended
+  });
+
+  it('records a file or directory that vanished after it was listed ahead as a failed path and stores the rest', async () => {
+    const src = join(scratch.work, 'read-ahead-vanishing');
+    await mkdir(join(src, 'gone-dir'), { recursive: true });
+    await writeFile(join(src, 'gone-dir', 'inner.txt'), 'inner');
+    await writeFile(join(src, 'gone.txt'), 'gone');
+    await writeFile(join(src, 'kept.txt'), 'kept');
+    const ahead = ListingReadAhead.start(src);
+    await ahead.finished; // every listing was read before anything vanished
+    await rm(join(src, 'gone.txt'));
+    await rm(join(src, 'gone-dir', 'inner.txt'));
+    const result = await upload(src, { previous: null, readAhead: ahead });
+    expect(result.failures.map((f) => [f.path, f.errno]).sort()).toEqual([['gone-dir/inner.txt', 'ENOENT'], ['gone.txt', 'ENOENT']]);
+    expect(await content(await child(result.manifest.rootEntry!, 'kept.txt'))).toBe('kept');
   });
 });
