@@ -1,10 +1,14 @@
 import { defineConfig } from 'vitest/config';
 import { ScenarioSequencer } from './tools/vitest/scenario-sequencer.ts';
+import { COMPILE_CACHE_DIR } from './tools/vitest/compile-cache.ts';
 
 // Three projects: "unit" needs nothing but Node; "integration" needs the real tools (MinIO, kopia,
 // kube-apiserver) that .ci/run installs — with CAIRN_REQUIRE_TOOLS=1 a missing tool fails the test; "e2e" runs
 // the scenarios on a real single-node cluster (e2e/cluster: kubelet, containerd, CSI) that its global setup
 // brings up and tears down (`npm run test:e2e`, root only; a missing component always fails).
+// Worker threads of unit and integration tests load their modules from a compile cache filled first
+// (tools/vitest/compile-cache.ts: why).
+const compileCache = { globalSetup: ['tools/vitest/compile-cache.ts'], env: { NODE_COMPILE_CACHE: COMPILE_CACHE_DIR } };
 export default defineConfig({
   test: {
     sequence: { sequencer: ScenarioSequencer },
@@ -14,6 +18,7 @@ export default defineConfig({
           name: 'unit',
           include: ['mover/src/**/*.test.ts', 'operator/src/**/*.test.ts', 'e2e/**/*.test.ts', 'tools/**/*.test.ts'],
           testTimeout: 30_000,
+          ...compileCache,
         },
       },
       {
@@ -23,6 +28,7 @@ export default defineConfig({
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,
+          ...compileCache,
         },
       },
       {
