@@ -58,7 +58,9 @@ COPY bin /app/bin
 COPY mover/src /app/mover/src
 COPY operator/src /app/operator/src
 WORKDIR /app
-ENV NODE_ENV=production NODE_COMPILE_CACHE=/tmp/node-compile-cache
+# No NODE_COMPILE_CACHE: set, Node turns the cache on before the CLI sets its heap flags aside and names it
+# after the flagged hash, where the worker threads do not look (bin/cairn.mjs turns it on in /tmp itself).
+ENV NODE_ENV=production
 USER 65532:65532
 ENTRYPOINT ["cairn"]
 CMD ["--help"]

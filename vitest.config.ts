@@ -1,6 +1,5 @@
 import { defineConfig } from 'vitest/config';
 import { ScenarioSequencer } from './tools/vitest/scenario-sequencer.ts';
-import { COMPILE_CACHE_DIR } from './tools/vitest/compile-cache.ts';
 
 // Three projects: "unit" needs nothing but Node; "integration" needs the real tools (MinIO, kopia,
 // kube-apiserver) that .ci/run installs — with CAIRN_REQUIRE_TOOLS=1 a missing tool fails the test; "e2e" runs
@@ -8,7 +7,7 @@ import { COMPILE_CACHE_DIR } from './tools/vitest/compile-cache.ts';
 // brings up and tears down (`npm run test:e2e`, root only; a missing component always fails).
 // Worker threads of unit and integration tests load their modules from a compile cache filled first
 // (tools/vitest/compile-cache.ts: why).
-const compileCache = { globalSetup: ['tools/vitest/compile-cache.ts'], env: { NODE_COMPILE_CACHE: COMPILE_CACHE_DIR } };
+const compileCache = { globalSetup: ['tools/vitest/compile-cache.ts'], setupFiles: ['tools/vitest/compile-cache-env.ts'] };
 export default defineConfig({
   test: {
     sequence: { sequencer: ScenarioSequencer },

@@ -13,6 +13,7 @@
 // but every decompressed chunk of a restore then got fresh pages (restore 4.1 -> 5.5 s, +1.4 s system time);
 // with MALLOC_TRIM_THRESHOLD_ raised too, restores were as fast but the shared dataset's backup peaked higher.
 import module from 'node:module';
+import v8 from 'node:v8';
 
 // A signal that arrives while the CLI's modules load, before main() has its handlers, is kept and handed to
 // them: in a mover pod the CLI is PID 1 of its container, and the kernel drops a signal PID 1 does not handle,
@@ -22,15 +23,16 @@ const early = [];
 const keep = (signal) => { early.push(signal); };
 process.on('SIGINT', keep);
 process.on('SIGTERM', keep);
+// The heap flags are set aside until the command's implementation has loaded (mover/src/cli/heap-flags.ts,
+// whose deferHeapFlags this is), and before the compile cache is turned on: Node names the cache's directory
+// after V8's flag hash, and worker threads, which start with the flags aside, must find the main thread's.
+for (const flag of process.execArgv) {
+  if (/^--(max-semi-space-size|heap-growing-percent)=\d+$/.test(flag)) v8.setFlagsFromString(flag.replace(/=\d+$/, '=0'));
+}
 const compileCache = module.enableCompileCache?.();
 // Worker threads read the cache directory from their environment (a copy of process.env taken when each
-// starts): without it every restore or backup worker loads the TypeScript stripper and compiles its modules
-// again (~16 MiB of native memory per worker).
+// starts); their modules are compiled into it by the main thread first (engine/util/worker-modules.ts).
 if (compileCache?.directory !== undefined) process.env['NODE_COMPILE_CACHE'] ??= compileCache.directory;
-// the heap flags are set aside until the command's implementation has loaded (heap-flags.ts); loaded after
-// the compile cache is on, or Node would load its TypeScript stripper for this one file
-const { deferHeapFlags } = await import('../mover/src/cli/heap-flags.ts');
-deferHeapFlags();
 process.removeAllListeners('warning');
 process.on('warning', (w) => { if (w.name !== 'ExperimentalWarning') console.error(w.toString()); });
 const { main } = await import('../mover/src/cli/main.ts');

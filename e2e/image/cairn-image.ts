@@ -40,12 +40,15 @@ export const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
- * Environment the image sets. NODE_COMPILE_CACHE lives in /tmp: the chart mounts an emptyDir there, and
- * with a read-only root and no /tmp mount Node just runs without the cache (checked by image.itest.ts).
+ * Environment the image sets. Not NODE_COMPILE_CACHE: set, Node turns its compile cache on at start-up,
+ * before bin/cairn.mjs sets its heap flags aside, and names the cache's directory after the flagged V8 hash;
+ * the worker threads, which start with the flags aside, then look in another directory and compile their
+ * modules again (~50 MiB more at the peak of a first backup). The CLI turns the cache on itself, in
+ * os.tmpdir() (/tmp: the chart mounts an emptyDir there; with a read-only root and no /tmp mount Node just
+ * runs without the cache, checked by image.itest.ts).
  */
 export const IMAGE_ENV = {
   NODE_ENV: 'production',
-  NODE_COMPILE_CACHE: '/tmp/node-compile-cache',
 } as const;
 
 /** The image config (OCI/Docker `config` object) both builders produce. */

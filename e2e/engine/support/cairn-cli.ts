@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -29,6 +29,11 @@ export interface CairnRunOptions {
    * uploads after the first wait for.
    */
   readonly seams?: { readonly safety?: string; readonly crashAt?: string; readonly holdPacksUntil?: string };
+  /**
+   * Run bin/cairn.mjs itself, as `cairn` in the image is run: through its shebang, with the V8 heap flags it
+   * names (`node bin/cairn.mjs`, the default here, runs it without them).
+   */
+  readonly shebang?: boolean;
 }
 
 export interface CairnRun {
@@ -69,7 +74,11 @@ export function runCairn(args: readonly string[], options: CairnRunOptions = {})
   if (options.seams?.holdPacksUntil !== undefined) env['CAIRN_E2E_HOLD_PACKS_UNTIL'] = options.seams.holdPacksUntil;
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [options.seams === undefined ? CAIRN_BIN : CAIRN_TEST_ENTRY, ...args], {
+    if (options.shebang === true) env['PATH'] = `${dirname(NODE)}:${env['PATH']}`; // its `env node` finds the pinned Node
+    const [command, argv] = options.shebang === true
+      ? [CAIRN_BIN, args]
+      : [NODE, [options.seams === undefined ? CAIRN_BIN : CAIRN_TEST_ENTRY, ...args]];
+    const child = spawn(command, argv, {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,11 @@
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
 import { startWorkers, WORKER_READY, type WorkersStarting } from '../util/worker-ready.ts';
+import { prepareWorkerModule, shareCompiledModules } from '../util/worker-modules.ts';
 import type { FinishTask, RestoreWorkerConfig, TaskReply, WriteTask } from './restore-worker-protocol.ts';
+
+/** The worker threads' module. */
+const RESTORE_WORKER = new URL('./restore-worker.ts', import.meta.url);
 
 /**
  * A writer's young generation: 48 MiB is V8's 16 MiB semi-space, what these workers had when they took the
@@ -26,12 +30,17 @@ export class RestoreWorkerPool {
   private nextId = 1;
   private closed = false;
   private readonly workersStarting: WorkersStarting | undefined;
+  /** The workers' modules compiled on this thread, for the compile cache (worker-modules.ts). */
+  private readonly modules: Promise<void>;
+  /** Settles when the workers have been started (after `modules`). */
+  private started: Promise<void> | undefined;
 
   /** Workers start with the first task: a restore that writes no file data never loads them. */
   constructor(size: number, config: RestoreWorkerConfig, workersStarting?: WorkersStarting) {
     this.size = Math.max(1, size);
     this.config = config;
     this.workersStarting = workersStarting;
+    this.modules = prepareWorkerModule(RESTORE_WORKER);
   }
 
   private start(): void {
@@ -39,8 +48,9 @@ export class RestoreWorkerPool {
   }
 
   private spawnWorkers(): void {
+    shareCompiledModules();
     for (let i = 0; i < this.size; i++) {
-      const worker = new Worker(new URL('./restore-worker.ts', import.meta.url), {
+      const worker = new Worker(RESTORE_WORKER, {
         workerData: this.config, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       });
       const pw: PoolWorker = { worker, inFlight: new Map() };
@@ -67,7 +77,15 @@ export class RestoreWorkerPool {
 
   /** Runs a task; `transfer` lists buffers handed over to the worker (zero-copy). */
   run(task: TaskInput, transfer: ArrayBuffer[] = []): Promise<TaskReply> {
-    if (this.workers.length === 0) this.start();
+    if (this.workers.length > 0) return this.post(task, transfer);
+    this.started ??= this.modules.then(() => {
+      if (!this.closed) this.start();
+    });
+    return this.started.then(() => this.post(task, transfer));
+  }
+
+  private post(task: TaskInput, transfer: ArrayBuffer[]): Promise<TaskReply> {
+    if (this.closed || this.workers.length === 0) return Promise.reject(new CairnError('INTERNAL', 'restore worker pool is closed'));
     let best = this.workers[0]!;
     for (const w of this.workers) if (w.inFlight.size < best.inFlight.size) best = w;
     const id = this.nextId++;

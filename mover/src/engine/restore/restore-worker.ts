@@ -5,7 +5,7 @@
 // a filesystem error is TARGET_ERROR naming the path, a content that fails to decode keeps its own code
 // (CORRUPT, UNSUPPORTED), and anything else is a bug (INTERNAL with its message).
 import { closeSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PackRangeDecoder } from '../content/pack-range-decoder.ts';
 import { CairnError, isCairnError } from '../errors.ts';
 import { toErrorRecord } from '../util/error-record.ts';
@@ -14,9 +14,9 @@ import { releaseBuffer } from '../util/release-buffer.ts';
 import { closeQuietly, finishFileSync, moveIntoPlaceSync, openTempSync, targetError, writeSparseSync } from './restore-file-writer.ts';
 import type { FinishTask, RestoreTask, RestoreWorkerConfig, TaskFailure, TaskPath, TaskReply, TaskUse, WriteTask } from './restore-worker-protocol.ts';
 
-const config = workerData as RestoreWorkerConfig;
-const decoder = config.decoder === undefined ? undefined : PackRangeDecoder.fromSpec(config.decoder);
-const slots = (config.slots ?? []).map((b) => Buffer.from(b));
+let config: RestoreWorkerConfig;
+let decoder: PackRangeDecoder | undefined;
+let slots: Buffer[];
 
 /** A failure already classified (carries the file whose data failed, if any). */
 class TaskError extends Error {
@@ -135,8 +135,15 @@ function runTask(task: RestoreTask): TaskReply {
   return { id: task.id, ...reply, failure };
 }
 
-parentPort?.on('message', (task: RestoreTask) => {
-  parentPort?.postMessage(runTask(task));
-});
+function start(data: RestoreWorkerConfig): void {
+  config = data;
+  decoder = config.decoder === undefined ? undefined : PackRangeDecoder.fromSpec(config.decoder);
+  slots = (config.slots ?? []).map((b) => Buffer.from(b));
+  parentPort?.on('message', (task: RestoreTask) => {
+    parentPort?.postMessage(runTask(task));
+  });
+  signalReady(parentPort);
+}
 
-signalReady(parentPort);
+// On the main thread this module is only compiled, for the compile cache (util/worker-modules.ts).
+if (!isMainThread) start(workerData as RestoreWorkerConfig);

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { setImmediate as eventLoopTurn } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPreparerSpec, type ContentPreparerSpec } from '../content/content-preparer.ts';
@@ -45,7 +46,9 @@ describe('HashingPool', () => {
     const pool = new HashingPool({ workers: 2, depthPerWorker: 1, config: () => config() });
     try {
       const jobs = [0, 1, 2, 3].map((i) => pool.submit([job(i)]));
-      expect(pool.load).toEqual([1, 1]); // one each; the other two wait in the queue
+      expect(pool.load).toEqual([]); // the workers start once their modules are compiled (a resolved promise here)...
+      await eventLoopTurn();
+      expect(pool.load).toEqual([1, 1]); // ...and take one job each; the other two wait in the queue
       expect(pool.outstanding).toBe(4);
       let capacity = false;
       const waiting = pool.waitForCapacity().then(() => { capacity = true; });

@@ -3,9 +3,13 @@
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
 import { startWorkers, WORKER_READY, type WorkersStarting } from '../util/worker-ready.ts';
+import { prepareWorkerModule, shareCompiledModules } from '../util/worker-modules.ts';
 import { fromWorkerError } from './worker-error.ts';
 import { freeSlot, slotStatesFor } from './payload-slots.ts';
 import type { ChunkRecord, JobMessage, SegmentJob, SegmentResult, WorkerConfig, WorkerData, WorkerMessage } from './upload-protocol.ts';
+
+/** The worker threads' module. */
+const UPLOAD_WORKER = new URL('./upload-worker.ts', import.meta.url);
 
 /** A finished job as the main thread sees it. */
 export interface PoolResult {
@@ -70,8 +74,13 @@ export class HashingPool {
   private failure: unknown;
   private closed = false;
 
+  /** The workers' modules compiled on this thread, for the compile cache (worker-modules.ts). */
+  private readonly modules: Promise<void>;
+  private started = false;
+
   constructor(options: HashingPoolOptions) {
     this.options = options;
+    this.modules = prepareWorkerModule(UPLOAD_WORKER);
   }
 
   /** Jobs accepted but not finished. */
@@ -126,17 +135,29 @@ export class HashingPool {
     this.workers.length = 0;
   }
 
+  /** Starts the workers once their modules are compiled; jobs wait in the queue until then. */
   private start(): void {
-    if (this.workers.length > 0) return;
+    if (this.started) return;
     const config = this.options.config();
-    startWorkers(this.options.workersStarting, () => this.workers.map((w) => w.worker), () => this.spawnWorkers(config));
+    this.started = true;
+    void this.modules.then(() => {
+      if (this.closed || this.failure !== undefined) return;
+      try {
+        startWorkers(this.options.workersStarting, () => this.workers.map((w) => w.worker), () => this.spawnWorkers(config));
+      } catch (e) {
+        this.fail(e);
+        return;
+      }
+      this.dispatch();
+    });
   }
 
   private spawnWorkers(config: WorkerConfig): void {
+    shareCompiledModules();
     for (let i = 0; i < Math.max(1, this.options.workers); i++) {
       const slotStates = slotStatesFor(config.payloadSlots);
       const workerData: WorkerData = { ...config, slotStates };
-      const worker = new Worker(new URL('./upload-worker.ts', import.meta.url), {
+      const worker = new Worker(UPLOAD_WORKER, {
         workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       });
       const pw: PoolWorker = { worker, inFlight: new Map(), slots: [], slotStates: new Int32Array(slotStates) };

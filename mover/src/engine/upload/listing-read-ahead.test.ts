@@ -26,8 +26,8 @@ async function tree(): Promise<string> {
   return root;
 }
 
-function start(root: string, options?: Parameters<typeof ListingReadAhead.start>[1]): ListingReadAhead {
-  const ahead = ListingReadAhead.start(root, options);
+async function start(root: string, options?: Parameters<typeof ListingReadAhead.start>[1]): Promise<ListingReadAhead> {
+  const ahead = await ListingReadAhead.start(root, options);
   started.push(ahead);
   return ahead;
 }
@@ -38,7 +38,7 @@ const arrived = (ahead: ListingReadAhead, dir: string): Promise<void> => vi.wait
 describe('ListingReadAhead', () => {
   it('reads the whole small tree, each listing equal to a direct read and taken once', async () => {
     const root = await tree();
-    const ahead = start(root);
+    const ahead = await start(root);
     await ahead.finished;
     for (const dir of [root, join(root, 'a'), join(root, 'a/deep'), join(root, 'b'), join(root, 'c')]) {
       const direct = await readSourceDirectory(dir, new Semaphore(1));
@@ -53,7 +53,7 @@ describe('ListingReadAhead', () => {
 
   it('pauses once the listings not taken hold its entry budget, and goes on as they are taken', async () => {
     const root = await tree();
-    const ahead = start(root, { maxEntries: 4 }); // the root lists 4 entries
+    const ahead = await start(root, { maxEntries: 4 }); // the root lists 4 entries
     await arrived(ahead, root);
     expect(ahead.has(join(root, 'a'))).toBe(false);
     expect(names(await ahead.take(root))).toEqual(['a', 'b', 'c', 'top.txt']);
@@ -67,7 +67,7 @@ describe('ListingReadAhead', () => {
 
   it('drops a listing the uploader read before it arrived, and those of excluded directories', async () => {
     const root = await tree();
-    const ahead = start(root, { maxEntries: 4 });
+    const ahead = await start(root, { maxEntries: 4 });
     await arrived(ahead, root);
     expect(ahead.take(join(root, 'b'))).toBeUndefined(); // not here yet: the uploader reads it itself
     ahead.skip(join(root, 'a'));
@@ -79,7 +79,7 @@ describe('ListingReadAhead', () => {
 
   it('drops every listing on discard', async () => {
     const root = await tree();
-    const ahead = start(root);
+    const ahead = await start(root);
     await ahead.finished;
     ahead.discard();
     expect(ahead.take(root)).toBeUndefined();
@@ -87,14 +87,14 @@ describe('ListingReadAhead', () => {
 
   it('hands a directory it could not read to the taker as the reader error', async () => {
     const root = await tree();
-    const ahead = start(join(root, 'top.txt'));
+    const ahead = await start(join(root, 'top.txt'));
     await ahead.finished;
     await expect(ahead.take(join(root, 'top.txt'))).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 
-  it('dates itself when it starts, for the snapshot start time', () => {
+  it('dates itself when it starts, for the snapshot start time', async () => {
     const at = new Date('2026-01-01T00:00:00Z');
-    const ahead = start('/nonexistent-cairn-dir', { now: () => at });
+    const ahead = await start('/nonexistent-cairn-dir', { now: () => at });
     expect(ahead.startedAt).toBe(at);
   });
 });

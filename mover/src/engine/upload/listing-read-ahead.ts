@@ -12,9 +12,13 @@
 // instant, and the snapshot's start time is the read-ahead's (the uploader takes the earlier of the two).
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { startWorkers, type WorkersStarting } from '../util/worker-ready.ts';
+import { prepareWorkerModule, shareCompiledModules } from '../util/worker-modules.ts';
 import type { DirectoryListing } from './directory-reader.ts';
 import { decodeListing, type ListingColumns } from './listing-columns.ts';
 import { isWithin, isWithinAny, type ReadAheadData, type ReadAheadMessage, type ReadAheadSkip } from './read-ahead-protocol.ts';
+
+/** The worker threads' module. */
+const LISTING_WORKER = new URL('./listing-worker.ts', import.meta.url);
 
 /**
  * Entries sent and not taken at most. The thread lists ~3x faster than the walk takes, so a small lead keeps
@@ -58,7 +62,8 @@ export class ListingReadAhead {
     const workerData: ReadAheadData = { root, maxEntries: options.maxEntries ?? READ_AHEAD_ENTRIES, listings: port2, taken: this.taken };
     let worker: Worker | undefined;
     startWorkers(options.workersStarting, () => (worker === undefined ? [] : [worker]), () => {
-      worker = new Worker(new URL('./listing-worker.ts', import.meta.url), {
+      shareCompiledModules();
+      worker = new Worker(LISTING_WORKER, {
         workerData, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       });
     });
@@ -72,7 +77,8 @@ export class ListingReadAhead {
   }
 
   /** Starts reading ahead below `root`, a directory path as the uploader will be given it. */
-  static start(root: string, options: ReadAheadOptions = {}): ListingReadAhead {
+  static async start(root: string, options: ReadAheadOptions = {}): Promise<ListingReadAhead> {
+    await prepareWorkerModule(LISTING_WORKER); // compiled here for the thread's compile cache (worker-modules.ts)
     return new ListingReadAhead(root, options);
   }
 

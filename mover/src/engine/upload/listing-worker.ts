@@ -4,7 +4,7 @@
 // the main thread, which meanwhile opens the repository, loads the previous snapshot's listings and packs.
 // Flow control: it pauses while the listings it sent and the uploader has not taken hold `maxEntries`
 // entries, and skips directories the uploader excludes, with everything below them.
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { Semaphore } from '../util/semaphore.ts';
 import { signalReady } from '../util/worker-ready.ts';
 import { readDirectoryInto } from './directory-reader.ts';
@@ -12,7 +12,9 @@ import { ColumnsBuilder, DIRECTORY, kindColumn, type ListingColumns } from './li
 import { childTextPath } from '../snapshot/fs-path.ts';
 import { isWithinAny, type ReadAheadData, type ReadAheadMessage, type ReadAheadSkip } from './read-ahead-protocol.ts';
 
-const { root, maxEntries, listings, taken } = workerData as ReadAheadData;
+let maxEntries: number;
+let listings: ReadAheadData['listings'];
+let taken: Int32Array;
 const fsLimit = new Semaphore(1);
 const skipped = new Set<string>();
 /** Entries sent so far, modulo 2^32 like `taken`. */
@@ -71,6 +73,12 @@ async function walk(dir: string): Promise<void> {
   for (const path of subdirs) await walk(path);
 }
 
-signalReady(parentPort);
-await walk(root);
-send({ type: 'done' });
+async function start(data: ReadAheadData): Promise<void> {
+  ({ maxEntries, listings, taken } = data);
+  signalReady(parentPort);
+  await walk(data.root);
+  send({ type: 'done' });
+}
+
+// On the main thread this module is only compiled, for the compile cache (util/worker-modules.ts).
+if (!isMainThread) void start(workerData as ReadAheadData); // a failure is an unhandled rejection: the thread's error event

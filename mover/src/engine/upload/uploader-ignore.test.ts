@@ -34,7 +34,7 @@ describe('uploader ignore rules', () => {
     for (const f of ['keep.txt', 'drop.tmp', 'secret.key', 'app/a.log', 'app/main.c', 'app/cache/x', 'other/b.log', 'other/c.tmp']) {
       await writeFile(join(src, f), f);
     }
-    const readAhead = readingAhead ? ListingReadAhead.start(src) : undefined;
+    const readAhead = readingAhead ? await ListingReadAhead.start(src) : undefined;
     await readAhead?.finished; // every listing, the excluded app/cache's too, has been sent
     const uploader = new Uploader(scratch.repo, {
       sourcePath: src, source: { host: 'h', userName: 'u', path: '/src' }, workers: 1, previous: null,

@@ -176,7 +176,7 @@ describe('Uploader with listings read ahead', () => {
     const plain = await upload(src, { previous: null });
 
     const at = new Date(Date.now() - 60_000);
-    const ahead = ListingReadAhead.start(src, { now: () => at });
+    const ahead = await ListingReadAhead.start(src, { now: () => at });
     await ahead.finished;
     const again = await upload(src, { readAhead: ahead });
     expect(again.manifest.rootEntry?.obj).toBe(plain.manifest.rootEntry?.obj);
@@ -191,7 +191,7 @@ describe('Uploader with listings read ahead', () => {
     await writeFile(join(src, 'gone-dir', 'inner.txt'), 'inner');
     await writeFile(join(src, 'gone.txt'), 'gone');
     await writeFile(join(src, 'kept.txt'), 'kept');
-    const ahead = ListingReadAhead.start(src);
+    const ahead = await ListingReadAhead.start(src);
     await ahead.finished; // every listing was read before anything vanished
     await rm(join(src, 'gone.txt'));
     await rm(join(src, 'gone-dir', 'inner.txt'));
