@@ -30,9 +30,7 @@ export class RestoreWorkerPool {
   private nextId = 1;
   private closed = false;
   private readonly workersStarting: WorkersStarting | undefined;
-  /** The workers' modules compiled on this thread, for the compile cache (worker-modules.ts). */
-  private readonly modules: Promise<void>;
-  /** Settles when the workers have been started (after `modules`). */
+  /** Settles when the workers have started: after this thread compiled their modules for the compile cache (worker-modules.ts). */
   private started: Promise<void> | undefined;
 
   /** Workers start with the first task: a restore that writes no file data never loads them. */
@@ -40,7 +38,6 @@ export class RestoreWorkerPool {
     this.size = Math.max(1, size);
     this.config = config;
     this.workersStarting = workersStarting;
-    this.modules = prepareWorkerModule(RESTORE_WORKER);
   }
 
   private start(): void {
@@ -78,7 +75,7 @@ export class RestoreWorkerPool {
   /** Runs a task; `transfer` lists buffers handed over to the worker (zero-copy). */
   run(task: TaskInput, transfer: ArrayBuffer[] = []): Promise<TaskReply> {
     if (this.workers.length > 0) return this.post(task, transfer);
-    this.started ??= this.modules.then(() => {
+    this.started ??= prepareWorkerModule(RESTORE_WORKER).then(() => {
       if (!this.closed) this.start();
     });
     return this.started.then(() => this.post(task, transfer));

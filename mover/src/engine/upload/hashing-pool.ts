@@ -74,13 +74,10 @@ export class HashingPool {
   private failure: unknown;
   private closed = false;
 
-  /** The workers' modules compiled on this thread, for the compile cache (worker-modules.ts). */
-  private readonly modules: Promise<void>;
   private started = false;
 
   constructor(options: HashingPoolOptions) {
     this.options = options;
-    this.modules = prepareWorkerModule(UPLOAD_WORKER);
   }
 
   /** Jobs accepted but not finished. */
@@ -135,12 +132,15 @@ export class HashingPool {
     this.workers.length = 0;
   }
 
-  /** Starts the workers once their modules are compiled; jobs wait in the queue until then. */
+  /**
+   * Starts the workers once this thread has compiled their modules for the compile cache (worker-modules.ts);
+   * jobs wait in the queue until then.
+   */
   private start(): void {
     if (this.started) return;
     const config = this.options.config();
     this.started = true;
-    void this.modules.then(() => {
+    void prepareWorkerModule(UPLOAD_WORKER).then(() => {
       if (this.closed || this.failure !== undefined) return;
       try {
         startWorkers(this.options.workersStarting, () => this.workers.map((w) => w.worker), () => this.spawnWorkers(config));
