@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
 import { startWorkers, WORKER_READY, type WorkersStarting } from '../util/worker-ready.ts';
-import { prepareWorkerModule, shareCompiledModules } from '../util/worker-modules.ts';
+import { prepareWorkerModule } from '../util/worker-modules.ts';
 import type { FinishTask, RestoreWorkerConfig, TaskReply, WriteTask } from './restore-worker-protocol.ts';
 
 /** The worker threads' module. */
@@ -45,7 +45,6 @@ export class RestoreWorkerPool {
   }
 
   private spawnWorkers(): void {
-    shareCompiledModules();
     for (let i = 0; i < this.size; i++) {
       const worker = new Worker(RESTORE_WORKER, {
         workerData: this.config, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },

@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
 import { startWorkers, WORKER_READY, type WorkersStarting } from '../util/worker-ready.ts';
-import { prepareWorkerModule, shareCompiledModules } from '../util/worker-modules.ts';
+import { prepareWorkerModule } from '../util/worker-modules.ts';
 import { fromWorkerError } from './worker-error.ts';
 import { freeSlot, slotStatesFor } from './payload-slots.ts';
 import type { ChunkRecord, JobMessage, SegmentJob, SegmentResult, WorkerConfig, WorkerData, WorkerMessage } from './upload-protocol.ts';
@@ -73,7 +73,6 @@ export class HashingPool {
   private nextJobId = 1;
   private failure: unknown;
   private closed = false;
-
   private started = false;
 
   constructor(options: HashingPoolOptions) {
@@ -153,7 +152,6 @@ export class HashingPool {
   }
 
   private spawnWorkers(config: WorkerConfig): void {
-    shareCompiledModules();
     for (let i = 0; i < Math.max(1, this.options.workers); i++) {
       const slotStates = slotStatesFor(config.payloadSlots);
       const workerData: WorkerData = { ...config, slotStates };

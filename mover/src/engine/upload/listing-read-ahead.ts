@@ -12,7 +12,7 @@
 // instant, and the snapshot's start time is the read-ahead's (the uploader takes the earlier of the two).
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { startWorkers, type WorkersStarting } from '../util/worker-ready.ts';
-import { prepareWorkerModule, shareCompiledModules } from '../util/worker-modules.ts';
+import { prepareWorkerModule } from '../util/worker-modules.ts';
 import type { DirectoryListing } from './directory-reader.ts';
 import { decodeListing, type ListingColumns } from './listing-columns.ts';
 import { isWithin, isWithinAny, type ReadAheadData, type ReadAheadMessage, type ReadAheadSkip } from './read-ahead-protocol.ts';
@@ -62,7 +62,6 @@ export class ListingReadAhead {
     const workerData: ReadAheadData = { root, maxEntries: options.maxEntries ?? READ_AHEAD_ENTRIES, listings: port2, taken: this.taken };
     let worker: Worker | undefined;
     startWorkers(options.workersStarting, () => (worker === undefined ? [] : [worker]), () => {
-      shareCompiledModules();
       worker = new Worker(LISTING_WORKER, {
         workerData, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       });

@@ -28,7 +28,7 @@ export function prepareWorkerModule(entry: URL): Promise<void> {
   return done;
 }
 
-/** Writes what this thread has compiled to the compile cache: called right before worker threads start. */
+/** Writes what this thread has compiled to the compile cache: startWorkers (worker-ready.ts) calls it right before threads start. */
 export function shareCompiledModules(): void {
   if (module.getCompileCacheDir() !== undefined) module.flushCompileCache();
 }

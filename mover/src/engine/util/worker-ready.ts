@@ -2,6 +2,7 @@
 // starts worker threads and when they have all loaded (or failed): the CLI sets its V8 heap flags aside in
 // between (cli/heap-flags.ts), so that the workers load Node's built-in modules from its code cache.
 import type { MessagePort, Worker } from 'node:worker_threads';
+import { shareCompiledModules } from './worker-modules.ts';
 
 /** Called before a pool starts its worker threads; the call it returns is made once they have loaded. */
 export type WorkersStarting = () => () => void;
@@ -15,11 +16,13 @@ export function signalReady(port: MessagePort | null): void {
 
 /**
  * Runs `start`, which starts a pool's worker threads, between telling `starting` and the moment they have all
- * loaded (or failed): `workers` lists those started, also when `start` threw part of the way.
+ * loaded (or failed): `workers` lists those started, also when `start` threw part of the way. The compile
+ * cache is written first, so that the threads find what this thread compiled (worker-modules.ts).
  */
 export function startWorkers(starting: WorkersStarting | undefined, workers: () => readonly Worker[], start: () => void): void {
   const loaded = starting?.();
   try {
+    shareCompiledModules();
     start();
   } finally {
     if (loaded !== undefined) whenAllReady(workers(), loaded);
