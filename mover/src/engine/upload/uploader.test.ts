@@ -16,7 +16,7 @@ import type { SnapshotManifest } from '../snapshot/snapshot-manifest.ts';
 import { listSnapshots } from '../snapshot/snapshot-manager.ts';
 import { createIgnoreMatcher } from '../policy/ignore-rules.ts';
 import { Uploader, type UploadOptions, type UploadResult } from './uploader.ts';
-import { ListingReadAhead } from './listing-read-ahead.ts';
+import { ListingReadAhead, READ_AHEAD_MIN_ENTRIES } from './listing-read-ahead.ts';
 
 const SOURCE = { host: 'h', userName: 'u', path: '/src' };
 const FIXED = new Date('2024-01-02T03:04:05.678Z');
@@ -183,6 +183,28 @@ describe('Uploader with listings read ahead', () => {
     expect(again.progress.cachedFiles).toBe(2);
     expect(Date.parse(again.manifest.startTime)).toBe(at.getTime());
     expect(ahead.take(join(src, 'x'))).toBeUndefined(); // taken by the walk, or dropped when the run ended
+  });
+
+  it('starts a listing thread only for a source whose previous snapshot is large', async () => {
+    const src = join(scratch.work, 'read-ahead-policy');
+    await mkdir(join(src, 'd'), { recursive: true });
+    await writeFile(join(src, 'd', 'f.txt'), 'f');
+    let started = 0;
+    const startReadAhead = (): Promise<ListingReadAhead> => {
+      started++;
+      return ListingReadAhead.start(src);
+    };
+    const first = await upload(src, { previous: null, startReadAhead });
+    const small = await upload(src, { previous: first.manifest, startReadAhead });
+    expect(started).toBe(0); // a first backup, and a small previous snapshot: listed on this thread
+    expect(small.progress.cachedFiles).toBe(1);
+
+    const root = first.manifest.rootEntry!;
+    const large = { ...first.manifest, rootEntry: { ...root, summ: { ...root.summ!, files: READ_AHEAD_MIN_ENTRIES } } };
+    const again = await upload(src, { previous: large, startReadAhead });
+    expect(started).toBe(1);
+    expect(again.manifest.rootEntry?.obj).toBe(root.obj);
+    expect(again.progress.cachedFiles).toBe(1);
   });
 
   it('records a file or directory that vanished after it was listed ahead as a failed path and stores the rest', async () => {

@@ -36,7 +36,7 @@ import { PreviousDirectory } from './previous-directory.ts';
 import type { SegmentResult } from './upload-protocol.ts';
 import type { DirectoryIgnoreMatcher, IgnoreScope } from '../policy/ignore-rules.ts';
 import { unchangedListing } from './unchanged-listing.ts';
-import type { ListingReadAhead } from './listing-read-ahead.ts';
+import { worthReadingAhead, type ListingReadAhead } from './listing-read-ahead.ts';
 
 /** Entries of one directory in progress at once (files also wait for the tree-wide file slots). */
 const ENTRIES_AT_ONCE = 128;
@@ -72,8 +72,10 @@ export interface UploadOptions {
   readonly commitGate?: CommitGate;
   /** Reuse what this client's interrupted runs uploaded (default true). */
   readonly resume?: boolean;
-  /** Listings of `sourcePath`'s first directories, read while the repository opened (listing-read-ahead.ts). */
+  /** Listings of `sourcePath` read ahead on their own thread, started by the caller (listing-read-ahead.ts). */
   readonly readAhead?: ListingReadAhead;
+  /** Starts listing `sourcePath` ahead, called when the previous snapshot is large enough to gain (worthReadingAhead). */
+  readonly startReadAhead?: () => Promise<ListingReadAhead>;
 }
 
 export interface UploadFailure {
@@ -114,10 +116,13 @@ export class Uploader {
   private emptyObject: Promise<string> | undefined;
   /** The empty file's object ID once stored: later empty files need no write at all. */
   private emptyObjectId: string | undefined;
+  /** Listings read ahead on their own thread (the caller's, or started once the previous snapshot is known). */
+  private readAhead: ListingReadAhead | undefined;
 
   constructor(repo: RepositoryWriter, options: UploadOptions) {
     this.repo = repo;
     this.options = options;
+    this.readAhead = options.readAhead;
     const splitter = options.splitter ?? DEFAULT_SPLITTER;
     const plan = options.resources ?? planUploadResources({
       cores: availableParallelism(), workers: options.workers, maxChunkBytes: createSplitter(splitter).maxSize,
@@ -144,8 +149,7 @@ export class Uploader {
 
   async run(): Promise<UploadResult> {
     const now = this.options.now ?? (() => new Date());
-    const readAhead = this.options.readAhead;
-    const startTime = readAhead === undefined ? now() : new Date(Math.min(now().getTime(), readAhead.startedAt.getTime()));
+    const startTime = this.readAhead === undefined ? now() : new Date(Math.min(now().getTime(), this.readAhead.startedAt.getTime()));
     const gate = this.options.commitGate ?? new CommitGate(this.options.signal);
     try {
       if (this.options.resume !== false) {
@@ -156,6 +160,9 @@ export class Uploader {
       const previous = this.options.previous === undefined
         ? (await listSnapshots(this.repo.manifests, this.options.source)).filter((m) => m.incomplete === '').at(-1)
         : this.options.previous ?? undefined;
+      if (this.readAhead === undefined && this.options.startReadAhead !== undefined && worthReadingAhead(previous?.rootEntry?.summ)) {
+        this.readAhead = await this.options.startReadAhead();
+      }
       let rootStat: EntryStat;
       try {
         rootStat = entryStat(await lstat(this.options.sourcePath, { bigint: true }));
@@ -202,7 +209,7 @@ export class Uploader {
       await this.repo.flush({ gate });
       return { snapshotId, manifest: { ...manifest, id: snapshotId }, failures: this.failures, progress: this.progress };
     } finally {
-      readAhead?.discard();
+      this.readAhead?.discard();
       await this.pool.close();
     }
   }
@@ -259,7 +266,7 @@ export class Uploader {
     const prevLoading = previous?.entries();
     let listing;
     try {
-      listing = await (this.options.readAhead?.take(abs) ?? readSourceDirectory(abs, this.fsLimit));
+      listing = await (this.readAhead?.take(abs) ?? readSourceDirectory(abs, this.fsLimit));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       this.fail(rel || '.', err.code ?? 'EIO', err.message, parentFailed);
@@ -342,7 +349,7 @@ export class Uploader {
     if (scope?.ignores(se.name, kind === 'd') === true) {
       if (kind === 'd') {
         this.excludedDirs++;
-        this.options.readAhead?.skip(se.path); // what the read-ahead listed below it is dropped
+        this.readAhead?.skip(se.path); // what the read-ahead listed below it is dropped
       } else { this.excludedFiles++; this.excludedSize += se.stat.size; }
       this.progress.excluded++;
       return undefined;
