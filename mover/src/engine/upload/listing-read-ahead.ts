@@ -1,7 +1,7 @@
-// Lists the source on a thread of its own (listing-worker.ts) while the main thread walks: readdir and lstat
-// cost the main thread ~3 us per entry with the machine's second core idle. A large tree gains (1,000,000
-// files, unchanged backup 6.3 -> 4.7 s), a small one does not and pays the thread's memory, so the uploader
-// starts it only for a source whose previous snapshot is large (worthReadingAhead). The thread walks in
+// Lists the source on a thread of its own (listing-worker.ts) while the main thread opens the repository and
+// walks: readdir and lstat cost the main thread ~3 us per entry with the machine's second core idle. A large
+// tree gains (1,000,000 files, unchanged backup 6.3 -> 4.7 s). A first backup does not, and the uploader stops
+// the thread there once the repository is open (worthReadingAhead). The thread walks in
 // the uploader's order (depth first, listing order) and the uploader takes each listing from here instead of
 // reading the directory; one not here yet (the uploader got ahead, or the thread has stopped) the uploader
 // reads itself, and the thread's copy is dropped when it comes.
@@ -13,6 +13,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { startWorkers, type WorkersStarting } from '../util/worker-ready.ts';
 import { prepareWorkerModule } from '../util/worker-modules.ts';
+import type { DirectorySummary } from '../snapshot/dir-entry.ts';
 import type { DirectoryListing } from './directory-reader.ts';
 import { decodeListing, type ListingColumns } from './listing-columns.ts';
 import { isWithin, isWithinAny, type ReadAheadData, type ReadAheadMessage, type ReadAheadSkip } from './read-ahead-protocol.ts';
@@ -26,16 +27,15 @@ const LISTING_WORKER = new URL('./listing-worker.ts', import.meta.url);
  */
 export const READ_AHEAD_ENTRIES = 10_000;
 /**
- * Sources whose previous snapshot has fewer entries are listed on the main thread: the thread's isolate costs
- * ~9 MiB of peak RSS and shortens nothing there (shared dataset, 20,000 files: first backup 281 -> 272 MiB,
- * unchanged 118 -> 110 MiB, same wall in 5 and 8 alternated pairs). A first backup is hashing-bound, so it
- * lists on the main thread too.
+ * Whether the thread is worth keeping once the source's previous snapshot (its root summary) is known. A first
+ * backup (none) is hashing-bound: listing costs the main thread nothing that matters there, and the thread's
+ * isolate adds ~9 MiB to the hashing workers' peak (shared dataset: 281 -> 272 MiB without the thread, same
+ * wall in 5 alternated pairs; 1,000,000 files: 25.4 s / 470 MiB -> 23.1 s / 457 MiB). A later backup keeps it:
+ * the listings it read while the repository opened shorten even a small tree's unchanged backup (20,000
+ * files: 0.40 -> 0.39 s, 10 alternated pairs), and a large tree's by a quarter.
  */
-export const READ_AHEAD_MIN_ENTRIES = 100_000;
-
-/** Whether a source whose previous snapshot's root summary is `summ` is worth a listing thread. */
-export function worthReadingAhead(summ: { readonly files: number; readonly dirs: number; readonly symlinks: number } | undefined): boolean {
-  return summ !== undefined && summ.files + summ.dirs + summ.symlinks >= READ_AHEAD_MIN_ENTRIES;
+export function worthReadingAhead(previous: DirectorySummary | undefined): boolean {
+  return previous !== undefined;
 }
 /**
  * The thread's young generation: its garbage is a stat object per entry, dead at once. 1 MiB instead of 4 took

@@ -2,7 +2,7 @@
 // from the previous snapshot without being read, changed ones are read again, unchanged directory listings
 // are reused without being written again, exclusions are counted as kopia counts them, and an aborted run
 // commits nothing.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -11,12 +11,12 @@ import { MemoryBlobStore } from '../blob/memory-store.ts';
 import { createRepository, openRepository } from '../repo/open-repository.ts';
 import { useScratchRepository } from '../snapshot/test-support/scratch-repository.ts';
 import { readDirManifest } from '../snapshot/dir-manifest.ts';
-import type { DirEntry } from '../snapshot/dir-entry.ts';
+import type { DirEntry, DirectorySummary } from '../snapshot/dir-entry.ts';
 import type { SnapshotManifest } from '../snapshot/snapshot-manifest.ts';
 import { listSnapshots } from '../snapshot/snapshot-manager.ts';
 import { createIgnoreMatcher } from '../policy/ignore-rules.ts';
 import { Uploader, type UploadOptions, type UploadResult } from './uploader.ts';
-import { ListingReadAhead, READ_AHEAD_MIN_ENTRIES } from './listing-read-ahead.ts';
+import { ListingReadAhead, worthReadingAhead } from './listing-read-ahead.ts';
 
 const SOURCE = { host: 'h', userName: 'u', path: '/src' };
 const FIXED = new Date('2024-01-02T03:04:05.678Z');
@@ -185,26 +185,29 @@ describe('Uploader with listings read ahead', () => {
     expect(ahead.take(join(src, 'x'))).toBeUndefined(); // taken by the walk, or dropped when the run ended
   });
 
-  it('starts a listing thread only for a source whose previous snapshot is large', async () => {
+  it('stops the listing thread of a first backup once the repository is open, and keeps a later backup\'s', async () => {
     const src = join(scratch.work, 'read-ahead-policy');
     await mkdir(join(src, 'd'), { recursive: true });
     await writeFile(join(src, 'd', 'f.txt'), 'f');
-    let started = 0;
-    const startReadAhead = (): Promise<ListingReadAhead> => {
-      started++;
-      return ListingReadAhead.start(src);
+    const seen: (number | undefined)[] = [];
+    const keepReadAhead = (summ: DirectorySummary | undefined): boolean => {
+      seen.push(summ?.files);
+      return worthReadingAhead(summ);
     };
-    const first = await upload(src, { previous: null, startReadAhead });
-    const small = await upload(src, { previous: first.manifest, startReadAhead });
-    expect(started).toBe(0); // a first backup, and a small previous snapshot: listed on this thread
-    expect(small.progress.cachedFiles).toBe(1);
 
-    const root = first.manifest.rootEntry!;
-    const large = { ...first.manifest, rootEntry: { ...root, summ: { ...root.summ!, files: READ_AHEAD_MIN_ENTRIES } } };
-    const again = await upload(src, { previous: large, startReadAhead });
-    expect(started).toBe(1);
-    expect(again.manifest.rootEntry?.obj).toBe(root.obj);
-    expect(again.progress.cachedFiles).toBe(1);
+    const firstAhead = await ListingReadAhead.start(src);
+    const firstTake = vi.spyOn(firstAhead, 'take');
+    const first = await upload(src, { previous: null, readAhead: firstAhead, keepReadAhead });
+    expect(seen).toEqual([undefined]);
+    expect(firstTake).not.toHaveBeenCalled(); // stopped before the walk, which listed for itself
+
+    const laterAhead = await ListingReadAhead.start(src);
+    const laterTake = vi.spyOn(laterAhead, 'take');
+    const later = await upload(src, { previous: first.manifest, readAhead: laterAhead, keepReadAhead });
+    expect(seen).toEqual([undefined, 1]);
+    expect(laterTake).toHaveBeenCalled();
+    expect(later.manifest.rootEntry?.obj).toBe(first.manifest.rootEntry?.obj);
+    expect(later.progress.cachedFiles).toBe(1);
   });
 
   it('records a file or directory that vanished after it was listed ahead as a failed path and stores the rest', async () => {

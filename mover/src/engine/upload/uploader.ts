@@ -12,7 +12,7 @@ import { lstat, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CairnError } from '../errors.ts';
 import type { RepositoryWriter } from '../repo/repository.ts';
-import { mtimeFromNs, type DirEntry } from '../snapshot/dir-entry.ts';
+import { mtimeFromNs, type DirEntry, type DirectorySummary } from '../snapshot/dir-entry.ts';
 import { encodeDirManifest, summarizeDirectory } from '../snapshot/dir-manifest.ts';
 import { entriesFromChunks } from '../object/indirect-object.ts';
 import { tryParseObjectId } from '../object/object-id.ts';
@@ -36,7 +36,7 @@ import { PreviousDirectory } from './previous-directory.ts';
 import type { SegmentResult } from './upload-protocol.ts';
 import type { DirectoryIgnoreMatcher, IgnoreScope } from '../policy/ignore-rules.ts';
 import { unchangedListing } from './unchanged-listing.ts';
-import { worthReadingAhead, type ListingReadAhead } from './listing-read-ahead.ts';
+import type { ListingReadAhead } from './listing-read-ahead.ts';
 
 /** Entries of one directory in progress at once (files also wait for the tree-wide file slots). */
 const ENTRIES_AT_ONCE = 128;
@@ -72,10 +72,13 @@ export interface UploadOptions {
   readonly commitGate?: CommitGate;
   /** Reuse what this client's interrupted runs uploaded (default true). */
   readonly resume?: boolean;
-  /** Listings of `sourcePath` read ahead on their own thread, started by the caller (listing-read-ahead.ts). */
+  /** Listings of `sourcePath`'s first directories, read while the repository opened (listing-read-ahead.ts). */
   readonly readAhead?: ListingReadAhead;
-  /** Starts listing `sourcePath` ahead, called when the previous snapshot is large enough to gain (worthReadingAhead). */
-  readonly startReadAhead?: () => Promise<ListingReadAhead>;
+  /**
+   * Whether to go on with `readAhead` once the previous snapshot's root summary is known (default: yes); the
+   * CLI passes worthReadingAhead, which stops the thread for a small source.
+   */
+  readonly keepReadAhead?: (previous: DirectorySummary | undefined) => boolean;
 }
 
 export interface UploadFailure {
@@ -116,7 +119,7 @@ export class Uploader {
   private emptyObject: Promise<string> | undefined;
   /** The empty file's object ID once stored: later empty files need no write at all. */
   private emptyObjectId: string | undefined;
-  /** Listings read ahead on their own thread (the caller's, or started once the previous snapshot is known). */
+  /** Listings read ahead on their own thread (the caller's, until keepReadAhead says otherwise). */
   private readAhead: ListingReadAhead | undefined;
 
   constructor(repo: RepositoryWriter, options: UploadOptions) {
@@ -160,8 +163,9 @@ export class Uploader {
       const previous = this.options.previous === undefined
         ? (await listSnapshots(this.repo.manifests, this.options.source)).filter((m) => m.incomplete === '').at(-1)
         : this.options.previous ?? undefined;
-      if (this.readAhead === undefined && this.options.startReadAhead !== undefined && worthReadingAhead(previous?.rootEntry?.summ)) {
-        this.readAhead = await this.options.startReadAhead();
+      if (this.readAhead !== undefined && this.options.keepReadAhead?.(previous?.rootEntry?.summ) === false) {
+        this.readAhead.discard(); // its isolate goes before the walk's peak; the walk lists for itself
+        this.readAhead = undefined;
       }
       let rootStat: EntryStat;
       try {
