@@ -27,6 +27,17 @@ describe('readBody', () => {
     expect(Buffer.from(other).toString()).toBe('abc');
   });
 
+  it('frees each part it copied that owns its whole buffer, and leaves views of larger buffers alone', async () => {
+    const owned = Buffer.allocUnsafeSlow(3).fill('a');
+    const shared = Buffer.from('xxbcdxx');
+    const view = shared.subarray(2, 5);
+    const out = await readBody(Readable.from([owned, view]), 6);
+    expect(Buffer.from(out).toString()).toBe('aaabcd');
+    expect(owned.buffer.detached).toBe(true);
+    expect(owned.length).toBe(0);
+    expect(shared.toString()).toBe('xxbcdxx');
+  });
+
   it('fails when the body fails or closes before its end', async () => {
     const failing = new Readable({ read() { this.destroy(new Error('socket hang up')); } });
     await expect(readBody(failing, 10)).rejects.toThrow('socket hang up');

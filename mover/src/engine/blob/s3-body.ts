@@ -2,7 +2,16 @@
 // transformToByteArray collects every socket chunk in a list and then copies them into a fresh, zeroed
 // array: twice the memory while it copies, and an extra pass over every byte. Here each chunk is copied
 // once, into its place, from 'data' events (an async iterator costs two promises per 64 KiB chunk).
+// Each chunk is then freed at once (release-buffer.ts) when it owns its whole memory, as a socket read that
+// holds nothing but body does: V8 frees a chunk only at a collection, and starts a full one each time another
+// 64 MiB of such external memory has piled up. Restoring a 2 GiB file from loopback MinIO freed 33,093 of its
+// 33,391 parts; 6 alternated pairs: wall 4.88 -> 3.58 s, user CPU 4.4 -> 2.9 s, peak RSS 328 -> 267 MiB.
+// Safe because both HTTP clients hand a body part over and never read it again: undici (large ranges) slices
+// it from the socket read it is parsing and, after the callback, reads that buffer again only to keep the
+// bytes after a pause point, which a part covering the whole buffer does not have (its end is the buffer's);
+// Node's http client copies each part out of its socket read.
 import { finished, type Readable } from 'node:stream';
+import { releaseBuffer } from '../util/release-buffer.ts';
 
 /**
  * The body as a byte array; `expected` (the range or Content-Length) sizes the buffer up front. With `into`
@@ -26,6 +35,7 @@ export async function readBody(body: unknown, expected: number | undefined, into
       if (Buffer.isBuffer(chunk)) chunk.copy(out, pos);
       else out.set(chunk, pos);
       pos += chunk.length;
+      releaseBuffer(chunk); // only when it owns its whole ArrayBuffer; a view of a larger one is left alone
     });
     // finished() also reports a body cut short (premature close) as an error
     finished(body, (e) => (e == null ? resolve() : reject(e)));
