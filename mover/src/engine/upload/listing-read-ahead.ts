@@ -29,10 +29,10 @@ export const READ_AHEAD_ENTRIES = 10_000;
 /**
  * Whether the thread is worth keeping once the source's previous snapshot (its root summary) is known. A first
  * backup (none) is hashing-bound: listing costs the main thread nothing that matters there, and the thread's
- * isolate adds ~9 MiB to the hashing workers' peak (shared dataset: 281 -> 272 MiB without the thread, same
- * wall in 5 alternated pairs; 1,000,000 files: 25.4 s / 470 MiB -> 23.1 s / 457 MiB). A later backup keeps it:
- * the listings it read while the repository opened shorten even a small tree's unchanged backup (20,000
- * files: 0.40 -> 0.39 s, 10 alternated pairs), and a large tree's by a quarter.
+ * isolate adds ~9 MiB to the hashing workers' peak (shared dataset: 284 -> 272 MiB when stopped, same wall in
+ * 6 alternated pairs; 1,000,000 files, bench: 25.4 s / 470 MiB before, 23.6 s / 447 MiB after). A later backup
+ * keeps it: the listings it read while the repository opened shorten even a small tree's unchanged backup
+ * (20,000 files: 0.40 -> 0.39 s, 10 alternated pairs), and a large tree's by a quarter.
  */
 export function worthReadingAhead(previous: DirectorySummary | undefined): boolean {
   return previous !== undefined;

@@ -76,7 +76,7 @@ export interface UploadOptions {
   readonly readAhead?: ListingReadAhead;
   /**
    * Whether to go on with `readAhead` once the previous snapshot's root summary is known (default: yes); the
-   * CLI passes worthReadingAhead, which stops the thread for a small source.
+   * CLI passes worthReadingAhead, which stops the thread of a first backup.
    */
   readonly keepReadAhead?: (previous: DirectorySummary | undefined) => boolean;
 }

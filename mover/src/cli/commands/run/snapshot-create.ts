@@ -41,7 +41,7 @@ export async function run(ctx: CommandContext, args: readonly string[], values: 
   const resources = planUploadResources({ memoryLimitBytes: limit.bytes, cores: availableParallelism(), workers: parallel });
   ctx.logger.debug({ resources }, 'memory plan');
   // the source's first listings are read while the repository opens (its key derivation leaves this thread idle);
-  // the uploader stops the thread once it knows the source is small (worthReadingAhead)
+  // the uploader stops the thread once it knows this is a first backup (worthReadingAhead)
   const readAhead = await ListingReadAhead.start(path, { now: ctx.now, workersStarting: setAsideHeapFlagsWhileStarting });
   try {
     return await ctx.withRepository({ uploadParallelism: resources.packUploads, packSizeLimit: resources.packBytes }, async (repo) => {
