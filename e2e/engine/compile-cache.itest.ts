@@ -1,7 +1,9 @@
 // The CLI's worker threads load their modules from the compile cache the main thread fills, as in a mover pod
 // whose cache starts empty on every run (mover/src/engine/util/worker-modules.ts says why): with a cold cache,
 // a backup and a restore each strip every TypeScript module once, all before their last cache write, and the
-// cache has one directory (main thread and workers agree on V8's flag hash: bin/cairn.mjs).
+// cache has one directory (main thread and workers agree on V8's flag hash: bin/cairn.mjs). With the cache
+// filled, no thread rejects what another wrote (the main thread compiles the threads' modules under the flags
+// the threads run with: engine/util/worker-ready.ts).
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +58,11 @@ function expectWorkersStripNothing(run: CairnRun, entry: string): void {
   expect(lines.slice(lastFlush).filter((l) => l.includes('no transpile cache')).map((l) => l.replace(/.*StrippedTypeScript /, ''))).toEqual([]);
 }
 
+/** The modules whose V8 code cache a thread found and rejected (written under other V8 flags). */
+function rejected(stderr: string): string[] {
+  return [...stderr.matchAll(/V8 code cache for \S+ (\S+) was rejected/g)].map((m) => m[1]!);
+}
+
 describe('compile cache of the CLI', () => {
   it('a backup with an empty cache: its listing and hashing threads strip no module, and the cache has one directory', async () => {
     const { run, cacheDir } = await coldRun('backup', ['snapshot', 'create', src, '--repo', repo()]);
@@ -68,5 +75,25 @@ describe('compile cache of the CLI', () => {
     const { run, cacheDir } = await coldRun('restore', ['snapshot', 'restore', 'latest', join(work, 'out'), '--repo', repo()]);
     expectWorkersStripNothing(run, 'engine/restore/restore-worker.ts');
     expect(await readdir(cacheDir)).toHaveLength(1);
+  });
+
+  it('runs that find the cache filled: no thread rejects a code cache another wrote', async () => {
+    const tmp = join(work, 'tmp-warm');
+    await mkdir(tmp);
+    const env = { TMPDIR: tmp, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' };
+    const backup = ['snapshot', 'create', src, '--repo', repo()];
+    await cairnOk(backup, { env, shebang: true });
+    await writeFile(join(src, 'd1', 'changed'), 'changed '.repeat(20000)); // a later backup with data to hash
+    const second = await cairnOk(backup, { env, shebang: true });
+    const restore = (out: string): Promise<CairnRun> =>
+      cairnOk(['snapshot', 'restore', 'latest', join(work, out), '--repo', repo()], { env, shebang: true });
+    await restore('out-warm-1');
+    const again = await restore('out-warm-2');
+    // the threads ran and loaded their modules from the cache (a control: the log is the one inspected)
+    expect(second.stderr).toMatch(/V8 code cache for ESM \S+engine\/upload\/listing-worker\.ts was accepted/);
+    expect(second.stderr).toMatch(/V8 code cache for ESM \S+engine\/upload\/upload-worker\.ts was accepted/);
+    expect(again.stderr).toMatch(/V8 code cache for ESM \S+engine\/restore\/restore-worker\.ts was accepted/);
+    expect(rejected(second.stderr)).toEqual([]);
+    expect(rejected(again.stderr)).toEqual([]);
   });
 });

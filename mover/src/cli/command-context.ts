@@ -18,6 +18,7 @@ import { UsageError } from '../engine/errors.ts';
 import type { ParsedValues } from './option-spec.ts';
 import { memoryLimit, type MemoryLimit } from './memory-limit.ts';
 import { storageReport, type StorageReport } from './storage-report.ts';
+import { loadWithHeapFlagsAside } from './heap-flags.ts';
 
 export interface Output {
   /** A line for stdout (results, tables, JSON). */
@@ -160,8 +161,9 @@ export function createCommandContext(values: ParsedValues, env: Readonly<Record<
     },
     async openRepository(options = {}) {
       // loaded here, not at start-up, and before the format is awaited: the format's key derivation (scrypt, on
-      // libuv's threads) runs while this graph loads on the main thread
-      const loading = import('../engine/repo/open-repository.ts');
+      // libuv's threads) runs while this graph loads on the main thread. With the heap flags aside, as every
+      // module the CLI loads: the worker threads load much of this graph too (heap-flags.ts)
+      const loading = loadWithHeapFlagsAside(() => import('../engine/repo/open-repository.ts'));
       loading.catch(() => undefined); // awaited below; a failed store or password is the error to report
       const s = await ctx.openStore();
       const password = await ctx.password();

@@ -9,7 +9,7 @@ const FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=50'];
 
 function tags(flags: readonly string[], steps: string): number[] {
   const script = `import { cachedDataVersionTag } from 'node:v8';
-import { deferHeapFlags, applyHeapFlags, setAsideHeapFlagsWhileStarting } from ${JSON.stringify(module)};
+import { deferHeapFlags, applyHeapFlags, setAsideHeapFlagsWhileStarting, loadWithHeapFlagsAside } from ${JSON.stringify(module)};
 const seen = [cachedDataVersionTag()];
 ${steps}
 console.log(JSON.stringify(seen));`;
@@ -42,5 +42,16 @@ endB(); seen.push(cachedDataVersionTag());`);
     const [plain] = tags([], '');
     expect([firstAside, secondAside, oneEnded, endedTwice]).toEqual([plain, plain, plain, plain]);
     expect(bothEnded).toBe(started);
+  });
+
+  it('stay aside while more modules load, and come back when the load settles, failed or not', () => {
+    const [started, whileLoading, loaded, whileFailing, failed] = tags(FLAGS, `
+let done; const p = loadWithHeapFlagsAside(() => new Promise((r) => (done = r))); seen.push(cachedDataVersionTag());
+done(); await p; await null; seen.push(cachedDataVersionTag());
+let fail; const q = loadWithHeapFlagsAside(() => new Promise((_, r) => (fail = r))); seen.push(cachedDataVersionTag());
+fail(new Error('x')); await q.catch(() => undefined); await null; seen.push(cachedDataVersionTag());`);
+    const [plain] = tags([], '');
+    expect([whileLoading, whileFailing]).toEqual([plain, plain]);
+    expect([loaded, failed]).toEqual([started, started]);
   });
 });

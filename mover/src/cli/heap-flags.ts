@@ -1,6 +1,8 @@
 // The V8 heap flags bin/cairn.mjs starts Node with (--max-semi-space-size, --heap-growing-percent: why, there)
-// are set aside while modules load: the CLI's own, until the command's implementation has loaded, and a
-// worker pool's, until its threads say they have loaded (engine/util/worker-ready.ts).
+// are set aside while modules load: the CLI's own, until the command's implementation has loaded, the
+// repository's (loaded when the command opens it), and a worker pool's, until its threads say they have loaded
+// (engine/util/worker-ready.ts). V8 also rejects a code cache written under other flags: a module that the
+// main thread compiled with the flags and a worker without them was compiled again by each on every run.
 // Any V8 flag that differs from its default changes V8's flag hash, and V8 then rejects the code cache Node
 // embeds for its built-in modules: each one the CLI loads (crypto, zlib, streams, worker_threads, ...) is
 // compiled again, ~40 ms of start-up (`cairn --version`: 0.157 -> 0.120 s without the flags), and each
@@ -40,4 +42,15 @@ export function setAsideHeapFlagsWhileStarting(execArgv: readonly string[] = pro
     ended = true;
     if (--starting === 0) applyHeapFlags(execArgv);
   };
+}
+
+/**
+ * Starts `load` (an import of more of the CLI's modules) with the heap flags aside until it settles, as while
+ * the command's implementation loads; the flags come back when no pool is starting either.
+ */
+export function loadWithHeapFlagsAside<T>(load: () => Promise<T>, execArgv: readonly string[] = process.execArgv): Promise<T> {
+  const end = setAsideHeapFlagsWhileStarting(execArgv);
+  const loading = load();
+  loading.then(end, end);
+  return loading;
 }

@@ -3,7 +3,6 @@
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
 import { startWorkers, WORKER_READY, type WorkersStarting } from '../util/worker-ready.ts';
-import { prepareWorkerModule } from '../util/worker-modules.ts';
 import type { FinishTask, RestoreWorkerConfig, TaskReply, WriteTask } from './restore-worker-protocol.ts';
 
 /** The worker threads' module. */
@@ -43,8 +42,10 @@ export class RestoreWorkerPool {
     this.workersStarting = workersStarting;
   }
 
-  private start(): void {
-    startWorkers(this.workersStarting, () => this.workers.map((w) => w.worker), () => this.spawnWorkers());
+  private start(): Promise<void> {
+    return startWorkers(this.workersStarting, RESTORE_WORKER, () => this.workers.map((w) => w.worker), () => {
+      if (!this.closed) this.spawnWorkers();
+    });
   }
 
   private spawnWorkers(): void {
@@ -77,9 +78,7 @@ export class RestoreWorkerPool {
   /** Runs a task; `transfer` lists buffers handed over to the worker (zero-copy). */
   run(task: TaskInput, transfer: ArrayBuffer[] = []): Promise<TaskReply> {
     if (this.workers.length > 0) return this.post(task, transfer);
-    this.started ??= prepareWorkerModule(RESTORE_WORKER).then(() => {
-      if (!this.closed) this.start();
-    });
+    this.started ??= this.start();
     return this.started.then(() => this.post(task, transfer));
   }
 

@@ -3,7 +3,6 @@
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
 import { startWorkers, WORKER_READY, type WorkersStarting } from '../util/worker-ready.ts';
-import { prepareWorkerModule } from '../util/worker-modules.ts';
 import { fromWorkerError } from './worker-error.ts';
 import { freeSlot, slotStatesFor } from './payload-slots.ts';
 import type { ChunkRecord, JobMessage, SegmentJob, SegmentResult, WorkerConfig, WorkerData, WorkerMessage } from './upload-protocol.ts';
@@ -139,16 +138,12 @@ export class HashingPool {
     if (this.started) return;
     const config = this.options.config();
     this.started = true;
-    void prepareWorkerModule(UPLOAD_WORKER).then(() => {
-      if (this.closed || this.failure !== undefined) return;
-      try {
-        startWorkers(this.options.workersStarting, () => this.workers.map((w) => w.worker), () => this.spawnWorkers(config));
-      } catch (e) {
-        this.fail(e);
-        return;
-      }
-      this.dispatch();
-    });
+    const live = (): boolean => !this.closed && this.failure === undefined;
+    startWorkers(this.options.workersStarting, UPLOAD_WORKER, () => this.workers.map((w) => w.worker), () => {
+      if (live()) this.spawnWorkers(config);
+    }).then(() => {
+      if (live()) this.dispatch();
+    }, (e: unknown) => this.fail(e));
   }
 
   private spawnWorkers(config: WorkerConfig): void {

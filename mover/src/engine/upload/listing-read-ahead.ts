@@ -12,7 +12,6 @@
 // instant, and the snapshot's start time is the read-ahead's (the uploader takes the earlier of the two).
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { startWorkers, type WorkersStarting } from '../util/worker-ready.ts';
-import { prepareWorkerModule } from '../util/worker-modules.ts';
 import type { DirectorySummary } from '../snapshot/dir-entry.ts';
 import type { DirectoryListing } from './directory-reader.ts';
 import { decodeListing, type ListingColumns } from './listing-columns.ts';
@@ -56,7 +55,7 @@ export class ListingReadAhead {
   readonly finished: Promise<void>;
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly taken = new Int32Array(new SharedArrayBuffer(4));
+  private readonly taken: Int32Array;
   /** Listings arrived and not taken, decoded when taken. */
   private readonly ready = new Map<string, ListingColumns | Error>();
   /** Directories the uploader read itself before their listing arrived: dropped when it does. */
@@ -67,18 +66,11 @@ export class ListingReadAhead {
   private exited = false;
   private discarded = false;
 
-  private constructor(root: string, options: ReadAheadOptions) {
-    this.startedAt = (options.now ?? (() => new Date()))();
-    const { port1, port2 } = new MessageChannel();
-    this.port = port1;
-    const workerData: ReadAheadData = { root, maxEntries: options.maxEntries ?? READ_AHEAD_ENTRIES, listings: port2, taken: this.taken };
-    let worker: Worker | undefined;
-    startWorkers(options.workersStarting, () => (worker === undefined ? [] : [worker]), () => {
-      worker = new Worker(LISTING_WORKER, {
-        workerData, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-      });
-    });
-    this.worker = worker!;
+  private constructor(startedAt: Date, worker: Worker, port: MessagePort, taken: Int32Array) {
+    this.startedAt = startedAt;
+    this.worker = worker;
+    this.port = port;
+    this.taken = taken;
     this.worker.unref(); // nothing waits for it: a listing not here yet is read by the uploader
     // a failed thread only costs the speed-up (the uploader reads what has not arrived)
     this.finished = new Promise<void>((resolve) => this.worker.once('exit', () => {
@@ -89,8 +81,17 @@ export class ListingReadAhead {
 
   /** Starts reading ahead below `root`, a directory path as the uploader will be given it. */
   static async start(root: string, options: ReadAheadOptions = {}): Promise<ListingReadAhead> {
-    await prepareWorkerModule(LISTING_WORKER); // compiled here for the thread's compile cache (worker-modules.ts)
-    return new ListingReadAhead(root, options);
+    const startedAt = (options.now ?? (() => new Date()))();
+    const { port1, port2 } = new MessageChannel();
+    const taken = new Int32Array(new SharedArrayBuffer(4));
+    const workerData: ReadAheadData = { root, maxEntries: options.maxEntries ?? READ_AHEAD_ENTRIES, listings: port2, taken };
+    let worker: Worker | undefined;
+    await startWorkers(options.workersStarting, LISTING_WORKER, () => (worker === undefined ? [] : [worker]), () => {
+      worker = new Worker(LISTING_WORKER, {
+        workerData, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      });
+    });
+    return new ListingReadAhead(startedAt, worker!, port1, taken);
   }
 
   /** The listing of `dir` if it has arrived, once: later calls, other paths and listings still to come get undefined. */

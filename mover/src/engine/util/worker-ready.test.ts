@@ -32,24 +32,32 @@ describe('whenAllReady', () => {
   });
 });
 
+const ENTRY = new URL('./worker-ready.ts', import.meta.url);
+
 describe('startWorkers', () => {
   it('ends what it told `starting` when the workers started before a failure have ended', async () => {
     const started: Worker[] = [];
     let told = 0;
     let ended!: () => void;
     const end = new Promise<void>((r) => (ended = r));
-    expect(() => startWorkers(() => { told++; return ended; }, () => started, () => {
+    await expect(startWorkers(() => { told++; return ended; }, ENTRY, () => started, () => {
       started.push(evalWorker(`parentPort.postMessage(${JSON.stringify(WORKER_READY)}); setTimeout(() => {}, 60_000);`));
       throw new Error('the second worker could not start');
-    })).toThrow('the second worker could not start');
+    })).rejects.toThrow('the second worker could not start');
     expect(told).toBe(1);
     await end;
     await started[0]!.terminate();
   });
 
-  it('starts without telling anyone when nobody asked', () => {
+  it('tells `starting` before it imports the threads\' module, and ends it at once when `start` starts none', async () => {
+    const order: string[] = [];
+    await startWorkers(() => { order.push('starting'); return () => order.push('loaded'); }, ENTRY, () => [], () => order.push('start'));
+    expect(order).toEqual(['starting', 'start', 'loaded']);
+  });
+
+  it('starts without telling anyone when nobody asked', async () => {
     let ran = false;
-    startWorkers(undefined, () => [], () => { ran = true; });
+    await startWorkers(undefined, ENTRY, () => [], () => { ran = true; });
     expect(ran).toBe(true);
   });
 });

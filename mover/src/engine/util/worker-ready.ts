@@ -1,8 +1,12 @@
 // A worker thread's first message says that it has loaded its modules. A pool tells its caller when it
 // starts worker threads and when they have all loaded (or failed): the CLI sets its V8 heap flags aside in
 // between (cli/heap-flags.ts), so that the workers load Node's built-in modules from its code cache.
+// This thread compiles the workers' modules for the compile cache inside that window too: V8 rejects a code
+// cache written under other flags, so a module compiled here with the flags and in the workers without them
+// was compiled again by every thread on every run, each writing the cache the other rejects (restore: 13
+// modules three times over, ~50 ms of CPU).
 import type { MessagePort, Worker } from 'node:worker_threads';
-import { shareCompiledModules } from './worker-modules.ts';
+import { prepareWorkerModule, shareCompiledModules } from './worker-modules.ts';
 
 /** Called before a pool starts its worker threads; the call it returns is made once they have loaded. */
 export type WorkersStarting = () => () => void;
@@ -15,13 +19,15 @@ export function signalReady(port: MessagePort | null): void {
 }
 
 /**
- * Runs `start`, which starts a pool's worker threads, between telling `starting` and the moment they have all
- * loaded (or failed): `workers` lists those started, also when `start` threw part of the way. The compile
- * cache is written first, so that the threads find what this thread compiled (worker-modules.ts).
+ * Imports `entry` (the threads' module) on this thread, writes the compile cache (worker-modules.ts) and runs
+ * `start`, which starts a pool's worker threads, all between telling `starting` and the moment they have all
+ * loaded (or failed): `workers` lists those started, also when `start` threw part of the way. `start` may
+ * start none (a pool closed meanwhile). Rejects with what `start` threw.
  */
-export function startWorkers(starting: WorkersStarting | undefined, workers: () => readonly Worker[], start: () => void): void {
+export async function startWorkers(starting: WorkersStarting | undefined, entry: URL, workers: () => readonly Worker[], start: () => void): Promise<void> {
   const loaded = starting?.();
   try {
+    await prepareWorkerModule(entry);
     shareCompiledModules();
     start();
   } finally {
