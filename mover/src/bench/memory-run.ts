@@ -41,6 +41,11 @@ export async function memoryRun(args: BenchArgs): Promise<void> {
         rows.push([step, t.thread, mib(t.heapPhysical), mib(t.heapUsed), mib(t.arrayBuffers), mib(t.otherExternal)]);
       }
       rows.push([step, 'native and the rest (RSS - the above)', undefined, undefined, undefined, mib(peak.rss - accounted)]);
+      if (peak.fileRss !== undefined) {
+        rows.push([step, '  of which file pages (binary, libraries)', undefined, undefined, undefined, mib(peak.fileRss)]);
+        if (peak.nodeBinaryRss !== undefined) rows.push([step, '    of which the node binary (at exit)', undefined, undefined, undefined, mib(peak.nodeBinaryRss)]);
+        rows.push([step, '  of which anonymous (malloc, stacks, code)', undefined, undefined, undefined, mib(peak.rss - accounted - peak.fileRss)]);
+      }
       rows.push([step, 'RSS at the sampled peak', undefined, undefined, undefined, mib(peak.rss)]);
       rows.push([step, 'peak RSS (getrusage)', undefined, undefined, undefined, mib(r.maxRssBytes)]);
       await rm(join(dir, 'restored'), { recursive: true, force: true });
@@ -50,7 +55,8 @@ export async function memoryRun(args: BenchArgs): Promise<void> {
       ['V8 heap: resident pages of each isolate; ArrayBuffers include garbage not yet collected (and allocated pages not yet touched);',
         'a SharedArrayBuffer counts in every thread holding it (a worker\'s payload slots in the worker and the main thread), so',
         'the threads\' ArrayBuffers overstate and "native" understates by the slots\' size (first backup: up to 4 slots of 4 MiB per worker);',
-        '"native" is Node itself, compiled code, OpenSSL, libzstd contexts, thread stacks and the allocator\'s free lists']);
+        '"native" is Node itself, compiled code, OpenSSL, libzstd contexts, thread stacks and the allocator\'s free lists: its file pages',
+        '(smaps_rollup: Rss - Anonymous) are code and read-only data of the node binary and libraries, mapped as they are touched']);
   } finally {
     await remove();
   }
