@@ -30,6 +30,8 @@ export interface MinioServer {
   readonly dataDir: string;
   /** With `tls`: the PEM file of the self-signed certificate the server uses (pass as `ca`). */
   readonly caFile: string | undefined;
+  /** The server's process ID (the bench reads its CPU time from /proc). */
+  readonly pid: number | undefined;
   /** The root credentials in the shape the S3 store takes. */
   readonly credentials: MinioCredentials;
   /** A repository URL for a bucket (and optional prefix) on this server. */
@@ -172,7 +174,7 @@ export async function startMinio(options: StartMinioOptions = {}): Promise<Minio
   const child = proc;
 
   const server: MinioServer = {
-    endpoint, accessKey, secretKey, region, dataDir, credentials, caFile,
+    endpoint, accessKey, secretKey, region, dataDir, credentials, caFile, pid: child.pid,
     url(bucket, prefix = '') {
       return `s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(endpoint)}&region=${region}`;
     },

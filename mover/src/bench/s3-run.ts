@@ -1,7 +1,8 @@
 // Run "s3": the pinned MinIO on loopback. (1) cairn's first backup of the shared dataset to S3 against the
 // same to the filesystem (target: S3 throughput >= 0.8x the filesystem's); (2) restore of one big random file
 // (default 2 GiB) from S3 by cairn and by kopia (target: cairn >= 300 MB/s). Restores go to tmpfs when there
-// is one (as peers.sh does) and are compared with the source byte for byte.
+// is one (as peers.sh does) and are compared with the source byte for byte. MinIO runs on the same cores as
+// cairn: each backup's row says how much CPU both used, and the ceiling that leaves the ratio on this machine.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,6 +19,8 @@ import { printTable, ratio, type Cell } from './summary-table.ts';
 import { mustSucceed, timedCommand, type TimedResult } from './timed-command.ts';
 import { warmCache } from './warm-cache.ts';
 import { flushWrites } from './flush-writes.ts';
+import { processCpuSeconds } from './process-cpu.ts';
+import { availableParallelism } from 'node:os';
 
 const TITLE = 's3: loopback MinIO against the filesystem';
 const BUCKET = 'cairn-bench';
@@ -49,11 +52,17 @@ export async function s3Run(args: BenchArgs): Promise<void> {
         mustSucceed(`${label} init`, await timedCommand(cmd, { env: peer.env, log: join(dir, `${label}-init${i}.log`) }));
       }
     };
-    const step = async (peer: Peer, label: string, cmd: string[], warm?: string): Promise<TimedResult> => {
+    /** MinIO's CPU seconds during each step, by label. */
+    const serverCpu = new Map<string, number>();
+    const step = async (peer: Peer, label: string, cmd: string[], warm?: string, server?: MinioServer): Promise<TimedResult> => {
       if (warm !== undefined) await warmCache(warm);
       await flushWrites();
       console.error(`bench s3: ${label}`);
-      return mustSucceed(label, await timedCommand(cmd, { env: peer.env, log: join(dir, `${label.replace(/\W+/g, '-')}.log`) }));
+      const before = processCpuSeconds(server?.pid);
+      const r = mustSucceed(label, await timedCommand(cmd, { env: peer.env, log: join(dir, `${label.replace(/\W+/g, '-')}.log`) }));
+      const after = processCpuSeconds(server?.pid);
+      if (before !== undefined && after !== undefined) serverCpu.set(label, after - before);
+      return r;
     };
 
     // (1) the shared dataset, to the filesystem and to S3
@@ -66,7 +75,7 @@ export async function s3Run(args: BenchArgs): Promise<void> {
     const toFile = await step(cairnFile, 'cairn backup to file', cairnFile.backup(src), src);
     const cairnS3 = makePeer('cairn', peers.get('cairn')!, join(dir, 'cairn-s3'), s3('dataset/'));
     await init(cairnS3, 'cairn-s3');
-    const toS3 = await step(cairnS3, 'cairn backup to s3', cairnS3.backup(src), src);
+    const toS3 = await step(cairnS3, 'cairn backup to s3', cairnS3.backup(src), src, minio);
     // the same over TLS, as S3 is used in production (uploads then skip the payload hash: s3-unsigned-payload.ts),
     // on a second MinIO that runs only for this step
     let toS3Tls: TimedResult | undefined;
@@ -76,7 +85,7 @@ export async function s3Run(args: BenchArgs): Promise<void> {
       await minioTls.createBucket(BUCKET);
       const cairnTls = makePeer('cairn', peers.get('cairn')!, join(dir, 'cairn-s3-tls'), s3('dataset/', minioTls));
       await init(cairnTls, 'cairn-s3-tls');
-      toS3Tls = await step(cairnTls, 'cairn backup to s3 over TLS', cairnTls.backup(src), src);
+      toS3Tls = await step(cairnTls, 'cairn backup to s3 over TLS', cairnTls.backup(src), src, minioTls);
       await stopMinioTls();
     }
     await rm(join(dir, 'cairn-file'), { recursive: true, force: true });
@@ -88,6 +97,19 @@ export async function s3Run(args: BenchArgs): Promise<void> {
     const s3TlsRate = mbps(srcBytes, toS3Tls);
     const tlsShareOf = ratio(s3TlsRate, fileRate);
     const shareTarget = (share: number | undefined): string => `>= 0.80x of file${share === undefined ? '' : share >= 0.8 ? ' met' : ' MISSED'}`;
+    // CPU: cairn's (GNU time) and MinIO's (/proc) during a backup; with every core busy, the ratio to the
+    // filesystem's time can be at most cairn's CPU to file over that plus MinIO's, even if S3 cost cairn nothing
+    const cores = availableParallelism();
+    const cpuCell = (r: TimedResult | undefined, label: string): string => {
+      const server = serverCpu.get(label);
+      if (r?.cpuSeconds === undefined) return '-';
+      return server === undefined ? r.cpuSeconds.toFixed(2) : `${r.cpuSeconds.toFixed(2)} + MinIO ${server.toFixed(2)}`;
+    };
+    const ceiling = (label: string): string => {
+      const server = serverCpu.get(label);
+      if (server === undefined || toFile.cpuSeconds === undefined || toFile.cpuSeconds < 0.9 * cores * toFile.wallSeconds) return '';
+      return `ceiling ${(toFile.cpuSeconds / (toFile.cpuSeconds + server)).toFixed(2)}x`;
+    };
 
     // (2) one big random file, backed up to S3 and restored from it, by cairn and by kopia
     const big = join(dir, 'big');
@@ -111,19 +133,22 @@ export async function s3Run(args: BenchArgs): Promise<void> {
     }
     const cairnRestore = mbps(args.bigBytes, restores.get('cairn'));
     const rows: Cell[][] = [
-      [`first backup, shared dataset (${(srcBytes / 1e9).toFixed(2)} GB) to file`, toFile.wallSeconds, fileRate, '', ''],
-      ['first backup, shared dataset to s3 (http)', toS3.wallSeconds, s3Rate, shareOf === undefined ? '-' : `${shareOf.toFixed(2)}x of file`,
-        shareTarget(shareOf)],
-      ['first backup, shared dataset to s3 over TLS', toS3Tls?.wallSeconds, s3TlsRate,
-        tlsShareOf === undefined ? 'no TLS (openssl missing)' : `${tlsShareOf.toFixed(2)}x of file`, shareTarget(tlsShareOf)],
-      [`restore of a ${formatBytes(args.bigBytes)} random file from s3 by cairn`, restores.get('cairn')?.wallSeconds, cairnRestore, '',
+      [`first backup, shared dataset (${(srcBytes / 1e9).toFixed(2)} GB) to file`, toFile.wallSeconds, fileRate, cpuCell(toFile, ''), '', ''],
+      ['first backup, shared dataset to s3 (http)', toS3.wallSeconds, s3Rate, cpuCell(toS3, 'cairn backup to s3'),
+        shareOf === undefined ? '-' : `${shareOf.toFixed(2)}x of file ${ceiling('cairn backup to s3')}`.trim(), shareTarget(shareOf)],
+      ['first backup, shared dataset to s3 over TLS', toS3Tls?.wallSeconds, s3TlsRate, cpuCell(toS3Tls, 'cairn backup to s3 over TLS'),
+        tlsShareOf === undefined ? 'no TLS (openssl missing)' : `${tlsShareOf.toFixed(2)}x of file ${ceiling('cairn backup to s3 over TLS')}`.trim(),
+        shareTarget(tlsShareOf)],
+      [`restore of a ${formatBytes(args.bigBytes)} random file from s3 by cairn`, restores.get('cairn')?.wallSeconds, cairnRestore, '', '',
         `>= 300 MB/s${cairnRestore === undefined ? '' : cairnRestore >= 300 ? ' met' : ' MISSED'}`],
-      ['the same by kopia', restores.get('kopia')?.wallSeconds, mbps(args.bigBytes, restores.get('kopia')),
+      ['the same by kopia', restores.get('kopia')?.wallSeconds, mbps(args.bigBytes, restores.get('kopia')), '',
         restores.has('kopia') ? `${ratio(cairnRestore, mbps(args.bigBytes, restores.get('kopia')))?.toFixed(2)}x kopia's MB/s` : 'kopia not installed', ''],
     ];
-    printTable(TITLE, ['step', 'wall s', 'MB/s', 'ratio', 'target'], rows,
+    printTable(TITLE, ['step', 'wall s', 'MB/s', 'CPU s', 'ratio', 'target'], rows,
       [`MinIO ${minio.endpoint} (pinned build; a second one over TLS with a self-signed CA), data on ${dir}; restores into ${restoreRoot.startsWith('/dev/shm') ? 'tmpfs' : 'the scratch dir'}, verified with cmp`,
-        'MB/s = source bytes / wall time of the whole command (start-up included); page cache flushed (sync) before each step']);
+        'MB/s = source bytes / wall time of the whole command (start-up included); page cache flushed (sync) before each step',
+        `CPU s = cairn's user + system time (GNU time), + MinIO's during the step (/proc); MinIO shares the ${cores} cores, so with the backup`,
+        'to file CPU-bound (every core busy), the ratio is at most cairn\'s CPU to file / (that + MinIO\'s): the ceiling, even if S3 cost cairn nothing']);
   } finally {
     await stopMinioTls?.(); // before their data dirs go
     await stopMinio?.();

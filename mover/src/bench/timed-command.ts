@@ -13,6 +13,8 @@ export interface TimedResult {
   readonly wallSeconds: number;
   /** Peak RSS of the command as GNU time reports it (also when it was killed); undefined if time did not report. */
   readonly maxRssBytes: number | undefined;
+  /** User plus system CPU time of the command as GNU time reports it; undefined if time did not report. */
+  readonly cpuSeconds: number | undefined;
   readonly log: string;
 }
 
@@ -49,6 +51,8 @@ export async function timedCommand(cmd: readonly string[], options: TimedOptions
     // time itself was killed: no report
   }
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(report);
+  const user = /User time \(seconds\): ([\d.]+)/.exec(report);
+  const system = /System time \(seconds\): ([\d.]+)/.exec(report);
   const killedBy = /Command terminated by signal (\d+)/.exec(report);
   const status = /Exit status: (\d+)/.exec(report);
   const innerSignal = killedBy === null ? null : signalName(Number(killedBy[1]));
@@ -59,6 +63,7 @@ export async function timedCommand(cmd: readonly string[], options: TimedOptions
     signal: signal ?? innerSignal,
     wallSeconds,
     maxRssBytes: rss === null ? undefined : Number(rss[1]) * 1024,
+    cpuSeconds: user === null || system === null ? undefined : Number(user[1]) + Number(system[1]),
     log: options.log,
   };
 }
