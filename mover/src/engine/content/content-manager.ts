@@ -206,7 +206,7 @@ export class ContentManager implements ContentWriter {
     for (const e of entries) this.pending.add(e);
   }
 
-  /** True when a live (not deleted) copy exists, committed or pending. */
+  /** True when a live (not deleted) copy exists, committed or pending; allocation-free for committed contents. */
   hasContent(contentId: string): boolean {
     const o = this.overlayInfo(contentId);
     if (o !== undefined) return !o.deleted;

@@ -13,6 +13,11 @@ export interface ContentReader {
   getContent(contentId: string): Promise<Buffer>;
   /** The winning index entry, or undefined. Deleted entries are returned with deleted=true. */
   contentInfo(contentId: string): ContentInfo | undefined;
+  /**
+   * True when a live (not deleted) copy of the content is indexed or pending: contentInfo's answer without
+   * building the entry (an unchanged backup asks once per file whether its object may be reused).
+   */
+  hasContent(contentId: string): boolean;
   /** Iterates all index entries (merged view). */
   iterateContents(options?: { readonly prefix?: string; readonly includeDeleted?: boolean }): Iterable<ContentInfo>;
   /** The winning entry whatever its state, tombstones below the watermark included. */

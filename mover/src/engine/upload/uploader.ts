@@ -466,8 +466,7 @@ export class Uploader {
   /** A reused object must still be in the index (maintenance may have removed expired data). */
   private isLive(objectId: string): boolean {
     const id = tryParseObjectId(objectId); // a malformed ID in an old listing: not reusable, read the data again
-    const info = id === undefined ? undefined : this.repo.contents.contentInfo(id.contentId);
-    return info !== undefined && !info.deleted;
+    return id !== undefined && this.repo.contents.hasContent(id.contentId);
   }
 }
 

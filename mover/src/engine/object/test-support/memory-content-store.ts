@@ -63,6 +63,10 @@ export class MemoryContentStore implements ContentWriter {
     return c === undefined ? undefined : this.info(contentId, c);
   }
 
+  hasContent(contentId: string): boolean {
+    return this.contentInfo(contentId)?.deleted === false;
+  }
+
   *iterateContents(options: { readonly prefix?: string; readonly includeDeleted?: boolean } = {}): Iterable<ContentInfo> {
     for (const [id, c] of [...this.contents.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (options.prefix !== undefined && !id.startsWith(options.prefix)) continue;

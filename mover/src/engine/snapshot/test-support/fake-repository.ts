@@ -119,6 +119,10 @@ class FakeContents implements ContentReader {
     return this.index.get(contentId);
   }
 
+  hasContent(contentId: string): boolean {
+    return this.contentInfo(contentId)?.deleted === false;
+  }
+
   *iterateContents(options: { readonly prefix?: string; readonly includeDeleted?: boolean } = {}): Iterable<ContentInfo> {
     for (const info of this.index.values()) {
       if (options.prefix !== undefined && !info.contentId.startsWith(options.prefix)) continue;
