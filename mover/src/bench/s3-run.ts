@@ -52,17 +52,16 @@ export async function s3Run(args: BenchArgs): Promise<void> {
         mustSucceed(`${label} init`, await timedCommand(cmd, { env: peer.env, log: join(dir, `${label}-init${i}.log`) }));
       }
     };
-    /** MinIO's CPU seconds during each step, by label. */
-    const serverCpu = new Map<string, number>();
-    const step = async (peer: Peer, label: string, cmd: string[], warm?: string, server?: MinioServer): Promise<TimedResult> => {
+    /** A step's result, with the CPU seconds the MinIO it used spent during it. */
+    type StepResult = TimedResult & { readonly serverCpuSeconds?: number | undefined };
+    const step = async (peer: Peer, label: string, cmd: string[], warm?: string, server?: MinioServer): Promise<StepResult> => {
       if (warm !== undefined) await warmCache(warm);
       await flushWrites();
       console.error(`bench s3: ${label}`);
       const before = processCpuSeconds(server?.pid);
       const r = mustSucceed(label, await timedCommand(cmd, { env: peer.env, log: join(dir, `${label.replace(/\W+/g, '-')}.log`) }));
       const after = processCpuSeconds(server?.pid);
-      if (before !== undefined && after !== undefined) serverCpu.set(label, after - before);
-      return r;
+      return before === undefined || after === undefined ? r : { ...r, serverCpuSeconds: after - before };
     };
 
     // (1) the shared dataset, to the filesystem and to S3
@@ -78,7 +77,7 @@ export async function s3Run(args: BenchArgs): Promise<void> {
     const toS3 = await step(cairnS3, 'cairn backup to s3', cairnS3.backup(src), src, minio);
     // the same over TLS, as S3 is used in production (uploads then skip the payload hash: s3-unsigned-payload.ts),
     // on a second MinIO that runs only for this step
-    let toS3Tls: TimedResult | undefined;
+    let toS3Tls: StepResult | undefined;
     if (canMakeCertificates()) {
       const minioTls = await startMinio({ dir: join(dir, 'minio-tls'), tls: true });
       stopMinioTls = onCleanup('MinIO (TLS)', () => minioTls.stop());
@@ -100,13 +99,13 @@ export async function s3Run(args: BenchArgs): Promise<void> {
     // CPU: cairn's (GNU time) and MinIO's (/proc) during a backup; with every core busy, the ratio to the
     // filesystem's time can be at most cairn's CPU to file over that plus MinIO's, even if S3 cost cairn nothing
     const cores = availableParallelism();
-    const cpuCell = (r: TimedResult | undefined, label: string): string => {
-      const server = serverCpu.get(label);
+    const cpuCell = (r: StepResult | undefined): string => {
       if (r?.cpuSeconds === undefined) return '-';
+      const server = r.serverCpuSeconds;
       return server === undefined ? r.cpuSeconds.toFixed(2) : `${r.cpuSeconds.toFixed(2)} + MinIO ${server.toFixed(2)}`;
     };
-    const ceiling = (label: string): string => {
-      const server = serverCpu.get(label);
+    const ceiling = (r: StepResult | undefined): string => {
+      const server = r?.serverCpuSeconds;
       if (server === undefined || toFile.cpuSeconds === undefined || toFile.cpuSeconds < 0.9 * cores * toFile.wallSeconds) return '';
       return `ceiling ${(toFile.cpuSeconds / (toFile.cpuSeconds + server)).toFixed(2)}x`;
     };
@@ -133,11 +132,11 @@ export async function s3Run(args: BenchArgs): Promise<void> {
     }
     const cairnRestore = mbps(args.bigBytes, restores.get('cairn'));
     const rows: Cell[][] = [
-      [`first backup, shared dataset (${(srcBytes / 1e9).toFixed(2)} GB) to file`, toFile.wallSeconds, fileRate, cpuCell(toFile, ''), '', ''],
-      ['first backup, shared dataset to s3 (http)', toS3.wallSeconds, s3Rate, cpuCell(toS3, 'cairn backup to s3'),
-        shareOf === undefined ? '-' : `${shareOf.toFixed(2)}x of file ${ceiling('cairn backup to s3')}`.trim(), shareTarget(shareOf)],
-      ['first backup, shared dataset to s3 over TLS', toS3Tls?.wallSeconds, s3TlsRate, cpuCell(toS3Tls, 'cairn backup to s3 over TLS'),
-        tlsShareOf === undefined ? 'no TLS (openssl missing)' : `${tlsShareOf.toFixed(2)}x of file ${ceiling('cairn backup to s3 over TLS')}`.trim(),
+      [`first backup, shared dataset (${(srcBytes / 1e9).toFixed(2)} GB) to file`, toFile.wallSeconds, fileRate, cpuCell(toFile), '', ''],
+      ['first backup, shared dataset to s3 (http)', toS3.wallSeconds, s3Rate, cpuCell(toS3),
+        shareOf === undefined ? '-' : `${shareOf.toFixed(2)}x of file ${ceiling(toS3)}`.trim(), shareTarget(shareOf)],
+      ['first backup, shared dataset to s3 over TLS', toS3Tls?.wallSeconds, s3TlsRate, cpuCell(toS3Tls),
+        tlsShareOf === undefined ? 'no TLS (openssl missing)' : `${tlsShareOf.toFixed(2)}x of file ${ceiling(toS3Tls)}`.trim(),
         shareTarget(tlsShareOf)],
       [`restore of a ${formatBytes(args.bigBytes)} random file from s3 by cairn`, restores.get('cairn')?.wallSeconds, cairnRestore, '', '',
         `>= 300 MB/s${cairnRestore === undefined ? '' : cairnRestore >= 300 ? ' met' : ' MISSED'}`],
