@@ -49,7 +49,7 @@ describe('startWorkers', () => {
     await started[0]!.terminate();
   });
 
-  it('tells `starting` before it imports the threads\' module, and ends it at once when `start` starts none', async () => {
+  it('tells `starting` before it starts anything, and ends it at once when `start` starts none', async () => {
     const order: string[] = [];
     await startWorkers(() => { order.push('starting'); return () => order.push('loaded'); }, ENTRY, () => [], () => order.push('start'));
     expect(order).toEqual(['starting', 'start', 'loaded']);
