@@ -4,7 +4,7 @@
 // append-only keys that may read, list and write but not delete.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
@@ -48,8 +48,12 @@ export interface MinioServer {
   unknownKeyCredentials(): MinioCredentials;
   /** The real access key with a wrong secret (SignatureDoesNotMatch). */
   wrongSecretCredentials(): MinioCredentials;
-  /** Freeze / thaw the server process (SIGSTOP / SIGCONT) to simulate a hung endpoint. */
-  suspend(): void;
+  /**
+   * Freeze the server process (SIGSTOP) to simulate a hung endpoint; resolves once every one of its threads is
+   * stopped, since kill() only queues the signal and a thread still running could answer one more request.
+   */
+  suspend(): Promise<void>;
+  /** Thaw it (SIGCONT). */
   resume(): void;
   /** Server output so far (for failure messages). */
   output(): string;
@@ -101,6 +105,24 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Thread states of a process from /proc/PID/task/TID/stat (the field after the parenthesised command name). */
+async function threadStates(pid: number): Promise<string[]> {
+  const tids = await readdir(`/proc/${pid}/task`);
+  const stats = await Promise.all(tids.map((tid) => readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '')));
+  return stats.filter((s) => s !== '').map((s) => s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3));
+}
+
+/** Polls until every thread of `pid` is stopped (state T), for up to 10 s. */
+async function waitStopped(pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const states = await threadStates(pid);
+    if (states.length > 0 && states.every((s) => s === 'T')) return;
+    if (Date.now() > deadline) throw new Error(`MinIO (pid ${pid}) did not stop after SIGSTOP; thread states: ${states.join('')}`);
+    await new Promise<void>((r) => setImmediate(r));
+  }
 }
 
 function policyFor(bucket: string, actions: string[]): object {
@@ -215,8 +237,9 @@ export async function startMinio(options: StartMinioOptions = {}): Promise<Minio
     wrongSecretCredentials() {
       return { accessKeyId: accessKey, secretAccessKey: 'not-the-secret-0123456789' };
     },
-    suspend() {
+    async suspend() {
       child.kill('SIGSTOP');
+      await waitStopped(child.pid!);
     },
     resume() {
       child.kill('SIGCONT');

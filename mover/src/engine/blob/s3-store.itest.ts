@@ -37,7 +37,7 @@ describe.skipIf(minioBinary === undefined)('S3BlobStore on MinIO', () => {
 
   /** What `read` threw while MinIO was frozen (it thaws afterwards, whatever happened), and how long that took. */
   const failureWhileSuspended = async (read: () => Promise<unknown>): Promise<{ err: unknown; ms: number }> => {
-    minio.suspend();
+    await minio.suspend();
     const t0 = Date.now();
     try {
       return { err: await read().catch((e: unknown) => e), ms: Date.now() - t0 };
