@@ -45,7 +45,10 @@ function account(stderr: string): { stripped: string[]; lastFlush: number; lines
     const m = /no transpile cache for StrippedTypeScript (\S+)/.exec(l);
     if (m !== null) stripped.push(m[1]!);
   }
-  const lastFlush = lines.findLastIndex((l) => l.includes('module.flushCompileCache() finished'));
+  // Threads' debug lines interleave mid-line, so the last flush is where either of its two lines ("requested",
+  // "finished") was seen last: the main thread is blocked in between and strips nothing, and one mangled line
+  // must not move the mark back to the flush before (the main thread strips ~46 modules between the two).
+  const lastFlush = lines.findLastIndex((l) => /module\.flushCompileCache\(\) (requested|finished)/.test(l));
   return { stripped, lastFlush, lines };
 }
 
