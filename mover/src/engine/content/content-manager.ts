@@ -500,6 +500,8 @@ export class ContentManager implements ContentWriter {
 
   /** Entry from open packs, packs being uploaded, or uploaded-but-unindexed packs (kopia getOverlayContentInfoReadLocked). */
   private overlayInfo(contentId: string): ContentInfo | undefined {
+    // nothing written yet (an unchanged backup asks once per file): no string-keyed lookups in empty maps
+    if (!this.hasUnflushedWrites()) return undefined;
     const prefix = contentId.length % 2 === 1 ? 'q' : 'p';
     const open = this.openPacks.get(prefix)?.get(contentId);
     if (open !== undefined) return open;

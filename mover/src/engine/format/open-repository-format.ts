@@ -11,9 +11,13 @@ import type { BlobStorageConfig, RepositoryFormat } from './repository-config.ts
 import { unlockFormatBlob, type FormatKdfOptions } from './unlock-format-blob.ts';
 
 export async function openRepositoryFormat(store: BlobReader, password: string, options: FormatKdfOptions = {}): Promise<RepositoryFormat> {
+  // kopia.blobcfg is fetched while kopia.repository is read and unlocked (the key derivation runs on libuv's
+  // threads): one storage round trip less before the repository opens. Its errors come after the unlock's.
+  const blobcfg = readOptionalBlob(store, BLOBCFG_BLOB_ID);
+  blobcfg.catch(() => undefined);
   const unlocked = await unlockFormatBlob(store, password, options);
   const { config, warnings } = checkRepositoryConfig(unlocked.config, store.description);
-  const sealed = await readOptionalBlob(store, BLOBCFG_BLOB_ID);
+  const sealed = await blobcfg;
   let blobStorageConfig: BlobStorageConfig = NO_RETENTION;
   if (sealed !== undefined) {
     const where = `${BLOBCFG_BLOB_ID} at ${store.description}`;

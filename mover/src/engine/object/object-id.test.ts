@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptionError } from '../errors.ts';
-import { formatObjectId, indexObjectIdOf, indirectObjectId, normalizeObjectId, parseObjectId } from './object-id.ts';
+import { tryWriteContentKey } from '../content/content-id.ts';
+import { directContentIdOf, formatObjectId, indexObjectIdOf, indirectObjectId, normalizeObjectId, parseObjectId, type ObjectId } from './object-id.ts';
 
 describe('object IDs', () => {
   // kopia repo/object/objectid_test.go TestParseObjectID
@@ -33,6 +34,25 @@ describe('object IDs', () => {
     expect(formatObjectId(indexObjectIdOf(id)!)).toBe('k0123');
     expect(indexObjectIdOf(parseObjectId('k0123'))).toBeUndefined();
     expect(indirectObjectId('Ix01')).toBe('IIx01');
+  });
+
+  it('directContentIdOf: the content of a direct object; what it returns for a malformed one no index key accepts', () => {
+    for (const [text] of [...cases, ['Zk0123'], ['ZD0123'], ['k0ABC'], ['ab'.repeat(33)], ['Z']] as [string][]) {
+      let parsed: ObjectId | undefined;
+      try {
+        parsed = parseObjectId(text);
+      } catch {
+        parsed = undefined;
+      }
+      const direct = directContentIdOf(text);
+      if (parsed === undefined) {
+        if (direct !== undefined) expect(tryWriteContentKey(direct, new Uint8Array(64)), text).toBe(-1);
+      } else if (parsed.indirection > 0) {
+        expect(direct, text).toBeUndefined();
+      } else {
+        expect(direct?.toLowerCase(), text).toBe(parsed.contentId);
+      }
+    }
   });
 
   it('rejects hashes longer than 32 bytes', () => {

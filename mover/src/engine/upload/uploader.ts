@@ -15,7 +15,7 @@ import type { RepositoryWriter } from '../repo/repository.ts';
 import { mtimeFromNs, type DirEntry, type DirectorySummary } from '../snapshot/dir-entry.ts';
 import { encodeDirManifest, summarizeDirectory } from '../snapshot/dir-manifest.ts';
 import { entriesFromChunks } from '../object/indirect-object.ts';
-import { tryParseObjectId } from '../object/object-id.ts';
+import { directContentIdOf, tryParseObjectId } from '../object/object-id.ts';
 import type { SnapshotManifest, SnapshotStats } from '../snapshot/snapshot-manifest.ts';
 import { listSnapshots, saveSnapshot } from '../snapshot/snapshot-manager.ts';
 import type { SourceInfo } from '../snapshot/source-info.ts';
@@ -465,7 +465,10 @@ export class Uploader {
 
   /** A reused object must still be in the index (maintenance may have removed expired data). */
   private isLive(objectId: string): boolean {
-    const id = tryParseObjectId(objectId); // a malformed ID in an old listing: not reusable, read the data again
+    // a malformed ID in an old listing is not found (or not parsed): not reusable, the data is read again
+    const direct = directContentIdOf(objectId);
+    if (direct !== undefined) return direct !== '' && this.repo.contents.hasContent(direct);
+    const id = tryParseObjectId(objectId);
     return id !== undefined && this.repo.contents.hasContent(id.contentId);
   }
 }
