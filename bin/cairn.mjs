@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16 --heap-growing-percent=50
+#!/usr/bin/env -S node --max-semi-space-size=16 --heap-growing-percent=50 --v8-pool-size=2
 // Entry point for `npx cairn`: Node 24 runs the TypeScript sources directly (type stripping), so there is no
 // build step and no build output to ship. The compile cache keeps start-up short on repeated runs.
 // --max-semi-space-size=16: a backup allocates short-lived objects per file (stats, names, listing entries);
@@ -9,6 +9,11 @@
 // across young collections, so a first backup of many small files promotes most of its per-file garbage:
 // 1,000,000 files, peak RSS 752 -> 577 MiB (unchanged backup 289 -> 241), CPU time within the noise.
 // Both are set aside while the CLI's modules load (mover/src/cli/heap-flags.ts: built-in modules load faster).
+// --v8-pool-size=2: V8's background threads (optimizing compiles and GC for every isolate: main, listing,
+// hashing and restore threads), 4 by default whatever the cores. On 2 cores the 4 took CPU from the main and
+// listing threads in the short runs: unchanged backup of the shared dataset -31 ms (20 alternated pairs,
+// 386 -> 348 ms median), first backup and restore within the noise. A Node option, not a V8 flag: it does not
+// change the flag hash the code caches are checked against. 1 thread (=0 here) was as fast but peaked 5 MiB higher.
 // Not set: MALLOC_MMAP_THRESHOLD_=262144 (glibc) cut a first backup of 300,000 small files from ~300 to ~265 MiB,
 // but every decompressed chunk of a restore then got fresh pages (restore 4.1 -> 5.5 s, +1.4 s system time);
 // with MALLOC_TRIM_THRESHOLD_ raised too, restores were as fast but the shared dataset's backup peaked higher.
