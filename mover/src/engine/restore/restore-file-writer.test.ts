@@ -27,4 +27,12 @@ describe('dataSegments', () => {
     tail[5] = 1;
     expect(dataSegments(tail, 0)).toEqual([[0, 4096]]);
   });
+
+  it('a block zero at both ends but not in between is data (the quick test only decides non-zero blocks)', () => {
+    const d = Buffer.alloc(128 * 1024);
+    for (let b = 0; b < 32; b++) d[b * 4096 + 2048] = 7; // every block holds one non-zero byte in its middle
+    expect(dataSegments(d, 0)).toEqual([[0, 128 * 1024]]);
+    d.fill(0, 32 * 1024, 96 * 1024); // now 16 zero blocks: one hole
+    expect(dataSegments(d, 0)).toEqual([[0, 32 * 1024], [96 * 1024, 128 * 1024]]);
+  });
 });

@@ -61,7 +61,9 @@ export function fileAttributes(entry: DirEntry): FileAttributes {
 }
 
 function isZero(data: Uint8Array, start: number, end: number): boolean {
-  return Buffer.compare(ZEROS.subarray(0, end - start), data.subarray(start, end)) === 0;
+  // a block of real data nearly always has a non-zero byte at one end: decided without a comparison call
+  if (data[start] !== 0 || data[end - 1] !== 0) return false;
+  return ZEROS.compare(data, start, end, 0, end - start) === 0;
 }
 
 /**
@@ -71,6 +73,9 @@ function isZero(data: Uint8Array, start: number, end: number): boolean {
  */
 export function dataSegments(data: Uint8Array, position: number): [number, number][] {
   const n = data.length;
+  // too short to hold a hole (most files of a tree): no scan. A restore scanned every 4 KiB block of every
+  // chunk with two views and a comparison each: ~60 ms of each writer thread's CPU on the shared dataset.
+  if (n < MIN_HOLE_BYTES) return n > 0 ? [[0, n]] : [];
   const out: [number, number][] = [];
   let dataStart = 0;
   let zeroStart = -1;
