@@ -100,38 +100,27 @@ export function compareRfc3339Nano(a: string, b: string): number {
 
 // Kopia's own form: UTC, 'Z', fraction without trailing zeros (1-9 digits, the last not 0):
 // YYYY-MM-DDTHH:MM:SS[.f]Z. Listings hold one per entry and nearly all are already canonical, so
-// canonicalRfc3339 checks the form (and the calendar) instead of re-formatting. The check reads characters
-// in place: a regular expression's match array and its six substrings per entry were ~2% of an unchanged
-// backup's main thread.
+// canonicalRfc3339 checks the form (and the calendar) instead of re-formatting.
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const SEPARATORS: readonly (readonly [number, number])[] = [[4, 0x2d], [7, 0x2d], [10, 0x54], [13, 0x3a], [16, 0x3a]]; // - - T : :
 
-/** The number of `len` ASCII digits at `at`, or -1. */
-function digitsAt(text: string, at: number, len: number): number {
-  let v = 0;
-  for (let i = at; i < at + len; i++) {
-    const d = text.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
+/** The value of the two digits at `at` (the caller has checked that they are digits). */
+function twoDigits(text: string, at: number): number {
+  return (text.charCodeAt(at) - 0x30) * 10 + text.charCodeAt(at + 1) - 0x30;
 }
 
+// The form is checked by one regular expression test (no match array or substrings: an exec with six
+// captures per entry was ~2% of an unchanged backup's main thread) and the calendar by fixed-offset
+// arithmetic. Reading the form character by character in JavaScript was as fast once optimized, but a run
+// decodes each listing once, mostly before that: 20,000 checks in a fresh process took 14-25 ms that way
+// against 6-10 ms now.
+const CANONICAL_FORM = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{0,8}[1-9])?Z$/;
+
 function isCanonical(text: string): boolean {
-  const n = text.length;
-  if (n !== 20 && (n < 22 || n > 30)) return false;
-  if (text.charCodeAt(n - 1) !== 0x5a) return false; // Z
-  for (const [i, c] of SEPARATORS) if (text.charCodeAt(i) !== c) return false;
-  if (n > 20) {
-    if (text.charCodeAt(19) !== 0x2e || digitsAt(text, 20, n - 21) < 0 || text.charCodeAt(n - 2) === 0x30) return false;
-  }
-  const y = digitsAt(text, 0, 4);
-  const mo = digitsAt(text, 5, 2);
-  const d = digitsAt(text, 8, 2);
-  const h = digitsAt(text, 11, 2);
-  const mi = digitsAt(text, 14, 2);
-  const s = digitsAt(text, 17, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return false;
+  if (!CANONICAL_FORM.test(text)) return false;
+  const y = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const mo = twoDigits(text, 5);
+  const d = twoDigits(text, 8);
+  if (mo < 1 || mo > 12 || d < 1 || twoDigits(text, 11) > 23 || twoDigits(text, 14) > 59 || twoDigits(text, 17) > 59) return false;
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   return d <= (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!);
 }

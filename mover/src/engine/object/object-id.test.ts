@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptionError } from '../errors.ts';
 import { tryWriteContentKey } from '../content/content-id.ts';
-import { directContentIdOf, formatObjectId, indexObjectIdOf, indirectObjectId, normalizeObjectId, parseObjectId, type ObjectId } from './object-id.ts';
+import { directContentIdOf, formatObjectId, normalizeContentId, indexObjectIdOf, indirectObjectId, normalizeObjectId, parseObjectId, type ObjectId } from './object-id.ts';
 
 describe('object IDs', () => {
   // kopia repo/object/objectid_test.go TestParseObjectID
@@ -53,6 +53,14 @@ describe('object IDs', () => {
         expect(direct?.toLowerCase(), text).toBe(parsed.contentId);
       }
     }
+  });
+
+  it('normalizeContentId lower-cases the hash, keeps the prefix, and names what is wrong', () => {
+    expect(normalizeContentId('kABCDef01')).toBe('kabcdef01');
+    expect(normalizeContentId('abcdef01')).toBe('abcdef01');
+    expect(() => normalizeContentId('abcdeg01')).toThrow(/not hexadecimal/);
+    expect(() => normalizeContentId('Aabcd')).toThrow(/invalid content prefix "A"/);
+    expect(() => normalizeContentId('k')).toThrow(/empty/);
   });
 
   it('rejects hashes longer than 32 bytes', () => {
