@@ -103,12 +103,12 @@ export class RestoreFilePipeline {
     this.decodeInWorkers = this.packs.workerSpec !== undefined;
     // one slot per range read at once (readRange holds its read permit until the worker has replied)
     this.slots = new RangeSlots(this.decodeInWorkers ? parallel : 0, this.decodeInWorkers ? this.maxRangeBytes : 0);
-    this.pool = new RestoreWorkerPool(ctx.options.writers ?? this.defaults.writers, {
-      decoder: this.packs.workerSpec,
-      ownership: ctx.ownership,
-      overwrite: ctx.overwrite,
-      slots: this.decodeInWorkers ? this.slots.buffers : undefined,
-    }, ctx.options.workersStarting);
+    // threads the caller started while the repository opened, when they were started for this restore's settings
+    const given = ctx.options.workers;
+    this.pool = given !== undefined && given.settings.ownership === ctx.ownership && given.settings.overwrite === ctx.overwrite
+      ? given
+      : new RestoreWorkerPool(ctx.options.writers ?? this.defaults.writers, { ownership: ctx.ownership, overwrite: ctx.overwrite }, ctx.options.workersStarting);
+    this.pool.setup({ decoder: this.packs.workerSpec, slots: this.decodeInWorkers ? this.slots.buffers : undefined });
   }
 
   /** Sends the files collected so far (call once the walk is done). */

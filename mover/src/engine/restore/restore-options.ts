@@ -1,5 +1,6 @@
 // Options and results of restore (restore.ts).
 import type { WorkersStarting } from '../util/worker-ready.ts';
+import type { RestoreWorkerPool } from './restore-worker-pool.ts';
 
 export interface RestoreProgress {
   readonly files: number;
@@ -36,4 +37,14 @@ export interface RestoreOptions {
   readonly maxGapBytes?: number;
   /** Told when the writer workers start and when they have loaded (util/worker-ready.ts). */
   readonly workersStarting?: WorkersStarting;
+  /**
+   * Writer threads the caller started before the repository opened (RestoreWorkerPool.prestart), used when
+   * started with this restore's ownership and overwrite settings; the caller closes them.
+   */
+  readonly workers?: RestoreWorkerPool;
+}
+
+/** Whether the restore sets owners from the snapshot: as asked, else when running as root. */
+export function restoresOwnership(options: Pick<RestoreOptions, 'restoreOwnership'>): boolean {
+  return options.restoreOwnership ?? process.getuid?.() === 0;
 }

@@ -29,7 +29,8 @@ beforeAll(async () => {
   await cm.flush();
   infos = ids.map((id) => cm.contentInfo(id)!);
   reader = cm.packReader();
-  pool = new RestoreWorkerPool(2, { decoder: reader.workerSpec, ownership: false, overwrite: false });
+  pool = new RestoreWorkerPool(2, { ownership: false, overwrite: false });
+  pool.setup({ decoder: reader.workerSpec });
 });
 
 afterAll(async () => {
@@ -104,7 +105,8 @@ describe('RestoreWorkerPool', () => {
   });
 
   it('returns stored bytes sent to a pool without a decoder as INTERNAL', async () => {
-    const plain = new RestoreWorkerPool(1, { decoder: undefined, ownership: false, overwrite: false });
+    const plain = new RestoreWorkerPool(1, { ownership: false, overwrite: false });
+    plain.setup({ decoder: undefined });
     try {
       const range = reader.plan(infos)[0]!;
       const reply = await plain.run(await writeTask(range, await reader.fetch(range), ['n1', 'n2']));
@@ -124,5 +126,25 @@ describe('RestoreWorkerPool', () => {
     const reply = await pool.run({ type: 'write', data: ab, dataOffset: 0, dataLength: ab.byteLength, contents }, [ab]);
     expect(reply).toMatchObject({ filesDone: 2, bytesWritten: 11 });
     expect(await readFile(join(work, 'p2'), 'utf8')).toBe('world!');
+  });
+
+  it('prestarted: the threads load before setup, a task before setup is refused, and after it they decode', async () => {
+    let loaded!: () => void;
+    const ready = new Promise<void>((r) => (loaded = r));
+    const early = new RestoreWorkerPool(2, { ownership: false, overwrite: false }, () => loaded);
+    try {
+      early.prestart();
+      await ready; // both threads have loaded their modules, with no setup sent yet
+      const range = reader.plan(infos)[0]!;
+      const task = await writeTask(range, await reader.fetch(range), ['e1', 'e2']);
+      await expect(early.run(task)).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('before setup') });
+      early.setup({ decoder: reader.workerSpec });
+      expect(() => early.setup({ decoder: reader.workerSpec })).toThrow(/twice/);
+      const reply = await early.run(task);
+      expect(reply.failure).toBeUndefined();
+      expect(await readFile(join(work, 'e2'))).toEqual(data[1]);
+    } finally {
+      await early.close();
+    }
   });
 });

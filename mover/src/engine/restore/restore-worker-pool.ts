@@ -1,9 +1,13 @@
 // A fixed pool of restore writer workers (restore-worker.ts). Tasks go to the worker with the fewest in
 // flight; the caller bounds how many tasks exist at once (memory), so the pool keeps no queue of its own.
+// The threads start with the restore's own settings and get what comes from the repository (the decoder's
+// keys, the range slots) in a setup message before their first task: the CLI starts them while the
+// repository opens (prestart), so their start-up (~100 ms each, most of it loading modules) is not spent
+// after the first pack range is already waiting for them.
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors.ts';
 import { startWorkers, WORKER_READY, type WorkersStarting } from '../util/worker-ready.ts';
-import type { FinishTask, RestoreWorkerConfig, TaskReply, WriteTask } from './restore-worker-protocol.ts';
+import type { FinishTask, RestoreWorkerSettings, RestoreWorkerSetup, SetupMessage, TaskReply, WriteTask } from './restore-worker-protocol.ts';
 
 /** The worker threads' module. */
 const RESTORE_WORKER = new URL('./restore-worker.ts', import.meta.url);
@@ -28,18 +32,31 @@ interface PoolWorker {
 export class RestoreWorkerPool {
   private readonly workers: PoolWorker[] = [];
   private readonly size: number;
-  private readonly config: RestoreWorkerConfig;
+  readonly settings: RestoreWorkerSettings;
+  private setupMessage: SetupMessage | undefined;
   private nextId = 1;
   private closed = false;
   private readonly workersStarting: WorkersStarting | undefined;
   /** Settles when the workers have started: after this thread compiled their modules for the compile cache (worker-modules.ts). */
   private started: Promise<void> | undefined;
 
-  /** Workers start with the first task: a restore that writes no file data never loads them. */
-  constructor(size: number, config: RestoreWorkerConfig, workersStarting?: WorkersStarting) {
+  /** Workers start with the first task (a restore that writes no file data never loads them), or at prestart(). */
+  constructor(size: number, settings: RestoreWorkerSettings, workersStarting?: WorkersStarting) {
     this.size = Math.max(1, size);
-    this.config = config;
+    this.settings = settings;
     this.workersStarting = workersStarting;
+  }
+
+  /** Starts the threads now; tasks still wait for setup(). */
+  prestart(): void {
+    this.started ??= this.start();
+  }
+
+  /** What the threads need from the open repository; once, before the first task. */
+  setup(setup: RestoreWorkerSetup): void {
+    if (this.setupMessage !== undefined) throw new CairnError('INTERNAL', 'restore worker pool set up twice', { hint: 'This is a bug; rerun with --debug and report it.' });
+    this.setupMessage = { type: 'setup', ...setup };
+    for (const w of this.workers) w.worker.postMessage(this.setupMessage);
   }
 
   private start(): Promise<void> {
@@ -51,8 +68,10 @@ export class RestoreWorkerPool {
   private spawnWorkers(): void {
     for (let i = 0; i < this.size; i++) {
       const worker = new Worker(RESTORE_WORKER, {
-        workerData: this.config, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+        workerData: this.settings, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       });
+      // ahead of every task (a port delivers in order); a prestarted thread gets it from setup()
+      if (this.setupMessage !== undefined) worker.postMessage(this.setupMessage);
       const pw: PoolWorker = { worker, inFlight: new Map() };
       worker.on('message', (msg: TaskReply | typeof WORKER_READY) => {
         if (msg === WORKER_READY) return;
@@ -77,6 +96,7 @@ export class RestoreWorkerPool {
 
   /** Runs a task; `transfer` lists buffers handed over to the worker (zero-copy). */
   run(task: TaskInput, transfer: ArrayBuffer[] = []): Promise<TaskReply> {
+    if (this.setupMessage === undefined) return Promise.reject(new CairnError('INTERNAL', 'restore worker pool used before setup', { hint: 'This is a bug; rerun with --debug and report it.' }));
     if (this.workers.length > 0) return this.post(task, transfer);
     this.started ??= this.start();
     return this.started.then(() => this.post(task, transfer));

@@ -11,13 +11,25 @@ import type { AnyPath } from '../snapshot/fs-path.ts';
 /** A path as the worker gets it: a string, or bytes (a Buffer arrives as a Uint8Array) for non-UTF-8 names. */
 export type TaskPath = AnyPath;
 
-export interface RestoreWorkerConfig {
-  /** Decode in the worker (the content layer's spec, opaque here); undefined: tasks carry plain bytes. */
-  readonly decoder?: PackDecoderSpec | undefined;
+/** What a writer knows from the start (workerData): the restore's own options. */
+export interface RestoreWorkerSettings {
   readonly ownership: boolean;
   readonly overwrite: boolean;
+}
+
+/**
+ * What a writer learns from the open repository, in the first message it gets (before any task): so its
+ * thread can start, and load its modules, while the repository opens.
+ */
+export interface RestoreWorkerSetup {
+  /** Decode in the worker (the content layer's spec, opaque here); undefined: tasks carry plain bytes. */
+  readonly decoder?: PackDecoderSpec | undefined;
   /** The range slots' memory (range-slots.ts), shared once: a task names its slot instead of carrying bytes. */
   readonly slots?: readonly SharedArrayBuffer[] | undefined;
+}
+
+export interface SetupMessage extends RestoreWorkerSetup {
+  readonly type: 'setup';
 }
 
 export interface TaskUse {

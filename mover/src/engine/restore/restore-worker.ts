@@ -12,11 +12,11 @@ import { toErrorRecord } from '../util/error-record.ts';
 import { signalReady } from '../util/worker-ready.ts';
 import { releaseBuffer } from '../util/release-buffer.ts';
 import { closeQuietly, finishFileSync, moveIntoPlaceSync, openTempSync, targetError, writeSparseSync } from './restore-file-writer.ts';
-import type { FinishTask, RestoreTask, RestoreWorkerConfig, TaskFailure, TaskPath, TaskReply, TaskUse, WriteTask } from './restore-worker-protocol.ts';
+import type { FinishTask, RestoreTask, RestoreWorkerSettings, SetupMessage, TaskFailure, TaskPath, TaskReply, TaskUse, WriteTask } from './restore-worker-protocol.ts';
 
-let config: RestoreWorkerConfig;
+let config: RestoreWorkerSettings;
 let decoder: PackRangeDecoder | undefined;
-let slots: Buffer[];
+let slots: Buffer[] = [];
 
 /** A failure already classified (carries the file whose data failed, if any). */
 class TaskError extends Error {
@@ -135,15 +135,19 @@ function runTask(task: RestoreTask): TaskReply {
   return { id: task.id, ...reply, failure };
 }
 
-function start(data: RestoreWorkerConfig): void {
+function start(data: RestoreWorkerSettings): void {
   config = data;
-  decoder = config.decoder === undefined ? undefined : PackRangeDecoder.fromSpec(config.decoder);
-  slots = (config.slots ?? []).map((b) => Buffer.from(b));
-  parentPort?.on('message', (task: RestoreTask) => {
-    parentPort?.postMessage(runTask(task));
+  parentPort?.on('message', (msg: RestoreTask | SetupMessage) => {
+    if (msg.type === 'setup') {
+      // the pool sends it before any task (restore-worker-pool.ts)
+      decoder = msg.decoder === undefined ? undefined : PackRangeDecoder.fromSpec(msg.decoder);
+      slots = (msg.slots ?? []).map((b) => Buffer.from(b));
+      return;
+    }
+    parentPort?.postMessage(runTask(msg));
   });
   signalReady(parentPort);
 }
 
 // On the main thread this module is only compiled, for the compile cache (util/worker-modules.ts).
-if (!isMainThread) start(workerData as RestoreWorkerConfig);
+if (!isMainThread) start(workerData as RestoreWorkerSettings);

@@ -31,7 +31,7 @@ import { checkListingNames, RestoreTarget } from './restore-target.ts';
 import type { FsPath, TargetDir } from './restore-target.ts';
 import { childPath, displayPath, fsPath, type AnyPath, type EntryName } from '../snapshot/fs-path.ts';
 import { Semaphore } from '../util/semaphore.ts';
-import type { RestoreOptions, RestoreStats } from './restore-options.ts';
+import { restoresOwnership, type RestoreOptions, type RestoreStats } from './restore-options.ts';
 import type { SnapshotManifest } from '../snapshot/snapshot-manifest.ts';
 
 export type { RestoreOptions, RestoreProgress, RestoreStats } from './restore-options.ts';
@@ -111,7 +111,7 @@ class Restorer {
     this.repo = repo;
     this.options = options;
     this.overwrite = options.overwrite === true;
-    this.ownership = options.restoreOwnership ?? process.getuid?.() === 0;
+    this.ownership = restoresOwnership(options);
   }
 
   async run(root: DirEntry, targetPath: string): Promise<RestoreStats> {
