@@ -135,7 +135,8 @@ function runTask(task: RestoreTask): TaskReply {
   return { id: task.id, ...reply, failure };
 }
 
-function start(data: RestoreWorkerSettings): void {
+function start(data: RestoreWorkerSettings | undefined): void {
+  if (data === undefined) throw new Error('restore worker started without its settings (workerData)');
   config = data;
   parentPort?.on('message', (msg: RestoreTask | SetupMessage) => {
     if (msg.type === 'setup') {
@@ -150,4 +151,4 @@ function start(data: RestoreWorkerSettings): void {
 }
 
 // On the main thread this module is only compiled, for the compile cache (util/worker-modules.ts).
-if (!isMainThread) start(workerData as RestoreWorkerSettings);
+if (!isMainThread) start(workerData as RestoreWorkerSettings | undefined);
