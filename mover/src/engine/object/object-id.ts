@@ -43,18 +43,20 @@ export function normalizeContentId(contentId: string, context: string = contentI
   return upper ? contentId.slice(0, start) + contentId.slice(start).toLowerCase() : contentId;
 }
 
+/** Where the content ID starts after the markers that may follow the indirection ones: 'Z' (compressed), then kopia's legacy 'D'. */
+function afterMarkers(text: string, i: number): number {
+  if (text.charCodeAt(i) === 0x5a) i++; // Z
+  if (text.charCodeAt(i) === 0x44) i++; // D
+  return i;
+}
+
 export function parseObjectId(text: string): ObjectId {
   let i = 0;
   while (i < text.length && text[i] === 'I') i++;
   const indirection = i;
-  let compressed = false;
-  if (text[i] === 'Z') {
-    compressed = true;
-    i++;
-  }
-  if (text[i] === 'D') i++;
+  const compressed = text[i] === 'Z';
   if (indirection > 0 && compressed) throw invalid(text, 'compression and indirection are mutually exclusive');
-  return { indirection, compressed, contentId: normalizeContentId(text.slice(i), text) };
+  return { indirection, compressed, contentId: normalizeContentId(text.slice(afterMarkers(text, i)), text) };
 }
 
 export function formatObjectId(id: ObjectId): string {
@@ -85,12 +87,9 @@ export function indexObjectIdOf(id: ObjectId): ObjectId | undefined {
  * copy) was most of that probe's cost.
  */
 export function directContentIdOf(text: string): string | undefined {
-  let i = 0;
-  const c = text.charCodeAt(0);
-  if (c === 0x49) return undefined; // I: indirect
-  if (c === 0x5a) i++; // Z: compressed
-  if (text.charCodeAt(i) === 0x44) i++; // D: kopia's legacy marker
-  return i === 0 ? text : text.slice(i);
+  if (text.charCodeAt(0) === 0x49) return undefined; // I: indirect
+  const start = afterMarkers(text, 0);
+  return start === 0 ? text : text.slice(start);
 }
 
 /** parseObjectId, or undefined for a malformed ID (e.g. from an old listing a backup only consults). */

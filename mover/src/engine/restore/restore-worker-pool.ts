@@ -49,7 +49,16 @@ export class RestoreWorkerPool {
 
   /** Starts the threads now; tasks still wait for setup(). */
   prestart(): void {
-    this.started ??= this.start();
+    void this.starting();
+  }
+
+  /** The start, once; a failure reaches the tasks that wait for it, never the process as unhandled. */
+  private starting(): Promise<void> {
+    if (this.started === undefined) {
+      this.started = this.start();
+      this.started.catch(() => undefined);
+    }
+    return this.started;
   }
 
   /** What the threads need from the open repository; once, before the first task. */
@@ -98,8 +107,7 @@ export class RestoreWorkerPool {
   run(task: TaskInput, transfer: ArrayBuffer[] = []): Promise<TaskReply> {
     if (this.setupMessage === undefined) return Promise.reject(new CairnError('INTERNAL', 'restore worker pool used before setup', { hint: 'This is a bug; rerun with --debug and report it.' }));
     if (this.workers.length > 0) return this.post(task, transfer);
-    this.started ??= this.start();
-    return this.started.then(() => this.post(task, transfer));
+    return this.starting().then(() => this.post(task, transfer));
   }
 
   private post(task: TaskInput, transfer: ArrayBuffer[]): Promise<TaskReply> {

@@ -466,10 +466,8 @@ export class Uploader {
   /** A reused object must still be in the index (maintenance may have removed expired data). */
   private isLive(objectId: string): boolean {
     // a malformed ID in an old listing is not found (or not parsed): not reusable, the data is read again
-    const direct = directContentIdOf(objectId);
-    if (direct !== undefined) return direct !== '' && this.repo.contents.hasContent(direct);
-    const id = tryParseObjectId(objectId);
-    return id !== undefined && this.repo.contents.hasContent(id.contentId);
+    const contentId = directContentIdOf(objectId) ?? tryParseObjectId(objectId)?.contentId;
+    return contentId !== undefined && this.repo.contents.hasContent(contentId);
   }
 }
 
