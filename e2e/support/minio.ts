@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { procStatFields } from './proc-stat.ts';
 import { signV4 } from './sigv4.ts';
 import { findTool } from './tools.ts';
 
@@ -107,11 +108,11 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Thread states of a process from /proc/PID/task/TID/stat (the field after the parenthesised command name). */
+/** Thread states of a process (one letter each) from /proc/PID/task/TID/stat. */
 async function threadStates(pid: number): Promise<string[]> {
   const tids = await readdir(`/proc/${pid}/task`);
   const stats = await Promise.all(tids.map((tid) => readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '')));
-  return stats.filter((s) => s !== '').map((s) => s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3));
+  return stats.filter((s) => s !== '').map((s) => procStatFields(s)[0]!);
 }
 
 /** Polls until every thread of `pid` is stopped (state T), for up to 10 s. */

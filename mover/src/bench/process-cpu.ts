@@ -2,6 +2,7 @@
 // MinIO's share of the machine to each step, so that what limits cairn there is measured, not guessed.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { procStatFields } from '../../../e2e/support/proc-stat.ts';
 
 let ticksPerSecond: number | undefined;
 
@@ -19,8 +20,7 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
-  // fields after the command name (which may hold spaces and parentheses): state is field 3, utime 14, stime 15
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = procStatFields(stat);
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / clockTicks() : undefined;
