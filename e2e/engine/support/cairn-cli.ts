@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { diagnoseHang, hangReportOptions } from '../../support/hang-report.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
@@ -43,6 +44,8 @@ export interface CairnRun {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly durationMs: number;
+  /** Set when the run was killed at its timeout: what it was doing (e2e/support/hang-report.ts). */
+  readonly hang?: string;
 }
 
 let sharedHome: string | undefined;
@@ -62,6 +65,7 @@ export function runCairn(args: readonly string[], options: CairnRunOptions = {})
     HOME: homeDir(),
     TMPDIR: tmpdir(),
     LANG: 'C.UTF-8',
+    NODE_OPTIONS: hangReportOptions(),
   };
   const password = options.password === undefined ? TEST_PASSWORD : options.password;
   if (password !== null) env['CAIRN_PASSWORD'] = password;
@@ -89,7 +93,12 @@ export function runCairn(args: readonly string[], options: CairnRunOptions = {})
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
+    let hang: string | undefined;
+    const timer = setTimeout(() => {
+      const pid = child.pid;
+      const diagnosis = pid === undefined ? Promise.resolve('no pid') : diagnoseHang(pid, (s) => child.kill(s));
+      void diagnosis.then((d) => { hang = d; }, (e: unknown) => { hang = `no diagnosis: ${String(e)}`; }).finally(() => child.kill('SIGKILL'));
+    }, options.timeoutMs ?? 300_000);
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);
@@ -99,6 +108,7 @@ export function runCairn(args: readonly string[], options: CairnRunOptions = {})
       resolve({
         args, exitCode, signal, durationMs: Date.now() - started,
         stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'),
+        ...(hang === undefined ? {} : { hang }),
       });
     });
   });
@@ -107,7 +117,7 @@ export function runCairn(args: readonly string[], options: CairnRunOptions = {})
 /** A readable account of a run for assertion messages. */
 export function describeRun(r: CairnRun): string {
   return `cairn ${r.args.join(' ')} -> exit ${r.exitCode ?? r.signal} after ${r.durationMs} ms\n` +
-    `stdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-4000)}`;
+    `stdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-4000)}` + (r.hang === undefined ? '' : `\nhung: ${r.hang}`);
 }
 
 /** runCairn, throwing unless the CLI exits with `expectedExit` (default 0). */
