@@ -27,6 +27,8 @@ export interface Compressor {
   /**
    * Takes the raw stream (without the 4-byte header). Throws CorruptionError when the stream is invalid or
    * would decode to more than `maxLength` bytes (pass the content's original length from the index).
+   * `frameChecks` false skips a format's own optional checksum (zstd's XXH64) where the caller has
+   * authenticated the stream and wants speed over a second check (restore; see zstd-compressor.ts).
    */
-  decompress(stream: Uint8Array, maxLength: number): Buffer;
+  decompress(stream: Uint8Array, maxLength: number, frameChecks?: boolean): Buffer;
 }

@@ -136,14 +136,18 @@ describe('compressors', () => {
     expect(out[out.length - 1]).toBe(0x62);
   });
 
-  it('zstd writes a frame checksum (as kopia does) and leaves checking it to the AEAD cipher that opened the content', () => {
+  it('zstd writes a frame checksum (as kopia does) and checks it unless told the stream was authenticated', () => {
     const z = compressorByName('zstd');
     const frame = z.compress(data);
     // frame header descriptor (after the 4-byte magic): bit 2 is Content_Checksum_flag
     expect(frame[4]! & 0x04).toBe(0x04);
     frame[frame.length - 1]! ^= 0xff; // the last 4 bytes are the XXH64 checksum
-    expect(z.decompress(frame, data.length)).toEqual(data);
-    expect(z.decompress(frame, 1 << 28)).toEqual(data); // the streaming path (bounds above 64 MiB) too
+    expect(thrown(() => z.decompress(frame, data.length))).toBeInstanceOf(CorruptionError);
+    expect(z.decompress(frame, data.length, false)).toEqual(data);
+    // the streaming path (bounds above 64 MiB) too, each with its own context
+    expect(z.decompress(frame, 1 << 28, false)).toEqual(data);
+    expect(thrown(() => z.decompress(frame, 1 << 28))).toBeInstanceOf(CorruptionError);
+    expect(z.decompress(z.compress(data), data.length)).toEqual(data);
   });
 
   it('decompressContent checks the header against the index and its presence', () => {

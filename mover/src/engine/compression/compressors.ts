@@ -83,7 +83,7 @@ export function compressContent(compressor: Compressor, data: Uint8Array): Buffe
  * Reverses compressContent. The payload's header must equal `expectedHeaderId` (the id recorded in the
  * index entry); the output is bounded by `maxLength` (the entry's original length).
  */
-export function decompressContent(payload: Uint8Array, expectedHeaderId: number, maxLength: number): Buffer {
+export function decompressContent(payload: Uint8Array, expectedHeaderId: number, maxLength: number, frameChecks = true): Buffer {
   const actual = readHeaderId(payload);
   if (actual !== expectedHeaderId) {
     throw new CorruptionError(
@@ -91,7 +91,7 @@ export function decompressContent(payload: Uint8Array, expectedHeaderId: number,
       { hint: 'the content does not match its index entry; `cairn snapshot verify --read-data-percent 100` lists the affected files' },
     );
   }
-  return compressorByHeaderId(actual).decompress(payload.subarray(COMPRESSION_HEADER_SIZE), maxLength);
+  return compressorByHeaderId(actual).decompress(payload.subarray(COMPRESSION_HEADER_SIZE), maxLength, frameChecks);
 }
 
 /** For legacy object-level compression (kopia 'Z' object ids): the header alone selects the compressor. */

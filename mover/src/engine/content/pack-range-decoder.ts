@@ -31,19 +31,22 @@ export function packDecoderSpec(encryption: string, masterKey: Uint8Array): Pack
 
 export class PackRangeDecoder {
   private readonly encryptor: ContentEncryptor;
+  private readonly frameChecks: boolean;
 
-  constructor(encryptor: ContentEncryptor) {
+  /** `frameChecks` false: compression formats' own checksums are skipped (restore's writers; Compressor.decompress). */
+  constructor(encryptor: ContentEncryptor, frameChecks = true) {
     this.encryptor = encryptor;
+    this.frameChecks = frameChecks;
   }
 
   /** A decoder rebuilt from a spec (in a worker thread). */
-  static fromSpec(spec: PackDecoderSpec): PackRangeDecoder {
-    return new PackRangeDecoder(encryptorFromKeys(spec.keys));
+  static fromSpec(spec: PackDecoderSpec, frameChecks = true): PackRangeDecoder {
+    return new PackRangeDecoder(encryptorFromKeys(spec.keys), frameChecks);
   }
 
   /** One content's plain bytes from its stored bytes; throws CORRUPT (naming content and pack) or UNSUPPORTED. */
   decodeContent(info: ContentInfo, payload: Uint8Array): Buffer {
-    const plain = openPackedContent(payload, info, this.encryptor);
+    const plain = openPackedContent(payload, info, this.encryptor, this.frameChecks);
     if (plain.length !== info.originalLength) {
       throw new CorruptionError(`content ${info.contentId} in pack ${info.packBlobId} decoded to ${plain.length} bytes, the index says ${info.originalLength}`, {
         hint: 'the index entry and the pack disagree; `cairn snapshot verify --read-data-percent 100` lists the affected files',

@@ -20,8 +20,8 @@ export async function readPackedPayload(store: BlobReader, info: ContentInfo): P
   return store.get(info.packBlobId, { offset: info.packOffset, length: info.packedLength });
 }
 
-/** Decrypts and, when the index says so, decompresses a content's stored bytes. */
-export function openPackedContent(payload: Uint8Array, info: ContentInfo, encryptor: ContentEncryptor): Buffer {
+/** Decrypts and, when the index says so, decompresses a content's stored bytes (`frameChecks`: Compressor.decompress). */
+export function openPackedContent(payload: Uint8Array, info: ContentInfo, encryptor: ContentEncryptor, frameChecks = true): Buffer {
   if (info.encryptionKeyId !== 0) {
     throw new UnsupportedError(`content ${info.contentId} uses encryption key ID ${info.encryptionKeyId}`, {
       hint: 'only key ID 0 exists in current kopia; the index entry may be damaged',
@@ -39,7 +39,7 @@ export function openPackedContent(payload: Uint8Array, info: ContentInfo, encryp
   if (info.compressionHeaderId === 0) return plain;
   let out: Buffer | undefined;
   try {
-    out = decompressContent(plain, info.compressionHeaderId, info.originalLength);
+    out = decompressContent(plain, info.compressionHeaderId, info.originalLength, frameChecks);
     return out;
   } catch (e) {
     if (isCairnError(e) && e.code !== 'CORRUPT') throw e;

@@ -141,7 +141,8 @@ function start(data: RestoreWorkerSettings | undefined): void {
   parentPort?.on('message', (msg: RestoreTask | SetupMessage) => {
     if (msg.type === 'setup') {
       // the pool sends it before any task (restore-worker-pool.ts)
-      decoder = msg.decoder === undefined ? undefined : PackRangeDecoder.fromSpec(msg.decoder);
+      // zstd frames' own checksums skipped: each content is AEAD-authenticated first (zstd-compressor.ts)
+      decoder = msg.decoder === undefined ? undefined : PackRangeDecoder.fromSpec(msg.decoder, false);
       slots = (msg.slots ?? []).map((b) => Buffer.from(b));
       return;
     }
