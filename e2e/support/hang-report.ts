@@ -4,24 +4,18 @@
 // /proc, sends the report signal and waits for the report, then kills. A report with a JavaScript stack means the
 // main thread was idle-waiting (a promise nobody settles, with a live handle holding the loop open: the handles
 // are listed); no report while the main thread is running means it was busy in a loop the signal cannot reach.
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { procStatFields } from './proc-stat.ts';
+import { sharedTmpDir } from './shared-tmp-dir.ts';
 
 const REPORT_SIGNAL = 'SIGUSR2';
 /** How long a report may take to appear after the signal before the run is killed without one. */
 const REPORT_WAIT_MS = 10_000;
 
-let reportDir: string | undefined;
-
 /** Where reports go: one directory every uid may write (runs may drop privileges). */
 function reportDirectory(): string {
-  if (reportDir === undefined) {
-    reportDir = join(tmpdir(), 'cairn-e2e-reports');
-    mkdirSync(reportDir, { recursive: true, mode: 0o1777 });
-  }
-  return reportDir;
+  return sharedTmpDir('cairn-e2e-reports');
 }
 
 /** NODE_OPTIONS for a run that can be asked for a diagnostic report (Node options, not V8 flags: code caches still match). */

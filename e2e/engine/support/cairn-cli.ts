@@ -2,11 +2,11 @@
 // mover Job does: cwd = repository root, a minimal environment (no AWS variables leak in from the test
 // runner), optionally as another uid. Plus the helpers the acceptance tests share to read its output.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diagnoseHang, hangReportOptions } from '../../support/hang-report.ts';
+import { sharedTmpDir } from '../../support/shared-tmp-dir.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
@@ -48,15 +48,9 @@ export interface CairnRun {
   readonly hang?: string;
 }
 
-let sharedHome: string | undefined;
-
 /** A HOME every uid may use (the CLI must not need one, but the AWS SDK looks there for ~/.aws). */
 function homeDir(): string {
-  if (sharedHome === undefined) {
-    sharedHome = join(tmpdir(), 'cairn-e2e-home');
-    mkdirSync(sharedHome, { recursive: true, mode: 0o1777 });
-  }
-  return sharedHome;
+  return sharedTmpDir('cairn-e2e-home');
 }
 
 export function runCairn(args: readonly string[], options: CairnRunOptions = {}): Promise<CairnRun> {
