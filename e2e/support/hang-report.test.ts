@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diagnoseHang, hangReportOptions } from './hang-report.ts';
+import { statCpuSeconds, threadStats } from './proc-stat.ts';
 
 const children: ChildProcess[] = [];
 
@@ -29,6 +30,9 @@ describe('diagnoseHang', () => {
 
   it('a process busy in JavaScript: no report, and says so', async () => {
     const child = await start('for (;;);');
+    // past its write of "up" (which may block a moment) and in the loop: its main thread has run for 0.2 s
+    const mainCpu = (): number => statCpuSeconds(threadStats(child.pid!).find((t) => t.name === 'MainThread')!.fields) ?? 0;
+    while (mainCpu() < 0.2) await new Promise((r) => setImmediate(r));
     const d = await diagnoseHang(child.pid!, (s) => child.kill(s), 500);
     expect(d).toMatch(/MainThread:R /);
     expect(d).toContain('no diagnostic report within 500 ms');

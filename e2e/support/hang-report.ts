@@ -6,7 +6,7 @@
 // are listed); no report while the main thread is running means it was busy in a loop the signal cannot reach.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { procStatFields } from './proc-stat.ts';
+import { statCpuSeconds, threadStats } from './proc-stat.ts';
 import { sharedTmpDir } from './shared-tmp-dir.ts';
 
 const REPORT_SIGNAL = 'SIGUSR2';
@@ -26,11 +26,7 @@ export function hangReportOptions(): string {
 /** Each thread of `pid`: name, state (R running, S sleeping, ...) and CPU time so far. */
 function threadStates(pid: number): string {
   try {
-    return readdirSync(`/proc/${pid}/task`).map((tid) => {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const f = procStatFields(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
-      return `${name}:${f[0]} ${(Number(f[11]) + Number(f[12])) / 100}s`;
-    }).join(', ');
+    return threadStats(pid).map(({ name, fields }) => `${name}:${fields[0]} ${statCpuSeconds(fields) ?? '?'}s`).join(', ');
   } catch (e) {
     return `(threads unreadable: ${(e as Error).message})`;
   }

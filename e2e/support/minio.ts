@@ -4,7 +4,7 @@
 // append-only keys that may read, list and write but not delete.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { procStatFields } from './proc-stat.ts';
+import { threadStats } from './proc-stat.ts';
 import { signV4 } from './sigv4.ts';
 import { findTool } from './tools.ts';
 
@@ -108,18 +108,16 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Thread states of a process (one letter each) from /proc/PID/task/TID/stat. */
-async function threadStates(pid: number): Promise<string[]> {
-  const tids = await readdir(`/proc/${pid}/task`);
-  const stats = await Promise.all(tids.map((tid) => readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '')));
-  return stats.filter((s) => s !== '').map((s) => procStatFields(s)[0]!);
+/** Thread states of a process (one letter each). */
+function threadStates(pid: number): string[] {
+  return threadStats(pid).map((t) => t.fields[0]!);
 }
 
 /** Polls until every thread of `pid` is stopped (state T), for up to 10 s. */
 async function waitStopped(pid: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const states = await threadStates(pid);
+    const states = threadStates(pid);
     if (states.length > 0 && states.every((s) => s === 'T')) return;
     if (Date.now() > deadline) throw new Error(`MinIO (pid ${pid}) did not stop after SIGSTOP; thread states: ${states.join('')}`);
     await new Promise<void>((r) => setImmediate(r));
