@@ -23,7 +23,9 @@ export interface ByteRange {
   readonly length: number;
   /**
    * A buffer of at least `length` bytes the store may read the range into (the result is then a view of
-   * it): a caller that reads many ranges reuses its memory instead of a fresh buffer per read. Stores may
+   * it, not necessarily at its start: a filesystem store reads whole blocks with O_DIRECT into page-aligned
+   * memory that has room for them, direct-read.ts): a caller that reads many ranges reuses its memory
+   * instead of a fresh buffer per read. Stores may
    * ignore it; callers use the returned Buffer, whichever memory it is in.
    */
   readonly into?: Uint8Array | undefined;

@@ -1,4 +1,4 @@
-// O_DIRECT puts: real files in the temp directory (ext4 or tmpfs here, both take O_DIRECT on Linux ≥ 6.6)
+// O_DIRECT puts and ranged reads: real files in the temp directory (ext4 or tmpfs here, both take O_DIRECT on Linux ≥ 6.6)
 // for the round trip, a recording file handle for the alignment rules, and a mocked open() for a filesystem
 // that refuses O_DIRECT (none on this machine does).
 import { randomBytes, randomFillSync } from 'node:crypto';
@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DIRECT_ALIGN, writeDirect } from './direct-write.ts';
-import { pageAlignedBuffer } from '../util/page-aligned-buffer.ts';
+import { pageAlignedBuffer, sharedPageAlignedBuffer } from '../util/page-aligned-buffer.ts';
+import { directSpan } from './direct-read.ts';
 import { DIRECT_MIN_BYTES, createFilesystemStore } from './filesystem-store.ts';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -134,5 +135,63 @@ describe('FilesystemBlobStore with O_DIRECT', () => {
     await s.put(PACK, randomBytes(DIRECT_MIN_BYTES - 1));
     const direct = vi.mocked(fsp.open).mock.calls.filter(([, flags]) => typeof flags === 'number' && (flags & fsConstants.O_DIRECT) !== 0);
     expect(direct).toEqual([]);
+  });
+});
+
+describe('FilesystemBlobStore ranged reads with O_DIRECT', () => {
+  const directOpens = (): string[] => vi.mocked(fsp.open).mock.calls
+    .filter(([, flags]) => typeof flags === 'number' && (flags & fsConstants.O_DIRECT) !== 0)
+    .map(([path]) => String(path));
+  const einval = (what: string): Error => Object.assign(new Error(`EINVAL: invalid argument, ${what}`), { code: 'EINVAL' });
+
+  it('reads whole blocks into page-aligned memory and returns the range as a view inside it', async () => {
+    const s = await createFilesystemStore(join(dir, 'repo'), { create: true });
+    const data = randomBytes(3 * DIRECT_ALIGN * 100 + 1234); // ends mid-block
+    await s.put(PACK, data);
+    const into = Buffer.from(sharedPageAlignedBuffer(2 ** 20)!);
+    vi.mocked(fsp.open).mockClear();
+    const ranges: [number, number][] = [[0, 1], [1, DIRECT_ALIGN], [DIRECT_ALIGN - 1, 2], [5000, 300_000], [data.length - 1, 1], [data.length - 5000, 5000], [DIRECT_ALIGN * 7, DIRECT_ALIGN]];
+    for (const [offset, length] of ranges) {
+      const got = await s.get(PACK, { offset, length, into });
+      expect(got.equals(data.subarray(offset, offset + length))).toBe(true);
+      expect(got.buffer).toBe(into.buffer);
+      expect(got.byteOffset).toBe(directSpan(offset, length).head);
+    }
+    expect(directOpens()).toHaveLength(ranges.length);
+    await expect(s.get(PACK, { offset: data.length - 10, length: 11, into })).rejects.toThrow(/outside blob/);
+  });
+
+  it('reads buffered when the memory is not page-aligned or has no room for the blocks around the range', async () => {
+    const s = await createFilesystemStore(join(dir, 'repo'), { create: true });
+    const data = randomBytes(DIRECT_MIN_BYTES + 99);
+    await s.put(PACK, data);
+    vi.mocked(fsp.open).mockClear();
+    const plain = Buffer.alloc(64 * 1024);
+    expect((await s.get(PACK, { offset: 4097, length: 60_000, into: plain })).equals(data.subarray(4097, 64_097))).toBe(true);
+    const tight = Buffer.from(sharedPageAlignedBuffer(64 * 1024)!, 0, 60_000); // the range fits, its blocks do not
+    expect((await s.get(PACK, { offset: 4097, length: 60_000, into: tight })).equals(data.subarray(4097, 64_097))).toBe(true);
+    expect(directOpens()).toEqual([]);
+  });
+
+  it('falls back to the page cache, for good, when the filesystem refuses O_DIRECT at open or at the read', async () => {
+    for (const where of ['open', 'read'] as const) {
+      const s = await createFilesystemStore(join(dir, `repo-${where}`), { create: true, directIo: true });
+      const data = randomBytes(DIRECT_MIN_BYTES + 5);
+      await s.put(PACK, data);
+      vi.mocked(fsp.open).mockImplementation(async (path, flags, mode) => {
+        if (typeof flags !== 'number' || (flags & fsConstants.O_DIRECT) === 0) return realOpen(path, flags, mode);
+        if (where === 'open') throw einval(`open '${String(path)}'`);
+        const fh = await realOpen(path, flags, mode);
+        fh.read = (() => Promise.reject(einval('read'))) as unknown as typeof fh.read;
+        return fh;
+      });
+      vi.mocked(fsp.open).mockClear();
+      const into = Buffer.from(sharedPageAlignedBuffer(2 ** 20)!);
+      for (const offset of [10, 20_000]) {
+        expect((await s.get(PACK, { offset, length: 70_000, into })).equals(data.subarray(offset, offset + 70_000))).toBe(true);
+      }
+      expect(directOpens()).toHaveLength(1); // the second read did not try again
+      vi.mocked(fsp.open).mockImplementation(realOpen);
+    }
   });
 });

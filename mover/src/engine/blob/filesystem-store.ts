@@ -16,6 +16,8 @@ import { CorruptionError } from '../errors.ts';
 import { assertEmptyDirectory } from './empty-directory.ts';
 import { errnoOf, mapFsError } from './fs-errors.ts';
 import { isDirectIoRefused, writeDirect } from './direct-write.ts';
+import { directSpan, readDirect } from './direct-read.ts';
+import { pageOffsetOf } from '../util/page-aligned-buffer.ts';
 import type { BlobWriter } from './blob-writer.ts';
 import { FileBlobWriter } from './file-blob-writer.ts';
 import {
@@ -51,7 +53,8 @@ export interface FilesystemStoreOptions {
   readonly requireEmpty?: boolean;
   /**
    * Write blobs of at least DIRECT_MIN_BYTES (packs) with O_DIRECT where the filesystem allows it (default
-   * true; see direct-write.ts). A filesystem that refuses it is written through the page cache from then on.
+   * true; see direct-write.ts), and read ranges into page-aligned memory (ByteRange.into) with it too
+   * (direct-read.ts). A filesystem that refuses it is written and read through the page cache from then on.
    */
   readonly directIo?: boolean;
 }
@@ -109,6 +112,8 @@ export class FilesystemBlobStore implements BlobStore {
   private readonly listConcurrency: number;
   /** O_DIRECT for large puts: off when asked, on platforms without it, or once the filesystem refused it. */
   private directIo: boolean;
+  /** O_DIRECT for ranges read into page-aligned memory: the same, for reads. */
+  private directReads: boolean;
 
   /** Prefer createFilesystemStore, which reads `.shards`. */
   constructor(root: string, shardParameters: ShardParameters, options: FilesystemStoreOptions = {}) {
@@ -120,6 +125,7 @@ export class FilesystemBlobStore implements BlobStore {
     this.dirMode = options.dirMode ?? 0o700;
     this.listConcurrency = Math.max(1, options.listConcurrency ?? 32);
     this.directIo = (options.directIo ?? true) && fsConstants.O_DIRECT !== undefined;
+    this.directReads = this.directIo;
   }
 
   /** Absolute directory and file path of a blob. */
@@ -133,6 +139,13 @@ export class FilesystemBlobStore implements BlobStore {
     const { file } = this.pathOf(id);
     const notFound = { id, where: this.description };
     if (range !== undefined) checkRange(id, range);
+    if (range !== undefined && range.length > 0 && this.directReads) {
+      const into = range.into;
+      if (into !== undefined && pageOffsetOf(into) === 0 && into.byteLength >= directSpan(range.offset, range.length).length) {
+        const got = await this.getDirect(id, file, range, into);
+        if (got !== undefined) return got;
+      }
+    }
     let fh;
     try {
       fh = await open(file, fsConstants.O_RDONLY);
@@ -164,6 +177,36 @@ export class FilesystemBlobStore implements BlobStore {
       return buf;
     } catch (e) {
       throw mapFsError(e, 'read', file, notFound);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** A range read with O_DIRECT (direct-read.ts), or undefined when the filesystem refuses it: read it buffered. */
+  private async getDirect(id: string, file: string, range: ByteRange, into: Uint8Array): Promise<Buffer | undefined> {
+    let fh;
+    try {
+      fh = await open(file, fsConstants.O_RDONLY | fsConstants.O_DIRECT);
+    } catch (e) {
+      if (isDirectIoRefused(e)) {
+        this.directReads = false;
+        return undefined;
+      }
+      throw mapFsError(e, 'read', file, { id, where: this.description });
+    }
+    try {
+      const got = await readDirect(fh, into, range.offset, range.length);
+      if (got === undefined) {
+        const size = (await fh.stat()).size;
+        throw new BlobRangeError(id, `range ${range.offset}+${range.length} is outside blob ${id} (${size} bytes) in ${this.description}`);
+      }
+      return got;
+    } catch (e) {
+      if (isDirectIoRefused(e)) {
+        this.directReads = false;
+        return undefined;
+      }
+      throw mapFsError(e, 'read', file, { id, where: this.description });
     } finally {
       await fh.close();
     }

@@ -5,6 +5,14 @@
 // there: its pages were faulted in again for every range, and on the main thread each one counted as new
 // external memory, which V8 answers with a full garbage collection every few tens of MiB (a 2 GiB restore
 // from S3 ran ~130 of them).
+//
+// Each slot's memory starts at a page boundary where it can be had (shared WebAssembly memory), with two
+// pages to spare beyond a range's length: a filesystem store reads a range into it with O_DIRECT, whole
+// blocks from the one holding the range's first byte (blob/direct-read.ts), and the range is a view inside.
+import { PAGE_BYTES, sharedPageAlignedBuffer } from '../util/page-aligned-buffer.ts';
+
+/** Room for the blocks an O_DIRECT read covers beyond the range: up to a block before it and after it. */
+const DIRECT_SLACK = 2 * PAGE_BYTES;
 
 export class RangeSlots {
   /** The slots' memory (pass to workers once; a slot's index names it in tasks). */
@@ -17,8 +25,9 @@ export class RangeSlots {
   constructor(count: number, slotBytes: number) {
     this.slotBytes = slotBytes;
     // untouched pages of a SharedArrayBuffer are not resident: a small restore costs what it reads
-    this.buffers = Array.from({ length: Math.max(1, count) }, () => new SharedArrayBuffer(slotBytes));
-    this.views = this.buffers.map((b) => Buffer.from(b));
+    const bytes = slotBytes + DIRECT_SLACK;
+    this.buffers = Array.from({ length: Math.max(1, count) }, () => sharedPageAlignedBuffer(bytes) ?? new SharedArrayBuffer(bytes));
+    this.views = this.buffers.map((b) => Buffer.from(b, 0, bytes));
     this.free = this.buffers.map((_, i) => i).reverse();
   }
 
@@ -35,6 +44,7 @@ export class RangeSlots {
     else this.free.push(slot);
   }
 
+  /** The slot's memory: slotBytes and the room an O_DIRECT read needs around them. */
   view(slot: number): Buffer {
     return this.views[slot]!;
   }

@@ -19,7 +19,10 @@ const MAX_WASM_PAGES = 65536;
 
 /** The part of the WebAssembly global used here (the project's TypeScript libs do not declare it: no DOM lib). */
 interface WasmMemoryApi {
-  readonly Memory: new (d: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
+  readonly Memory: {
+    new (d: { initial: number; maximum: number }): { readonly buffer: ArrayBuffer };
+    new (d: { initial: number; maximum: number; shared: true }): { readonly buffer: SharedArrayBuffer };
+  };
 }
 const wasm = (globalThis as unknown as { readonly WebAssembly?: WasmMemoryApi }).WebAssembly;
 
@@ -38,6 +41,22 @@ export function pageAlignedBuffer(size: number): Buffer | undefined {
     const memory = new wasm.Memory({ initial: pages, maximum: pages }).buffer;
     aligned.add(memory);
     return Buffer.from(memory, 0, size);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Like pageAlignedBuffer, but shared: a SharedArrayBuffer that worker threads can view too (restore's pack
+ * range slots, read with O_DIRECT by the main thread and decoded by the writers), or undefined.
+ */
+export function sharedPageAlignedBuffer(size: number): SharedArrayBuffer | undefined {
+  const pages = Math.max(1, Math.ceil(size / WASM_PAGE));
+  if (wasm === undefined || pages > MAX_WASM_PAGES) return undefined;
+  try {
+    const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true }).buffer;
+    aligned.add(memory);
+    return memory;
   } catch {
     return undefined;
   }
