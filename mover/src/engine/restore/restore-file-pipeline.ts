@@ -141,9 +141,16 @@ export class RestoreFilePipeline {
       if (this.empty.length >= EMPTY_FILES_PER_TASK) this.flushEmpty();
       return;
     }
+    // A full batch waits for room (flushBatch); every walker adding a file waits with it, so the walk is never
+    // more than one batch ahead of the reads.
+    while (this.batchFull()) await this.flushBatch();
     this.batch.push(job);
     this.batchBytes += layout.length;
-    if (this.batchBytes >= BATCH_BYTES || this.batch.length >= BATCH_FILES) await this.flushBatch();
+    if (this.batchFull()) await this.flushBatch();
+  }
+
+  private batchFull(): boolean {
+    return this.batchBytes >= BATCH_BYTES || this.batch.length >= BATCH_FILES;
   }
 
   private finishItem(job: FileJob, create: boolean): FinishItem {
@@ -185,13 +192,14 @@ export class RestoreFilePipeline {
     this.ctx.report();
   }
 
+  /** Sends the batch being collected once fewer than MAX_BATCHES_IN_FLIGHT run. */
   private async flushBatch(): Promise<void> {
+    while (this.batches.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(this.batches);
+    this.ctx.check();
     const jobs = this.batch;
     this.batch = [];
     this.batchBytes = 0;
     if (jobs.length === 0) return;
-    while (this.batches.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(this.batches);
-    this.ctx.check();
     const b = this.runBatch(jobs)
       .catch((e: unknown) => this.ctx.fail(e))
       .finally(() => this.batches.delete(b));

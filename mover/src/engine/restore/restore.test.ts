@@ -183,4 +183,49 @@ describe('restore', () => {
     await expect(restoreEntry(repo, entry, target)).rejects.toMatchObject({ code: 'TARGET_NOT_EMPTY' });
     expect((await lstat(target)).isFile()).toBe(true);
   });
+
+  it('walks no further ahead of the reads than the batches in flight and one listing per walker', async () => {
+    // 40,000 one-content files in 100 directories, each content in a pack of its own, so every file's data is
+    // one GET: at each listing read, the files listed so far minus the files whose data was asked for must stay
+    // within 3 batches (2 in flight, 1 filling) and a listing per walker. Walking every directory at once, as
+    // restore did, listed all 40,000 while the reads were at the first few thousand.
+    const dirs = 100;
+    const perDir = 400;
+    const r = new FakeRepository({ packSize: 1 });
+    const mtime = '2025-01-01T00:00:00Z';
+    const dirEntries: DirEntry[] = [];
+    for (let d = 0; d < dirs; d++) {
+      const files: DirEntry[] = [];
+      for (let f = 0; f < perDir; f++) {
+        files.push({ name: `f${f}`, type: 'f', mode: 0o644, size: 8, mtime, uid: 0, gid: 0, obj: r.objects.put(Buffer.from(`${d}:${f}`.padEnd(8))) });
+      }
+      dirEntries.push({ name: `d${d}`, type: 'd', mode: 0o755, size: 0, mtime, uid: 0, gid: 0, obj: r.objects.put(encodeDirManifest(files, undefined), 'k') });
+    }
+    const treeRoot: DirEntry = { name: 'x', type: 'd', mode: 0o755, size: 0, mtime, uid: 0, gid: 0, obj: r.objects.put(encodeDirManifest(dirEntries, undefined), 'k') };
+    await r.flush();
+    const listingObjects = new Set(dirEntries.map((e) => e.obj));
+    let listed = 0;
+    let asked = 0;
+    let ahead = 0;
+    const objects = Object.create(r.objects) as FakeRepository['objects'];
+    objects.openObject = (id) => {
+      if (listingObjects.has(id)) {
+        listed += perDir;
+        ahead = Math.max(ahead, listed - asked);
+      }
+      return r.objects.openObject(id);
+    };
+    const blobs = Object.create(r.blobs) as FakeRepository['blobs'];
+    blobs.get = (id, range) => {
+      if (id.startsWith('p')) asked++;
+      return r.blobs.get(id, range);
+    };
+    const wrapped = Object.assign(Object.create(r) as FakeRepository, { objects, blobs });
+    Object.defineProperty(wrapped, 'contents', { value: Object.assign(Object.create(r.contents) as FakeRepository['contents'], { packReader: () => new PackContentsReader(blobs, r.encryptor) }) });
+    const out = join(work, 'out-wide');
+    const stats = await restoreEntry(wrapped, treeRoot, out);
+    expect(stats.files).toBe(dirs * perDir);
+    expect(listed).toBe(dirs * perDir);
+    expect(ahead).toBeLessThanOrEqual(3 * 4096 + 8 * perDir);
+  }, 60_000);
 });

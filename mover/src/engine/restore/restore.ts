@@ -46,6 +46,12 @@ interface DirToFinish {
   readonly depth: number;
 }
 
+interface DirToWalk {
+  readonly entry: DirEntry;
+  readonly dir: TargetDir;
+  readonly depth: number;
+}
+
 interface SymlinkToMake {
   readonly parent: TargetDir;
   readonly name: EntryName;
@@ -277,28 +283,67 @@ class Restorer {
     }
   }
 
+  /**
+   * Restores the tree under `dir` (made by the caller) with LISTING_READS walkers taking directories from one
+   * stack: each holds one listing while it hands the listing's files to the pipeline, which makes it wait
+   * while its batches are full. Memory is then bounded by the walkers' listings and the batches, whatever the
+   * tree's size. (Walking every subdirectory at once, as before, read and held every listing of the tree
+   * while the pipeline caught up: 200,000 files in 188 directories peaked at 99 MiB of heap.)
+   */
   private async walkDir(entry: DirEntry, dir: TargetDir, depth: number): Promise<void> {
-    this.check();
-    const { listing, names } = await this.readListing(entry, dir.rel);
-    const subdirs: Promise<void>[] = [];
-    try {
-      for (let i = 0; i < listing.entries.length; i++) {
+    const stack: DirToWalk[] = [{ entry, dir, depth }];
+    let walking = 0;
+    let idle: (() => void)[] = [];
+    const wake = (): void => {
+      const waiting = idle;
+      idle = [];
+      for (const w of waiting) w();
+    };
+    const push = (d: DirToWalk): void => {
+      stack.push(d);
+      wake();
+    };
+    const walker = async (): Promise<void> => {
+      for (;;) {
         this.check();
-        const child = listing.entries[i]!;
-        const rel = childRel(dir.rel, child.name);
-        if (child.type === 'd') {
-          const sub = await this.makeDir(dir, names[i]!, rel, child, depth + 1);
-          // Observed at once: a failing subdirectory must not be an unhandled rejection while siblings run.
-          subdirs.push(this.walkDir(child, sub, depth + 1).catch((e: unknown) => this.fail(e)));
-        } else {
-          await this.restoreChild(child, dir, names[i]!, rel, depth + 1);
+        const next = stack.pop();
+        if (next === undefined) {
+          if (walking === 0) return;
+          await new Promise<void>((resolve) => idle.push(resolve));
+          continue;
+        }
+        walking++;
+        try {
+          await this.walkListing(next, push);
+        } catch (e) {
+          this.fail(e); // the other walkers stop at their next check
+          throw e;
+        } finally {
+          walking--;
+          wake();
         }
       }
-    } finally {
-      // Every subdirectory walk is awaited, even when this one failed.
-      await Promise.all(subdirs);
+    };
+    await settleAll(Array.from({ length: LISTING_READS }, walker));
+  }
+
+  /** One directory: its subdirectories are made and left to the walkers, its other entries restored. */
+  private async walkListing(d: DirToWalk, push: (d: DirToWalk) => void): Promise<void> {
+    const { listing, names } = await this.readListing(d.entry, d.dir.rel);
+    const subdirs: DirToWalk[] = [];
+    for (let i = 0; i < listing.entries.length; i++) {
+      this.check();
+      const child = listing.entries[i]!;
+      const rel = childRel(d.dir.rel, child.name);
+      if (child.type === 'd') {
+        subdirs.push({ entry: child, dir: await this.makeDir(d.dir, names[i]!, rel, child, d.depth + 1), depth: d.depth + 1 });
+      } else {
+        await this.restoreChild(child, d.dir, names[i]!, rel, d.depth + 1);
+      }
     }
-    this.check();
+    // last pushed is walked first: the listing's first subdirectory is taken next, so files reach the
+    // pipeline in the order the snapshot listed (and packed) them
+    for (let i = subdirs.length - 1; i >= 0; i--) push(subdirs[i]!);
   }
 
   private async makeSymlinks(): Promise<void> {
