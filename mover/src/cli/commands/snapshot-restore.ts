@@ -14,7 +14,7 @@ export const snapshotRestore: Command = {
     'as-of': { type: 'string', description: 'with "latest": the newest snapshot taken at or before this RFC 3339 time', valueName: 'TIME' },
     path: { type: 'string', multiple: true, description: 'restore only this sub-path of the snapshot', valueName: 'SUBPATH' },
     overwrite: { type: 'boolean', description: 'allow a non-empty target; existing files are replaced' },
-    parallel: { type: 'string', description: 'parallel pack reads (default 8 from S3, 4 from a filesystem; fewer under a small --memory-limit)', valueName: 'N' },
+    parallel: { type: 'string', description: 'parallel pack reads (default 8 from S3, 6 from a filesystem; fewer under a small --memory-limit)', valueName: 'N' },
   },
   run: runFrom(() => import('./run/snapshot-restore.ts')),
 };

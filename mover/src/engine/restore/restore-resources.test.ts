@@ -14,7 +14,7 @@ describe('planRestoreResources', () => {
   });
 
   it('reads fewer, smaller ranges at once from local storage, with as many writers', () => {
-    expect(planRestoreResources({ cores: 8, storage: 'local' })).toMatchObject({ parallel: 4, writers: 4, maxRangeBytes: 4 * MiB });
+    expect(planRestoreResources({ cores: 8, storage: 'local' })).toMatchObject({ parallel: 6, writers: 4, maxRangeBytes: 4 * MiB });
     expect(planRestoreResources({ cores: 8, storage: 'remote' })).toMatchObject({ parallel: 8, writers: 4, maxRangeBytes: 8 * MiB });
     expect(planRestoreResources({ cores: 2, storage: 'local' }).expectedBytes).toBeLessThan(planRestoreResources({ cores: 2 }).expectedBytes);
   });
