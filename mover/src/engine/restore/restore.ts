@@ -40,15 +40,10 @@ const FILE_OPS = 64;
 const LISTING_READS = 8;
 const PROGRESS_INTERVAL_MS = 100;
 
-interface DirToFinish {
+/** A directory of the target with its snapshot entry: walked (walkDir), then given its attributes (finishDirs). */
+interface TreeDir {
   readonly dir: TargetDir;
   readonly entry: DirEntry;
-  readonly depth: number;
-}
-
-interface DirToWalk {
-  readonly entry: DirEntry;
-  readonly dir: TargetDir;
   readonly depth: number;
 }
 
@@ -97,7 +92,7 @@ class Restorer {
   private readonly fileLimiter = new Semaphore(FILE_OPS);
   private readonly listLimiter = new Semaphore(LISTING_READS);
   private readonly listings = new Map<string, Promise<{ listing: DirManifest; names: EntryName[] }>>();
-  private readonly dirs: DirToFinish[] = [];
+  private readonly dirs: TreeDir[] = [];
   /** Directories made on the way to sub-paths, by snapshot-relative path. */
   private readonly pathDirs = new Map<string, TargetDir>();
   private readonly symlinks: SymlinkToMake[] = [];
@@ -291,7 +286,7 @@ class Restorer {
    * while the pipeline caught up: 200,000 files in 188 directories peaked at 99 MiB of heap.)
    */
   private async walkDir(entry: DirEntry, dir: TargetDir, depth: number): Promise<void> {
-    const stack: DirToWalk[] = [{ entry, dir, depth }];
+    const stack: TreeDir[] = [{ entry, dir, depth }];
     let walking = 0;
     let idle: (() => void)[] = [];
     const wake = (): void => {
@@ -299,7 +294,7 @@ class Restorer {
       idle = [];
       for (const w of waiting) w();
     };
-    const push = (d: DirToWalk): void => {
+    const push = (d: TreeDir): void => {
       stack.push(d);
       wake();
     };
@@ -328,9 +323,9 @@ class Restorer {
   }
 
   /** One directory: its subdirectories are made and left to the walkers, its other entries restored. */
-  private async walkListing(d: DirToWalk, push: (d: DirToWalk) => void): Promise<void> {
+  private async walkListing(d: TreeDir, push: (d: TreeDir) => void): Promise<void> {
     const { listing, names } = await this.readListing(d.entry, d.dir.rel);
-    const subdirs: DirToWalk[] = [];
+    const subdirs: TreeDir[] = [];
     for (let i = 0; i < listing.entries.length; i++) {
       this.check();
       const child = listing.entries[i]!;
@@ -366,7 +361,7 @@ class Restorer {
   }
 
   private async finishDirs(): Promise<void> {
-    const byDepth = new Map<number, DirToFinish[]>();
+    const byDepth = new Map<number, TreeDir[]>();
     for (const d of this.dirs) {
       let list = byDepth.get(d.depth);
       if (list === undefined) byDepth.set(d.depth, (list = []));
