@@ -55,6 +55,8 @@ export async function memoryRun(args: BenchArgs): Promise<void> {
       ['V8 heap: resident pages of each isolate; ArrayBuffers include garbage not yet collected (and allocated pages not yet touched);',
         'a SharedArrayBuffer counts in every thread holding it (a worker\'s payload slots in the worker and the main thread), so',
         'the threads\' ArrayBuffers overstate and "native" understates by the slots\' size (first backup: up to 4 slots of 4 MiB per worker);',
+        'restore\'s range slots are shared WebAssembly memory (page-aligned, for O_DIRECT reads): they count in no thread\'s ArrayBuffers but in',
+        '"native" (anonymous), up to 6 slots of 4 MiB as they are touched;',
         '"native" is Node itself, compiled code, OpenSSL, libzstd contexts, thread stacks and the allocator\'s free lists: its file pages',
         '(smaps_rollup: Rss - Anonymous) are code and read-only data of the node binary and libraries, mapped as they are touched']);
   } finally {
