@@ -91,6 +91,8 @@ class Restorer {
   private readonly options: RestoreOptions;
   private readonly fileLimiter = new Semaphore(FILE_OPS);
   private readonly listLimiter = new Semaphore(LISTING_READS);
+  /** Directories walked at once (walkDir); apart from listLimiter, which a walk takes again to read its listing. */
+  private readonly walkLimiter = new Semaphore(LISTING_READS);
   private readonly listings = new Map<string, Promise<{ listing: DirManifest; names: EntryName[] }>>();
   private readonly dirs: TreeDir[] = [];
   /** Directories made on the way to sub-paths, by snapshot-relative path. */
@@ -279,51 +281,27 @@ class Restorer {
   }
 
   /**
-   * Restores the tree under `dir` (made by the caller) with LISTING_READS walkers taking directories from one
-   * stack: each holds one listing while it hands the listing's files to the pipeline, which makes it wait
-   * while its batches are full. Memory is then bounded by the walkers' listings and the batches, whatever the
-   * tree's size. (Walking every subdirectory at once, as before, read and held every listing of the tree
-   * while the pipeline caught up: 200,000 files in 188 directories peaked at 99 MiB of heap.)
+   * Restores the tree under `dir` (made by the caller). At most LISTING_READS directories are walked at once
+   * (walkLimiter): each holds its listing while it hands the listing's files to the pipeline, which makes it
+   * wait while its batches are full, and a subdirectory waits for its turn holding only its entry. Memory is
+   * then bounded by those listings and the batches, whatever the tree's size. (Walking every subdirectory at
+   * once, as before, read and held every listing of the tree while the pipeline caught up: 200,000 files in
+   * 188 directories peaked at 99 MiB of heap.)
    */
   private async walkDir(entry: DirEntry, dir: TargetDir, depth: number): Promise<void> {
-    const stack: TreeDir[] = [{ entry, dir, depth }];
-    let walking = 0;
-    let idle: (() => void)[] = [];
-    const wake = (): void => {
-      const waiting = idle;
-      idle = [];
-      for (const w of waiting) w();
-    };
-    const push = (d: TreeDir): void => {
-      stack.push(d);
-      wake();
-    };
-    const walker = async (): Promise<void> => {
-      for (;;) {
-        this.check();
-        const next = stack.pop();
-        if (next === undefined) {
-          if (walking === 0) return;
-          await new Promise<void>((resolve) => idle.push(resolve));
-          continue;
-        }
-        walking++;
-        try {
-          await this.walkListing(next, push);
-        } catch (e) {
-          this.fail(e); // the other walkers stop at their next check
-          throw e;
-        } finally {
-          walking--;
-          wake();
-        }
-      }
-    };
-    await settleAll(Array.from({ length: LISTING_READS }, walker));
+    let subdirs: TreeDir[];
+    try {
+      subdirs = await this.walkLimiter.run(() => this.walkListing({ entry, dir, depth }));
+    } catch (e) {
+      this.fail(e); // the walks still waiting for their turn stop at their first check
+      throw e;
+    }
+    await settleAll(subdirs.map((d) => this.walkDir(d.entry, d.dir, d.depth)));
   }
 
-  /** One directory: its subdirectories are made and left to the walkers, its other entries restored. */
-  private async walkListing(d: TreeDir, push: (d: TreeDir) => void): Promise<void> {
+  /** One directory: its other entries restored, its subdirectories made and returned (to be walked in turn). */
+  private async walkListing(d: TreeDir): Promise<TreeDir[]> {
+    this.check();
     const { listing, names } = await this.readListing(d.entry, d.dir.rel);
     const subdirs: TreeDir[] = [];
     for (let i = 0; i < listing.entries.length; i++) {
@@ -336,9 +314,7 @@ class Restorer {
         await this.restoreChild(child, d.dir, names[i]!, rel, d.depth + 1);
       }
     }
-    // last pushed is walked first: the listing's first subdirectory is taken next, so files reach the
-    // pipeline in the order the snapshot listed (and packed) them
-    for (let i = subdirs.length - 1; i >= 0; i--) push(subdirs[i]!);
+    return subdirs;
   }
 
   private async makeSymlinks(): Promise<void> {
