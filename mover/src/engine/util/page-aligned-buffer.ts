@@ -29,21 +29,27 @@ const wasm = (globalThis as unknown as { readonly WebAssembly?: WasmMemoryApi })
 /** The memory handed out here: its byte 0 is at a page boundary. */
 const aligned = new WeakSet<ArrayBufferLike>();
 
+/** A WebAssembly memory of at least `size` bytes (byte 0 at a page boundary), or undefined when it cannot be had. */
+function wasmMemory<B extends ArrayBufferLike>(size: number, make: (memory: WasmMemoryApi['Memory'], pages: number) => B): B | undefined {
+  const pages = Math.max(1, Math.ceil(size / WASM_PAGE));
+  if (wasm === undefined || pages > MAX_WASM_PAGES) return undefined;
+  try {
+    const memory = make(wasm.Memory, pages);
+    aligned.add(memory);
+    return memory;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * `size` bytes starting at a page boundary, zero-filled and untouched until written (its pages count only
  * once used), or undefined when the memory cannot be had (no WebAssembly, or an address-space limit: each
  * WebAssembly.Memory reserves a large range): the caller then allocates as usual.
  */
 export function pageAlignedBuffer(size: number): Buffer | undefined {
-  const pages = Math.max(1, Math.ceil(size / WASM_PAGE));
-  if (wasm === undefined || pages > MAX_WASM_PAGES) return undefined;
-  try {
-    const memory = new wasm.Memory({ initial: pages, maximum: pages }).buffer;
-    aligned.add(memory);
-    return Buffer.from(memory, 0, size);
-  } catch {
-    return undefined;
-  }
+  const memory = wasmMemory(size, (Memory, pages) => new Memory({ initial: pages, maximum: pages }).buffer);
+  return memory === undefined ? undefined : Buffer.from(memory, 0, size);
 }
 
 /**
@@ -51,15 +57,7 @@ export function pageAlignedBuffer(size: number): Buffer | undefined {
  * range slots, read with O_DIRECT by the main thread and decoded by the writers), or undefined.
  */
 export function sharedPageAlignedBuffer(size: number): SharedArrayBuffer | undefined {
-  const pages = Math.max(1, Math.ceil(size / WASM_PAGE));
-  if (wasm === undefined || pages > MAX_WASM_PAGES) return undefined;
-  try {
-    const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true }).buffer;
-    aligned.add(memory);
-    return memory;
-  } catch {
-    return undefined;
-  }
+  return wasmMemory(size, (Memory, pages) => new Memory({ initial: pages, maximum: pages, shared: true }).buffer);
 }
 
 /** The page offset of `view`'s first byte, when its memory came from here (undefined: not known). */
