@@ -155,10 +155,7 @@ export class FilesystemBlobStore implements BlobStore {
     try {
       if (range === undefined) return await fh.readFile();
       if (range.length === 0) {
-        const size = (await fh.stat()).size;
-        if (range.offset > size) {
-          throw new BlobRangeError(id, `range ${range.offset}+0 is outside blob ${id} (${size} bytes) in ${this.description}`);
-        }
+        if (range.offset > (await fh.stat()).size) throw await this.outsideBlob(id, range, fh);
         return Buffer.alloc(0);
       }
       const into = range.into;
@@ -168,10 +165,7 @@ export class FilesystemBlobStore implements BlobStore {
       let done = 0;
       while (done < range.length) {
         const { bytesRead } = await fh.read(buf, done, range.length - done, range.offset + done);
-        if (bytesRead === 0) {
-          const size = (await fh.stat()).size;
-          throw new BlobRangeError(id, `range ${range.offset}+${range.length} is outside blob ${id} (${size} bytes) in ${this.description}`);
-        }
+        if (bytesRead === 0) throw await this.outsideBlob(id, range, fh);
         done += bytesRead;
       }
       return buf;
@@ -184,32 +178,25 @@ export class FilesystemBlobStore implements BlobStore {
 
   /** A range read with O_DIRECT (direct-read.ts), or undefined when the filesystem refuses it: read it buffered. */
   private async getDirect(id: string, file: string, range: ByteRange, into: Uint8Array): Promise<Buffer | undefined> {
-    let fh;
+    let fh: FileHandle | undefined;
     try {
       fh = await open(file, fsConstants.O_RDONLY | fsConstants.O_DIRECT);
-    } catch (e) {
-      if (isDirectIoRefused(e)) {
-        this.directReads = false;
-        return undefined;
-      }
-      throw mapFsError(e, 'read', file, { id, where: this.description });
-    }
-    try {
       const got = await readDirect(fh, into, range.offset, range.length);
-      if (got === undefined) {
-        const size = (await fh.stat()).size;
-        throw new BlobRangeError(id, `range ${range.offset}+${range.length} is outside blob ${id} (${size} bytes) in ${this.description}`);
-      }
+      if (got === undefined) throw await this.outsideBlob(id, range, fh);
       return got;
     } catch (e) {
-      if (isDirectIoRefused(e)) {
-        this.directReads = false;
-        return undefined;
-      }
-      throw mapFsError(e, 'read', file, { id, where: this.description });
+      if (!isDirectIoRefused(e)) throw mapFsError(e, 'read', file, { id, where: this.description });
+      this.directReads = false; // at open or at the read
+      return undefined;
     } finally {
-      await fh.close();
+      await fh?.close();
     }
+  }
+
+  /** The error for a range that does not lie inside blob `id` (open as `fh`). */
+  private async outsideBlob(id: string, range: ByteRange, fh: FileHandle): Promise<BlobRangeError> {
+    const size = (await fh.stat()).size;
+    return new BlobRangeError(id, `range ${range.offset}+${range.length} is outside blob ${id} (${size} bytes) in ${this.description}`);
   }
 
   async stat(id: string): Promise<BlobMetadata> {
