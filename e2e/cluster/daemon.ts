@@ -41,7 +41,12 @@ export function startDaemon(name: string, binary: string, args: readonly string[
     async stop(timeoutMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       signalGroup(pid, 'SIGTERM');
-      const done = await Promise.race([exited.then(() => true), delay(timeoutMs).then(() => false)]);
+      // the grace timer is cancelled once the daemon has exited: left pending, the teardown's last stops kept
+      // vitest's process alive for their full 10 s after the run ("close timed out after 10000ms")
+      const grace = new AbortController();
+      const timedOut = delay(timeoutMs, false, { signal: grace.signal }).catch(() => true);
+      const done = await Promise.race([exited.then(() => true), timedOut]);
+      grace.abort();
       if (!done) {
         signalGroup(pid, 'SIGKILL');
         await exited;
