@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startDaemon } from './daemon.ts';
+import { startDaemon, waitUntil } from './daemon.ts';
 
 const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
@@ -27,11 +27,8 @@ describe('startDaemon', () => {
 
   it('kills a daemon that ignores SIGTERM once the grace time is over', async () => {
     const d = startDaemon('stubborn', 'sh', ['-c', 'trap "" TERM; echo ready; while :; do sleep 0.05; done'], { logDir });
-    // wait for the trap to be set (the script prints once it is), never a fixed sleep
-    for (;;) {
-      if (d.tail().includes('ready')) break;
-      await new Promise((r) => setImmediate(r));
-    }
+    // the script prints once its trap is set
+    await waitUntil('the trap', () => d.tail().includes('ready'), { timeoutMs: 10_000, watch: [d], intervalMs: 10 });
     await d.stop(300);
     expect(d.exitCode()).toBe(128);
   });
