@@ -9,7 +9,7 @@
 // concurrency limits, read-only and fault injection; open-blob-store.ts composes them from a URL.
 // test-support/blob-store-conformance.ts is the one suite every store passes.
 
-import type { BlobWriter } from './blob-writer.ts';
+import type { BlobWriter, BlobWriterOptions } from './blob-writer.ts';
 
 export interface BlobMetadata {
   readonly id: string;
@@ -50,22 +50,31 @@ export interface BlobStore extends BlobReader {
    * A writer that stores a new blob while it is produced, for stores that can (the filesystem's); the blob
    * appears under `id` only when the writer commits, as with put(). Wrappers that change writes do not offer it.
    */
-  openWriter?(id: string): BlobWriter;
+  openWriter?(id: string, options?: BlobWriterOptions): BlobWriter;
   /**
    * Deletes the temp files of writes that never finished (a writer killed before its rename) last modified
    * before `olderThan`, for stores that leave such files (the filesystem's). Wrappers that change writes or
    * refuse deletes do not offer it.
    */
-  sweepTemporary?(olderThan: Date): Promise<TemporarySweep>;
+  sweepTemporary?: SweepTemporary;
   delete(id: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Which blobs are being written by a writer that is still running (maintenance: a live session's), whatever
+ * their temp files' age. A sweep asks once, after it has listed the temp files and before it deletes any: a
+ * writer that was running when the files were listed has announced itself by then (pack GC's order).
+ */
+export type LiveWriters = () => Promise<(blobId: string) => boolean>;
+
+export type SweepTemporary = (olderThan: Date, liveWriters?: LiveWriters) => Promise<TemporarySweep>;
 
 /** What a sweep of stale temp files removed (and left: younger files may belong to a write in progress). */
 export interface TemporarySweep {
   deletedFiles: number;
   deletedBytes: number;
-  /** Temp files younger than the cut-off, left in place. */
+  /** Temp files younger than the cut-off or of a live writer, left in place. */
   keptFiles: number;
 }
 

@@ -22,3 +22,12 @@ export interface BlobWriter {
   /** Drops what was written; the blob never appears. Idempotent, never throws. */
   abort(): Promise<void>;
 }
+
+/** How a writer starts. */
+export interface BlobWriterOptions {
+  /**
+   * Awaited before anything of the blob reaches storage (the filesystem's temp file): a data pack's session
+   * marker, so that maintenance sees the pack's writer as live while the pack fills.
+   */
+  readonly beforeFirstWrite?: () => Promise<unknown>;
+}

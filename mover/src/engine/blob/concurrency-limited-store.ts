@@ -2,8 +2,8 @@
 // wide pipeline above cannot open hundreds of connections at once. Excess calls wait in FIFO order.
 // A listing holds a slot only while it fetches its next item, never across the consumer's loop body, so
 // a consumer that reads blobs while iterating a listing cannot deadlock against itself.
-import type { BlobMetadata, BlobStore, ByteRange, PutOptions, TemporarySweep } from './blob-store.ts';
-import type { BlobWriter } from './blob-writer.ts';
+import type { BlobMetadata, BlobStore, ByteRange, PutOptions, SweepTemporary } from './blob-store.ts';
+import type { BlobWriter, BlobWriterOptions } from './blob-writer.ts';
 import { Semaphore } from '../util/semaphore.ts';
 
 export class ConcurrencyLimitedBlobStore implements BlobStore {
@@ -14,16 +14,16 @@ export class ConcurrencyLimitedBlobStore implements BlobStore {
    * The inner store's writer, when it has one. Its writes take no slot: one blob's windows go out one after
    * another, and the writers open at once are the caller's pack uploads, already bounded.
    */
-  readonly openWriter?: (id: string) => BlobWriter;
+  readonly openWriter?: (id: string, options?: BlobWriterOptions) => BlobWriter;
   /** The inner store's sweep of stale temp files, when it has one (a maintenance step: no slot). */
-  readonly sweepTemporary?: (olderThan: Date) => Promise<TemporarySweep>;
+  readonly sweepTemporary?: SweepTemporary;
 
   constructor(inner: BlobStore, limit: number) {
     this.inner = inner;
     this.limit = limit;
     this.semaphore = new Semaphore(limit);
-    if (inner.openWriter !== undefined) this.openWriter = (id) => inner.openWriter!(id);
-    if (inner.sweepTemporary !== undefined) this.sweepTemporary = (olderThan) => inner.sweepTemporary!(olderThan);
+    if (inner.openWriter !== undefined) this.openWriter = (id, options) => inner.openWriter!(id, options);
+    if (inner.sweepTemporary !== undefined) this.sweepTemporary = (olderThan, liveWriters) => inner.sweepTemporary!(olderThan, liveWriters);
   }
 
   get description(): string {

@@ -1,8 +1,8 @@
 // Counts the operations that reach storage (GETs and bytes downloaded, LISTs, PUTs, ...), so a run can say
 // what it cost in requests — the figure an S3 bill and a slow link care about, and the proof that a local
 // cache works. Counts only: no blob IDs, no data, nothing secret.
-import type { BlobMetadata, BlobStore, ByteRange, PutOptions, TemporarySweep } from './blob-store.ts';
-import type { BlobWriter } from './blob-writer.ts';
+import type { BlobMetadata, BlobStore, ByteRange, PutOptions, SweepTemporary } from './blob-store.ts';
+import type { BlobWriter, BlobWriterOptions } from './blob-writer.ts';
 
 export interface StorageCounts {
   gets: number;
@@ -24,22 +24,22 @@ export class CountingBlobStore implements BlobStore {
   readonly counts: StorageCounts = emptyStorageCounts();
   private readonly inner: BlobStore;
   /** The inner store's writer, when it has one; a committed blob counts as one put of its length. */
-  readonly openWriter?: (id: string) => BlobWriter;
+  readonly openWriter?: (id: string, options?: BlobWriterOptions) => BlobWriter;
   /** The inner store's sweep of stale temp files, when it has one; each file removed counts as a delete. */
-  readonly sweepTemporary?: (olderThan: Date) => Promise<TemporarySweep>;
+  readonly sweepTemporary?: SweepTemporary;
 
   constructor(inner: BlobStore) {
     this.inner = inner;
     if (inner.sweepTemporary !== undefined) {
-      this.sweepTemporary = async (olderThan) => {
-        const swept = await inner.sweepTemporary!(olderThan);
+      this.sweepTemporary = async (olderThan, liveWriters) => {
+        const swept = await inner.sweepTemporary!(olderThan, liveWriters);
         this.counts.deletes += swept.deletedFiles;
         return swept;
       };
     }
     if (inner.openWriter !== undefined) {
-      this.openWriter = (id) => {
-        const w = inner.openWriter!(id);
+      this.openWriter = (id, options) => {
+        const w = inner.openWriter!(id, options);
         const commit = w.commit.bind(w);
         return Object.assign(w, {
           commit: async () => {

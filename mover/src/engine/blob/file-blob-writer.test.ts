@@ -2,7 +2,7 @@
 // at commit, bytes read back before the commit are the ones appended, an aborted or failed writer leaves
 // nothing behind, and O_DIRECT is used where the filesystem takes it (its writes land at aligned offsets).
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +102,47 @@ describe('FileBlobWriter', () => {
     await w.abort();
     expect((await filesUnder(dir)).filter((f) => f.startsWith('p'))).toEqual([]);
     await expect(store.get(PACK)).rejects.toThrow(/not found/);
+  });
+
+  it('creates its temp file only after beforeFirstWrite has settled, and fails with that error when it fails', async () => {
+    const file = join(dir, 'blob.f');
+    let markerStored = false;
+    const openedAfterMarker: boolean[] = [];
+    const w = new FileBlobWriter(PACK, {
+      ...fakeTarget(file, false, () => {
+        throw new Error('unused');
+      }),
+      beforeCreate: async () => {
+        await new Promise((r) => setImmediate(r)); // a marker put takes a turn of the event loop at least
+        markerStored = true;
+      },
+      openTemp: async () => {
+        openedAfterMarker.push(markerStored);
+        return open(`${file}.tmp.1`, 'wx');
+      },
+    });
+    w.append(randomBytes(WINDOW_BYTES + 1)); // one window handed to the background at once
+    await w.commit();
+    expect(openedAfterMarker).toEqual([true]);
+    expect((await stat(file)).size).toBe(WINDOW_BYTES + 1);
+
+    const failing = store.openWriter(PACK, { beforeFirstWrite: () => Promise.reject(new CairnError('UNREACHABLE', 'marker not stored')) });
+    failing.append(randomBytes(10));
+    await expect(failing.commit()).rejects.toThrow('marker not stored');
+    expect(await filesUnder(dir)).toEqual(['.shards', 'blob.f']);
+  });
+
+  it('says its temp file was deleted, when something removed it before the commit renamed it', async () => {
+    const w = store.openWriter(PACK);
+    w.append(randomBytes(WINDOW_BYTES + 1));
+    await w.drain();
+    await w.read(0, 1); // the first window is on disk
+    const [tmp] = (await filesUnder(dir)).filter((f) => f.includes('.tmp.'));
+    await rm(join(dir, tmp!));
+    const err = await w.commit().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(CairnError);
+    expect((err as CairnError).message).toBe(`cannot write ${store.pathOf(PACK).file}: its temporary file ${join(dir, tmp!)} was deleted before it was renamed into place`);
+    expect((err as CairnError).retryable).toBe(true);
   });
 
   it('writes O_DIRECT files in whole blocks at aligned offsets, then truncates to the exact length', async () => {

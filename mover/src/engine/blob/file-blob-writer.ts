@@ -14,7 +14,7 @@ import { BufferPool } from '../util/buffer-pool.ts';
 import { pageOffsetOf } from '../util/page-aligned-buffer.ts';
 import type { BlobWriter } from './blob-writer.ts';
 import { DIRECT_ALIGN, isDirectIoRefused, writeAll } from './direct-write.ts';
-import { mapFsError } from './fs-errors.ts';
+import { mapFsError, renameError } from './fs-errors.ts';
 import type { CairnError } from '../errors.ts';
 
 /** Bytes per window, and per write() call: a multiple of every block size O_DIRECT asks for. */
@@ -32,6 +32,8 @@ export interface FileBlobTarget {
   readonly tmp: string;
   readonly dir: string;
   readonly fsync: boolean;
+  /** Awaited before the temp file is created (BlobWriterOptions.beforeFirstWrite). */
+  readonly beforeCreate?: (() => Promise<unknown>) | undefined;
   /** Whether to try O_DIRECT (the store stops trying once a filesystem refused it). */
   directIo(): boolean;
   directIoRefused(): void;
@@ -163,7 +165,9 @@ export class FileBlobWriter implements BlobWriter {
       if (this.target.fsync) await file.handle.sync();
       await file.handle.close();
       this.fh = undefined;
-      await rename(this.target.tmp, this.target.file);
+      await rename(this.target.tmp, this.target.file).catch(async (e: unknown) => {
+        throw await renameError(e, this.target.tmp, this.target.file);
+      });
       this.created = false;
     } catch (e) {
       this.failure ??= mapFsError(e, 'write', this.target.file);
@@ -246,6 +250,7 @@ export class FileBlobWriter implements BlobWriter {
   /** The temp file, created on first use: with O_DIRECT when the store still tries it and the memory is aligned. */
   private file(aligned = true): Promise<{ handle: FileHandle; direct: boolean }> {
     this.fh ??= (async () => {
+      await this.target.beforeCreate?.();
       this.created = true;
       if (aligned && this.target.directIo()) {
         try {

@@ -110,6 +110,39 @@ describe('FilesystemBlobStore layout', () => {
     expect('sweepTemporary' in new ReadOnlyBlobStore(s)).toBe(false); // a read-only view deletes nothing
   });
 
+  it('keeps the stale temp files of blobs a live writer names, asking once after it has listed them', async () => {
+    const s = await createFilesystemStore(dir, { create: true });
+    const shard = join(dir, 'p', '012');
+    await mkdir(shard, { recursive: true });
+    const live = join(shard, '3456789abcdef0123456789abcdef-s0123456789abcdef-c2.f.tmp.0011223344556677');
+    const dead = join(shard, '3456789abcdef0123456789abcdef-s00000000000000ff-c2.f.tmp.8899aabbccddeeff');
+    const old = new Date(Date.now() - 48 * 3_600_000);
+    for (const f of [live, dead]) {
+      await writeFile(f, 'partial pack');
+      await utimes(f, old, old);
+    }
+    const asked: string[] = [];
+    let calls = 0;
+    const swept = await s.sweepTemporary(new Date(Date.now() - 24 * 3_600_000), async () => {
+      calls++;
+      expect(existsSync(dead)).toBe(true); // nothing is deleted before the writers are known
+      return (blobId) => {
+        asked.push(blobId);
+        return blobId.endsWith('-s0123456789abcdef-c2');
+      };
+    });
+    expect(calls).toBe(1);
+    expect(asked.sort()).toEqual(['p0123456789abcdef0123456789abcdef-s00000000000000ff-c2', 'p0123456789abcdef0123456789abcdef-s0123456789abcdef-c2']);
+    expect(swept).toEqual({ deletedFiles: 1, deletedBytes: 'partial pack'.length, keptFiles: 1 });
+    expect([existsSync(live), existsSync(dead)]).toEqual([true, false]);
+    // nothing stale: the writers are not asked for
+    await s.sweepTemporary(new Date(0), async () => {
+      calls++;
+      return () => false;
+    });
+    expect(calls).toBe(1);
+  });
+
   it('rejects IDs that cannot be file names', async () => {
     const s = await createFilesystemStore(dir, { create: true });
     await expect(s.put('', Buffer.from('x'))).rejects.toBeInstanceOf(InvalidBlobIdError);

@@ -10,15 +10,15 @@ import { constants as fsConstants, type Dirent } from 'node:fs';
 import { link, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { makeDirectories } from '../util/make-directories.ts';
-import type { BlobMetadata, BlobStore, ByteRange, PutOptions, TemporarySweep } from './blob-store.ts';
+import type { BlobMetadata, BlobStore, ByteRange, LiveWriters, PutOptions, TemporarySweep } from './blob-store.ts';
 import { BlobExistsError, BlobNotFoundError, BlobRangeError, StorageLocationNotFoundError } from './blob-errors.ts';
 import { CorruptionError } from '../errors.ts';
 import { assertEmptyDirectory } from './empty-directory.ts';
-import { errnoOf, mapFsError } from './fs-errors.ts';
+import { errnoOf, mapFsError, renameError } from './fs-errors.ts';
 import { isDirectIoRefused, writeDirect } from './direct-write.ts';
 import { directSpan, readDirect } from './direct-read.ts';
 import { pageOffsetOf } from '../util/page-aligned-buffer.ts';
-import type { BlobWriter } from './blob-writer.ts';
+import type { BlobWriter, BlobWriterOptions } from './blob-writer.ts';
 import { FileBlobWriter } from './file-blob-writer.ts';
 import {
   COMPLETE_BLOB_SUFFIX,
@@ -287,7 +287,7 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   /** Writes a new blob while it is produced (file-blob-writer.ts): its temp file, then the same rename as put(). */
-  openWriter(id: string): BlobWriter {
+  openWriter(id: string, options: BlobWriterOptions = {}): BlobWriter {
     const { dir, file } = this.pathOf(id);
     const tmp = tempNameFor(file);
     return new FileBlobWriter(id, {
@@ -295,6 +295,7 @@ export class FilesystemBlobStore implements BlobStore {
       dir,
       tmp,
       fsync: this.fsync,
+      beforeCreate: options.beforeFirstWrite,
       directIo: () => this.directIo,
       directIoRefused: () => {
         this.directIo = false;
@@ -317,34 +318,49 @@ export class FilesystemBlobStore implements BlobStore {
 
   /**
    * Deletes the temp files (`<blob>.f.tmp.<suffix>`, as put() and openWriter() name them, and as kopia does)
-   * last modified before `olderThan`: what a writer killed between creating and renaming one left (a pack
-   * streamed while it fills leaves up to its size). Everything else in the tree is left alone.
+   * last modified before `olderThan`, but for those of blobs `liveWriters` names: what a writer killed between
+   * creating and renaming one left (a pack streamed while it fills leaves up to its size). A writer still
+   * running may not have touched its file for a while (a held or slow source), so age alone cannot tell.
+   * Everything else in the tree is left alone.
    */
-  async sweepTemporary(olderThan: Date): Promise<TemporarySweep> {
+  async sweepTemporary(olderThan: Date, liveWriters?: LiveWriters): Promise<TemporarySweep> {
     const sweep: TemporarySweep = { deletedFiles: 0, deletedBytes: 0, keptFiles: 0 };
-    await this.sweepDirectory(this.root, olderThan.getTime(), sweep);
+    const stale: StaleTemporary[] = [];
+    await this.findTemporary(this.root, '', olderThan.getTime(), stale, sweep);
+    if (stale.length === 0) return sweep;
+    const live = liveWriters === undefined ? () => false : await liveWriters();
+    for (const t of stale) {
+      if (live(t.blobId)) {
+        sweep.keptFiles++;
+        continue;
+      }
+      try {
+        await unlink(t.path);
+        sweep.deletedFiles++;
+        sweep.deletedBytes += t.size;
+      } catch (err) {
+        if (errnoOf(err) !== 'ENOENT') throw mapFsError(err, 'delete', t.path); // ENOENT: its writer finished or cleaned up
+      }
+    }
     return sweep;
   }
 
-  private async sweepDirectory(dir: string, before: number, sweep: TemporarySweep): Promise<void> {
+  /** Collects the temp files under `dir` (blob IDs starting with `current`) modified before `before`. */
+  private async findTemporary(dir: string, current: string, before: number, stale: StaleTemporary[], sweep: TemporarySweep): Promise<void> {
     for (const e of await this.entriesOf(dir)) {
       const path = join(dir, e.name);
       if (e.isDirectory()) {
-        await this.sweepDirectory(path, before, sweep);
+        await this.findTemporary(path, current + e.name, before, stale, sweep);
         continue;
       }
-      if (!e.isFile() || !TEMP_FILE_NAME.test(e.name)) continue;
+      const match = e.isFile() ? TEMP_FILE_NAME.exec(e.name) : null;
+      if (match === null) continue;
       try {
         const st = await stat(path);
-        if (st.mtimeMs >= before) {
-          sweep.keptFiles++;
-          continue;
-        }
-        await unlink(path);
-        sweep.deletedFiles++;
-        sweep.deletedBytes += st.size;
+        if (st.mtimeMs >= before) sweep.keptFiles++;
+        else stale.push({ path, blobId: current + e.name.slice(0, match.index), size: st.size });
       } catch (err) {
-        if (errnoOf(err) !== 'ENOENT') throw mapFsError(err, 'delete', path); // ENOENT: its writer finished or cleaned up
+        if (errnoOf(err) !== 'ENOENT') throw mapFsError(err, 'list', path);
       }
     }
   }
@@ -379,7 +395,9 @@ export class FilesystemBlobStore implements BlobStore {
         placed = await this.linkExclusive(tmp, file);
         if (!placed) return false;
       } else {
-        await rename(tmp, file);
+        await rename(tmp, file).catch(async (e: unknown) => {
+          throw await renameError(e, tmp, file);
+        });
         placed = true;
       }
     } catch (e) {
@@ -473,6 +491,13 @@ export class FilesystemBlobStore implements BlobStore {
       throw mapFsError(e, 'write', dir);
     }
   }
+}
+
+/** A temp file found by a sweep, older than its cut-off. */
+interface StaleTemporary {
+  readonly path: string;
+  readonly blobId: string;
+  readonly size: number;
 }
 
 /** A temp file's name: a blob file's, then `.tmp.` and 16 hex digits (tempNameFor; kopia names its own alike). */

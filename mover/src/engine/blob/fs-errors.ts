@@ -1,5 +1,7 @@
 // Maps Node filesystem errors (errno codes) onto the blob layer's typed errors, so nothing above the
 // filesystem store ever sees an errno. Every message names the path at fault.
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CairnError } from '../errors.ts';
 import { BlobNotFoundError, StoragePermissionError, StorageUnavailableError } from './blob-errors.ts';
 
@@ -65,4 +67,19 @@ export function mapFsError(
     default:
       return new CairnError('INTERNAL', `cannot ${verb} ${path}: ${code ?? String(e)}`, { cause: e });
   }
+}
+
+/**
+ * The error for a failed rename of temp file `tmp` into blob file `file`. When the temp file is gone but its
+ * directory is there, something deleted the file while it was written: say so, not "a parent directory is
+ * missing". Retryable: a blob still held in memory is written again.
+ */
+export async function renameError(e: unknown, tmp: string, file: string): Promise<CairnError> {
+  if (errnoOf(e) === 'ENOENT' && (await stat(dirname(tmp)).then((st) => st.isDirectory(), () => false))) {
+    return new StorageUnavailableError(`cannot write ${file}: its temporary file ${tmp} was deleted before it was renamed into place`, {
+      cause: e,
+      hint: 'another program removed it (maintenance with --safety=none while a backup ran, or a cleanup job on the repository volume); retry',
+    });
+  }
+  return mapFsError(e, 'write', file);
 }

@@ -17,8 +17,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { access, constants, type FileHandle, mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import type { BlobMetadata, BlobStore, ByteRange, PutOptions, TemporarySweep } from '../blob/blob-store.ts';
-import type { BlobWriter } from '../blob/blob-writer.ts';
+import type { BlobMetadata, BlobStore, ByteRange, PutOptions, SweepTemporary } from '../blob/blob-store.ts';
+import type { BlobWriter, BlobWriterOptions } from '../blob/blob-writer.ts';
 import type { ContentLogger } from './write-session.ts';
 
 /** HKDF purpose of the integrity key (kopia's localCacheIntegrityPurpose). */
@@ -135,13 +135,13 @@ export class BlobCache implements BlobStore {
    * The store's writer, when it has one: for data packs, which are never cached (a cached kind of blob written
    * this way is simply not cached; a later read fetches it from storage).
    */
-  readonly openWriter?: (id: string) => BlobWriter;
+  readonly openWriter?: (id: string, options?: BlobWriterOptions) => BlobWriter;
   /** The store's sweep of stale temp files, when it has one (temp files are never cached). */
-  readonly sweepTemporary?: (olderThan: Date) => Promise<TemporarySweep>;
+  readonly sweepTemporary?: SweepTemporary;
 
   constructor(store: BlobStore, dir: string, key: Buffer, logger?: ContentLogger) {
-    if (store.openWriter !== undefined) this.openWriter = (id) => store.openWriter!(id);
-    if (store.sweepTemporary !== undefined) this.sweepTemporary = (olderThan) => store.sweepTemporary!(olderThan);
+    if (store.openWriter !== undefined) this.openWriter = (id, options) => store.openWriter!(id, options);
+    if (store.sweepTemporary !== undefined) this.sweepTemporary = (olderThan, liveWriters) => store.sweepTemporary!(olderThan, liveWriters);
     this.store = store;
     this.dir = dir;
     this.key = key;

@@ -451,10 +451,15 @@ export class ContentManager implements ContentWriter {
     const prefix = packPrefixForContentId(prepared.contentId);
     let pack = this.openPacks.get(prefix);
     if (pack === undefined) {
-      const packBlobId = newPackBlobId(prefix, this.session.currentId());
+      const sessionId = this.session.currentId();
+      const packBlobId = newPackBlobId(prefix, sessionId);
       // Data packs go to storage as they fill where the store can take a blob in pieces (a filesystem);
-      // metadata packs stay in memory: they are small, and the same run reads them back.
-      const sink = prefix === 'p' ? this.store.openWriter?.(packBlobId) : undefined;
+      // metadata packs stay in memory: they are small, and the same run reads them back. A streamed pack is
+      // on storage (as a temp file) long before it is stored: its session marker goes first, or maintenance
+      // could take the file for a dead writer's.
+      const sink = prefix === 'p'
+        ? this.store.openWriter?.(packBlobId, { beforeFirstWrite: () => this.session.ensureMarker(sessionId) })
+        : undefined;
       pack = new PackWriter({
         packBlobId,
         indexVersion: this.indexVersion,

@@ -167,7 +167,11 @@ export class WriteSession {
     pack.release();
   }
 
-  private ensureMarker(sessionId: string): Promise<string> {
+  /**
+   * Stores the session's marker unless it is stored already: before the session's first blob, and before a
+   * pack streamed to storage creates its temp file, so maintenance sees the session as live while it writes.
+   */
+  ensureMarker(sessionId: string): Promise<string> {
     let s = this.sessions.get(sessionId);
     if (s === undefined) {
       s = { startTime: this.options.now(), marker: undefined };

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createFilesystemStore } from '../blob/filesystem-store.ts';
 import { listAll } from '../blob/blob-store.ts';
 import { DeleteNotPermittedError } from '../blob/blob-errors.ts';
 import { FaultInjectingBlobStore } from '../blob/test-support/fault-injecting-store.ts';
@@ -10,7 +15,7 @@ import { runMaintenance, type MaintenanceRunOptions } from './maintenance-run.ts
 import { TASK, readSchedule } from './maintenance-schedule.ts';
 import { SAFETY_FULL, SAFETY_NONE, parseSafety } from './safety.ts';
 import { checkRepository, measureStorage } from './repository-check.ts';
-import { memoryRepo, readTree, writeSnapshot, type MemoryRepo } from './test-support/memory-repository.ts';
+import { TestClock, memoryRepo, readTree, writeSnapshot, type MemoryRepo } from './test-support/memory-repository.ts';
 
 const ME = 'me@here';
 
@@ -149,6 +154,42 @@ describe('stale temporary files', () => {
       success: true, stats: { deletedFiles: 2, deletedBytes: 40 << 20, keptFiles: 1 },
     });
     expect((await readSchedule(repo.blobs, repo.format)).runs.get(TASK.cleanupTemporaryFiles)?.[0]?.success).toBe(true);
+  });
+
+  it('of a backup still running are kept whatever their age (live session); a dead writer\'s go', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cairn-sweep-live-'));
+    try {
+      const m = memoryRepo(new TestClock(new Date().toISOString()));
+      const store = await createFilesystemStore(dir, { create: true, fsync: false });
+      const writer = await m.open(store);
+      // a streamed data pack: its first 4 MiB window is on disk as the pack's temp file
+      const data = randomBytes(5 << 20);
+      const id = await writer.contents.writeContent(data, { prefix: '' });
+      expect((await writer.contents.getContent(id)).equals(data)).toBe(true); // settles the window on disk
+      const temps = async (): Promise<string[]> => (await readdir(dir, { recursive: true })).filter((f) => f.includes('.tmp.')).sort();
+      const [own] = await temps();
+      expect(own).toBeDefined();
+      // the writer waits on its source for an hour; a writer killed a day ago left a pack's temp file
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      await utimes(join(dir, own!), hourAgo, hourAgo);
+      const dead = join(dir, 'p', '012', '3456789abcdef0123456789abcdef-s0123456789abcdef-c1.f.tmp.0011223344556677');
+      await mkdir(dirname(dead), { recursive: true });
+      await writeFile(dead, 'partial pack');
+      await utimes(dead, new Date(Date.now() - 86_400_000), new Date(Date.now() - 86_400_000));
+
+      const report = await runMaintenance(await m.open(store), {
+        mode: 'full', owner: ME, safety: parseSafety('none,sessionExpirationAge=96h').safety, now: () => new Date(),
+      });
+      expect(report.tasks.find((t) => t.task === TASK.cleanupTemporaryFiles)).toMatchObject({
+        success: true, stats: { deletedFiles: 1, keptFiles: 1 },
+      });
+      expect(existsSync(dead)).toBe(false);
+      expect(await temps()).toEqual([own]);
+      await writer.flush(); // the pack is renamed into place
+      expect((await (await m.open(store)).contents.getContent(id)).equals(data)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('are not looked for on a store that leaves none (S3, memory)', async () => {

@@ -28,7 +28,8 @@ import {
   MAINTENANCE_SCHEDULE_BLOB_ID, TASK, findSafeDropTime, maxEndTime, nextPackDeleteTime, readSchedule, recordRun,
   shouldRewriteContents, writeSchedule, type MaintenanceSchedule,
 } from './maintenance-schedule.ts';
-import { FULL_PACK_GC_PREFIXES, assertIndexPlausible, deleteUnreferencedPacks } from './pack-gc.ts';
+import { FULL_PACK_GC_PREFIXES, assertIndexPlausible, deleteUnreferencedPacks, ofLiveSession } from './pack-gc.ts';
+import { listActiveSessions } from '../content/session-marker.ts';
 import { SAFETY_FULL, type EpochOverrides, type SafetyParameters } from './safety.ts';
 import { runSnapshotGc } from './snapshot-gc.ts';
 
@@ -225,12 +226,17 @@ async function runFull(run: Run, em: EpochMaintenance, mp: MaintenanceParams): P
     retention: effectiveLogRetention(mp.logRetention), now: run.storageNow(), beforeDelete: () => run.checkBudget('deleting log blobs'),
   }));
   // temp files of writes killed before their rename (a pack streamed while it fills leaves up to ~20 MiB);
-  // only stores that leave them (a filesystem) offer the sweep, and a younger one may be a write in progress
+  // only stores that leave them (a filesystem) offer the sweep. A younger one, or one of a live session (its
+  // writer may be waiting on its source or its turn), may be a write in progress: kept, as pack GC keeps packs.
   const sweep = repo.blobs.sweepTemporary?.bind(repo.blobs);
   if (sweep !== undefined) {
     await run.task(TASK.cleanupTemporaryFiles, 'cleanupTemporaryFilesStats', async () => {
       await run.checkBudget('deleting stale temporary files');
-      return sweep(new Date(run.storageNow().getTime() - safety.minContentAgeSubjectToGcMs));
+      const now = run.storageNow().getTime();
+      return sweep(new Date(now - safety.minContentAgeSubjectToGcMs), async () => {
+        const sessions = await listActiveSessions(repo.blobs, repo.encryptor);
+        return (blobId) => ofLiveSession(blobId, now, sessions, safety.sessionExpirationAgeMs);
+      });
     });
   }
 }

@@ -49,9 +49,14 @@ export function judgeUnreferencedBlob(bm: BlobMetadata, cutoffMs: number, sessio
   const t = bm.timestamp.getTime();
   if (t > cutoffMs) return 'after-cutoff';
   if (cutoffMs - t < packDeleteMinAgeMs) return 'too-young';
-  const s = sessions.get(sessionIdFromBlobId(bm.id));
-  if (s !== undefined && cutoffMs - s.checkpointTime.getTime() < sessionExpirationAgeMs) return 'live-session';
+  if (ofLiveSession(bm.id, cutoffMs, sessions, sessionExpirationAgeMs)) return 'live-session';
   return 'delete';
+}
+
+/** Whether blob `blobId` belongs to a session whose marker was checkpointed less than SessionExpirationAge before the cutoff. */
+export function ofLiveSession(blobId: string, cutoffMs: number, sessions: ReadonlyMap<string, SessionInfo>, sessionExpirationAgeMs: number): boolean {
+  const s = sessions.get(sessionIdFromBlobId(blobId));
+  return s !== undefined && cutoffMs - s.checkpointTime.getTime() < sessionExpirationAgeMs;
 }
 
 /** Packs referenced by the index (deleted entries above the watermark included). */
