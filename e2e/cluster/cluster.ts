@@ -185,8 +185,9 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
     daemons.push(await startKubeProxy(binaries, l, p, pki));
     log('CSI driver, sidecars, snapshot controller');
     daemons.push(...(await startStorage(binaries, l, p, pki, kubectl)));
-    // The `default` ServiceAccount appears once the controller manager runs; pods need it.
-    kubectlRaw(['wait', '--for=jsonpath={.metadata.name}=default', 'serviceaccount/default', '-n', 'default', '--timeout=60s']);
+    // The `default` ServiceAccount appears once the controller manager runs; pods need it. --for=create waits for
+    // an object that does not exist yet; any other condition fails at once with NotFound when it is missing.
+    kubectlRaw(['wait', '--for=create', 'serviceaccount/default', '-n', 'default', '--timeout=60s']);
     log('MinIO');
     minio = await startMinio({ host: l.hostIp, dir: join(l.base, 'minio') });
     log(`cluster up in ${Math.round((Date.now() - started) / 1000)} s (runc root ${runcRoot(l)})`);

@@ -104,7 +104,7 @@ export function condition(obj: { status?: { conditions?: Condition[] } } | undef
   return obj?.status?.conditions?.find((c) => c.type === type);
 }
 
-/** A labelled namespace that enforces Pod Security "restricted", deleted by the returned function. */
+/** A labelled namespace that enforces Pod Security "restricted", with its default ServiceAccount (deleteNamespace removes it). */
 export function restrictedNamespace(name: string): void {
   apply(`apiVersion: v1
 kind: Namespace
@@ -114,7 +114,9 @@ metadata:
     pod-security.kubernetes.io/enforce: restricted
     pod-security.kubernetes.io/enforce-version: latest
 `);
-  kubectl(['wait', '--for=jsonpath={.metadata.name}=default', 'serviceaccount/default', '-n', name, '--timeout=60s']);
+  // the controller manager creates it a moment after the namespace; --for=create waits for an object that does
+  // not exist yet (any other condition fails at once with NotFound when the controller has not got there)
+  kubectl(['wait', '--for=create', 'serviceaccount/default', '-n', name, '--timeout=60s']);
 }
 
 export function deleteNamespace(name: string): void {
