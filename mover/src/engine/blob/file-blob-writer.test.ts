@@ -112,7 +112,7 @@ describe('FileBlobWriter', () => {
       ...fakeTarget(file, false, () => {
         throw new Error('unused');
       }),
-      beforeCreate: async () => {
+      beforeFirstWrite: async () => {
         await new Promise((r) => setImmediate(r)); // a marker put takes a turn of the event loop at least
         markerStored = true;
       },

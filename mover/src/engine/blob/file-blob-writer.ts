@@ -32,8 +32,8 @@ export interface FileBlobTarget {
   readonly tmp: string;
   readonly dir: string;
   readonly fsync: boolean;
-  /** Awaited before the temp file is created (BlobWriterOptions.beforeFirstWrite). */
-  readonly beforeCreate?: (() => Promise<unknown>) | undefined;
+  /** Awaited before the temp file is created (BlobWriterOptions.beforeFirstWrite, passed on). */
+  readonly beforeFirstWrite?: (() => Promise<unknown>) | undefined;
   /** Whether to try O_DIRECT (the store stops trying once a filesystem refused it). */
   directIo(): boolean;
   directIoRefused(): void;
@@ -250,7 +250,7 @@ export class FileBlobWriter implements BlobWriter {
   /** The temp file, created on first use: with O_DIRECT when the store still tries it and the memory is aligned. */
   private file(aligned = true): Promise<{ handle: FileHandle; direct: boolean }> {
     this.fh ??= (async () => {
-      await this.target.beforeCreate?.();
+      await this.target.beforeFirstWrite?.();
       this.created = true;
       if (aligned && this.target.directIo()) {
         try {

@@ -295,7 +295,7 @@ export class FilesystemBlobStore implements BlobStore {
       dir,
       tmp,
       fsync: this.fsync,
-      beforeCreate: options.beforeFirstWrite,
+      beforeFirstWrite: options.beforeFirstWrite,
       directIo: () => this.directIo,
       directIoRefused: () => {
         this.directIo = false;

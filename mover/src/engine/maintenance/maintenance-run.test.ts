@@ -171,11 +171,12 @@ describe('stale temporary files', () => {
       expect(own).toBeDefined();
       // the writer waits on its source for an hour; a writer killed a day ago left a pack's temp file
       const hourAgo = new Date(Date.now() - 3_600_000);
+      const dayAgo = new Date(Date.now() - 86_400_000);
       await utimes(join(dir, own!), hourAgo, hourAgo);
       const dead = join(dir, 'p', '012', '3456789abcdef0123456789abcdef-s0123456789abcdef-c1.f.tmp.0011223344556677');
       await mkdir(dirname(dead), { recursive: true });
       await writeFile(dead, 'partial pack');
-      await utimes(dead, new Date(Date.now() - 86_400_000), new Date(Date.now() - 86_400_000));
+      await utimes(dead, dayAgo, dayAgo);
 
       const report = await runMaintenance(await m.open(store), {
         mode: 'full', owner: ME, safety: parseSafety('none,sessionExpirationAge=96h').safety, now: () => new Date(),
