@@ -132,6 +132,15 @@ function takeLock(l: ClusterLayout, p: ClusterPaths): void {
   writeFileSync(p.lock, String(process.pid));
 }
 
+/**
+ * kubectl arguments that wait for a namespace's `default` ServiceAccount, which pods need and the controller
+ * manager creates a moment after the namespace. `--for=create` waits for an object that does not exist yet;
+ * any other condition fails at once with NotFound when the controller has not got there.
+ */
+export function waitForDefaultServiceAccount(namespace: string): string[] {
+  return ['wait', '--for=create', 'serviceaccount/default', '-n', namespace, '--timeout=60s'];
+}
+
 export async function startCluster(opts: StartClusterOptions): Promise<Cluster> {
   const l = opts.layout ?? DEFAULT_LAYOUT;
   const p = paths(l);
@@ -185,9 +194,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
     daemons.push(await startKubeProxy(binaries, l, p, pki));
     log('CSI driver, sidecars, snapshot controller');
     daemons.push(...(await startStorage(binaries, l, p, pki, kubectl)));
-    // The `default` ServiceAccount appears once the controller manager runs; pods need it. --for=create waits for
-    // an object that does not exist yet; any other condition fails at once with NotFound when it is missing.
-    kubectlRaw(['wait', '--for=create', 'serviceaccount/default', '-n', 'default', '--timeout=60s']);
+    kubectlRaw(waitForDefaultServiceAccount('default'));
     log('MinIO');
     minio = await startMinio({ host: l.hostIp, dir: join(l.base, 'minio') });
     log(`cluster up in ${Math.round((Date.now() - started) / 1000)} s (runc root ${runcRoot(l)})`);

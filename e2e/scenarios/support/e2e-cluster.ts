@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Cluster } from '../../cluster/cluster.ts';
+import { waitForDefaultServiceAccount, type Cluster } from '../../cluster/cluster.ts';
 import { OPERATOR_NAMESPACE } from '../../cluster/install-cairn.ts';
 
 export interface E2eInfo {
@@ -114,9 +114,7 @@ metadata:
     pod-security.kubernetes.io/enforce: restricted
     pod-security.kubernetes.io/enforce-version: latest
 `);
-  // the controller manager creates it a moment after the namespace; --for=create waits for an object that does
-  // not exist yet (any other condition fails at once with NotFound when the controller has not got there)
-  kubectl(['wait', '--for=create', 'serviceaccount/default', '-n', name, '--timeout=60s']);
+  kubectl(waitForDefaultServiceAccount(name));
 }
 
 export function deleteNamespace(name: string): void {
